@@ -1,0 +1,48 @@
+# Two commands: `make run` and `make test`. Both set everything up from nothing.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSPKG := tesseract-ocr tesseract-ocr-fra
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup system-packages lint typecheck unit bench index clean
+
+run: setup
+	$(BIN)/vetpharma run
+
+test: setup lint typecheck unit
+
+setup: system-packages $(STAMP)
+
+# System packages: tesseract and its French data, for OCR of scanned uploads.
+system-packages:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; then :; else \
+	  echo "Installing system packages: $(SYSPKG)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSPKG); \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/index.py
+
+index: setup
+	$(BIN)/vetpharma index build
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

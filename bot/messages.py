@@ -1,0 +1,78 @@
+"""Transport-free message values: what the core receives and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class SessionKey:
+    """Who is talking where: transport + chat + user."""
+
+    transport: str
+    chat: str
+    user: str
+
+    def __str__(self) -> str:
+        return f"{self.transport}:{self.chat}:{self.user}"
+
+    @classmethod
+    def parse(cls, value: str) -> SessionKey:
+        """Parse the form produced by ``str()`` (user ids may contain ':')."""
+        transport, chat, user = value.split(":", 2) if value.count(":") >= 2 else (value, "", "")
+        # Matrix ids contain ':' themselves; the adapters use '|' inside chat/user when needed.
+        return cls(transport, chat, user)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the user sent: its bytes, name and media type."""
+
+    name: str
+    mime: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a user, already downloaded by the adapter."""
+
+    key: SessionKey
+    text: str = ""
+    attachment: Attachment | None = None
+    # False in a group room when the bot was not addressed: the core may stay silent.
+    addressed: bool = True
+    display_name: str | None = None
+    # An error the adapter met before the core could see the file (e.g. too big to download).
+    attachment_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button (Telegram) or a numbered option (Matrix, terminal); ``value`` comes back as text."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file the bot sends (report, request letter)."""
+
+    name: str
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message the bot sends; ``to`` is set when it goes to another session (handoff relay)."""
+
+    text: str
+    choices: tuple[Choice, ...] = field(default=())
+    file: OutgoingFile | None = None
+    to: SessionKey | None = None

@@ -1,0 +1,107 @@
+"""Settings: defaults, then ``config/vetpharma.toml`` (or $VETPHARMA_CONFIG), then environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = ROOT / "config"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    base_url: str = ""  # e.g. a local Bot API stand-in: http://127.0.0.1:8081/bot
+    base_file_url: str = ""
+    webhook_url: str = ""  # empty: long polling
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    max_download_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    homeserver: str = ""
+    user_id: str = ""
+    password: str = ""
+    access_token: str = ""
+    device_id: str = ""
+    allowed_inviters: tuple[str, ...] = ()  # user ids or ":server" suffixes; empty: anyone
+    state_dir: str = ""  # sync token, device id
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""  # empty: SQLite file under data_dir
+    data_dir: str = str(ROOT / "var")
+    default_language: str = "fr"
+    log_level: str = "INFO"
+    retention_days: int = 30
+    staff: tuple[str, ...] = ()  # session users allowed staff commands, e.g. "matrix:@agent:gouv.mc"
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    matrix: MatrixSettings = field(default_factory=MatrixSettings)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir) / 'vetpharma.sqlite3'}"
+
+    @property
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram.token)
+
+    @property
+    def matrix_configured(self) -> bool:
+        m = self.matrix
+        return bool(m.homeserver and m.user_id and (m.password or m.access_token))
+
+
+def _coerce(value: str, current: Any) -> Any:
+    if isinstance(current, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, tuple):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
+
+
+def _apply(obj: Any, data: dict[str, Any], env_prefix: str) -> Any:
+    changes: dict[str, Any] = {}
+    for f in fields(obj):
+        current = getattr(obj, f.name)
+        if f.name == "extra":
+            continue
+        if hasattr(current, "__dataclass_fields__"):
+            sub = data.get(f.name, {})
+            changes[f.name] = _apply(current, sub if isinstance(sub, dict) else {}, f"{env_prefix}{f.name.upper()}_")
+            continue
+        if f.name in data:
+            raw = data[f.name]
+            changes[f.name] = tuple(raw) if isinstance(current, tuple) and isinstance(raw, list) else raw
+        env = os.environ.get(f"{env_prefix}{f.name.upper()}")
+        if env is not None:
+            changes[f.name] = _coerce(env, current)
+    return replace(obj, **changes)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read the settings file (if any) and the VETPHARMA_* environment variables."""
+    chosen = path or os.environ.get("VETPHARMA_CONFIG") or (CONFIG_DIR / "vetpharma.toml")
+    data: dict[str, Any] = {}
+    if Path(chosen).is_file():
+        with open(chosen, "rb") as fh:
+            data = tomllib.load(fh)
+    settings: Settings = _apply(Settings(), data, "VETPHARMA_")
+    # Conventional names many deployments already use.
+    token = os.environ.get("TELEGRAM_BOT_TOKEN")
+    if token and not settings.telegram.token:
+        settings = replace(settings, telegram=replace(settings.telegram, token=token))
+    known = {f.name for f in fields(Settings)}
+    return replace(settings, extra={k: v for k, v in data.items() if k not in known})
