@@ -16,12 +16,7 @@ class SessionKey:
     def __str__(self) -> str:
         return f"{self.transport}:{self.chat}:{self.user}"
 
-    @classmethod
-    def parse(cls, value: str) -> SessionKey:
-        """Parse the form produced by ``str()`` (user ids may contain ':')."""
-        transport, chat, user = value.split(":", 2) if value.count(":") >= 2 else (value, "", "")
-        # Matrix ids contain ':' themselves; the adapters use '|' inside chat/user when needed.
-        return cls(transport, chat, user)
+    # Matrix ids contain ':' themselves: store the three fields separately, never parse str(key).
 
 
 @dataclass(frozen=True)
