@@ -1,0 +1,773 @@
+"""Dossier specs as data: load, validate and query ``config/dossiers/*.yaml``.
+
+One spec serves the walkthrough (fields, advice) and the checker (pieces and their detection signals), so
+the law's requirements are written once. Specs are validated on load; every error names the file and the
+key path.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_DIR = ROOT / "config" / "dossiers"
+CATEGORIES_FILE = "categories.yaml"
+
+DOSSIER_IDS: tuple[str, ...] = ("opening", "modification", "transfer", "partial_transfer")
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+FIELD_TYPES: frozenset[str] = frozenset(
+    {"text", "yes_no", "choice", "categories", "date", "address", "number", "person_name"}
+)
+# Structural features the checker computes from a page (dossier_checker.features); a spec may weight them.
+KNOWN_FEATURES: frozenset[str] = frozenset(
+    {
+        "drawing",  # many ruling lines / rectangles / curves: a technical drawing
+        "dimension_labels",  # numbers that read as lengths: "12,50 m", "4.20", "350"
+        "scale",  # "Échelle 1:100", "1/50"
+        "numbered_articles",  # "Article 1", "ARTICLE 2" …: statutes, contracts
+        "registration_number",  # RCI / RCS / SIREN style identifiers
+        "signature",  # "Fait à … le …", "Signature", "Le Président"
+        "date",  # a full date anywhere on the page
+        "money_amounts",  # several amounts with a currency: invoices, price lists
+    }
+)
+_VALIDATION_KEYS: dict[str, frozenset[str]] = {
+    "text": frozenset({"min_length", "max_length", "pattern"}),
+    "address": frozenset({"min_length", "max_length", "pattern"}),
+    "person_name": frozenset({"min_length", "max_length", "pattern"}),
+    "number": frozenset({"min", "max", "integer"}),
+    "date": frozenset({"not_before", "not_after"}),
+    "categories": frozenset({"min_items", "max_items"}),
+    "choice": frozenset(),
+    "yes_no": frozenset(),
+}
+_TRUE_WORDS = frozenset({"true", "yes", "oui", "o", "y", "1", "vrai"})
+_FALSE_WORDS = frozenset({"false", "no", "non", "n", "0", "faux"})
+
+
+class SpecError(ValueError):
+    """A dossier spec that cannot be used; the message names the file and the key path."""
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Conditions: a few declarative operators, never code.
+
+
+@dataclass(frozen=True)
+class Equals:
+    """True when the answer to ``field`` equals ``value``."""
+
+    field: str
+    value: object
+
+
+@dataclass(frozen=True)
+class In:
+    """True when the answer to ``field`` is one of ``values``."""
+
+    field: str
+    values: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Contains:
+    """True when the multi-choice answer to ``field`` includes ``value``."""
+
+    field: str
+    value: object
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """True when at least one sub-condition holds."""
+
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """True when every sub-condition holds."""
+
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """True when the sub-condition does not hold."""
+
+    item: Condition
+
+
+Condition = Equals | In | Contains | AnyOf | AllOf | Not
+
+
+def _same(answer: object, expected: object) -> bool:
+    if answer is None:
+        return False
+    if isinstance(answer, bool) or isinstance(expected, bool):
+        return _as_bool(answer) is not None and _as_bool(answer) == _as_bool(expected)
+    if answer == expected:
+        return True
+    return str(answer).strip().casefold() == str(expected).strip().casefold()
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in _TRUE_WORDS:
+        return True
+    if text in _FALSE_WORDS:
+        return False
+    return None
+
+
+def evaluate(condition: Condition | None, answers: Mapping[str, object]) -> bool:
+    """Tell whether a condition holds for the answers given so far (no condition: always)."""
+    if condition is None:
+        return True
+    match condition:
+        case Equals(field=name, value=value):
+            return _same(answers.get(name), value)
+        case In(field=name, values=values):
+            answer = answers.get(name)
+            return any(_same(answer, v) for v in values)
+        case Contains(field=name, value=value):
+            answer = answers.get(name)
+            if isinstance(answer, list | tuple | set | frozenset):
+                return any(_same(item, value) for item in answer)
+            return _same(answer, value)
+        case AnyOf(items=items):
+            return any(evaluate(item, answers) for item in items)
+        case AllOf(items=items):
+            return all(evaluate(item, answers) for item in items)
+        case Not(item=item):
+            return not evaluate(item, answers)
+    raise TypeError(f"not a condition: {condition!r}")
+
+
+def condition_fields(condition: Condition | None) -> set[str]:
+    """List the field ids a condition reads."""
+    match condition:
+        case None:
+            return set()
+        case Equals(field=name) | In(field=name) | Contains(field=name):
+            return {name}
+        case AnyOf(items=items) | AllOf(items=items):
+            return set().union(*(condition_fields(i) for i in items)) if items else set()
+        case Not(item=item):
+            return condition_fields(item)
+    return set()
+
+
+def _rename_condition(condition: Condition | None, names: Mapping[str, str]) -> Condition | None:
+    match condition:
+        case None:
+            return None
+        case Equals(field=name):
+            return replace(condition, field=names.get(name, name))
+        case In(field=name):
+            return replace(condition, field=names.get(name, name))
+        case Contains(field=name):
+            return replace(condition, field=names.get(name, name))
+        case AnyOf(items=items):
+            return AnyOf(tuple(_renamed(i, names) for i in items))
+        case AllOf(items=items):
+            return AllOf(tuple(_renamed(i, names) for i in items))
+        case Not(item=item):
+            return Not(_renamed(item, names))
+    return condition
+
+
+def _renamed(condition: Condition, names: Mapping[str, str]) -> Condition:
+    result = _rename_condition(condition, names)
+    assert result is not None
+    return result
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Values of a spec.
+
+Text = Mapping[str, str]  # language -> text
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    """One allowed answer of a choice field: the stored value and its label per language."""
+
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One question of the request form, with the article that asks for it."""
+
+    id: str
+    type: str
+    question: Text
+    help: Text
+    article: str
+    required: bool = True
+    required_if: Condition | None = None
+    choices: tuple[ChoiceSpec, ...] = ()
+    validation: Mapping[str, object] = field(default_factory=dict)
+
+    def choice(self, value: object) -> ChoiceSpec | None:
+        """Return the choice with this value, if any."""
+        return next((c for c in self.choices if _same(c.value, value)), None)
+
+
+@dataclass(frozen=True)
+class PieceSignals:
+    """How the checker recognises a piece: phrases (OCR-tolerant), structure and layout features."""
+
+    titles: tuple[str, ...] = ()  # phrases that name the document; strong evidence
+    phrases: tuple[str, ...] = ()  # vocabulary of the document; supporting evidence
+    negative: tuple[str, ...] = ()  # phrases of look-alike documents; count against
+    features: Mapping[str, float] = field(default_factory=dict)  # KNOWN_FEATURES name -> weight
+    require_title: bool = False  # never "present" without a title phrase
+    require_feature: str | None = None  # never "present" without this feature
+    present: float = 6.0  # score at or above which the piece is present
+    uncertain: float = 3.0  # score at or above which it is uncertain
+
+
+@dataclass(frozen=True)
+class PieceSpec:
+    """One document to attach to the request, with the article that requires it."""
+
+    id: str
+    label: Text
+    description: Text
+    article: str
+    required_if: Condition | None
+    signals: PieceSignals
+    kind: str = ""  # the piece this one was defined as (same signals); equals id unless renamed on include
+
+    @property
+    def document_kind(self) -> str:
+        """Name the kind of document, shared by pieces included under another id."""
+        return self.kind or self.id
+
+
+@dataclass(frozen=True)
+class AdviceSpec:
+    """A piece of advice the walkthrough shows when its condition holds."""
+
+    id: str
+    text: Text
+    article: str
+    required_if: Condition | None = None
+
+
+@dataclass(frozen=True)
+class DossierSpec:
+    """A dossier type: the request's fields, the pieces to attach and the advice that applies."""
+
+    id: str
+    title: Text
+    articles: tuple[str, ...]
+    intro: Text
+    fields: tuple[FieldSpec, ...]
+    pieces: tuple[PieceSpec, ...]
+    advice: tuple[AdviceSpec, ...]
+
+    def required_pieces(self, answers: Mapping[str, object]) -> list[PieceSpec]:
+        """List the pieces the answers make required, in spec order."""
+        return [p for p in self.pieces if evaluate(p.required_if, answers)]
+
+    def active_fields(self, answers: Mapping[str, object]) -> list[FieldSpec]:
+        """List the fields whose condition holds for the answers, in spec order."""
+        return [f for f in self.fields if evaluate(f.required_if, answers)]
+
+    def applicable_advice(self, answers: Mapping[str, object]) -> list[AdviceSpec]:
+        """List the advice whose condition holds for the answers."""
+        return [a for a in self.advice if evaluate(a.required_if, answers)]
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        """Return the field with this id, if any."""
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    def piece(self, piece_id: str) -> PieceSpec | None:
+        """Return the piece with this id, if any."""
+        return next((p for p in self.pieces if p.id == piece_id), None)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Loading and validation.
+
+
+class _Ctx:
+    """Where we are in a file, for error messages."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.name = str(path.resolve().relative_to(ROOT))
+        except ValueError:
+            self.name = str(path)
+
+    def error(self, key: str, message: str) -> SpecError:
+        return SpecError(f"{self.name}: {key}: {message}" if key else f"{self.name}: {message}")
+
+
+def _mapping(
+    ctx: _Ctx, key: str, value: object, allowed: Iterable[str], required: Iterable[str]
+) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ctx.error(key, f"expected a mapping, got {type(value).__name__}")
+    allowed_set = set(allowed)
+    for k in value:
+        if k not in allowed_set:
+            raise ctx.error(
+                f"{key}.{k}" if key else str(k),
+                f"unknown key {k!r} (allowed: {', '.join(sorted(allowed_set))})",
+            )
+    for k in required:
+        if k not in value:
+            raise ctx.error(key, f"missing key {k!r}")
+    return value
+
+
+def _str(ctx: _Ctx, key: str, value: object, *, empty: bool = False) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ctx.error(key, f"expected a string, got {type(value).__name__}")
+    text = str(value)
+    if not empty and not text.strip():
+        raise ctx.error(key, "must not be empty")
+    return text
+
+
+def _text(ctx: _Ctx, key: str, value: object) -> dict[str, str]:
+    data = _mapping(ctx, key, value, LANGUAGES, ())
+    for lang in LANGUAGES:
+        if lang not in data:
+            raise ctx.error(key, f"missing language {lang!r}")
+    return {lang: _str(ctx, f"{key}.{lang}", data[lang]).strip() for lang in LANGUAGES}
+
+
+def _str_list(ctx: _Ctx, key: str, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ctx.error(key, f"expected a list, got {type(value).__name__}")
+    return tuple(_str(ctx, f"{key}[{i}]", v) for i, v in enumerate(value))
+
+
+_OPERATORS = ("equals", "in", "contains", "any", "all", "not")
+
+
+def _condition(ctx: _Ctx, key: str, value: object) -> Condition:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ctx.error(key, f"a condition is a mapping with one operator among {', '.join(_OPERATORS)}")
+    ((op, arg),) = value.items()
+    sub = f"{key}.{op}"
+    if op == "equals" or op == "contains":
+        data = _mapping(ctx, sub, arg, ("field", "value"), ("field", "value"))
+        name = _str(ctx, f"{sub}.field", data["field"])
+        if isinstance(data["value"], dict | list) or data["value"] is None:
+            raise ctx.error(f"{sub}.value", "expected a scalar value")
+        return Equals(name, data["value"]) if op == "equals" else Contains(name, data["value"])
+    if op == "in":
+        data = _mapping(ctx, sub, arg, ("field", "values"), ("field", "values"))
+        values = data["values"]
+        if not isinstance(values, list) or not values:
+            raise ctx.error(f"{sub}.values", "expected a non-empty list")
+        return In(_str(ctx, f"{sub}.field", data["field"]), tuple(values))
+    if op in ("any", "all"):
+        if not isinstance(arg, list) or not arg:
+            raise ctx.error(sub, "expected a non-empty list of conditions")
+        items = tuple(_condition(ctx, f"{sub}[{i}]", item) for i, item in enumerate(arg))
+        return AnyOf(items) if op == "any" else AllOf(items)
+    if op == "not":
+        return Not(_condition(ctx, sub, arg))
+    raise ctx.error(key, f"unknown operator {op!r} (allowed: {', '.join(_OPERATORS)})")
+
+
+def _validation(ctx: _Ctx, key: str, ftype: str, value: object) -> dict[str, object]:
+    if value is None:
+        return {}
+    data = _mapping(ctx, key, value, _VALIDATION_KEYS[ftype], ())
+    for k, v in data.items():
+        if k in {"min_length", "max_length", "min_items", "max_items"} and (
+            isinstance(v, bool) or not isinstance(v, int) or v < 0
+        ):
+            raise ctx.error(f"{key}.{k}", "expected a non-negative integer")
+        if k in {"min", "max"} and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise ctx.error(f"{key}.{k}", "expected a number")
+        if k == "integer" and not isinstance(v, bool):
+            raise ctx.error(f"{key}.{k}", "expected true or false")
+        if k == "pattern":
+            try:
+                re.compile(_str(ctx, f"{key}.{k}", v))
+            except re.error as exc:
+                raise ctx.error(f"{key}.{k}", f"bad regular expression: {exc}") from None
+        if k in {"not_before", "not_after"}:
+            text = v.isoformat() if isinstance(v, _dt.date) else str(v)
+            if text != "today":
+                try:
+                    _dt.date.fromisoformat(text)
+                except ValueError:
+                    raise ctx.error(f"{key}.{k}", "expected 'today' or a date YYYY-MM-DD") from None
+            data[k] = text
+    return dict(data)
+
+
+def _field(ctx: _Ctx, key: str, value: object, categories: tuple[ChoiceSpec, ...]) -> FieldSpec:
+    allowed = (
+        "id",
+        "type",
+        "question",
+        "help",
+        "article",
+        "required",
+        "required_if",
+        "choices",
+        "validation",
+    )
+    data = _mapping(ctx, key, value, allowed, ("id", "type", "question", "help", "article"))
+    ftype = _str(ctx, f"{key}.type", data["type"])
+    if ftype not in FIELD_TYPES:
+        raise ctx.error(f"{key}.type", f"unknown type {ftype!r} (allowed: {', '.join(sorted(FIELD_TYPES))})")
+    required = data.get("required", True)
+    if not isinstance(required, bool):
+        raise ctx.error(f"{key}.required", "expected true or false")
+    choices: tuple[ChoiceSpec, ...] = ()
+    if ftype == "choice":
+        raw = data.get("choices")
+        if not isinstance(raw, list) or len(raw) < 2:
+            raise ctx.error(f"{key}.choices", "a choice field needs a list of at least two choices")
+        choices = tuple(_choice(ctx, f"{key}.choices[{i}]", c) for i, c in enumerate(raw))
+        _no_duplicates(ctx, f"{key}.choices", [c.value for c in choices], "choice value")
+    elif "choices" in data:
+        if ftype != "categories":
+            raise ctx.error(f"{key}.choices", f"only choice fields list choices, not {ftype!r}")
+        raise ctx.error(f"{key}.choices", f"categories come from {CATEGORIES_FILE}, not from the field")
+    if ftype == "categories":
+        choices = categories
+    return FieldSpec(
+        id=_identifier(ctx, f"{key}.id", data["id"]),
+        type=ftype,
+        question=_text(ctx, f"{key}.question", data["question"]),
+        help=_text(ctx, f"{key}.help", data["help"]),
+        article=_str(ctx, f"{key}.article", data["article"]),
+        required=required,
+        required_if=_condition(ctx, f"{key}.required_if", data["required_if"])
+        if "required_if" in data
+        else None,
+        choices=choices,
+        validation=_validation(ctx, f"{key}.validation", ftype, data.get("validation")),
+    )
+
+
+def _choice(ctx: _Ctx, key: str, value: object) -> ChoiceSpec:
+    data = _mapping(ctx, key, value, ("value", "label"), ("value", "label"))
+    return ChoiceSpec(_str(ctx, f"{key}.value", data["value"]), _text(ctx, f"{key}.label", data["label"]))
+
+
+def _identifier(ctx: _Ctx, key: str, value: object) -> str:
+    text = _str(ctx, key, value)
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise ctx.error(key, f"{text!r} is not an id (lower case letters, digits, underscores)")
+    return text
+
+
+def _number(ctx: _Ctx, key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ctx.error(key, "expected a number")
+    return float(value)
+
+
+def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
+    allowed = (
+        "titles",
+        "phrases",
+        "negative",
+        "features",
+        "require_title",
+        "require_feature",
+        "present",
+        "uncertain",
+    )
+    data = _mapping(ctx, key, value, allowed, ("present", "uncertain"))
+    features_raw = data.get("features") or {}
+    features = _mapping(ctx, f"{key}.features", features_raw, KNOWN_FEATURES, ())
+    weights = {name: _number(ctx, f"{key}.features.{name}", w) for name, w in features.items()}
+    require_feature = data.get("require_feature")
+    if require_feature is not None:
+        require_feature = _str(ctx, f"{key}.require_feature", require_feature)
+        if require_feature not in KNOWN_FEATURES:
+            raise ctx.error(f"{key}.require_feature", f"unknown feature {require_feature!r}")
+    require_title = data.get("require_title", False)
+    if not isinstance(require_title, bool):
+        raise ctx.error(f"{key}.require_title", "expected true or false")
+    signals = PieceSignals(
+        titles=_str_list(ctx, f"{key}.titles", data.get("titles")),
+        phrases=_str_list(ctx, f"{key}.phrases", data.get("phrases")),
+        negative=_str_list(ctx, f"{key}.negative", data.get("negative")),
+        features=weights,
+        require_title=require_title,
+        require_feature=require_feature,
+        present=_number(ctx, f"{key}.present", data["present"]),
+        uncertain=_number(ctx, f"{key}.uncertain", data["uncertain"]),
+    )
+    if not signals.titles and not signals.phrases:
+        raise ctx.error(key, "a piece needs at least one title or phrase to be recognised")
+    if require_title and not signals.titles:
+        raise ctx.error(f"{key}.require_title", "no titles listed")
+    if not 0 < signals.uncertain <= signals.present:
+        raise ctx.error(f"{key}.uncertain", "must be positive and not above 'present'")
+    return signals
+
+
+def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
+    allowed = ("id", "label", "description", "article", "required_if", "signals")
+    data = _mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
+    return PieceSpec(
+        id=_identifier(ctx, f"{key}.id", data["id"]),
+        label=_text(ctx, f"{key}.label", data["label"]),
+        description=_text(ctx, f"{key}.description", data["description"]),
+        article=_str(ctx, f"{key}.article", data["article"]),
+        required_if=_condition(ctx, f"{key}.required_if", data["required_if"])
+        if "required_if" in data
+        else None,
+        signals=_signals(ctx, f"{key}.signals", data["signals"]),
+    )
+
+
+def _advice(ctx: _Ctx, key: str, value: object) -> AdviceSpec:
+    data = _mapping(ctx, key, value, ("id", "text", "article", "required_if"), ("id", "text", "article"))
+    return AdviceSpec(
+        id=_identifier(ctx, f"{key}.id", data["id"]),
+        text=_text(ctx, f"{key}.text", data["text"]),
+        article=_str(ctx, f"{key}.article", data["article"]),
+        required_if=_condition(ctx, f"{key}.required_if", data["required_if"])
+        if "required_if" in data
+        else None,
+    )
+
+
+def _no_duplicates(ctx: _Ctx, key: str, ids: Sequence[str], what: str) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(ids):
+        if item in seen:
+            raise ctx.error(f"{key}[{i}]", f"duplicate {what} {item!r}")
+        seen.add(item)
+
+
+def _read_yaml(path: Path) -> object:
+    ctx = _Ctx(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ctx.error("", "file not found") from None
+    except yaml.YAMLError as exc:
+        raise ctx.error("", f"not valid YAML: {exc}") from None
+
+
+def _load_categories(directory: Path) -> tuple[ChoiceSpec, ...]:
+    path = directory / CATEGORIES_FILE
+    ctx = _Ctx(path)
+    data = _mapping(ctx, "", _read_yaml(path), ("categories",), ("categories",))
+    raw = data["categories"]
+    if not isinstance(raw, list) or not raw:
+        raise ctx.error("categories", "expected a non-empty list")
+    choices = tuple(_choice(ctx, f"categories[{i}]", c) for i, c in enumerate(raw))
+    _no_duplicates(ctx, "categories", [c.value for c in choices], "category")
+    return choices
+
+
+def _select(ctx: _Ctx, key: str, wanted: object, available: Sequence[Any], what: str) -> list[Any]:
+    if wanted is None:
+        return []
+    if wanted == "all":
+        return list(available)
+    ids = _str_list(ctx, key, wanted)
+    by_id = {item.id: item for item in available}
+    for i, item_id in enumerate(ids):
+        if item_id not in by_id:
+            raise ctx.error(f"{key}[{i}]", f"no {what} {item_id!r} in the included spec")
+    return [by_id[i] for i in ids]
+
+
+def _included(
+    ctx: _Ctx, key: str, value: object, directory: Path, stack: tuple[str, ...]
+) -> tuple[list[FieldSpec], list[PieceSpec], list[AdviceSpec]]:
+    data = _mapping(ctx, key, value, ("from", "fields", "pieces", "advice", "article", "rename"), ("from",))
+    source = _str(ctx, f"{key}.from", data["from"])
+    if source in stack:
+        raise ctx.error(f"{key}.from", f"include cycle: {' -> '.join((*stack, source))}")
+    if not (directory / f"{source}.yaml").is_file():
+        raise ctx.error(f"{key}.from", f"no spec {source!r} in {directory}")
+    other = _load(source, directory, stack)
+    names_raw = data.get("rename") or {}
+    names = {
+        str(k): _identifier(ctx, f"{key}.rename.{k}", v)
+        for k, v in _mapping(ctx, f"{key}.rename", names_raw, _all_ids(other), ()).items()
+    }
+    template = _str(ctx, f"{key}.article", data["article"]) if "article" in data else "{article}"
+    if "{article}" not in template:
+        raise ctx.error(f"{key}.article", "the article template must contain {article}")
+    fields = [
+        replace(f, id=names.get(f.id, f.id), required_if=_rename_condition(f.required_if, names))
+        for f in _select(ctx, f"{key}.fields", data.get("fields"), other.fields, "field")
+    ]
+    pieces = [
+        replace(
+            p,
+            id=names.get(p.id, p.id),
+            kind=p.document_kind,
+            article=template.replace("{article}", p.article),
+            required_if=_rename_condition(p.required_if, names),
+        )
+        for p in _select(ctx, f"{key}.pieces", data.get("pieces"), other.pieces, "piece")
+    ]
+    advice = [
+        replace(a, id=names.get(a.id, a.id), required_if=_rename_condition(a.required_if, names))
+        for a in _select(ctx, f"{key}.advice", data.get("advice"), other.advice, "advice")
+    ]
+    return fields, pieces, advice
+
+
+def _all_ids(spec: DossierSpec) -> set[str]:
+    return {f.id for f in spec.fields} | {p.id for p in spec.pieces} | {a.id for a in spec.advice}
+
+
+def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> DossierSpec:
+    path = directory / f"{dossier_id}.yaml"
+    ctx = _Ctx(path)
+    raw = _read_yaml(path)
+    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice")
+    data = _mapping(ctx, "", raw, allowed, ("id", "title", "articles", "intro"))
+    spec_id = _identifier(ctx, "id", data["id"])
+    if spec_id != dossier_id:
+        raise ctx.error("id", f"id {spec_id!r} does not match the file name {dossier_id!r}")
+    categories = _load_categories(directory)
+    fields: list[FieldSpec] = []
+    pieces: list[PieceSpec] = []
+    advice: list[AdviceSpec] = []
+    includes = data.get("include") or []
+    if not isinstance(includes, list):
+        raise ctx.error("include", "expected a list")
+    for i, inc in enumerate(includes):
+        f, p, a = _included(ctx, f"include[{i}]", inc, directory, (*stack, dossier_id))
+        fields += f
+        pieces += p
+        advice += a
+    for section in ("fields", "pieces", "advice"):
+        if section in data and not isinstance(data[section], list):
+            raise ctx.error(section, "expected a list")
+    fields += [_field(ctx, f"fields[{i}]", v, categories) for i, v in enumerate(data.get("fields") or [])]
+    pieces += [_piece(ctx, f"pieces[{i}]", v) for i, v in enumerate(data.get("pieces") or [])]
+    advice += [_advice(ctx, f"advice[{i}]", v) for i, v in enumerate(data.get("advice") or [])]
+    _no_duplicates(ctx, "fields", [f.id for f in fields], "field id")
+    _no_duplicates(ctx, "pieces", [p.id for p in pieces], "piece id")
+    _no_duplicates(ctx, "advice", [a.id for a in advice], "advice id")
+    if not pieces:
+        raise ctx.error("pieces", "a dossier needs at least one piece")
+    known = {f.id for f in fields}
+    conditions: list[tuple[str, Condition | None]] = []
+    sections: tuple[tuple[str, Sequence[FieldSpec | PieceSpec | AdviceSpec]], ...] = (
+        ("fields", fields),
+        ("pieces", pieces),
+        ("advice", advice),
+    )
+    for section, items in sections:
+        own = data.get(section) or []
+        offset = len(items) - len(own)  # included items come first; name own items by their index in the file
+        for i, item in enumerate(items):
+            where = (
+                f"{section}[{i - offset}].required_if" if i >= offset else f"include ({section} {item.id})"
+            )
+            conditions.append((where, item.required_if))
+    for where, condition in conditions:
+        for name in sorted(condition_fields(condition) - known):
+            raise ctx.error(where, f"unknown field {name!r} in condition")
+    return DossierSpec(
+        id=spec_id,
+        title=_text(ctx, "title", data["title"]),
+        articles=_str_list(ctx, "articles", data["articles"]),
+        intro=_text(ctx, "intro", data["intro"]),
+        fields=tuple(fields),
+        pieces=tuple(pieces),
+        advice=tuple(advice),
+    )
+
+
+def load_spec(dossier_id: str, directory: str | Path | None = None) -> DossierSpec:
+    """Load and validate one dossier spec ("opening", "modification", "transfer", "partial_transfer")."""
+    if directory is None:
+        if dossier_id not in DOSSIER_IDS:
+            raise SpecError(f"unknown dossier {dossier_id!r} (known: {', '.join(DOSSIER_IDS)})")
+        return load_specs()[dossier_id]
+    return _load(dossier_id, Path(directory))
+
+
+@functools.cache
+def _default_specs() -> dict[str, DossierSpec]:
+    return {dossier_id: _load(dossier_id, SPEC_DIR) for dossier_id in DOSSIER_IDS}
+
+
+def load_specs(directory: str | Path | None = None) -> dict[str, DossierSpec]:
+    """Load and validate every dossier spec; the default folder's are cached."""
+    if directory is None:
+        return dict(_default_specs())
+    return {dossier_id: _load(dossier_id, Path(directory)) for dossier_id in DOSSIER_IDS}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Answers typed as text (CLI --set, chat): parse by field type.
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """Why a typed answer does not fit its field."""
+
+    field: str
+    reason: str
+
+
+def parse_answer(spec_field: FieldSpec, raw: str) -> object | AnswerError:
+    """Turn a typed answer into the value stored for the field, or say why it does not fit."""
+    text = raw.strip()
+    if spec_field.type == "yes_no":
+        value = _as_bool(text)
+        return value if value is not None else AnswerError(spec_field.id, "expected yes or no")
+    if spec_field.type == "choice":
+        choice = spec_field.choice(text) or next(
+            (c for c in spec_field.choices if any(_same(lbl, text) for lbl in c.label.values())), None
+        )
+        if choice is None:
+            allowed = ", ".join(c.value for c in spec_field.choices)
+            return AnswerError(spec_field.id, f"expected one of: {allowed}")
+        return choice.value
+    if spec_field.type == "categories":
+        values = [v.strip().rstrip("°").strip() for v in re.split(r"[,;\s]+", text) if v.strip()]
+        known = {c.value for c in spec_field.choices}
+        unknown = [v for v in values if v not in known]
+        if unknown or not values:
+            return AnswerError(spec_field.id, f"unknown category: {', '.join(unknown) or text!r}")
+        return sorted(set(values), key=int)
+    if spec_field.type == "number":
+        try:
+            return int(text) if re.fullmatch(r"-?\d+", text) else float(text.replace(",", "."))
+        except ValueError:
+            return AnswerError(spec_field.id, "expected a number")
+    if spec_field.type == "date":
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
+            try:
+                return _dt.datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        return AnswerError(spec_field.id, "expected a date DD/MM/YYYY")
+    if not text:
+        return AnswerError(spec_field.id, "must not be empty")
+    return text
