@@ -1,0 +1,563 @@
+"""Curated facts of the decree, as data: categories, delays, staffing scales, experience rules, notices.
+
+Every fact names its article and carries a verbatim quote of that article; the YAML files live in
+``knowledge/facts/``. Loading validates each file and names the file and key of any error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FACTS_DIR = Path(__file__).resolve().parent / "facts"
+DECREE = "am-2003-175"
+UNITS = ("day", "week", "month", "year", "hour", "immediately")
+KINDS = ("decision", "deadline", "maximum", "minimum", "retention", "frequency", "threshold", "lapse")
+
+
+class FactsError(ValueError):
+    """A facts file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence in French and English."""
+
+    fr: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """Return the text in this language (French unless English is asked)."""
+        return self.en if lang == "en" else self.fr
+
+
+@dataclass(frozen=True)
+class Category:
+    """One of the 14 categories of establishment of article 2."""
+
+    number: int
+    name: Text
+    definition: Text
+    may_do: Text
+    aliases: tuple[str, ...]
+    quote: str
+    article: str = "2"
+
+    @property
+    def label(self) -> str:
+        """Return the item label, '5°'."""
+        return f"{self.number}°"
+
+
+@dataclass(frozen=True)
+class Delay:
+    """A delay, duration, period or frequency set by one article."""
+
+    id: str
+    article: str
+    quote: str
+    amount: int | None
+    unit: str
+    kind: str
+    procedures: tuple[str, ...]
+    subject: Text
+    counted_from: Text | None
+    statement: Text
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    """A printed band of a staffing scale: this many assistants from `low` to `high` persons."""
+
+    assistants: int
+    low: int
+    high: int
+    part: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class StaffingScale:
+    """The scale of article 37 or 38: bands, then one more assistant per `step` further persons."""
+
+    article: str
+    categories: tuple[int, ...]
+    quote: str
+    bands: tuple[Band, ...]
+    step: int
+    step_part: str
+    step_quote: str
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Both staffing scales, how staff are counted (art. 39) and the categories no scale covers."""
+
+    scales: tuple[StaffingScale, ...]
+    headcount_article: str
+    headcount_quote: str
+    operations: tuple[Text, ...]
+    uncovered_categories: tuple[int, ...]
+    uncovered_articles: tuple[str, ...]
+    uncovered_quote_article: str
+    uncovered_quote: str
+    uncovered_note: Text
+    assistants_rule_article: str
+    assistants_rule_quote: str
+
+    def scale_for(self, category: int) -> StaffingScale | None:
+        """Return the scale that covers this category, or None."""
+        return next((s for s in self.scales if category in s.categories), None)
+
+
+@dataclass(frozen=True)
+class ExperienceRule:
+    """The practical experience required of a category's responsible and deputies (art. 26-27)."""
+
+    id: str
+    article: str
+    part: str
+    categories: tuple[int, ...]
+    months: int
+    reducible: bool
+    quote: str
+    where: Text
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A reduction of article 26 II, by length of study (and a third-cycle diploma)."""
+
+    id: str
+    part: str
+    study_years: int
+    study_years_max: int | None
+    third_cycle: bool
+    months: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Experience:
+    """Articles 25-27: the rules, the reductions and the categories they do not cover."""
+
+    general_article: str
+    general_quote: str
+    rules: tuple[ExperienceRule, ...]
+    reductions_article: str
+    reductions_part: str
+    reductions_quote: str
+    reductions: tuple[Reduction, ...]
+    uncovered_categories: tuple[int, ...]
+    uncovered_note: Text
+
+    def rule_for(self, category: int) -> ExperienceRule | None:
+        """Return the rule for this category, or None."""
+        return next((r for r in self.rules if category in r.categories), None)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Who must tell whom what (and, when a delay applies, which)."""
+
+    id: str
+    article: str
+    who: Text
+    whom: Text
+    what: Text
+    quote: str
+    when: str | None
+
+
+@dataclass(frozen=True)
+class ArticleNote:
+    """A title, a one-sentence summary and the words people use, for one article of the decree."""
+
+    number: str
+    title: Text
+    summary: Text
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim quote a fact relies on, with where it is declared."""
+
+    article: str
+    text: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Every curated fact of the decree."""
+
+    categories: tuple[Category, ...]
+    delays: tuple[Delay, ...]
+    staffing: Staffing
+    experience: Experience
+    notifications: tuple[Notification, ...]
+    articles: Mapping[str, ArticleNote]
+
+    def category(self, number: int) -> Category | None:
+        """Return the category of article 2 with this number."""
+        return next((c for c in self.categories if c.number == number), None)
+
+    def delay(self, delay_id: str) -> Delay | None:
+        """Return the delay with this id."""
+        return next((d for d in self.delays if d.id == delay_id), None)
+
+    def delays_of(self, article: str) -> tuple[Delay, ...]:
+        """Return the delays set by one article."""
+        return tuple(d for d in self.delays if d.article == article)
+
+    def quotes(self) -> Iterator[Quote]:
+        """Yield every verbatim quote with its article, for checks against the text."""
+        for c in self.categories:
+            yield Quote(c.article, c.quote, f"categories.yaml {c.number}")
+        for d in self.delays:
+            yield Quote(d.article, d.quote, f"delays.yaml {d.id}")
+        st = self.staffing
+        for s in st.scales:
+            yield Quote(s.article, s.quote, f"staffing.yaml {s.article}")
+            yield Quote(s.article, s.step_quote, f"staffing.yaml {s.article} step")
+            for b in s.bands:
+                yield Quote(s.article, b.quote, f"staffing.yaml {s.article} {b.part}")
+        yield Quote(st.headcount_article, st.headcount_quote, "staffing.yaml headcount")
+        yield Quote(st.uncovered_quote_article, st.uncovered_quote, "staffing.yaml not_covered")
+        yield Quote(st.assistants_rule_article, st.assistants_rule_quote, "staffing.yaml not_covered rule")
+        ex = self.experience
+        yield Quote(ex.general_article, ex.general_quote, "experience.yaml general")
+        for r in ex.rules:
+            yield Quote(r.article, r.quote, f"experience.yaml {r.id}")
+        yield Quote(ex.reductions_article, ex.reductions_quote, "experience.yaml reductions")
+        for red in ex.reductions:
+            yield Quote(ex.reductions_article, red.quote, f"experience.yaml {red.id}")
+        for n in self.notifications:
+            yield Quote(n.article, n.quote, f"notifications.yaml {n.id}")
+
+
+# --- loading and validation -------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one YAML mapping, with the file and key path in every error."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise FactsError(f"{where}: expected a mapping")
+        self.data: dict[str, Any] = data
+        self.where = where
+
+    def _get(self, key: str) -> Any:
+        if key not in self.data:
+            raise FactsError(f"{self.where}: missing key {key!r}")
+        return self.data[key]
+
+    def string(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise FactsError(f"{self.where}.{key}: expected a non-empty string")
+        return value
+
+    def opt_string(self, key: str) -> str | None:
+        return self.string(key) if self.data.get(key) is not None else None
+
+    def integer(self, key: str) -> int:
+        value = self._get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise FactsError(f"{self.where}.{key}: expected an integer")
+        return value
+
+    def opt_integer(self, key: str) -> int | None:
+        return self.integer(key) if self.data.get(key) is not None else None
+
+    def flag(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise FactsError(f"{self.where}.{key}: expected true or false")
+        return value
+
+    def integers(self, key: str) -> tuple[int, ...]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise FactsError(f"{self.where}.{key}: expected a list of integers")
+        return tuple(value)
+
+    def strings(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        if key not in self.data and default is not None:
+            return default
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise FactsError(f"{self.where}.{key}: expected a list of strings")
+        return tuple(value)
+
+    def text(self, key: str) -> Text:
+        sub = self.sub(key)
+        return Text(fr=sub.string("fr"), en=sub.string("en"))
+
+    def opt_text(self, key: str) -> Text | None:
+        return self.text(key) if self.data.get(key) is not None else None
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self._get(key), f"{self.where}.{key}")
+
+    def items(self, key: str) -> list[_Reader]:
+        value = self._get(key)
+        if not isinstance(value, list):
+            raise FactsError(f"{self.where}.{key}: expected a list")
+        return [_Reader(v, f"{self.where}.{key}[{i}]") for i, v in enumerate(value)]
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.string(key)
+        if value not in allowed:
+            raise FactsError(f"{self.where}.{key}: {value!r} is not one of {', '.join(allowed)}")
+        return value
+
+
+def _read(directory: Path, name: str) -> _Reader:
+    path = directory / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FactsError(f"{path.name}: cannot read: {exc}") from exc
+    return _Reader(data, path.name)
+
+
+def _article_number(value: str, where: str) -> str:
+    if not re.fullmatch(r"\d{1,2}", value) or not 1 <= int(value) <= 64:
+        raise FactsError(f"{where}: {value!r} is not an article of the decree (1-64)")
+    return value
+
+
+def _categories(r: _Reader) -> tuple[Category, ...]:
+    result = []
+    for item in r.items("categories"):
+        result.append(
+            Category(
+                number=item.integer("number"),
+                name=item.text("name"),
+                definition=item.text("definition"),
+                may_do=item.text("may_do"),
+                aliases=item.strings("aliases"),
+                quote=item.string("quote"),
+            )
+        )
+    if [c.number for c in result] != list(range(1, 15)):
+        raise FactsError(f"{r.where}.categories: expected the categories 1 to 14, in order")
+    return tuple(result)
+
+
+def _delays(r: _Reader) -> tuple[Delay, ...]:
+    result = []
+    for item in r.items("delays"):
+        result.append(
+            Delay(
+                id=item.string("id"),
+                article=_article_number(item.string("article"), f"{item.where}.article"),
+                quote=item.string("quote"),
+                amount=item.opt_integer("amount"),
+                unit=item.choice("unit", UNITS),
+                kind=item.choice("kind", KINDS),
+                procedures=item.strings("procedures", default=()),
+                subject=item.text("subject"),
+                counted_from=item.opt_text("counted_from"),
+                statement=item.text("statement"),
+                keywords=item.strings("keywords", default=()),
+            )
+        )
+    ids = [d.id for d in result]
+    if len(set(ids)) != len(ids):
+        raise FactsError(f"{r.where}.delays: duplicate ids")
+    return tuple(result)
+
+
+def _staffing(r: _Reader) -> Staffing:
+    scales = []
+    for s in r.items("scales"):
+        bands = tuple(
+            Band(
+                b.integer("assistants"),
+                b.integer("low"),
+                b.integer("high"),
+                b.string("part"),
+                b.string("quote"),
+            )
+            for b in s.items("bands")
+        )
+        for i, band in enumerate(bands):
+            if band.assistants != i + 1 or band.low > band.high or (i and bands[i - 1].high + 1 != band.low):
+                raise FactsError(
+                    f"{s.where}.bands[{i}]: bands must count 1, 2, … assistants over adjoining ranges"
+                )
+        scales.append(
+            StaffingScale(
+                article=_article_number(s.string("article"), f"{s.where}.article"),
+                categories=s.integers("categories"),
+                quote=s.string("quote"),
+                bands=bands,
+                step=s.integer("step"),
+                step_part=s.string("step_part"),
+                step_quote=s.string("step_quote"),
+            )
+        )
+    head = r.sub("headcount")
+    unc = r.sub("not_covered")
+    return Staffing(
+        scales=tuple(scales),
+        headcount_article=head.string("article"),
+        headcount_quote=head.string("quote"),
+        operations=tuple(Text(o.string("fr"), o.string("en")) for o in head.items("operations")),
+        uncovered_categories=unc.integers("categories"),
+        uncovered_articles=unc.strings("articles"),
+        uncovered_quote_article=unc.string("quote_article"),
+        uncovered_quote=unc.string("quote"),
+        uncovered_note=unc.text("note"),
+        assistants_rule_article=unc.string("assistants_rule_article"),
+        assistants_rule_quote=unc.string("assistants_rule_quote"),
+    )
+
+
+def _experience(r: _Reader) -> Experience:
+    general = r.sub("general")
+    red = r.sub("reductions")
+    unc = r.sub("not_covered")
+    return Experience(
+        general_article=general.string("article"),
+        general_quote=general.string("quote"),
+        rules=tuple(
+            ExperienceRule(
+                id=x.string("id"),
+                article=_article_number(x.string("article"), f"{x.where}.article"),
+                part=x.string("part"),
+                categories=x.integers("categories"),
+                months=x.integer("months"),
+                reducible=x.flag("reducible"),
+                quote=x.string("quote"),
+                where=x.text("where"),
+            )
+            for x in r.items("rules")
+        ),
+        reductions_article=red.string("article"),
+        reductions_part=red.string("part"),
+        reductions_quote=red.string("quote"),
+        reductions=tuple(
+            Reduction(
+                id=x.string("id"),
+                part=x.string("part"),
+                study_years=x.integer("study_years"),
+                study_years_max=x.opt_integer("study_years_max"),
+                third_cycle=x.flag("third_cycle"),
+                months=x.integer("months"),
+                quote=x.string("quote"),
+            )
+            for x in red.items("steps")
+        ),
+        uncovered_categories=unc.integers("categories"),
+        uncovered_note=unc.text("note"),
+    )
+
+
+def _notifications(r: _Reader, delay_ids: set[str]) -> tuple[Notification, ...]:
+    result = []
+    for x in r.items("notifications"):
+        when = x.opt_string("when")
+        if when is not None and when not in delay_ids:
+            raise FactsError(f"{x.where}.when: {when!r} is not a delay id of delays.yaml")
+        result.append(
+            Notification(
+                id=x.string("id"),
+                article=_article_number(x.string("article"), f"{x.where}.article"),
+                who=x.text("who"),
+                whom=x.text("whom"),
+                what=x.text("what"),
+                quote=x.string("quote"),
+                when=when,
+            )
+        )
+    return tuple(result)
+
+
+def _articles(r: _Reader) -> dict[str, ArticleNote]:
+    table = r.sub("articles")
+    notes = {}
+    for number in table.data:
+        key = str(number)
+        x = table.sub(number)
+        notes[key] = ArticleNote(
+            number=_article_number(key, f"{x.where}"),
+            title=x.text("title"),
+            summary=x.text("summary"),
+            words=x.strings("words"),
+        )
+    if sorted(notes, key=int) != [str(n) for n in range(1, 65)]:
+        raise FactsError(f"{table.where}: expected one entry for each article 1 to 64")
+    return notes
+
+
+def load_facts_from(directory: Path) -> Facts:
+    """Load and validate every facts file of a directory."""
+    delays = _delays(_read(directory, "delays.yaml"))
+    return Facts(
+        categories=_categories(_read(directory, "categories.yaml")),
+        delays=delays,
+        staffing=_staffing(_read(directory, "staffing.yaml")),
+        experience=_experience(_read(directory, "experience.yaml")),
+        notifications=_notifications(_read(directory, "notifications.yaml"), {d.id for d in delays}),
+        articles=_articles(_read(directory, "articles.yaml")),
+    )
+
+
+@cache
+def load_facts() -> Facts:
+    """Load the curated facts of the decree (cached)."""
+    return load_facts_from(FACTS_DIR)
+
+
+# --- numbers in French and English prose ------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "quinze": 15,
+    "trente": 30,
+    "quatre-vingt-dix": 90,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "fifteen": 15,
+    "thirty": 30,
+    "ninety": 90,
+    "twice": 2,
+}
+_UNIT_WORD = r"(?:jours?|semaines?|mois|ans?|années?|heures?|fois|days?|weeks?|months?|years?|hours?|a month)"
+_WORD_NUMBER = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")\s+" + _UNIT_WORD,
+    re.I,
+)
+_ARTICLE_REF = re.compile(
+    r"\b(?:articles?|art\.)\s+(?:premier|\d+)(?:\s*(?:,|et|à|and|to)\s*(?:premier|\d+))*", re.I
+)
+_DIGITS = re.compile(r"(?<![\d/])\d+(?![\d/])")
+
+
+def numbers_in(text: str) -> set[int]:
+    """Return the numbers a sentence states, in digits or in words before a unit, leaving article numbers out."""
+    text = _ARTICLE_REF.sub(" ", text)
+    found = {int(m.group(0)) for m in _DIGITS.finditer(text)}
+    found |= {_NUMBER_WORDS[m.group(1).lower()] for m in _WORD_NUMBER.finditer(text)}
+    return found
