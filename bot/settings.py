@@ -32,6 +32,8 @@ class MatrixSettings:
     device_id: str = ""
     allowed_inviters: tuple[str, ...] = ()  # user ids or ":server" suffixes; empty: anyone
     state_dir: str = ""  # sync token, device id
+    device_name: str = "vetpharma"
+    max_download_bytes: int = 20 * 1024 * 1024  # checked against info.size before downloading
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ def _apply(obj: Any, data: dict[str, Any], env_prefix: str) -> Any:
             continue
         if hasattr(current, "__dataclass_fields__"):
             sub = data.get(f.name, {})
-            changes[f.name] = _apply(current, sub if isinstance(sub, dict) else {}, f"{env_prefix}{f.name.upper()}_")
+            changes[f.name] = _apply(
+                current, sub if isinstance(sub, dict) else {}, f"{env_prefix}{f.name.upper()}_"
+            )
             continue
         if f.name in data:
             raw = data[f.name]

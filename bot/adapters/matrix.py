@@ -1,0 +1,811 @@
+"""Matrix transport on matrix-nio: room events in, the core's replies out (unencrypted rooms only).
+
+The only module that imports ``nio``. It logs in (password or access token, device id kept), syncs with a
+persisted token so that a restart never answers a message twice, joins rooms it is invited to by allowed
+users, downloads uploads (encrypted attachments included), and renders each ``Reply`` as an ``m.notice``
+with a plain ``body`` and an HTML ``formatted_body``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import io
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import nio
+from nio.crypto.attachments import decrypt_attachment
+
+from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.messages import Attachment, Incoming, Reply, SessionKey
+from bot.settings import MatrixSettings, Settings
+
+log = logging.getLogger(__name__)
+
+TRANSPORT = "matrix"
+HTML_FORMAT = "org.matrix.custom.html"
+# Custom, namespaced content key: the event a reply answers. Invisible to clients; lets tests, the load
+# bench and operators pair every answer with its question, even in direct rooms without a visible quote.
+RESPONSE_TO_KEY = "org.vetpharma.response_to"
+SYNC_TIMEOUT_MS = 30_000
+# Matrix caps an event at 64 KiB; the body and its HTML copy must both fit.
+MAX_BODY_CHARS = 12_000
+STOP_GRACE_SECONDS = 30.0
+MEDIA_TYPES = frozenset({"m.file", "m.image", "m.audio", "m.video"})
+# Ask the server only for what the bot reads: no presence, typing, receipts or account data.
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"not_types": ["*"]},
+    "room": {
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+        "timeline": {"limit": 100},
+    },
+}
+
+# Sentences the adapter says itself, before the core sees anything (the user's language is not known yet).
+TOO_BIG = (
+    "Le fichier « {name} » fait {size} ; je ne peux pas recevoir plus de {limit}. "
+    "/ The file “{name}” is {size}; I cannot receive more than {limit}."
+)
+DOWNLOAD_FAILED = (
+    "Je n'ai pas pu télécharger le fichier « {name} » ; renvoyez-le, s'il vous plaît. "
+    "/ I could not download the file “{name}”; please send it again."
+)
+DECRYPT_FAILED = (
+    "Le fichier chiffré « {name} » est illisible (clé ou empreinte invalide) ; renvoyez-le, s'il vous plaît. "
+    "/ The encrypted file “{name}” cannot be read (bad key or hash); please send it again."
+)
+ENCRYPTED_ROOM = (
+    "Ce salon est chiffré de bout en bout : je ne peux pas lire vos messages. Écrivez-moi dans un salon "
+    "non chiffré. / This room is end-to-end encrypted, so I cannot read your messages. Please talk to me "
+    "in an unencrypted room."
+)
+FILE_NOT_SENT = (
+    "Je n'ai pas pu envoyer le fichier « {name} » ; réessayez dans un instant. "
+    "/ I could not send the file “{name}”; please try again in a moment."
+)
+
+
+class MatrixStartError(RuntimeError):
+    """The bot could not log in (bad credentials, unknown homeserver)."""
+
+
+SendToSession = Callable[[SessionKey, Reply], Awaitable[None]]
+
+
+class ReplyRouter(Protocol):
+    """The cross-transport router of ``bot.router`` (handoff relays between sessions)."""
+
+    def register(self, transport_name: str, send: SendToSession) -> None:
+        """Register the function that sends a reply to one of this transport's sessions."""
+        ...
+
+    async def deliver(self, reply: Reply, default_key: SessionKey) -> None:
+        """Send a reply to ``reply.to``, or to ``default_key`` when it has none."""
+        ...
+
+
+# --- state that survives restarts -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What a restart needs: the device to reuse, where to resume, and when the bot first started."""
+
+    user_id: str = ""
+    device_id: str = ""
+    next_batch: str = ""
+    # Events older than the bot's first start are history: never answered.
+    since_ms: int = 0
+
+
+def state_path(settings: Settings) -> Path:
+    """Return the file holding the Matrix sync state."""
+    directory = Path(settings.matrix.state_dir or Path(settings.data_dir) / "matrix")
+    return directory / "sync_state.json"
+
+
+def load_state(path: Path, user_id: str) -> SyncState:
+    """Read the saved state; a missing or foreign (other account) file means a fresh start."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        state = SyncState(
+            user_id=str(data.get("user_id", "")),
+            device_id=str(data.get("device_id", "")),
+            next_batch=str(data.get("next_batch", "")),
+            since_ms=int(data.get("since_ms", 0)),
+        )
+    except (OSError, ValueError, AttributeError):
+        return SyncState(user_id=user_id)
+    if state.user_id != user_id:
+        return SyncState(user_id=user_id)
+    return state
+
+
+def save_state(path: Path, state: SyncState) -> None:
+    """Write the state atomically, so a crash mid-write never loses the sync token."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- pure helpers ----------------------------------------------------------------------------------
+
+
+def server_of(user_id: str) -> str:
+    """Return the server part of a user id (``@user:server``); room ids are never parsed."""
+    if not user_id.startswith("@") or ":" not in user_id:
+        return ""
+    return user_id.split(":", 1)[1]
+
+
+def inviter_allowed(inviter: str, allowed: Iterable[str]) -> bool:
+    """Tell whether an invite from this user is accepted (``@user:server`` or ``:server`` entries)."""
+    entries = [entry.strip() for entry in allowed if entry.strip()]
+    if not entries:
+        return True
+    server = server_of(inviter)
+    for entry in entries:
+        if entry.startswith("@"):
+            if entry == inviter:
+                return True
+        elif server and entry.removeprefix(":") == server:
+            return True
+    return False
+
+
+def human_size(size: int) -> str:
+    """Format a byte count for a sentence (``20 Mo`` / ``20 MB`` read the same)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size} B"
+
+
+_LEADING_PILL = re.compile(r'\s*<a href="https://matrix\.to/#/([^"?]+)[^"]*">(.*?)</a>', re.DOTALL)
+_REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Remove the quoted ``> <@user> ...`` lines older clients put before a reply's text."""
+    return _REPLY_FALLBACK.sub("", body, count=1) if body.startswith(">") else body
+
+
+def split_text(text: str, limit: int = MAX_BODY_CHARS) -> list[str]:
+    """Cut a long text into pieces under ``limit`` characters, at paragraph or line ends when possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    pieces.append(rest)
+    return [piece for piece in pieces if piece] or [""]
+
+
+def _html_text(text: str) -> str:
+    return html.escape(text, quote=False).replace("\n", "<br/>")
+
+
+def render_reply(reply: Reply) -> list[dict[str, Any]]:
+    """Turn a reply's text and choices into ``m.notice`` contents (numbered choices, HTML escaped)."""
+    chunks = split_text(reply.text) if reply.text or reply.choices else []
+    contents: list[dict[str, Any]] = []
+    for index, chunk in enumerate(chunks):
+        body, formatted = chunk, _html_text(chunk)
+        if reply.choices and index == len(chunks) - 1:
+            numbered = [f"{n}. {choice.label}" for n, choice in enumerate(reply.choices, start=1)]
+            items = "".join(f"<li>{html.escape(choice.label, quote=False)}</li>" for choice in reply.choices)
+            body = "\n".join([body, "", *numbered]) if body else "\n".join(numbered)
+            formatted = f"{formatted}<ol>{items}</ol>" if formatted else f"<ol>{items}</ol>"
+        contents.append(
+            {"msgtype": "m.notice", "body": body, "format": HTML_FORMAT, "formatted_body": formatted}
+        )
+    return contents
+
+
+def file_content(name: str, mime: str, size: int, mxc: str) -> dict[str, Any]:
+    """Build the ``m.file`` content for an uploaded file."""
+    return {
+        "msgtype": "m.file",
+        "body": name,
+        "filename": name,
+        "url": mxc,
+        "info": {"mimetype": mime, "size": size},
+    }
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """Where an uploaded file is and how to read it, from an event's content."""
+
+    name: str
+    mime: str
+    size: int | None
+    mxc: str
+    # Encrypted attachment (``content.file``): JWK key, IV and SHA-256 of the ciphertext.
+    key: str = ""
+    iv: str = ""
+    sha256: str = ""
+    caption: str = ""
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.key)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def media_ref(content: dict[str, Any]) -> MediaRef | None:
+    """Read the file reference of an ``m.file``/``m.image`` content, plain or encrypted; None if unusable."""
+    raw_info = content.get("info")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
+    body, filename = _text(content.get("body")), _text(content.get("filename"))
+    name = filename or body or "fichier"
+    # Since Matrix 1.10 a body that differs from the filename is the caption.
+    caption = body if filename and body and body != filename else ""
+    raw_size = info.get("size")
+    size = raw_size if isinstance(raw_size, int) and not isinstance(raw_size, bool) else None
+    mime = _text(info.get("mimetype"))
+    encrypted = content.get("file")
+    if isinstance(encrypted, dict):
+        key = encrypted.get("key")
+        hashes = encrypted.get("hashes")
+        url, iv = encrypted.get("url"), encrypted.get("iv")
+        if not (
+            isinstance(key, dict)
+            and isinstance(hashes, dict)
+            and isinstance(url, str)
+            and isinstance(iv, str)
+        ):
+            return None
+        k, sha = key.get("k"), hashes.get("sha256")
+        if not (isinstance(k, str) and isinstance(sha, str)):
+            return None
+        mime = mime or str(encrypted.get("mimetype") or "")
+        return MediaRef(name, mime or "application/octet-stream", size, url, k, iv, sha, caption)
+    url = content.get("url")
+    if not isinstance(url, str):
+        return None
+    return MediaRef(name, mime or "application/octet-stream", size, url, caption=caption)
+
+
+def normalise_command(text: str) -> str:
+    """Turn a Matrix-style ``!command`` into the core's ``/command``."""
+    if len(text) > 1 and text[0] == "!" and text[1].isalpha():
+        return "/" + text[1:]
+    return text
+
+
+# --- the bot ---------------------------------------------------------------------------------------
+
+
+class _BoundedSet:
+    """The last ``size`` ids seen: enough to drop a repeated event without growing forever."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._items: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def add(self, item: str) -> None:
+        self._items[item] = None
+        self._items.move_to_end(item)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+
+class MatrixBot:
+    """One logged-in Matrix account answering through the dispatcher."""
+
+    def __init__(self, settings: Settings, dispatcher: Dispatcher, router: ReplyRouter | None = None) -> None:
+        self.settings = settings
+        self.config: MatrixSettings = settings.matrix
+        self.dispatcher = dispatcher
+        self.router = router
+        self.state_file = state_path(settings)
+        self.state = load_state(self.state_file, self.config.user_id)
+        self.client = nio.AsyncClient(
+            self.config.homeserver.rstrip("/"),
+            self.config.user_id,
+            device_id=self.state.device_id or self.config.device_id or None,
+            config=nio.AsyncClientConfig(
+                request_timeout=60,
+                max_limit_exceeded=None,
+                max_timeouts=None,
+                max_timeout_retry_wait_time=30,
+            ),
+        )
+        self.user_id = self.config.user_id
+        self.display_name = ""
+        self._seen = _BoundedSet()
+        self._sent = _BoundedSet()
+        self._warned_encrypted: set[str] = set()
+        self._locks: dict[SessionKey, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Set once the first sync is handled: from then on every new message is answered.
+        self.ready = asyncio.Event()
+
+    # -- start and stop --
+
+    async def login(self) -> None:
+        """Log in with the access token or the password, keeping the device id across restarts."""
+        if self.config.access_token:
+            self.client.access_token = self.config.access_token
+            whoami = await self.client.whoami()
+            if isinstance(whoami, nio.WhoamiError):
+                raise MatrixStartError(f"access token refused by {self.config.homeserver}: {whoami.message}")
+            self.client.user_id = self.user_id = whoami.user_id
+            self.client.device_id = whoami.device_id or self.client.device_id
+        elif self.config.password:
+            response = await self.client.login(
+                password=self.config.password, device_name=self.config.device_name
+            )
+            if isinstance(response, nio.LoginError):
+                raise MatrixStartError(f"login refused by {self.config.homeserver}: {response.message}")
+            self.user_id = response.user_id
+        else:
+            raise MatrixStartError("set matrix.password or matrix.access_token")
+        if self.user_id != self.state.user_id:
+            self.state = SyncState(user_id=self.user_id)
+        self.state = replace(
+            self.state,
+            device_id=self.client.device_id or "",
+            since_ms=self.state.since_ms or int(time.time() * 1000),
+        )
+        self._save()
+        profile = await self.client.get_displayname(self.user_id)
+        name = getattr(profile, "displayname", None)
+        self.display_name = name if isinstance(name, str) else ""
+        log.info("logged in to Matrix as %s (device %s)", self.user_id, self.client.device_id)
+
+    async def close(self) -> None:
+        """Wait for the answers under way, save the sync token and close the HTTP session."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
+        self._save()
+        await self.client.close()
+
+    def _save(self) -> None:
+        try:
+            save_state(self.state_file, self.state)
+        except OSError:
+            log.exception("could not save the Matrix sync state to %s", self.state_file)
+
+    # -- the sync loop --
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync until ``stop`` is set, answering every new message."""
+        resuming = bool(self.state.next_batch)
+        first = True
+        failures = 0
+        while not stop.is_set():
+            response = await self._sync_or_stop(stop, full_state=first)
+            if response is None:
+                return
+            if isinstance(response, nio.SyncError) or not isinstance(response, nio.SyncResponse):
+                failures += 1
+                message = getattr(response, "message", response)
+                log.warning("Matrix sync failed (%s); retrying", message)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0**failures))
+                continue
+            failures = 0
+            # Without a saved token the first sync is history: joined rooms' timelines are not answered.
+            await self.process_sync(response, answer=resuming or not first)
+            first = False
+            self.state = replace(self.state, next_batch=response.next_batch)
+            self._save()
+            self.ready.set()
+
+    async def _sync_or_stop(self, stop: asyncio.Event, full_state: bool) -> Any:
+        sync = asyncio.ensure_future(
+            self.client.sync(
+                timeout=SYNC_TIMEOUT_MS,
+                sync_filter=SYNC_FILTER,
+                since=self.state.next_batch or None,
+                full_state=full_state,
+            )
+        )
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({sync, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if sync in done:
+            try:
+                return sync.result()
+            except Exception as exc:  # a transport error must not end the bot
+                log.warning("Matrix sync raised %r", exc)
+                return nio.SyncError(str(exc))
+        sync.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sync
+        return None
+
+    async def process_sync(self, response: Any, answer: bool = True) -> None:
+        """Handle one sync response: invites, then the new timeline events of joined rooms."""
+        for room_id, info in response.rooms.invite.items():
+            try:
+                await self._on_invite(room_id, info)
+            except Exception:
+                log.exception("could not handle the invite to %s", room_id)
+        for room_id, info in response.rooms.join.items():
+            for event in info.timeline.events:
+                try:
+                    self._on_event(room_id, event, answer)
+                except Exception:
+                    log.exception("could not handle an event in %s", room_id)
+
+    # -- invites --
+
+    def _inviter(self, info: Any) -> str:
+        for event in info.invite_state:
+            # nio keeps only type/sender/state_key in a stripped event's source: read its attributes.
+            source = getattr(event, "source", {})
+            content = source.get("content") if isinstance(source, dict) else None
+            membership = getattr(event, "membership", None) or (
+                content.get("membership") if isinstance(content, dict) else None
+            )
+            if (
+                getattr(event, "state_key", None) == self.user_id
+                and membership == "invite"
+                and isinstance(getattr(event, "sender", None), str)
+            ):
+                return str(event.sender)
+        return ""
+
+    async def _on_invite(self, room_id: str, info: Any) -> None:
+        inviter = self._inviter(info)
+        if not inviter_allowed(inviter, self.config.allowed_inviters):
+            log.info("refusing the invite of %s to %s (not in matrix.allowed_inviters)", inviter, room_id)
+            await self.client.room_leave(room_id)
+            return
+        for attempt in range(3):
+            joined = await self.client.join(room_id)
+            if isinstance(joined, nio.JoinResponse):
+                log.info("joined %s on the invite of %s", room_id, inviter)
+                return
+            log.warning("could not join %s: %s", room_id, getattr(joined, "message", joined))
+            await asyncio.sleep(2**attempt)
+
+    # -- room events --
+
+    def _on_event(self, room_id: str, event: Any, answer: bool) -> None:
+        source = getattr(event, "source", None)
+        if not isinstance(source, dict):
+            return
+        event_id, sender = source.get("event_id"), source.get("sender")
+        if not isinstance(event_id, str) or not isinstance(sender, str):
+            return
+        if sender == self.user_id:
+            self._sent.add(event_id)
+            return
+        if event_id in self._seen:
+            return
+        self._seen.add(event_id)
+        timestamp = source.get("origin_server_ts")
+        if not answer or not isinstance(timestamp, int) or timestamp < self.state.since_ms:
+            return
+        kind = source.get("type")
+        if kind == "m.room.encrypted":
+            if room_id not in self._warned_encrypted:
+                self._warned_encrypted.add(room_id)
+                self._spawn(self._send_text(room_id, ENCRYPTED_ROOM, event_id))
+            return
+        content = source.get("content")
+        if kind != "m.room.message" or not isinstance(content, dict):
+            return
+        msgtype = content.get("msgtype")
+        relation = content.get("m.relates_to")
+        if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
+            return  # an edit of a message already answered
+        # m.notice is what bots send: never answer one, so two bots cannot talk forever. Key verification
+        # requests are for encryption, which this bot does not do.
+        if not isinstance(msgtype, str) or msgtype == "m.notice" or msgtype.startswith("m.key."):
+            return
+        self._spawn(self._answer(room_id, sender, event_id, content))
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _lock(self, key: SessionKey) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    def _is_group(self, room_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return room is not None and int(room.member_count) > 2
+
+    def _names(self, room_id: str) -> list[str]:
+        names = [self.user_id]
+        room = self.client.rooms.get(room_id)
+        member = room.users.get(self.user_id) if room is not None else None
+        for name in (getattr(member, "display_name", None), self.display_name):
+            if isinstance(name, str) and name.strip() and name not in names:
+                names.append(name)
+        return names
+
+    def _mentioned(self, room_id: str, content: dict[str, Any], body: str) -> bool:
+        mentions = content.get("m.mentions")
+        if isinstance(mentions, dict) and self.user_id in (mentions.get("user_ids") or []):
+            return True
+        formatted = content.get("formatted_body")
+        if isinstance(formatted, str) and (
+            f"matrix.to/#/{self.user_id}" in formatted or f"matrix.to/#/{quote(self.user_id)}" in formatted
+        ):
+            return True
+        lowered = body.lower()
+        return any(name.lower() in lowered for name in self._names(room_id))
+
+    async def _replies_to_bot(self, room_id: str, content: dict[str, Any]) -> bool:
+        relation = content.get("m.relates_to")
+        in_reply_to = relation.get("m.in_reply_to") if isinstance(relation, dict) else None
+        target = in_reply_to.get("event_id") if isinstance(in_reply_to, dict) else None
+        if not isinstance(target, str):
+            return False
+        if target in self._sent:
+            return True
+        # Sent before a restart: ask the server who wrote it.
+        response = await self.client.room_get_event(room_id, target)
+        event = getattr(response, "event", None)
+        return getattr(event, "sender", None) == self.user_id
+
+    def _strip_mention(self, room_id: str, content: dict[str, Any], body: str) -> str:
+        names = self._names(room_id)
+        # A mention "pill" shows whatever text the client chose: read it from the leading link to the bot.
+        formatted = content.get("formatted_body")
+        pill = _LEADING_PILL.match(formatted) if isinstance(formatted, str) else None
+        if pill and pill.group(1) in {self.user_id, quote(self.user_id)}:
+            names.append(html.unescape(re.sub(r"<[^>]*>", "", pill.group(2))))
+        for name in sorted((n for n in names if n.strip()), key=len, reverse=True):
+            match = re.match(rf"\s*{re.escape(name)}\s*[:,]?\s*", body, flags=re.IGNORECASE)
+            if match:
+                return body[match.end() :]
+        return body
+
+    async def _answer(self, room_id: str, sender: str, event_id: str, content: dict[str, Any]) -> None:
+        key = SessionKey(TRANSPORT, room_id, sender)
+        async with self._lock(key):
+            try:
+                await self._answer_locked(key, event_id, content)
+            except Exception:
+                log.exception("failed to answer %s in %s", event_id, room_id)
+                with contextlib.suppress(Exception):
+                    await self._send_text(room_id, FALLBACK_ERROR, event_id)
+        lock = self._locks.get(key)
+        if lock is not None and not lock.locked():
+            del self._locks[key]
+
+    async def _answer_locked(self, key: SessionKey, event_id: str, content: dict[str, Any]) -> None:
+        room_id = key.chat
+        msgtype = content.get("msgtype")
+        raw_body = content.get("body")
+        body = strip_reply_fallback(raw_body) if isinstance(raw_body, str) else ""
+        group = self._is_group(room_id)
+        # Text, emotes, locations and unknown message types are answered from their body.
+        text = body if msgtype not in MEDIA_TYPES else ""
+        if group:
+            command = text.lstrip().startswith(("!", "/"))
+            mentioned = self._mentioned(room_id, content, body)
+            if not (command or mentioned or await self._replies_to_bot(room_id, content)):
+                return  # group chatter not meant for the bot
+            if mentioned:
+                text = self._strip_mention(room_id, content, text)
+        text = normalise_command(text.strip())
+        room = self.client.rooms.get(room_id)
+        member = room.users.get(key.user) if room is not None else None
+        display_name = getattr(member, "display_name", None)
+        attachment: Attachment | None = None
+        attachment_error: str | None = None
+        if msgtype in MEDIA_TYPES:
+            ref = media_ref(content)
+            if ref is None:
+                attachment_error = DOWNLOAD_FAILED.format(name=body or "?")
+            else:
+                text = normalise_command(ref.caption.strip())
+                attachment, attachment_error = await self._download(ref)
+        incoming = Incoming(
+            key=key,
+            text=text,
+            attachment=attachment,
+            addressed=True,
+            display_name=display_name if isinstance(display_name, str) else None,
+            attachment_error=attachment_error,
+        )
+        typing = attachment is not None
+        if typing:
+            await self._typing(room_id, True)
+        try:
+            replies = await self.dispatcher.handle(incoming)
+        finally:
+            if typing:
+                await self._typing(room_id, False)
+        for reply in replies:
+            if reply.to is not None and reply.to != key:
+                await self._relay(reply, key)
+            else:
+                await self.send_reply(room_id, reply, event_id=event_id, mention=key.user if group else None)
+
+    async def _download(self, ref: MediaRef) -> tuple[Attachment | None, str | None]:
+        limit = self.config.max_download_bytes
+        if ref.size is not None and ref.size > limit:
+            return None, TOO_BIG.format(name=ref.name, size=human_size(ref.size), limit=human_size(limit))
+        if not ref.mxc.startswith("mxc://"):
+            return None, DOWNLOAD_FAILED.format(name=ref.name)
+        response = await self.client.download(mxc=ref.mxc)
+        data = getattr(response, "body", None)
+        if isinstance(response, nio.DownloadError) or not isinstance(data, bytes):
+            log.warning("download of %s failed: %s", ref.mxc, getattr(response, "message", response))
+            return None, DOWNLOAD_FAILED.format(name=ref.name)
+        if len(data) > limit:  # info.size was missing or understated
+            return None, TOO_BIG.format(name=ref.name, size=human_size(len(data)), limit=human_size(limit))
+        if ref.encrypted:
+            try:
+                data = decrypt_attachment(data, ref.key, ref.sha256, ref.iv)
+            except Exception:
+                log.warning("could not decrypt %s", ref.mxc, exc_info=True)
+                return None, DECRYPT_FAILED.format(name=ref.name)
+        mime = ref.mime
+        if mime == "application/octet-stream":
+            mime = str(getattr(response, "content_type", "") or mime).split(";")[0].strip()
+        return Attachment(name=ref.name, mime=mime, data=data), None
+
+    async def _typing(self, room_id: str, on: bool) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.room_typing(room_id, typing_state=on, timeout=30_000)
+
+    # -- sending --
+
+    async def _relay(self, reply: Reply, key: SessionKey) -> None:
+        if self.router is not None:
+            await self.router.deliver(reply, key)
+        elif reply.to is not None and reply.to.transport == TRANSPORT:
+            await self.send_to_session(reply.to, reply)
+        else:
+            log.warning("no router to deliver a reply to %s", reply.to.transport if reply.to else "?")
+
+    async def send_to_session(self, key: SessionKey, reply: Reply) -> None:
+        """Send a reply to a Matrix session (used by the router for handoff relays)."""
+        await self.send_reply(key.chat, replace(reply, to=None), event_id=None, mention=None)
+
+    async def send_reply(self, room_id: str, reply: Reply, event_id: str | None, mention: str | None) -> None:
+        """Send one reply: its text (with numbered choices), then its file, if any."""
+        for content in render_reply(reply):
+            await self._send(room_id, content, event_id, mention)
+        if reply.file is not None:
+            upload, _ = await self.client.upload(
+                io.BytesIO(reply.file.data),
+                content_type=reply.file.mime,
+                filename=reply.file.name,
+                filesize=len(reply.file.data),
+            )
+            if isinstance(upload, nio.UploadResponse):
+                content = file_content(
+                    reply.file.name, reply.file.mime, len(reply.file.data), upload.content_uri
+                )
+                await self._send(room_id, content, event_id, mention)
+            else:
+                log.warning("upload of %s failed: %s", reply.file.name, getattr(upload, "message", upload))
+                await self._send_text(room_id, FILE_NOT_SENT.format(name=reply.file.name), event_id)
+
+    async def _send_text(self, room_id: str, text: str, event_id: str | None) -> None:
+        for content in render_reply(Reply(text)):
+            await self._send(room_id, content, event_id, None)
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], event_id: str | None, mention: str | None
+    ) -> None:
+        content = dict(content)
+        # Explicit mentions: no accidental ping of a name quoted in an answer; the asker is pinged in groups.
+        content["m.mentions"] = {"user_ids": [mention]} if mention else {}
+        if event_id is not None:
+            content[RESPONSE_TO_KEY] = event_id
+            if mention:
+                content["m.relates_to"] = {"m.in_reply_to": {"event_id": event_id}}
+        response = await self.client.room_send(room_id, "m.room.message", content)
+        if isinstance(response, nio.RoomSendResponse):
+            self._sent.add(response.event_id)
+        else:
+            log.warning("could not send to %s: %s", room_id, getattr(response, "message", response))
+
+
+async def run_transport(
+    settings: Settings, dispatcher: Dispatcher, router: ReplyRouter | None, stop: asyncio.Event
+) -> None:
+    """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in."""
+    bot = MatrixBot(settings, dispatcher, router)
+    try:
+        await bot.login()
+        if router is not None:
+            router.register(TRANSPORT, bot.send_to_session)
+        await bot.run(stop)
+    finally:
+        await bot.close()
+
+
+# --- the ``vetpharma matrix`` command ---------------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's options."""
+    parser.add_argument(
+        "--config", help="settings file (default: config/vetpharma.toml or $VETPHARMA_CONFIG)"
+    )
+
+
+def _make_router() -> ReplyRouter | None:
+    try:
+        import importlib
+
+        module = importlib.import_module("bot.router")
+    except ModuleNotFoundError:
+        return None
+    router: ReplyRouter = module.Router()
+    return router
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the Matrix bot until interrupted."""
+    from bot.core import build_core
+    from bot.settings import load_settings
+
+    settings = load_settings(args.config)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    if not settings.matrix_configured:
+        print(
+            "vetpharma matrix: set matrix.homeserver, matrix.user_id and matrix.password or matrix.access_token "
+            "(config/vetpharma.toml or VETPHARMA_MATRIX_* variables).",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+        dispatcher = Dispatcher(build_core(settings))
+        await run_transport(settings, dispatcher, _make_router(), stop)
+
+    try:
+        asyncio.run(main())
+    except MatrixStartError as exc:
+        print(f"vetpharma matrix: {exc}", file=sys.stderr)
+        return 1
+    return 0
