@@ -235,7 +235,7 @@ class PieceSignals:
     negative: tuple[str, ...] = ()  # phrases of look-alike documents; count against
     features: Mapping[str, float] = field(default_factory=dict)  # KNOWN_FEATURES name -> weight
     require_title: bool = False  # never "present" without a title phrase
-    require_feature: str | None = None  # never "present" without this feature
+    require_features: tuple[str, ...] = ()  # never "present" without each of these features
     present: float = 6.0  # score at or above which the piece is present
     uncertain: float = 3.0  # score at or above which it is uncertain
 
@@ -492,7 +492,7 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
         "negative",
         "features",
         "require_title",
-        "require_feature",
+        "require_features",
         "present",
         "uncertain",
     )
@@ -500,11 +500,10 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
     features_raw = data.get("features") or {}
     features = _mapping(ctx, f"{key}.features", features_raw, KNOWN_FEATURES, ())
     weights = {name: _number(ctx, f"{key}.features.{name}", w) for name, w in features.items()}
-    require_feature = data.get("require_feature")
-    if require_feature is not None:
-        require_feature = _str(ctx, f"{key}.require_feature", require_feature)
-        if require_feature not in KNOWN_FEATURES:
-            raise ctx.error(f"{key}.require_feature", f"unknown feature {require_feature!r}")
+    require_features = _str_list(ctx, f"{key}.require_features", data.get("require_features"))
+    for i, name in enumerate(require_features):
+        if name not in KNOWN_FEATURES:
+            raise ctx.error(f"{key}.require_features[{i}]", f"unknown feature {name!r}")
     require_title = data.get("require_title", False)
     if not isinstance(require_title, bool):
         raise ctx.error(f"{key}.require_title", "expected true or false")
@@ -514,7 +513,7 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
         negative=_str_list(ctx, f"{key}.negative", data.get("negative")),
         features=weights,
         require_title=require_title,
-        require_feature=require_feature,
+        require_features=require_features,
         present=_number(ctx, f"{key}.present", data["present"]),
         uncertain=_number(ctx, f"{key}.uncertain", data["uncertain"]),
     )

@@ -1,0 +1,190 @@
+"""Check a dossier's files: read each in a sandbox, OCR the scans, find every piece the spec requires."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from dossier_checker import classify, ocr
+from dossier_checker.classify import Document, Kind
+from dossier_checker.extract import Extraction, PendingOcr
+from dossier_checker.model import (
+    DossierReport,
+    FileError,
+    FileResult,
+    InputFile,
+    Limits,
+    Page,
+    PieceResult,
+    PieceWarning,
+    Status,
+)
+from dossier_checker.sandbox import parse_file
+from dossier_checker.spec import DossierSpec, PieceSpec, evaluate, load_spec, load_specs
+
+
+def _workers(limits: Limits) -> int:
+    return limits.workers or os.cpu_count() or 1
+
+
+def _parse(file: InputFile, limits: Limits) -> tuple[Extraction, int]:
+    if file.byte_size == 0:
+        return Extraction(error=FileError("file_empty")), 0
+    if file.byte_size > limits.max_bytes:
+        return Extraction(error=FileError("file_too_big", f"{file.byte_size / 1e6:.1f}")), 0
+    try:
+        return parse_file(file.data, limits)
+    except Exception as exc:  # the sandbox itself failed (no processes left?): this file only
+        return Extraction(error=FileError("file_crashed_parser", type(exc).__name__)), 0
+
+
+def _ocr_page(pending: PendingOcr, limits: Limits) -> Page:
+    try:
+        result = ocr.read_page(pending.image.png, timeout=limits.ocr_timeout)
+    except ocr.OcrFailed:
+        return Page(pending.number, "", "", "none", lines=pending.image.lines)
+    return Page(
+        number=pending.number,
+        text=result.text,
+        head=result.head,
+        source="ocr",
+        lines=pending.image.lines,
+        ocr_confidence=round(result.confidence, 1),
+    )
+
+
+def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
+    """Read every file into pages (sandboxed parse, then OCR of scanned pages on all cores)."""
+    workers = _workers(limits)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parsed = list(pool.map(lambda f: _parse(f, limits), files))
+        can_ocr = any(e.pending for e, _ in parsed) and ocr.available()
+        jobs = {
+            (i, p.number): pool.submit(_ocr_page, p, limits)
+            for i, (extraction, _) in enumerate(parsed)
+            if can_ocr
+            for p in extraction.pending
+        }
+        results: list[FileResult] = []
+        for i, (file, (extraction, peak)) in enumerate(zip(files, parsed, strict=True)):
+            error = extraction.error
+            ocr_pages = [jobs[(i, p.number)].result() for p in extraction.pending if (i, p.number) in jobs]
+            pages = sorted((*extraction.pages, *ocr_pages), key=lambda p: p.number)
+            if error is None and extraction.pending and not can_ocr and not extraction.pages:
+                error = FileError("ocr_unavailable")
+            results.append(
+                FileResult(
+                    name=file.name,
+                    pages=tuple(pages),
+                    page_count=extraction.page_count,
+                    ocr_pages=sum(1 for p in ocr_pages if p.source == "ocr"),
+                    error=error,
+                    peak_memory_bytes=peak,
+                )
+            )
+    return results
+
+
+def _other_specs(spec: DossierSpec) -> list[DossierSpec]:
+    return [s for s in load_specs().values() if s.id != spec.id]
+
+
+def _evidence(document: Document, kind: str) -> str:
+    score = document.scores[kind]
+    parts: list[str] = []
+    if score.titles:
+        parts.append("« " + "», «".join(score.titles[:3]) + " »")
+    if score.phrases:
+        more = f" (+{len(score.phrases) - 6})" if len(score.phrases) > 6 else ""
+        parts.append(", ".join(score.phrases[:6]) + more)
+    if score.features:
+        parts.append(", ".join(name for name, _ in score.features))
+    if score.negatives:
+        parts.append("− " + ", ".join(score.negatives[:3]))
+    return "; ".join(parts) + f" [score {score.score:g}]"
+
+
+def judge_pieces(
+    spec: DossierSpec,
+    conditions: Mapping[str, object],
+    documents: Sequence[Document],
+    kinds: Sequence[Kind],
+    today: dt.date,
+) -> list[PieceResult]:
+    """Decide, piece by piece, whether the documents found hold it."""
+    by_kind = {k.id: k for k in kinds}
+    results: list[PieceResult] = []
+    for piece in spec.pieces:
+        results.append(_judge(piece, conditions, documents, by_kind, today))
+    return results
+
+
+def _judge(
+    piece: PieceSpec,
+    conditions: Mapping[str, object],
+    documents: Sequence[Document],
+    kinds: Mapping[str, Kind],
+    today: dt.date,
+) -> PieceResult:
+    kind = piece.document_kind
+    required = evaluate(piece.required_if, conditions)
+    candidates = [d for d in documents if d.kind == kind]
+    present = [d for d in candidates if classify.is_present(d, kinds)]
+    ambiguous = [d for d in documents if d.ambiguous_with == kind]
+    status: Status
+    if present:
+        status = "present"
+        best = max(present, key=lambda d: d.scores[kind].score)
+        pages = sorted({n for d in present if d.file == best.file for n in d.numbers})
+    elif candidates or ambiguous:
+        status = "uncertain"
+        best = max((*candidates, *ambiguous), key=lambda d: d.scores[kind].score)
+        pages = list(best.numbers)
+    else:
+        return PieceResult(piece.id, dict(piece.label), piece.article, required, "missing")
+    warnings = classify.piece_warnings(piece, best, documents, conditions, today)
+    other = best.ambiguous_with if best.kind == kind else best.kind
+    if status == "uncertain" and other:
+        warnings.append(PieceWarning("warn_ambiguous", piece.article, (("other", other),)))
+    return PieceResult(
+        id=piece.id,
+        label=dict(piece.label),
+        article=piece.article,
+        required=required,
+        status=status,
+        file=best.file,
+        pages=tuple(pages),
+        evidence=_evidence(best, kind),
+        warnings=tuple(warnings),
+        score=best.scores[kind].score,
+    )
+
+
+def check_files(
+    dossier_id: str,
+    conditions: Mapping[str, object],
+    files: Sequence[InputFile],
+    limits: Limits | None = None,
+    today: dt.date | None = None,
+) -> DossierReport:
+    """Check a dossier's files against its spec: each piece present, missing or uncertain, with evidence."""
+    limits = limits or Limits()
+    spec = load_spec(dossier_id)
+    file_results = read_files(files, limits)
+    kinds = classify.known_kinds(spec, _other_specs(spec))
+    documents: list[Document] = []
+    for result in file_results:
+        readable = [p for p in result.pages if p.text.strip()]
+        if readable:
+            documents += classify.segment(result.name, readable, kinds)
+    pieces = judge_pieces(spec, conditions, documents, kinds, today or dt.date.today())
+    complete = all(p.status == "present" for p in pieces if p.required)
+    return DossierReport(
+        dossier=spec.id,
+        conditions=dict(conditions),
+        complete=complete,
+        files=tuple(file_results),
+        pieces=tuple(pieces),
+    )

@@ -1,0 +1,204 @@
+"""Read an uploaded file into pages: the text layer with pdfplumber, page images for OCR with pypdfium2.
+
+The only module that uses pdfplumber (and pdfminer, pypdfium2 under it). It runs inside the sandboxed
+child process (``dossier_checker.sandbox``): everything here may meet hostile bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pdfplumber
+import pypdfium2
+
+from dossier_checker import imaging
+from dossier_checker.model import FileError, Limits, Page
+
+HEAD_FRACTION = 0.4  # titles sit in the top part of a page, under any letterhead
+MIN_LETTERS = 40  # fewer letters than this in the text layer: the page is a scan, OCR it
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+@dataclass(frozen=True)
+class PendingOcr:
+    """A page with no usable text layer: its prepared image, waiting for OCR."""
+
+    number: int
+    image: imaging.PreparedImage
+    photo: bool
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the child process sends back: pages with text, pages to OCR, or an error."""
+
+    page_count: int = 0
+    pages: tuple[Page, ...] = ()
+    pending: tuple[PendingOcr, ...] = ()
+    error: FileError | None = None
+
+
+Progress = Callable[[int], None]  # told the page count once it is known
+
+
+def extract(data: bytes, limits: Limits, progress: Progress) -> Extraction:
+    """Read a PDF or an image into pages; say why when it cannot be read."""
+    if not data:
+        return Extraction(error=FileError("file_empty"))
+    if len(data) > limits.max_bytes:
+        return Extraction(error=FileError("file_too_big", f"{len(data) / 1e6:.1f}"))
+    kind = imaging.image_kind(data)
+    if kind is not None:
+        return _extract_image(data, limits, progress)
+    if b"%PDF-" not in data[:1024]:
+        return Extraction(error=FileError("file_not_pdf"))
+    return _extract_pdf(data, limits, progress)
+
+
+def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extraction:
+    try:
+        image = imaging.decode_photo(data, limits.max_image_pixels)
+    except imaging.ImageRefused as exc:
+        code = "image_too_big" if "pixels" in str(exc) or "bomb" in str(exc).lower() else "image_damaged"
+        return Extraction(error=FileError(code, str(exc)[:200]))
+    progress(1)
+    prepared = imaging.prepare(image, photo=True)
+    return Extraction(page_count=1, pending=(PendingOcr(1, prepared, photo=True),))
+
+
+def _looks_truncated(data: bytes) -> bool:
+    return b"%%EOF" not in data[-2048:]
+
+
+def _pdf_error(exc: BaseException, data: bytes) -> FileError:
+    name = type(exc).__name__
+    text = f"{name}: {exc}"[:200]
+    if "Password" in name or "password" in str(exc).lower():
+        return FileError("file_encrypted")
+    if "Encryption" in name or "encrypt" in str(exc).lower():
+        return FileError("file_encrypted_unsupported", text)
+    if isinstance(exc, MemoryError):
+        return FileError("file_too_complex", "memory")
+    if isinstance(exc, RecursionError):
+        return FileError("file_too_complex", "recursion")
+    if _looks_truncated(data):
+        return FileError("file_truncated", text)
+    return FileError("file_damaged", text)
+
+
+def _extract_pdf(data: bytes, limits: Limits, progress: Progress) -> Extraction:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return Extraction(error=_pdf_error(exc, data))
+    try:
+        try:
+            count = len(pdf.pages)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            return Extraction(error=_pdf_error(exc, data))
+        if count == 0:
+            return Extraction(error=FileError("file_no_pages"))
+        if count > limits.max_pages:
+            return Extraction(
+                page_count=count, error=FileError("file_too_many_pages", f"{count} > {limits.max_pages}")
+            )
+        progress(count)
+        pages: list[Page] = []
+        scans: list[int] = []
+        for index in range(count):
+            page_object = pdf.pages[index]
+            try:
+                page = _text_page(page_object, index + 1)
+            except BaseException as exc:
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
+                if isinstance(exc, MemoryError | RecursionError):
+                    return Extraction(page_count=count, error=_pdf_error(exc, data))
+                page = None  # a damaged content stream: the rendered page may still be read by OCR
+            finally:
+                page_object.close()  # drop the page's cached objects: memory stays flat on long files
+            if page is None:
+                scans.append(index)
+            else:
+                pages.append(page)
+    finally:
+        pdf.close()
+    pending: list[PendingOcr] = []
+    if scans:
+        rendered = _render(data, scans, limits)
+        if isinstance(rendered, FileError):
+            if not pages:
+                return Extraction(page_count=count, error=rendered)
+        else:
+            pending = rendered
+    return Extraction(page_count=count, pages=tuple(pages), pending=tuple(pending))
+
+
+def _words_to_lines(words: list[dict[str, Any]]) -> list[str]:
+    lines: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (float(w["top"]), float(w["x0"]))):
+        if lines and abs(float(word["top"]) - float(lines[-1][0]["top"])) <= 3.0:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [" ".join(str(w["text"]) for w in sorted(line, key=lambda w: float(w["x0"]))) for line in lines]
+
+
+def _text_page(page: Any, number: int) -> Page | None:
+    """Read one page's text layer and drawing objects; None when it has no usable text."""
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+    height = float(page.height) or 1.0
+    text = "\n".join(_words_to_lines(words))
+    clean = _CID.sub("", text)
+    letters = sum(ch.isalpha() for ch in clean)
+    lines, rects, curves = len(page.lines), len(page.rects), len(page.curves)
+    drawing = lines + rects + curves >= 20
+    if letters < MIN_LETTERS and not (drawing and len(words) >= 3):
+        return None
+    if len(_CID.findall(text)) > len(words) // 2:
+        return None  # fonts without a text mapping: the layer is unreadable, the image is not
+    head_words = [w for w in words if float(w["top"]) < height * HEAD_FRACTION]
+    head = "\n".join(_words_to_lines(head_words))
+    return Page(
+        number=number,
+        text=clean,
+        head=_CID.sub("", head),
+        source="text",
+        lines=lines,
+        rects=rects,
+        curves=curves,
+    )
+
+
+def _render(data: bytes, indexes: list[int], limits: Limits) -> list[PendingOcr] | FileError:
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except Exception as exc:
+        return FileError("file_damaged", f"{type(exc).__name__}: {exc}"[:200])
+    pending: list[PendingOcr] = []
+    try:
+        for index in indexes:
+            page = document[index]
+            try:
+                width, height = page.get_size()
+                scale = limits.ocr_dpi / 72.0
+                longest = max(width, height, 1.0)
+                scale = min(scale, imaging.MAX_SIDE / longest)  # huge page boxes: bounded pixels
+                bitmap = page.render(scale=scale, grayscale=True)
+                image = bitmap.to_pil()
+                pending.append(PendingOcr(index + 1, imaging.prepare(image), photo=False))
+            except Exception:
+                continue  # this page cannot be drawn; the others may
+            finally:
+                page.close()
+    finally:
+        document.close()
+    return pending

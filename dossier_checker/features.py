@@ -1,0 +1,132 @@
+"""What a page says and how it looks: OCR-tolerant phrase matching and structural features.
+
+The only module that uses rapidfuzz. Texts are folded (lower case, no accents, punctuation as spaces)
+so that "Procès-Verbal", "PROCES VERBAL" and an OCR'd "proces-verbaI" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from dossier_checker.model import Page
+
+FUZZY_MIN_LENGTH = 8  # shorter phrases must match exactly: fuzzy short words match anything
+FUZZY_CUTOFF = 87.0
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Fold text for matching: lower case, accents removed, ligatures opened, non-alphanumerics as spaces."""
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("ﬁ", "fi").replace("ﬂ", "fl")
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A text folded once, for many phrase look-ups."""
+
+    text: str
+    padded: str  # with spaces around, for whole-word matches
+    fuzzy: bool  # allow approximate matches (OCR text)
+
+    @classmethod
+    def of(cls, text: str, fuzzy: bool) -> Folded:
+        folded = fold(text)
+        return cls(folded, f" {folded} ", fuzzy)
+
+
+def find_phrase(phrase: str, where: Folded) -> bool:
+    """Tell whether a phrase occurs in a folded text, tolerating OCR errors on long phrases."""
+    needle = fold(phrase)
+    if not needle:
+        return False
+    if f" {needle} " in where.padded:
+        return True
+    if len(needle) < FUZZY_MIN_LENGTH or len(where.text) < len(needle):
+        return False
+    if not where.fuzzy and needle in where.text:
+        return True  # a word split differently (hyphenation) in a clean text layer
+    if where.fuzzy:
+        return fuzz.partial_ratio(needle, where.text, score_cutoff=FUZZY_CUTOFF) > 0
+    return False
+
+
+def similar_name(name: str, text: Folded, cutoff: float = 85.0) -> bool:
+    """Tell whether a person's name appears in a text, allowing OCR errors and missing accents."""
+    needle = fold(name)
+    if not needle:
+        return True
+    if f" {needle} " in text.padded:
+        return True
+    if len(needle) < 4:
+        return False
+    return fuzz.partial_ratio(needle, text.text, score_cutoff=cutoff) > 0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Structural features: names are those of dossier_checker.spec.KNOWN_FEATURES.
+
+_DIMENSION = re.compile(
+    r"(?<![\d.,])(?:\d{1,3}[.,]\d{1,2}\s?(?:m|cm|mm)?|\d{2,4}\s?(?:m|cm|mm))(?![\d.,]?\d)(?!\s?(?:m²|m2|€|eur|%))",
+    re.IGNORECASE,
+)
+_SCALE = re.compile(
+    r"(?:[ée]chelle|scale|scala)\s*:?\s*1\s*[:/]\s*\d{2,4}|\b1\s*[:/]\s*(?:50|100|200|250|500)\b", re.I
+)
+_ARTICLE = re.compile(r"^\s*(?:article|art\.)\s+(?:\d{1,3}|premier|1er)\b", re.IGNORECASE | re.MULTILINE)
+_REGISTRATION = re.compile(
+    r"\b(?:RCI|R\.C\.I\.|RCS|R\.C\.S\.)\b[^\n]{0,40}?\d{2}\s?[A-Z]?\s?\d{3,6}"
+    r"|\b\d{2}\s?S\s?\d{4,6}\b|\b\d{3}\s?\d{3}\s?\d{3}\b(?=[^\n]{0,30}(?:RCS|R\.C\.S|SIREN))"
+    r"|\b(?:SIREN|SIRET)\b[^\n]{0,10}\d{3}\s?\d{3}\s?\d{3}",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+    "|january|february|march|april|may|june|july|august|september|october|november|december"
+    "|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+)
+DATE = re.compile(
+    rf"\b(?P<d>[0-3]?\d)(?:er)?\s*(?:[./-]\s*(?P<m>[01]?\d)\s*[./-]|\s+(?P<mon>{_MONTHS})\s+)\s*(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_SIGNATURE = re.compile(
+    r"\bfait\s+(?:a|à)\s+\w+|\bsignature\b|\ble\s+pr[ée]sident\b|\blu\s+et\s+approuv[ée]|\bsigned\b|\bfirma\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(r"\d[\d\s.]*[.,]\d{2}\s?(?:€|eur\b|euros?\b)|€\s?\d", re.IGNORECASE)
+
+
+def page_features(page: Page) -> dict[str, float]:
+    """Measure a page's structural features; each value is a strength between 0 and 1."""
+    text = page.text
+    vectors = page.lines + page.rects + page.curves
+    drawing = 0.0
+    if vectors >= 40:
+        drawing = 1.0
+    elif vectors >= 20:
+        drawing = 0.6
+    dimensions = len(_DIMENSION.findall(text))
+    articles = len(_ARTICLE.findall(text))
+    dates = len(DATE.findall(text))
+    return {
+        "drawing": drawing,
+        "dimension_labels": 1.0 if dimensions >= 4 else (0.5 if dimensions >= 2 else 0.0),
+        "scale": 1.0 if _SCALE.search(text) else 0.0,
+        "numbered_articles": 1.0 if articles >= 3 else (0.5 if articles >= 1 else 0.0),
+        "registration_number": 1.0 if _REGISTRATION.search(text) else 0.0,
+        "signature": 1.0 if _SIGNATURE.search(text) else 0.0,
+        "date": 1.0 if dates else 0.0,
+        "money_amounts": 1.0 if len(_MONEY.findall(text)) >= 3 else 0.0,
+    }
+
+
+def dimension_count(text: str) -> int:
+    """Count labels that read as lengths ("12,50 m", "4.20", "350 cm")."""
+    return len(_DIMENSION.findall(text))

@@ -1,0 +1,168 @@
+"""Page images: decode photos safely, even out lighting, straighten, find ruling lines, encode for OCR.
+
+The only module that uses Pillow and numpy. Photos come from phones (EXIF rotation, shadows, tilt); scans
+come from copiers (noise, blur, a few degrees of skew). Tesseract reads straight, evenly lit pages best.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+MAX_SIDE = 3300  # pixels: about 280 dpi on A4; more costs OCR time without gaining accuracy
+
+
+class ImageRefused(ValueError):
+    """An image that cannot or must not be decoded (too many pixels, not an image, damaged)."""
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """A page image ready for OCR, with the layout facts read from it."""
+
+    png: bytes
+    width: int
+    height: int
+    lines: int  # long horizontal or vertical ruling lines
+    skew: float  # degrees corrected
+
+
+def image_kind(data: bytes) -> str | None:
+    """Name the image format from its first bytes ("jpeg", "png", "tiff"), if it is one we accept."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    return None
+
+
+def decode_photo(data: bytes, max_pixels: int) -> Image.Image:
+    """Decode an uploaded photo or scan into a grey image, upright per its EXIF data."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > max_pixels:
+                raise ImageRefused(f"{image.width}×{image.height} pixels")
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRefused(str(exc)) from None
+    except ImageRefused:
+        raise
+    except Exception as exc:  # Pillow raises many types on damaged data
+        raise ImageRefused(f"{type(exc).__name__}: {exc}") from None
+    upright: Image.Image = ImageOps.exif_transpose(image) or image
+    return upright.convert("L")
+
+
+def prepare(image: Image.Image, photo: bool = False) -> PreparedImage:
+    """Even out lighting (photos), straighten, count ruling lines and encode a grey PNG for OCR."""
+    grey = image.convert("L")
+    scale = min(1.0, MAX_SIDE / max(grey.width, grey.height))
+    if scale < 1.0:
+        grey = grey.resize(
+            (max(1, int(grey.width * scale)), max(1, int(grey.height * scale))), Image.Resampling.LANCZOS
+        )
+    if photo:
+        grey = _flatten_lighting(grey)
+    skew = estimate_skew(grey)
+    if abs(skew) >= 0.3:
+        grey = grey.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    lines = count_ruling_lines(grey)
+    buffer = io.BytesIO()
+    grey.save(buffer, format="PNG", optimize=False, compress_level=1)
+    return PreparedImage(buffer.getvalue(), grey.width, grey.height, lines, skew)
+
+
+def _flatten_lighting(grey: Image.Image) -> Image.Image:
+    # Divide by a blurred background estimate: shadows and vignetting from phone photos disappear.
+    small = grey.resize((max(1, grey.width // 8), max(1, grey.height // 8)), Image.Resampling.BILINEAR)
+    background = small.filter(ImageFilter.MaxFilter(9)).filter(ImageFilter.GaussianBlur(6))
+    background = background.resize(grey.size, Image.Resampling.BILINEAR)
+    page = np.asarray(grey, dtype=np.float32)
+    back = np.maximum(np.asarray(background, dtype=np.float32), 1.0)
+    flat = np.clip(page / back * 255.0, 0, 255).astype(np.uint8)
+    return Image.fromarray(flat)
+
+
+def _binary(grey: Image.Image, width: int) -> np.ndarray:
+    scale = width / grey.width
+    small = grey.resize((width, max(1, int(grey.height * scale))), Image.Resampling.BILINEAR)
+    pixels = np.asarray(small, dtype=np.uint8)
+    threshold = min(160, int(pixels.mean() * 0.75))
+    return pixels < threshold
+
+
+def estimate_skew(grey: Image.Image, max_angle: float = 8.0) -> float:
+    """Estimate the rotation (degrees, counter-clockwise) that makes text lines horizontal."""
+    if grey.width < 100 or grey.height < 100:
+        return 0.0
+    ink = _binary(grey, 700)
+    if ink.mean() < 0.002:
+        return 0.0
+    ys, xs = np.nonzero(ink)
+    if len(xs) > 60_000:  # sample: the profile's shape survives, the time does not grow with the page
+        keep = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    height = ink.shape[0]
+
+    def sharpness(angle: float) -> float:
+        # Row profile of the ink after rotating by `angle`: sharpest when text lines are horizontal.
+        theta = np.deg2rad(angle)
+        rows = (ys * np.cos(theta) + xs * np.sin(theta)).astype(np.int64)
+        profile = np.bincount(rows - rows.min(), minlength=height)
+        return float(np.sum(np.diff(profile.astype(np.float64)) ** 2))
+
+    coarse = np.arange(-max_angle, max_angle + 0.01, 1.0)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 1.0, best + 1.01, 0.2)
+    best = max(fine, key=sharpness)
+    return round(float(best), 1)
+
+
+def count_ruling_lines(grey: Image.Image) -> int:
+    """Count long straight horizontal and vertical strokes: walls and frames of a drawing, table rules."""
+    ink = _binary(grey, 1000)
+    return _runs(ink, axis=1) + _runs(ink, axis=0)
+
+
+def _runs(ink: np.ndarray, axis: int) -> int:
+    # A line: a row (or column) whose longest dark run is ≥ 6 % of the side; text never is that long.
+    grid = ink if axis == 1 else ink.T
+    side = grid.shape[1]
+    min_run = max(20, int(side * 0.06))
+    padded = np.pad(grid.astype(np.int8), ((0, 0), (1, 1)))
+    diff = np.diff(padded, axis=1)
+    count = 0
+    previous = False
+    for row_diff in diff:
+        starts = np.flatnonzero(row_diff == 1)
+        ends = np.flatnonzero(row_diff == -1)
+        longest = int((ends - starts).max()) if len(starts) else 0
+        has_line = longest >= min_run
+        if has_line and not previous:  # adjacent rows belong to one thick line
+            count += 1
+        previous = has_line
+    return count
+
+
+def open_png(png: bytes) -> Image.Image:
+    """Open a PNG this module produced."""
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
+def rotate_png(png: bytes, degrees: int) -> bytes:
+    """Rotate an image by a multiple of 90 degrees (clockwise, as tesseract's OSD reports it)."""
+    image = open_png(png).rotate(-degrees, expand=True)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()

@@ -1,0 +1,148 @@
+"""Every sentence the checker shows, in French and English, keyed by message id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Files that cannot be read.
+    "file_empty": {"fr": "Le fichier est vide.", "en": "The file is empty."},
+    "file_too_big": {
+        "fr": "Le fichier est trop volumineux ({detail} Mo ; {limit} Mo au plus).",
+        "en": "The file is too large ({detail} MB; {limit} MB at most).",
+    },
+    "file_not_pdf": {
+        "fr": "Ce fichier n'est ni un PDF ni une image (JPEG, PNG) : envoyez le document en PDF.",
+        "en": "This file is neither a PDF nor an image (JPEG, PNG): please send the document as a PDF.",
+    },
+    "file_encrypted": {
+        "fr": "Ce PDF est protégé par un mot de passe : un mot de passe est nécessaire pour l'ouvrir. "
+        "Envoyez une version sans mot de passe.",
+        "en": "This PDF is password-protected: a password is needed to open it. Please send a version "
+        "without a password.",
+    },
+    "file_encrypted_unsupported": {
+        "fr": "Ce PDF est chiffré d'une manière qui ne peut pas être lue : envoyez une version non chiffrée.",
+        "en": "This PDF is encrypted in a way that cannot be read: please send an unencrypted version.",
+    },
+    "file_truncated": {
+        "fr": "Ce PDF semble incomplet (téléchargement ou copie interrompu) : envoyez-le à nouveau.",
+        "en": "This PDF looks incomplete (interrupted download or copy): please send it again.",
+    },
+    "file_damaged": {
+        "fr": "Ce PDF est endommagé et ne peut pas être lu : exportez-le à nouveau ou envoyez un scan.",
+        "en": "This PDF is damaged and cannot be read: please export it again or send a scan.",
+    },
+    "file_no_pages": {"fr": "Ce PDF ne contient aucune page.", "en": "This PDF has no pages."},
+    "file_too_many_pages": {
+        "fr": "Ce PDF a trop de pages ({detail}) : envoyez les pièces séparément.",
+        "en": "This PDF has too many pages ({detail}): please send the pieces separately.",
+    },
+    "file_too_complex": {
+        "fr": "Ce fichier demande trop de mémoire pour être lu (fichier anormal ou piégé) : il a été ignoré.",
+        "en": "This file needs too much memory to read (abnormal or booby-trapped file): it was skipped.",
+    },
+    "file_too_slow": {
+        "fr": "La lecture de ce fichier a dépassé le temps permis ({detail} s) : il a été ignoré.",
+        "en": "Reading this file took longer than allowed ({detail} s): it was skipped.",
+    },
+    "file_crashed_parser": {
+        "fr": "Ce fichier a fait échouer le lecteur de PDF ({detail}) : il a été ignoré.",
+        "en": "This file made the PDF reader fail ({detail}): it was skipped.",
+    },
+    "image_too_big": {
+        "fr": "Cette image a trop de pixels pour être lue ({detail}) : envoyez une photo plus petite.",
+        "en": "This image has too many pixels to read ({detail}): please send a smaller photo.",
+    },
+    "image_damaged": {
+        "fr": "Cette image est endommagée et ne peut pas être lue.",
+        "en": "This image is damaged and cannot be read.",
+    },
+    "ocr_unavailable": {
+        "fr": "La reconnaissance de texte (OCR) n'est pas disponible : les pages scannées n'ont pas été lues.",
+        "en": "Text recognition (OCR) is not available: scanned pages were not read.",
+    },
+    # Warnings on pieces.
+    "warn_diploma_not_certified": {
+        "fr": "La copie du diplôme ne porte pas de mention « copie certifiée conforme ».",
+        "en": 'The diploma copy has no "copie certifiée conforme" (certified true copy) mention.',
+    },
+    "warn_diploma_name_differs": {
+        "fr": "Le nom « {name} » du responsable n'apparaît pas sur le diplôme.",
+        "en": 'The responsible\'s name "{name}" does not appear on the diploma.',
+    },
+    "warn_plan_no_dimensions": {
+        "fr": "Le plan ne porte pas de cotes (dimensions) : un « plan coté » est demandé.",
+        "en": 'The plan shows no dimensions: a dimensioned plan ("plan coté") is required.',
+    },
+    "warn_plans_one_state": {
+        "fr": "On ne trouve pas à la fois l'état avant et l'état après modification.",
+        "en": "The plans do not show both the state before and after the change.",
+    },
+    "warn_minutes_no_approval": {
+        "fr": "Le procès-verbal ne semble pas approuver le transfert ou la location-gérance.",
+        "en": "The minutes do not appear to approve the transfer or the lease-management.",
+    },
+    "warn_minutes_one_company": {
+        "fr": "Un seul procès-verbal trouvé : il faut celui de l'organe compétent de chaque entreprise.",
+        "en": "Only one set of minutes found: each company's competent body must approve.",
+    },
+    "warn_undated": {
+        "fr": "Le document ne semble pas daté.",
+        "en": "The document does not seem to be dated.",
+    },
+    "warn_registration_old": {
+        "fr": "L'extrait date du {date} : il a plus de trois mois, un extrait récent est d'usage.",
+        "en": "The extract is dated {date}: it is over three months old; a recent extract is expected.",
+    },
+    "warn_ambiguous": {
+        "fr": "Le document ressemble aussi à : {other}.",
+        "en": "The document also looks like: {other}.",
+    },
+    # The report.
+    "status_present": {"fr": "présente", "en": "present"},
+    "status_missing": {"fr": "manquante", "en": "missing"},
+    "status_uncertain": {"fr": "à vérifier", "en": "uncertain"},
+    "report_title": {"fr": "Vérification du dossier « {title} »", "en": 'Dossier check: "{title}"'},
+    "report_complete": {
+        "fr": "Dossier complet : toutes les pièces requises sont présentes.",
+        "en": "Complete dossier: every required piece is present.",
+    },
+    "report_incomplete": {
+        "fr": "Dossier incomplet : {missing} pièce(s) manquante(s), {uncertain} à vérifier.",
+        "en": "Incomplete dossier: {missing} piece(s) missing, {uncertain} uncertain.",
+    },
+    "report_files": {"fr": "Fichiers", "en": "Files"},
+    "report_file_line": {
+        "fr": "{name} : {pages} page(s), dont {ocr} lue(s) par OCR",
+        "en": "{name}: {pages} page(s), {ocr} read by OCR",
+    },
+    "report_pieces": {"fr": "Pièces", "en": "Pieces"},
+    "col_piece": {"fr": "Pièce", "en": "Piece"},
+    "col_article": {"fr": "Art.", "en": "Art."},
+    "col_status": {"fr": "Statut", "en": "Status"},
+    "col_where": {"fr": "Où", "en": "Where"},
+    "optional": {"fr": "(facultative ici)", "en": "(not required here)"},
+    "pages_short": {"fr": "p.", "en": "p."},
+    "warning_prefix": {"fr": "Attention", "en": "Warning"},
+    "article_word": {"fr": "art.", "en": "art."},
+    "evidence_titles": {"fr": "titre", "en": "title"},
+    "evidence_phrases": {"fr": "termes", "en": "terms"},
+    "evidence_features": {"fr": "structure", "en": "structure"},
+    "evidence_none": {"fr": "aucun document correspondant", "en": "no matching document"},
+    "feature_drawing": {"fr": "dessin (traits nombreux)", "en": "drawing (many lines)"},
+    "feature_dimension_labels": {"fr": "cotes", "en": "dimension labels"},
+    "feature_scale": {"fr": "échelle", "en": "scale"},
+    "feature_numbered_articles": {"fr": "articles numérotés", "en": "numbered articles"},
+    "feature_registration_number": {"fr": "numéro d'immatriculation", "en": "registration number"},
+    "feature_signature": {"fr": "signature", "en": "signature"},
+    "feature_date": {"fr": "date", "en": "date"},
+    "feature_money_amounts": {"fr": "montants", "en": "amounts"},
+}
+
+
+def message(key: str, lang: str = "fr", params: Mapping[str, object] | None = None) -> str:
+    """Return a message in a language (French when unknown), with its parameters filled in."""
+    entry = MESSAGES[key]
+    text = entry.get(lang) or entry["fr"]
+    return text.format(**params) if params else text

@@ -1,0 +1,128 @@
+"""Values the checker passes around: input files, limits, pages, and the results it reports."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # Telegram's Bot API lets a bot download 20 MB at most
+
+TextSource = Literal["text", "ocr", "none"]
+Status = Literal["present", "missing", "uncertain"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the checker accepts: sizes, pages, memory and time per file."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_pages: int = 60
+    max_image_pixels: int = 40_000_000  # a 40-megapixel photo; larger is refused before decoding
+    memory_bytes: int = 1_200 * 1024 * 1024  # address-space limit of the parsing child process
+    open_timeout: float = 12.0  # seconds to open a file and count its pages
+    page_timeout: float = 1.5  # extra seconds allowed per page (text extraction, rendering for OCR)
+    ocr_timeout: float = 30.0  # seconds for one OCR run of one page
+    ocr_dpi: int = 250
+    workers: int = 0  # parallel OCR / parse processes; 0: the machine's cores
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One uploaded file: its name and bytes (``size`` is known before reading when taken from disk)."""
+
+    name: str
+    data: bytes
+    size: int = -1
+
+    @property
+    def byte_size(self) -> int:
+        """Return the file's size in bytes, read or announced."""
+        return self.size if self.size >= 0 else len(self.data)
+
+    @classmethod
+    def from_path(cls, path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> InputFile:
+        """Read a file from disk, unless it is larger than ``max_bytes`` (then keep only its size)."""
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            return cls(name=str(path), data=b"", size=size)
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        return cls(name=str(path), data=data, size=len(data))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page's text and layout facts, from the text layer or from OCR."""
+
+    number: int  # 1-based
+    text: str
+    head: str  # text of the top part of the page, where titles are
+    source: TextSource
+    lines: int = 0  # ruling lines (vector, or detected on the image)
+    rects: int = 0
+    curves: int = 0
+    ocr_confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class FileError:
+    """Why a file could not be read: a message id of ``dossier_checker.messages`` and its details."""
+
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What came out of one file: its pages, how many needed OCR, or why it could not be read."""
+
+    name: str
+    pages: tuple[Page, ...] = ()
+    page_count: int = 0
+    ocr_pages: int = 0
+    error: FileError | None = None
+    peak_memory_bytes: int = 0  # of the child process that parsed it
+
+
+@dataclass(frozen=True)
+class PieceWarning:
+    """Something that looks wrong with a piece, with the article that makes it matter."""
+
+    code: str  # message id in dossier_checker.messages
+    article: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PieceResult:
+    """The verdict on one piece of the dossier, with where it was found and why."""
+
+    id: str
+    label: dict[str, str]
+    article: str
+    required: bool
+    status: Status
+    file: str | None = None
+    pages: tuple[int, ...] = ()
+    evidence: str = ""
+    warnings: tuple[PieceWarning, ...] = ()
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class DossierReport:
+    """The whole check: files read, pieces found or missing, and whether the dossier is complete."""
+
+    dossier: str
+    conditions: dict[str, object]
+    complete: bool
+    files: tuple[FileResult, ...]
+    pieces: tuple[PieceResult, ...] = field(default_factory=tuple)
+
+    def to_dict(self, lang: str = "fr") -> dict[str, object]:
+        """Return the JSON object of ``vetpharma check --json`` (SPEC §3)."""
+        from dossier_checker.report import report_dict
+
+        return report_dict(self, lang)

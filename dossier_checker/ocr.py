@@ -1,0 +1,103 @@
+"""Optical character recognition of page images with tesseract (French), one core per page.
+
+The only module that uses pytesseract. Images come from ``dossier_checker.imaging`` already decoded,
+straightened and re-encoded, so tesseract never sees the uploaded bytes themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import pytesseract
+
+from dossier_checker import imaging
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per tesseract: pages run in parallel instead
+LANG = "fra"
+HEAD_FRACTION = 0.4
+
+
+@dataclass(frozen=True)
+class OcrText:
+    """The text read from a page image, its top part, and tesseract's mean word confidence."""
+
+    text: str
+    head: str
+    confidence: float
+    rotated: int = 0  # degrees the page was turned before reading
+
+
+class OcrFailed(RuntimeError):
+    """Tesseract could not read the image (missing, crashed, timed out)."""
+
+
+def _read(png: bytes, timeout: float) -> OcrText:
+    image = imaging.open_png(png)
+    try:
+        data = pytesseract.image_to_data(
+            image, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=timeout
+        )
+    except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
+        raise OcrFailed(f"timeout: {exc}") from None
+    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
+        raise OcrFailed(str(exc)) from None
+    lines: dict[tuple[int, int, int], list[tuple[int, str]]] = {}
+    tops: dict[tuple[int, int, int], int] = {}
+    confidences: list[float] = []
+    for i, word in enumerate(data["text"]):
+        word = str(word).strip()
+        if not word:
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        lines.setdefault(key, []).append((int(data["left"][i]), word))
+        tops[key] = min(tops.get(key, 1 << 30), int(data["top"][i]))
+        confidence = float(data["conf"][i])
+        if confidence >= 0:
+            confidences.append(confidence)
+    ordered = sorted(lines, key=lambda k: (tops[k], k))
+    texts = {k: " ".join(w for _, w in sorted(lines[k])) for k in ordered}
+    height = image.height or 1
+    head = "\n".join(texts[k] for k in ordered if tops[k] < height * HEAD_FRACTION)
+    mean = sum(confidences) / len(confidences) if confidences else 0.0
+    return OcrText("\n".join(texts[k] for k in ordered), head, mean)
+
+
+def _orientation(png: bytes, timeout: float) -> int:
+    try:
+        info = pytesseract.image_to_osd(imaging.open_png(png), config="--psm 0", timeout=timeout)
+    except (RuntimeError, pytesseract.TesseractError, OSError):
+        return 0
+    match = re.search(r"Rotate:\s*(\d+)", info)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", info)
+    if not match or not confidence or float(confidence.group(1)) < 1.5:
+        return 0
+    return int(match.group(1)) % 360
+
+
+def _readable(result: OcrText) -> bool:
+    words = re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text)
+    return result.confidence >= 55 and len(words) >= 8
+
+
+def read_page(png: bytes, timeout: float = 30.0) -> OcrText:
+    """Read a page image; when it reads badly, find its orientation, turn it and read again."""
+    first = _read(png, timeout)
+    if _readable(first):
+        return first
+    rotate = _orientation(png, timeout)
+    if rotate == 0:
+        return first
+    second = _read(imaging.rotate_png(png, rotate), timeout)
+    if second.confidence > first.confidence:
+        return OcrText(second.text, second.head, second.confidence, rotate)
+    return first
+
+
+def available() -> bool:
+    """Tell whether tesseract with French data is installed."""
+    try:
+        return LANG in pytesseract.get_languages(config="")
+    except (pytesseract.TesseractNotFoundError, OSError, RuntimeError):
+        return False
