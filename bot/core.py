@@ -1,10 +1,98 @@
-"""The conversation core: one ``Incoming`` in, a list of ``Reply`` out. No transport knows more."""
+"""The conversation core: one ``Incoming`` in, a list of ``Reply`` out. No transport knows more.
+
+Commands, the dossier walkthrough, uploads handed to the checker, questions handed to the NLU, human
+handoff and privacy all live here, over a store that survives restarts. Replies are plain text (adapters
+escape and format them), with ``choices`` that adapters render as buttons or as a numbered list.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
-from bot.messages import Incoming, Reply
+from bot import walkthrough as wt
+from bot.commands import parse_command
+from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist
+from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
+from bot.i18n import LANGUAGES, normalise_lang, t
+from bot.letter import letter_filename, request_letter
+from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply
+from bot.questions import QUESTION_INTENTS, Questions
+from bot.settings import Settings, load_settings
+from bot.store import (
+    CANCELLED,
+    COMPLETED,
+    IN_PROGRESS,
+    OPEN_STATUSES,
+    REVIEW,
+    DossierRecord,
+    SessionState,
+    Store,
+    open_store,
+)
+from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
+
+log = logging.getLogger(__name__)
+
+# Longer messages are not read as answers or questions (a 100 kB paste is a mistake, not a name).
+MAX_TEXT = 4000
+# Files above this are refused before the checker sees them (Telegram lets bots download 20 MB).
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+PURGE_EVERY = timedelta(hours=1)
+
+DOSSIER_ORDER = ("opening", "modification", "transfer", "partial_transfer")
+# Words that name a dossier type, besides its id (compared folded: no accents, lower case).
+DOSSIER_WORDS: dict[str, str] = {
+    "opening": "opening", "ouverture": "opening", "open": "opening", "ouvrir": "opening",
+    "creation": "opening", "extension": "opening", "extension d activite": "opening", "nouvel etablissement": "opening",
+    "modification": "modification", "modifications": "modification", "modif": "modification",
+    "change": "modification", "changes": "modification",
+    "transfer": "transfer", "transfert": "transfer", "cession": "transfer", "location gerance": "transfer",
+    "lease management": "transfer", "changement de proprietaire": "transfer", "rachat": "transfer",
+    "partial transfer": "partial_transfer", "transfert partiel": "partial_transfer", "partiel": "partial_transfer",
+    "partial": "partial_transfer", "partial_transfer": "partial_transfer", "partial transfert": "partial_transfer",
+}  # fmt: skip
+GREETINGS = {
+    "bonjour": "fr", "salut": "fr", "bonsoir": "fr", "coucou": "fr", "allo": "fr", "bjr": "fr",
+    "hello": "en", "hi": "en", "hey": "en", "good morning": "en", "good afternoon": "en", "good evening": "en",
+}  # fmt: skip
+THANKS = {"merci", "merci beaucoup", "thanks", "thank you", "thx", "ok merci", "parfait", "super", "great"}
+BACK_WORDS = {"retour", "back", "precedent", "previous", "revenir", "go back", "retour en arriere"}
+SKIP_WORDS = {"passer", "skip", "suivant", "next", "je ne sais pas", "i don t know", "plus tard", "later"}
+HELP_WORDS = {
+    "aide",
+    "help",
+    "?",
+    "au secours",
+    "je ne comprends pas",
+    "i don t understand",
+    "explique",
+    "explain",
+}
+CONFIRM_WORDS = {
+    "valider",
+    "confirmer",
+    "confirm",
+    "ok",
+    "oui",
+    "yes",
+    "terminer",
+    "finish",
+    "c est bon",
+    "done",
+}
+CANCEL_WORDS = {"annuler", "cancel", "abandonner", "stop", "quit"}
+QUESTION_STARTS = {
+    "combien", "quel", "quelle", "quels", "quelles", "comment", "pourquoi", "quand", "ou", "est ce", "qui",
+    "what", "how", "which", "when", "why", "who", "where", "is", "are", "can", "do", "does", "should", "must",
+    "faut il", "dois je", "puis je", "peut on", "y a t il",
+}  # fmt: skip
+YES_FORGET = {"oui", "yes", "o", "y", "confirmer", "confirm", "effacer", "delete"}
 
 
 class Conversation(Protocol):
@@ -15,28 +103,948 @@ class Conversation(Protocol):
         ...
 
 
-HELP_FR = (
-    "Je suis l'assistant de l'Arrêté Ministériel n° 2003-175 (établissements pharmaceutiques vétérinaires).\n"
-    "/article N : afficher un article\n/help : cette aide"
-)
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters, unpaired surrogates and NULs; keep line breaks; normalise to NFC."""
+    safe = text.encode("utf-8", "replace").decode("utf-8")
+    kept = "".join(c for c in safe if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    return unicodedata.normalize("NFC", kept).strip()
+
+
+def _unreadable(raw: str, cleaned: str) -> bool:
+    """Tell a binary blob pasted as text from a message (most of its characters were not text)."""
+    if not raw:
+        return False
+    dropped = len(raw.strip()) - len(cleaned)
+    replacement = cleaned.count("\ufffd")
+    return len(raw.strip()) > 0 and (dropped + replacement) / max(len(raw.strip()), 1) > 0.3
+
+
+def looks_like_question(text: str) -> bool:
+    """Tell whether a message reads as a question rather than an answer to the current field."""
+    folded = wt.fold(text)
+    words = folded.split()
+    if text.rstrip().endswith("?") and len(words) >= 2:
+        return True
+    return len(words) >= 4 and any(folded.startswith(q + " ") for q in QUESTION_STARTS)
+
+
+@dataclass
+class _Turn:
+    """What one message changes: the session, and whether the user's data was just deleted."""
+
+    session: SessionState
+    display_name: str | None = None
+    forgotten: bool = False
+    extra: list[Reply] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.session.lang
 
 
 class Core:
-    """First version of the core: greets, helps and prints articles (later issues fill it in)."""
+    """The assistant: commands, walkthrough, checks, questions, handoff and privacy over one store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        specs: Mapping[str, DossierSpec] | None = None,
+        questions: Questions | None = None,
+        documents: Documents | None = None,
+        desk: HumanDesk | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.specs = dict(specs) if specs is not None else load_specs()
+        self.questions = questions or Questions()
+        self.documents = documents or Documents()
+        self.desk: HumanDesk = desk or StoreDesk(store)
+        self.default_lang = settings.default_language if settings.default_language in LANGUAGES else "fr"
+        self._last_purge: datetime | None = None
+
+    # ------------------------------------------------------------------------------------------------------
+    # Entry point
 
     def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message."""
-        text = incoming.text.strip()
-        if text.startswith(("/article", "!article")):
-            number = text.split(maxsplit=1)[1] if " " in text else ""
+        """Answer one message; never raise (an internal error becomes a polite reply)."""
+        if not incoming.addressed:
+            return []
+        try:
+            return self._handle(incoming)
+        except Exception:
+            log.exception("core failed on a message from transport %s", incoming.key.transport)
+            lang = self.default_lang
+            try:
+                lang = self.store.load_session(incoming.key, self.default_lang).lang
+            except Exception:
+                log.exception("could not read the session either")
+            return [Reply(t(lang, "internal_error"))]
+
+    def _handle(self, incoming: Incoming) -> list[Reply]:
+        self._purge_if_due()
+        turn = _Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
+        raw = incoming.text or ""
+        text = clean_text(raw)
+        if incoming.attachment is not None:
+            replies = self._upload(turn, incoming.attachment)
+        elif incoming.attachment_error:
+            replies = [Reply(t(turn.lang, "upload_failed", reason=clean_text(incoming.attachment_error)))]
+            replies += self._resume_prompt(turn)
+        elif _unreadable(raw, text):
+            replies = [Reply(t(turn.lang, "unreadable_message")), *self._resume_prompt(turn)]
+        elif len(text) > MAX_TEXT:
+            replies = [Reply(t(turn.lang, "too_long", length=len(text), maximum=MAX_TEXT))]
+            replies += self._resume_prompt(turn)
+        else:
+            text = self._resolve_choice(turn.session, text)
+            turn.session = replace(turn.session, offered=())
+            replies = self._text(turn, text)
+        replies = [*turn.extra, *replies]
+        if not turn.forgotten:
+            last_choices = replies[-1].choices if replies else ()
+            session = turn.session.remember(text if len(text) <= MAX_TEXT else "")
+            session = replace(session, offered=tuple((c.label, c.value) for c in last_choices))
+            self.store.save_session(session)
+        return replies or [Reply(t(turn.lang, "fallback"))]
+
+    def _purge_if_due(self) -> None:
+        now = _now()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        if self.settings.retention_days > 0:
+            done = self.store.purge_inactive(now - timedelta(days=self.settings.retention_days))
+            if done.total:
+                log.info("retention purge removed %d rows", done.total)
+
+    @staticmethod
+    def _resolve_choice(session: SessionState, text: str) -> str:
+        """Map a number or a label typed back to the value of a choice offered in the last reply."""
+        if not session.offered:
+            return text
+        folded = wt.fold(text)
+        if folded.isdigit() and 1 <= int(folded) <= len(session.offered):
+            return session.offered[int(folded) - 1][1]
+        for label, value in session.offered:
+            if folded and folded == wt.fold(label):
+                return value
+        return text
+
+    # ------------------------------------------------------------------------------------------------------
+    # Text
+
+    def _text(self, turn: _Turn, text: str) -> list[Reply]:
+        dossier = self._active(turn.session)
+        if not text:
+            if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
+                return self._walk_input(turn, dossier, "")
+            return [Reply(t(turn.lang, "empty_message"), choices=self._start_choices(turn.lang))]
+        command = parse_command(text)
+        if command is not None:
+            if turn.session.awaiting:
+                turn.session = replace(turn.session, awaiting=None)
+            if command.name is None:
+                return [Reply(t(turn.lang, "unknown_command", command=command.typed[:40]))]
+            return self._command(turn, command.name, command.arg)
+        if turn.session.awaiting == "forget":
+            turn.session = replace(turn.session, awaiting=None)
+            if wt.fold(text) in YES_FORGET:
+                return self._forget(turn)
+            return [Reply(t(turn.lang, "forget_cancelled"))]
+        if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
+            return self._walk_input(turn, dossier, text)
+        return self._free_text(turn, text)
+
+    def _free_text(self, turn: _Turn, text: str) -> list[Reply]:
+        folded = wt.fold(text)
+        if folded in GREETINGS or folded.rstrip("!. ") in GREETINGS:
+            if not turn.session.lang_explicit:
+                turn.session = replace(turn.session, lang=GREETINGS.get(folded, turn.lang))
+            return self._welcome(turn)
+        if folded in THANKS:
+            return [Reply(t(turn.lang, "thanks"))]
+        if folded in HELP_WORDS:
+            return self._help(turn)
+        kind = DOSSIER_WORDS.get(folded)
+        if kind is not None and kind in self.specs:
+            return self._start_dossier(turn, kind)
+        understood = self.questions.understand(text)
+        if understood is not None:
+            self._adopt_language(turn, text, understood.lang)
+            if understood.intent == "greeting":
+                return self._welcome(turn)
+            if understood.intent == "help":
+                return self._help(turn)
+            if understood.intent == "human":
+                return self._human(turn, reason="intent")
+            if understood.intent == "dossier":
+                kinds = [k for k in self._kinds_in(understood.entities, text) if k in self.specs]
+                return self._start_dossier(turn, kinds[0]) if kinds else self._dossier_menu(turn)
+            if understood.intent == "check_documents":
+                return self._check(turn, "")
+        return self._answer(turn, text)
+
+    def _kinds_in(self, entities: Mapping[str, Any], text: str) -> list[str]:
+        found = []
+        for key in ("dossier", "dossier_type", "dossier_kind"):
+            values = entities.get(key)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str):
+                    kind = DOSSIER_WORDS.get(wt.fold(value), value)
+                    found.append(kind)
+        folded = wt.fold(text)
+        for words, kind in sorted(DOSSIER_WORDS.items(), key=lambda item: -len(item[0])):
+            if re.search(rf"\b{re.escape(words)}\b", folded) and kind not in found:
+                found.append(kind)
+        return found
+
+    def _adopt_language(self, turn: _Turn, text: str, lang: str | None) -> None:
+        """Follow the language the user writes in, unless they chose one with /lang."""
+        if turn.session.lang_explicit or lang not in LANGUAGES or lang == turn.lang:
+            return
+        if len(wt.fold(text).split()) >= 3:
+            turn.session = replace(turn.session, lang=lang)
+
+    def _answer(self, turn: _Turn, text: str) -> list[Reply]:
+        """Answer a question about the decree (or say plainly that questions cannot be answered yet)."""
+        if not self.questions.can_answer:
+            return [Reply(t(turn.lang, "questions_unavailable"), choices=self._start_choices(turn.lang))]
+        answered = self.questions.answer(text, None if not turn.session.lang_explicit else turn.lang)
+        if answered is None:
+            return [Reply(t(turn.lang, "questions_unavailable"))]
+        self._adopt_language(turn, text, answered.lang)
+        body = answered.text.strip() or t(turn.lang, "not_answered")
+        if not answered.answered:
+            return [Reply(body, choices=(Choice(t(turn.lang, "button_human"), "/human"),))]
+        return [Reply(body)]
+
+    # ------------------------------------------------------------------------------------------------------
+    # Commands
+
+    def _command(self, turn: _Turn, name: str, arg: str) -> list[Reply]:
+        lang = turn.lang
+        match name:
+            case "start":
+                return self._welcome(turn)
+            case "help":
+                return self._help(turn)
+            case "dossier":
+                return self._dossier_command(turn, arg)
+            case "dossiers":
+                return self._list_dossiers(turn)
+            case "status":
+                return self._status(turn)
+            case "check":
+                return self._check(turn, arg)
+            case "cancel":
+                return self._cancel(turn)
+            case "lang":
+                return self._lang(turn, arg)
+            case "article":
+                return self._article(turn, arg)
+            case "human":
+                return self._human(turn, reason="command")
+            case "privacy":
+                return [Reply(self._privacy_text(turn))]
+            case "forget":
+                return self._forget_command(turn, arg)
+            case "keep":
+                return self._keep(turn, arg)
+            case "upload":
+                return [Reply(t(lang, "upload_how"))]
+            case "letter":
+                return self._letter_command(turn)
+            case "back" | "skip" | "edit" | "review" | "confirm":
+                dossier = self._active(turn.session)
+                if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
+                    return [Reply(t(lang, "no_dossier_in_progress"), choices=self._start_choices(lang))]
+                return self._walk_command(turn, dossier, name, arg)
+        return [Reply(t(lang, "unknown_command", command=name))]
+
+    def _welcome(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        text = t(lang, "welcome")
+        dossier = self._active(turn.session)
+        if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
+            text += "\n\n" + t(
+                lang, "welcome_resume", number=dossier.number, title=self._short_title(dossier.kind, lang)
+            )
+        return [Reply(text, choices=self._start_choices(lang))]
+
+    def _help(self, turn: _Turn) -> list[Reply]:
+        return [Reply(t(turn.lang, "help", days=self.settings.retention_days))]
+
+    def _start_choices(self, lang: str) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(self._short_title(kind, lang), f"/dossier {kind}")
+            for kind in DOSSIER_ORDER
+            if kind in self.specs
+        )
+
+    def _short_title(self, kind: str, lang: str) -> str:
+        msg_id = f"dossier_{kind}"
+        try:
+            return t(lang, msg_id)
+        except KeyError:
+            spec = self.specs.get(kind)
+            return spec.title.get(lang, kind) if spec else kind
+
+    def _status_label(self, status: str, lang: str) -> str:
+        return t(lang, f"status_{status}")
+
+    def _lang(self, turn: _Turn, arg: str) -> list[Reply]:
+        chosen = normalise_lang(arg)
+        if chosen is None:
+            return [
+                Reply(
+                    t(turn.lang, "lang_ask"),
+                    choices=(Choice("Français", "/lang fr"), Choice("English", "/lang en")),
+                )
+            ]
+        turn.session = replace(turn.session, lang=chosen, lang_explicit=True)
+        return [Reply(t(chosen, "lang_set")), *self._resume_prompt(turn)]
+
+    def _article(self, turn: _Turn, arg: str) -> list[Reply]:
+        if not arg.strip():
+            return [Reply(t(turn.lang, "article_ask"))]
+        try:
             from knowledge.render import render_article_lookup
+        except ImportError:
+            return [Reply(t(turn.lang, "articles_unavailable"))]
+        return [Reply(render_article_lookup(arg.strip()[:80], turn.lang))]
 
-            return [Reply(render_article_lookup(number))]
-        if text.lower() in {"/start", "!start", "bonjour", "salut", "hello", "hi"}:
-            return [Reply("Bonjour ! " + HELP_FR)]
-        return [Reply(HELP_FR)]
+    def _privacy_text(self, turn: _Turn) -> str:
+        keep = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
+        return t(turn.lang, "privacy", days=self.settings.retention_days, keep=keep)
+
+    def _forget_command(self, turn: _Turn, arg: str) -> list[Reply]:
+        folded = wt.fold(arg)
+        if folded in YES_FORGET:
+            return self._forget(turn)
+        if folded in {"non", "no", "n"}:
+            return [Reply(t(turn.lang, "forget_cancelled"))]
+        turn.session = replace(turn.session, awaiting="forget")
+        return [
+            Reply(
+                t(turn.lang, "forget_confirm"),
+                choices=(
+                    Choice(t(turn.lang, "button_forget_yes"), "/forget yes"),
+                    Choice(t(turn.lang, "button_forget_no"), "/forget no"),
+                ),
+            )
+        ]
+
+    def _forget(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        key = turn.session.key
+        done = self.store.forget_user(key.transport, key.user)
+        turn.forgotten = True
+        return [Reply(t(lang, "forgotten", dossiers=done.dossiers, reports=done.checks, files=done.files))]
+
+    def _keep(self, turn: _Turn, arg: str) -> list[Reply]:
+        folded = wt.fold(arg)
+        if folded in {"on", "oui", "yes", "1", "true"}:
+            turn.session = replace(turn.session, keep_files=True)
+            return [Reply(t(turn.lang, "keep_on"))]
+        if folded in {"off", "non", "no", "0", "false"}:
+            turn.session = replace(turn.session, keep_files=False)
+            return [Reply(t(turn.lang, "keep_off"))]
+        state = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
+        return [
+            Reply(
+                t(turn.lang, "keep_ask", state=state),
+                choices=(
+                    Choice(t(turn.lang, "button_keep_on"), "/keep on"),
+                    Choice(t(turn.lang, "button_keep_off"), "/keep off"),
+                ),
+            )
+        ]
+
+    def _human(self, turn: _Turn, *, reason: str) -> list[Reply]:
+        dossier = self._active(turn.session)
+        ticket = self.desk.open_ticket(
+            HandoffRequest(
+                key=turn.session.key,
+                lang=turn.lang,
+                reason=reason,
+                recent=turn.session.recent,
+                display_name=turn.display_name,
+                dossier=self._dossier_context(dossier) if dossier is not None else None,
+            )
+        )
+        text = ticket.user_message or t(turn.lang, "human_requested", number=ticket.number)
+        return [*ticket.relays, Reply(text)]
+
+    def _dossier_context(self, dossier: DossierRecord) -> dict[str, Any]:
+        spec = self.specs[dossier.kind]
+        return {
+            "kind": dossier.kind,
+            "number": dossier.number,
+            "status": dossier.status,
+            "answers": dict(dossier.answers),
+            "pieces": [
+                {"id": p.id, "status": p.status, "article": p.article}
+                for p in checklist(spec, dossier.answers, self._reports(dossier), "fr")
+            ],
+        }
+
+    # ------------------------------------------------------------------------------------------------------
+    # Dossiers
+
+    def _active(self, session: SessionState) -> DossierRecord | None:
+        if session.active_dossier is None:
+            return None
+        dossier = self.store.dossier(session.key, session.active_dossier)
+        if dossier is None or dossier.status not in OPEN_STATUSES or dossier.kind not in self.specs:
+            return None
+        return dossier
+
+    def _kind_from(self, arg: str) -> str | None:
+        folded = wt.fold(arg).replace("_", " ")
+        if not folded:
+            return None
+        if folded.replace(" ", "_") in self.specs:
+            return folded.replace(" ", "_")
+        if folded in DOSSIER_WORDS:
+            return DOSSIER_WORDS[folded]
+        for kind, spec in self.specs.items():
+            if folded in {wt.fold(title) for title in spec.title.values()}:
+                return kind
+        return None
+
+    def _dossier_command(self, turn: _Turn, arg: str) -> list[Reply]:
+        lang = turn.lang
+        if not arg:
+            dossier = self._active(turn.session)
+            if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
+                return self._resume(turn, dossier)
+            return self._dossier_menu(turn)
+        number = re.fullmatch(r"(?:n[°o]?\s*|#)?(\d{1,6})", arg.strip(), flags=re.IGNORECASE)
+        if number:
+            found = self.store.dossier_by_number(turn.session.key, int(number.group(1)))
+            if found is None or found.kind not in self.specs:
+                return [
+                    Reply(
+                        t(lang, "dossier_not_found", number=number.group(1)),
+                        choices=self._start_choices(lang),
+                    )
+                ]
+            if found.status == CANCELLED:
+                found = self.store.save_dossier(replace(found, status=IN_PROGRESS))
+            turn.session = replace(turn.session, active_dossier=found.id)
+            if found.status == COMPLETED:
+                return self._status(turn)
+            return self._resume(turn, found)
+        kind = self._kind_from(arg)
+        if kind is None:
+            return [
+                Reply(t(lang, "dossier_unknown_type", answer=arg[:80]), choices=self._start_choices(lang))
+            ]
+        return self._start_dossier(turn, kind)
+
+    def _dossier_menu(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        lines = [t(lang, "dossier_menu")]
+        for kind in DOSSIER_ORDER:
+            if kind in self.specs:
+                lines.append(f"• {self._short_title(kind, lang)} — {t(lang, f'dossier_{kind}_when')}")
+        return [Reply("\n".join(lines), choices=self._start_choices(lang))]
+
+    def _start_dossier(self, turn: _Turn, kind: str) -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[kind]
+        previous = self._active(turn.session)
+        dossier = self.store.create_dossier(turn.session.key, kind)
+        turn.session = replace(turn.session, active_dossier=dossier.id)
+        text = t(lang, "dossier_started", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))
+        text += "\n\n" + spec.intro.get(lang, spec.intro["fr"])
+        text += "\n\n" + t(lang, "walk_instructions")
+        if previous is not None and previous.status in (IN_PROGRESS, REVIEW):
+            text += "\n\n" + t(
+                lang,
+                "dossier_previous_kept",
+                number=previous.number,
+                title=self._short_title(previous.kind, lang),
+            )
+        replies = [Reply(text)]
+        replies += self._check_pending_files(turn, dossier)
+        replies += self._prompt(turn, self.store.dossier(turn.session.key, dossier.id) or dossier)
+        return replies
+
+    def _resume(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+        lang = turn.lang
+        intro = Reply(
+            t(lang, "dossier_resumed", number=dossier.number, title=self._short_title(dossier.kind, lang))
+        )
+        return [intro, *self._prompt(turn, dossier)]
+
+    def _list_dossiers(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        dossiers = [d for d in self.store.dossiers(turn.session.key) if d.kind in self.specs]
+        if not dossiers:
+            return [Reply(t(lang, "no_dossiers"), choices=self._start_choices(lang))]
+        lines = [t(lang, "dossiers_title")]
+        active = turn.session.active_dossier
+        for d in dossiers:
+            marker = " ◀" if d.id == active else ""
+            lines.append(
+                f"n° {d.number} — {self._short_title(d.kind, lang)} — {self._status_label(d.status, lang)}{marker}"
+            )
+        lines.append(t(lang, "dossiers_hint"))
+        choices = tuple(
+            Choice(f"n° {d.number} — {self._short_title(d.kind, lang)}", f"/dossier {d.number}")
+            for d in dossiers
+            if d.status != CANCELLED
+        )
+        return [Reply("\n".join(lines), choices=choices)]
+
+    def _cancel(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        dossier = self._active(turn.session)
+        if turn.session.awaiting:
+            turn.session = replace(turn.session, awaiting=None)
+        if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
+            return [Reply(t(lang, "nothing_to_cancel"), choices=self._start_choices(lang))]
+        self.store.save_dossier(replace(dossier, status=CANCELLED, editing=None))
+        turn.session = replace(turn.session, active_dossier=None)
+        return [
+            Reply(
+                t(
+                    lang,
+                    "dossier_cancelled",
+                    number=dossier.number,
+                    title=self._short_title(dossier.kind, lang),
+                ),
+                choices=self._start_choices(lang),
+            )
+        ]
+
+    def _status(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        dossier = self._active(turn.session)
+        others = [
+            d
+            for d in self.store.dossiers(turn.session.key)
+            if d.kind in self.specs and (dossier is None or d.id != dossier.id) and d.status != CANCELLED
+        ]
+        if dossier is None:
+            text = t(lang, "status_none")
+            if others:
+                text += "\n\n" + t(lang, "status_others", count=len(others))
+            return [Reply(text, choices=self._start_choices(lang))]
+        spec = self.specs[dossier.kind]
+        lines = [
+            t(
+                lang,
+                "status_title",
+                number=dossier.number,
+                title=self._short_title(dossier.kind, lang),
+                status=self._status_label(dossier.status, lang),
+            )
+        ]
+        step = wt.next_step(spec, dossier.answers)
+        answered = len(wt.answered_fields(spec, dossier.answers))
+        lines.append(
+            t(lang, "status_answers", answered=answered, total=len(spec.active_fields(dossier.answers)))
+        )
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
+        lines.append("")
+        lines.append(self._checklist_text(pieces, lang))
+        if isinstance(step, wt.Ask) and dossier.status == IN_PROGRESS:
+            lines.append("")
+            lines.append(t(lang, "status_next", number=step.number, total=step.total))
+        if others:
+            lines.append("")
+            lines.append(t(lang, "status_others", count=len(others)))
+        return [Reply("\n".join(lines))]
+
+    def _check(self, turn: _Turn, arg: str) -> list[Reply]:
+        lang = turn.lang
+        dossier = self._active(turn.session)
+        if dossier is None:
+            kind = self._kind_from(arg)
+            if kind is not None:
+                return self._start_dossier(turn, kind)
+            return [Reply(t(lang, "check_no_dossier"), choices=self._start_choices(lang))]
+        spec = self.specs[dossier.kind]
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
+        text = self._checklist_text(pieces, lang)
+        text += "\n\n" + t(lang, "upload_invite" if self.documents.available else "checker_unavailable")
+        return [Reply(text)]
+
+    def _reports(self, dossier: DossierRecord) -> list[Mapping[str, Any]]:
+        return [c.report for c in self.store.checks(dossier.id)]
+
+    def _checklist_text(self, pieces: Sequence[PieceStatus], lang: str) -> str:
+        received = sum(1 for p in pieces if p.status == PRESENT)
+        lines = [t(lang, "checklist_title", received=received, total=len(pieces))]
+        marks = {PRESENT: "✅", UNCERTAIN: "⚠️", MISSING: "☐"}
+        for piece in pieces:
+            state = t(lang, f"piece_{piece.status}")
+            where = f" ({piece.file})" if piece.file else ""
+            lines.append(f"{marks[piece.status]} {piece.label} — art. {piece.article} — {state}{where}")
+            lines.extend(f"    ⚠ {w}" for w in piece.warnings)
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------------------------------------------
+    # Walkthrough
+
+    def _save(self, dossier: DossierRecord) -> DossierRecord:
+        return self.store.save_dossier(dossier)
+
+    def _prompt(self, turn: _Turn, dossier: DossierRecord, prefix: str = "") -> list[Reply]:
+        """Ask whatever the dossier needs next: the field being edited, the next field, or the review."""
+        spec = self.specs[dossier.kind]
+        if dossier.editing:
+            field_spec = spec.field(dossier.editing)
+            if field_spec is not None:
+                return [self._ask_reply(turn.lang, spec, field_spec, dossier, prefix=prefix, editing=True)]
+        step = wt.next_step(spec, dossier.answers)
+        if isinstance(step, wt.Review):
+            if dossier.status != REVIEW:
+                dossier = self._save(replace(dossier, status=REVIEW))
+            return self._review(turn, dossier, prefix=prefix)
+        if dossier.status != IN_PROGRESS:
+            dossier = self._save(replace(dossier, status=IN_PROGRESS))
+        return [self._ask_reply(turn.lang, spec, step.field, dossier, prefix=prefix, step=step)]
+
+    def _resume_prompt(self, turn: _Turn) -> list[Reply]:
+        dossier = self._active(turn.session)
+        if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
+            return []
+        return self._prompt(turn, dossier)
+
+    def _ask_reply(
+        self,
+        lang: str,
+        spec: DossierSpec,
+        field_spec: FieldSpec,
+        dossier: DossierRecord,
+        *,
+        prefix: str = "",
+        step: wt.Ask | None = None,
+        editing: bool = False,
+    ) -> Reply:
+        parts = [prefix] if prefix else []
+        if editing:
+            parts.append(t(lang, "editing_header"))
+        elif step is not None:
+            parts.append(t(lang, "step", number=step.number, total=step.total))
+        parts.append(field_spec.question.get(lang, field_spec.question["fr"]))
+        choices: tuple[Choice, ...] = ()
+        if field_spec.type == "categories":
+            parts.append("\n".join(wt.choice_label(c, lang) for c in field_spec.choices))
+            parts.append(t(lang, "hint_categories"))
+        elif field_spec.type == "choice":
+            choices = tuple(Choice(wt.choice_label(c, lang), c.value) for c in field_spec.choices)
+        elif field_spec.type == "yes_no":
+            choices = (Choice(t(lang, "button_yes"), "yes"), Choice(t(lang, "button_no"), "no"))
+        elif field_spec.type == "date" and not re.search(r"[JD]{2}/MM", parts[-1]):
+            parts.append(t(lang, "hint_date"))
+        if editing and field_spec.id in dossier.answers:
+            current = wt.display_value(
+                field_spec, dossier.answers[field_spec.id], lang, skipped=t(lang, "skipped")
+            )
+            parts.append(t(lang, "current_answer", value=current))
+        if not field_spec.required:
+            parts.append(t(lang, "hint_optional"))
+        return Reply("\n".join(p for p in parts if p), choices=choices)
+
+    def _field_label(self, field_spec: FieldSpec, lang: str) -> str:
+        try:
+            return t(lang, f"label_{field_spec.id}")
+        except KeyError:
+            return field_spec.question.get(lang, field_spec.question["fr"]).rstrip(" ?")
+
+    def _review(self, turn: _Turn, dossier: DossierRecord, prefix: str = "") -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        lines = [prefix] if prefix else []
+        lines.append(
+            t(lang, "review_title", number=dossier.number, title=self._short_title(dossier.kind, lang))
+        )
+        lines += self._answer_lines(spec, dossier, lang, numbered=True)
+        pending = [a for a in spec.applicable_advice(dossier.answers) if a.id not in dossier.advice_shown]
+        if pending:
+            lines.append("")
+            lines.append(t(lang, "advice_title"))
+            lines += [f"• {a.text.get(lang, a.text['fr'])}" for a in pending]
+            self._save(replace(dossier, advice_shown=(*dossier.advice_shown, *(a.id for a in pending))))
+        lines.append("")
+        lines.append(t(lang, "review_actions"))
+        choices = (
+            Choice(t(lang, "button_confirm"), "/confirm"),
+            Choice(t(lang, "button_edit"), "/edit"),
+        )
+        return [Reply("\n".join(lines), choices=choices)]
+
+    def _answer_lines(
+        self, spec: DossierSpec, dossier: DossierRecord, lang: str, *, numbered: bool
+    ) -> list[str]:
+        lines = []
+        for i, field_spec in enumerate(wt.answered_fields(spec, dossier.answers), start=1):
+            value = wt.display_value(
+                field_spec, dossier.answers[field_spec.id], lang, skipped=t(lang, "skipped")
+            )
+            head = f"{i}. " if numbered else "• "
+            lines.append(f"{head}{self._field_label(field_spec, lang)} : {value}")
+        return lines
+
+    def _walk_command(self, turn: _Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
+        spec = self.specs[dossier.kind]
+        lang = turn.lang
+        if name == "back":
+            return self._back(turn, dossier)
+        if name == "skip":
+            return self._skip(turn, dossier)
+        if name == "review":
+            if dossier.status == REVIEW:
+                return self._review(turn, dossier)
+            lines = [t(lang, "answers_so_far", number=dossier.number)]
+            lines += self._answer_lines(spec, dossier, lang, numbered=True) or [t(lang, "no_answers_yet")]
+            return [Reply("\n".join(lines)), *self._prompt(turn, dossier)]
+        if name == "confirm":
+            if dossier.status != REVIEW or dossier.editing:
+                return [Reply(t(lang, "confirm_too_early")), *self._prompt(turn, dossier)]
+            return self._finish(turn, dossier)
+        return self._edit(turn, dossier, arg)
+
+    def _edit(self, turn: _Turn, dossier: DossierRecord, arg: str) -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        fields = wt.answered_fields(spec, dossier.answers)
+        target: FieldSpec | None = None
+        wanted = arg.strip()
+        if wanted.isdigit() and 1 <= int(wanted) <= len(fields):
+            target = fields[int(wanted) - 1]
+        elif wanted:
+            target = next((f for f in fields if f.id == wanted), None)
+        if target is None:
+            if not fields:
+                return [Reply(t(lang, "no_answers_yet")), *self._prompt(turn, dossier)]
+            lines = [t(lang, "edit_pick")]
+            lines += self._answer_lines(spec, dossier, lang, numbered=True)
+            choices = tuple(
+                Choice(f"{i}. {self._field_label(f, lang)}", f"/edit {f.id}")
+                for i, f in enumerate(fields, start=1)
+            )
+            return [Reply("\n".join(lines), choices=choices)]
+        dossier = self._save(replace(dossier, editing=target.id))
+        return self._prompt(turn, dossier)
+
+    def _back(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+        spec = self.specs[dossier.kind]
+        if dossier.editing:
+            dossier = self._save(replace(dossier, editing=None))
+            return self._prompt(turn, dossier, prefix=t(turn.lang, "edit_abandoned"))
+        answers, history, reopened = wt.go_back(spec, dossier.answers, dossier.history)
+        if reopened is None:
+            return self._prompt(turn, dossier, prefix=t(turn.lang, "back_nothing"))
+        dossier = self._save(replace(dossier, answers=answers, history=history, status=IN_PROGRESS))
+        return self._prompt(turn, dossier)
+
+    def _skip(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        field_spec = spec.field(dossier.editing) if dossier.editing else None
+        if field_spec is None:
+            step = wt.next_step(spec, dossier.answers)
+            if isinstance(step, wt.Review):
+                return self._review(turn, dossier)
+            field_spec = step.field
+        if field_spec.required:
+            return self._prompt(turn, dossier, prefix=t(lang, "skip_refused", article=field_spec.article))
+        answers, history = wt.record(dossier.answers, dossier.history, field_spec.id, wt.SKIPPED)
+        dossier = self._save(replace(dossier, answers=answers, history=history, editing=None))
+        return self._prompt(turn, dossier, prefix=t(lang, "skipped_ok"))
+
+    def _walk_input(self, turn: _Turn, dossier: DossierRecord, text: str) -> list[Reply]:
+        """Read a message sent while a dossier is open: an answer, a navigation word, or a question."""
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        folded = wt.fold(text)
+        if folded in BACK_WORDS:
+            return self._back(turn, dossier)
+        if folded in SKIP_WORDS:
+            return self._skip(turn, dossier)
+        if folded in CANCEL_WORDS:
+            return self._cancel(turn)
+        if text.strip() in HELP_WORDS or folded in HELP_WORDS:
+            return self._field_help(turn, dossier)
+        if dossier.status == REVIEW and not dossier.editing:
+            if folded in CONFIRM_WORDS:
+                return self._finish(turn, dossier)
+            edit = re.fullmatch(r"(?:modifier|edit|changer|change|corriger|correct)\s+(?:n\s*)?(\d+)", folded)
+            if edit:
+                return self._edit(turn, dossier, edit.group(1))
+            if text and (looks_like_question(text) or self._nlu_says_question(text)):
+                return [
+                    *self._answer(turn, text),
+                    *self._review(turn, dossier, prefix=t(lang, "back_to_review")),
+                ]
+            return self._review(turn, dossier, prefix=t(lang, "review_not_understood"))
+        field_spec = spec.field(dossier.editing) if dossier.editing else None
+        if field_spec is None:
+            step = wt.next_step(spec, dossier.answers)
+            if isinstance(step, wt.Review):
+                return self._review(turn, dossier)
+            field_spec = step.field
+        if text and looks_like_question(text) and field_spec.type not in {"yes_no"}:
+            return [
+                *self._answer(turn, text),
+                *self._prompt(turn, dossier, prefix=t(lang, "back_to_dossier")),
+            ]
+        reading = wt.read_answer(field_spec, text)
+        if isinstance(reading, wt.Rejected):
+            structured = field_spec.type in {"yes_no", "choice", "categories", "date", "number"}
+            if text and structured and self._nlu_says_question(text):
+                return [
+                    *self._answer(turn, text),
+                    *self._prompt(turn, dossier, prefix=t(lang, "back_to_dossier")),
+                ]
+            problem = t(lang, reading.reason, **dict(reading.params))
+            return self._prompt(turn, dossier, prefix=problem)
+        return self._accept(turn, dossier, spec, field_spec, reading.value)
+
+    def _nlu_says_question(self, text: str) -> bool:
+        if len(wt.fold(text).split()) < 3:
+            return False
+        understood = self.questions.understand(text)
+        return understood is not None and understood.intent in QUESTION_INTENTS - {"out_of_scope"}
+
+    def _accept(
+        self, turn: _Turn, dossier: DossierRecord, spec: DossierSpec, field_spec: FieldSpec, value: Any
+    ) -> list[Reply]:
+        lang = turn.lang
+        answers, history = wt.record(dossier.answers, dossier.history, field_spec.id, value)
+        advice = wt.new_advice(spec, answers, dossier.advice_shown)
+        dossier = self._save(
+            replace(
+                dossier,
+                answers=answers,
+                history=history,
+                editing=None,
+                advice_shown=(*dossier.advice_shown, *(a.id for a in advice)),
+            )
+        )
+        prefix = ""
+        if advice:
+            prefix = "\n".join(f"ℹ️ {a.text.get(lang, a.text['fr'])}" for a in advice) + "\n"
+        return self._prompt(turn, dossier, prefix=prefix)
+
+    def _field_help(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        if dossier.status == REVIEW and not dossier.editing:
+            return self._review(turn, dossier, prefix=t(lang, "review_help"))
+        field_spec = spec.field(dossier.editing) if dossier.editing else None
+        if field_spec is None:
+            step = wt.next_step(spec, dossier.answers)
+            if isinstance(step, wt.Review):
+                return self._review(turn, dossier)
+            field_spec = step.field
+        text = t(
+            lang,
+            "field_help",
+            help=field_spec.help.get(lang, field_spec.help["fr"]),
+            article=field_spec.article,
+        )
+        return self._prompt(turn, dossier, prefix=text + "\n" + t(lang, "walk_instructions") + "\n")
+
+    def _finish(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        dossier = self._save(replace(dossier, status=COMPLETED, editing=None))
+        lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
+        lines += self._answer_lines(spec, dossier, lang, numbered=False)
+        advice = spec.applicable_advice(dossier.answers)
+        if advice:
+            lines.append("")
+            lines.append(t(lang, "advice_title"))
+            lines += [f"• {a.text.get(lang, a.text['fr'])}" for a in advice]
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
+        letter = self._letter_reply(dossier, lang)
+        closing = self._checklist_text(pieces, lang) + "\n\n" + t(lang, "completed_next")
+        return [Reply("\n".join(lines)), letter, Reply(closing)]
+
+    def _letter_reply(self, dossier: DossierRecord, lang: str) -> Reply:
+        spec = self.specs[dossier.kind]
+        data = request_letter(spec, dossier.answers)
+        return Reply(
+            t(lang, "letter_caption"),
+            file=OutgoingFile(letter_filename(spec, dossier.number), "application/pdf", data),
+        )
+
+    def _letter_command(self, turn: _Turn) -> list[Reply]:
+        lang = turn.lang
+        dossier = self._active(turn.session)
+        if dossier is None or dossier.status != COMPLETED:
+            return [Reply(t(lang, "letter_not_ready")), *self._resume_prompt(turn)]
+        reply = self._letter_reply(dossier, lang)
+        return [replace(reply, text=t(lang, "letter_caption_user"))]
+
+    # ------------------------------------------------------------------------------------------------------
+    # Uploads
+
+    def _upload(self, turn: _Turn, attachment: Attachment) -> list[Reply]:
+        lang = turn.lang
+        name = clean_text(attachment.name)[:200] or "document"
+        if attachment.size == 0:
+            return [Reply(t(lang, "upload_empty", name=name)), *self._resume_prompt(turn)]
+        if attachment.size > MAX_UPLOAD_BYTES:
+            size = round(attachment.size / 1024 / 1024, 1)
+            return [
+                Reply(
+                    t(lang, "upload_too_big", name=name, size=size, maximum=MAX_UPLOAD_BYTES // 1024 // 1024)
+                ),
+                *self._resume_prompt(turn),
+            ]
+        if not self.documents.available:
+            return [Reply(t(lang, "checker_unavailable")), *self._resume_prompt(turn)]
+        dossier = self._active(turn.session)
+        if dossier is None:
+            # Kept only until the user says which dossier it is for; checked and deleted then.
+            self.store.add_file(
+                turn.session.key, None, name, attachment.mime or "application/octet-stream", attachment.data
+            )
+            return [Reply(t(lang, "upload_which_dossier", name=name), choices=self._start_choices(lang))]
+        replies = self._check_files(turn, dossier, [(name, attachment.mime, attachment.data)])
+        return replies + self._resume_prompt(turn)
+
+    def _check_files(
+        self, turn: _Turn, dossier: DossierRecord, files: Sequence[tuple[str, str, bytes]]
+    ) -> list[Reply]:
+        lang = turn.lang
+        spec = self.specs[dossier.kind]
+        outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
+        if outcome is None:
+            return [Reply(t(lang, "checker_unavailable"))]
+        self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
+        if turn.session.keep_files:
+            for name, mime, data in files:
+                self.store.add_file(
+                    turn.session.key, dossier.id, name, mime or "application/octet-stream", data
+                )
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
+        kept = t(lang, "upload_kept" if turn.session.keep_files else "upload_deleted")
+        return [Reply(outcome.text), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)]
+
+    def _check_pending_files(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+        pending = self.store.files(turn.session.key, None)
+        if not pending:
+            return []
+        replies = self._check_files(turn, dossier, [(f.name, f.mime, f.data) for f in pending])
+        self.store.delete_files([f.id for f in pending])
+        return replies
 
 
-def build_core(settings: object | None = None) -> Core:
-    """Build the conversation core from settings (store, NLU, checker are wired here)."""
-    return Core()
+def build_core(settings: Settings | None = None, *, store: Store | None = None) -> Core:
+    """Build the conversation core from settings: the store, the dossier specs, NLU, checker and desk."""
+    chosen = settings or load_settings()
+    return Core(chosen, store or open_store(chosen.effective_database_url))

@@ -1,0 +1,169 @@
+"""``vetpharma chat``: the conversation in a terminal, or scripted through stdin (one message per line).
+
+``/upload PATH`` sends a file; choices are printed as a numbered list (type the number, the value or the
+label); files the assistant sends (the request letter) are saved to a folder and their path printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import mimetypes
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from bot.core import Conversation, build_core
+from bot.messages import Attachment, Incoming, Reply, SessionKey
+from bot.settings import Settings, load_settings
+
+TRANSPORT = "console"
+QUIT_WORDS = {"/quit", "/exit", "/quitter", "/q", "!quit", "!exit", "!quitter"}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``vetpharma chat``."""
+    parser.add_argument("--user", default=None, help="who is talking (default: your login name)")
+    parser.add_argument("--database-url", default=None, help="store URL (default: from the settings)")
+    parser.add_argument("--output-dir", default=None, help="where to save files sent by the assistant")
+    parser.add_argument("--lang", choices=("fr", "en"), default=None, help="language before any /lang")
+    parser.add_argument(
+        "--no-echo", action="store_true", help="when reading a script, do not repeat each input line"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the terminal chat until end of input or /quit."""
+    settings = load_settings()
+    if args.database_url:
+        settings = replace(settings, database_url=args.database_url)
+    if args.lang:
+        settings = replace(settings, default_language=args.lang)
+    return chat_with_settings(
+        settings,
+        user=args.user,
+        output_dir=Path(args.output_dir) if args.output_dir else None,
+        echo=not args.no_echo,
+    )
+
+
+def chat_with_settings(
+    settings: Settings,
+    *,
+    user: str | None = None,
+    output_dir: Path | None = None,
+    echo: bool = True,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Build the core from settings and chat on stdin/stdout."""
+    source = stdin or sys.stdin
+    out = stdout or sys.stdout
+    core = build_core(settings)
+    key = SessionKey(TRANSPORT, "terminal", user or _login())
+    folder = output_dir or Path(settings.data_dir) / "documents"
+    interactive = source.isatty() and out.isatty()
+    console = Console(core, key, folder, out)
+    if interactive:
+        console.send("/start")
+        return console.loop(_prompted_lines(out))
+    return console.loop(_lines(source), echo=echo)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser() or "local"
+    except Exception:
+        return "local"
+
+
+def _lines(source: TextIO) -> Iterator[str]:
+    for line in source:
+        yield line.rstrip("\r\n")
+
+
+def _prompted_lines(out: TextIO) -> Iterator[str]:
+    while True:
+        try:
+            line = input("› ")
+        except EOFError:
+            out.write("\n")
+            return
+        except KeyboardInterrupt:
+            out.write("\n")
+            return
+        yield line
+
+
+class Console:
+    """Turns terminal lines into messages for the core and prints its replies."""
+
+    def __init__(self, core: Conversation, key: SessionKey, output_dir: Path, out: TextIO) -> None:
+        self.core = core
+        self.key = key
+        self.output_dir = output_dir
+        self.out = out
+
+    def loop(self, lines: Iterable[str], *, echo: bool = False) -> int:
+        """Send each line until the input ends or the user quits."""
+        for line in lines:
+            if echo:
+                self.out.write(f"> {line}\n")
+            if line.strip().lower() in QUIT_WORDS:
+                break
+            self.send(line)
+        return 0
+
+    def send(self, line: str) -> list[Reply]:
+        """Send one line (or one file, for ``/upload PATH``) and print the replies."""
+        upload = re.match(r"^\s*[/!](?:upload|envoyer|fichier)\s+(.+?)\s*$", line, flags=re.IGNORECASE)
+        if upload:
+            incoming = self._upload(upload.group(1).strip().strip("\"'"))
+        else:
+            incoming = Incoming(key=self.key, text=line)
+        replies = self.core.handle(incoming)
+        for reply in replies:
+            self._print(reply)
+        self.out.flush()
+        return replies
+
+    def _upload(self, raw_path: str) -> Incoming:
+        path = Path(raw_path).expanduser()
+        try:
+            if not path.is_file():
+                return Incoming(
+                    key=self.key, attachment_error=f"{raw_path}: no such file / fichier introuvable"
+                )
+            if path.stat().st_size > MAX_FILE_BYTES:
+                size = path.stat().st_size // (1024 * 1024)
+                return Incoming(key=self.key, attachment_error=f"{path.name}: {size} MB > 50 MB")
+            data = path.read_bytes()
+        except OSError as exc:
+            return Incoming(key=self.key, attachment_error=f"{path.name}: {exc.strerror or exc}")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Incoming(key=self.key, attachment=Attachment(name=path.name, mime=mime, data=data))
+
+    def _print(self, reply: Reply) -> None:
+        self.out.write(reply.text.rstrip() + "\n")
+        for number, choice in enumerate(reply.choices, start=1):
+            self.out.write(f"  [{number}] {choice.label}\n")
+        if reply.file is not None:
+            saved = self._save(reply.file.name, reply.file.data)
+            self.out.write(f"  📎 {saved}\n")
+        self.out.write("\n")
+
+    def _save(self, name: str, data: bytes) -> Path:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^\w.\-]+", "_", Path(name).name) or "document"
+        target = self.output_dir / safe
+        stem, suffix = target.stem, target.suffix
+        counter = 2
+        while target.exists():
+            target = self.output_dir / f"{stem}-{counter}{suffix}"
+            counter += 1
+        target.write_bytes(data)
+        return target

@@ -1,0 +1,106 @@
+"""The core's view of the NLU and of question answering (``nlu.understand``, ``bot.answer.answer_question``).
+
+Both are optional at import time: until they are installed the core says plainly that it cannot answer
+questions, and every other feature keeps working.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+QUESTION_INTENTS = frozenset({"rule_question", "article_lookup", "calculation", "out_of_scope"})
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the NLU made of a message."""
+
+    lang: str | None
+    intent: str
+    entities: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A question's answer as the core shows it."""
+
+    text: str
+    answered: bool
+    lang: str | None
+    citations: tuple[Mapping[str, str], ...] = ()
+    confidence: float = 0.0
+
+
+def _load(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError as exc:
+        log.info("%s.%s is not available: %s", module, name, exc)
+        return None
+    return found if callable(found) else None
+
+
+def _entities(value: Any) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, list | tuple):
+        result: dict[str, Any] = {}
+        for item in value:
+            label = getattr(item, "label", None) or getattr(item, "kind", None) or getattr(item, "type", None)
+            if label is not None:
+                result.setdefault(str(label), []).append(getattr(item, "value", item))
+        return result
+    return {}
+
+
+class Questions:
+    """Understands free text and answers questions about the decree, when those modules are installed."""
+
+    def __init__(self) -> None:
+        self._understand = _load("nlu", "understand")
+        self._answer = _load("bot.answer", "answer_question")
+
+    @property
+    def can_answer(self) -> bool:
+        """Tell whether question answering is installed."""
+        return self._answer is not None
+
+    def understand(self, text: str) -> Understood | None:
+        """Return the intent and language of a message, or None without an NLU."""
+        if self._understand is None:
+            return None
+        try:
+            result = self._understand(text)
+        except Exception:
+            log.exception("the NLU failed on a message")
+            return None
+        lang = getattr(result, "lang", None)
+        return Understood(
+            lang=lang if isinstance(lang, str) else None,
+            intent=str(getattr(result, "intent", "") or ""),
+            entities=_entities(getattr(result, "entities", None)),
+        )
+
+    def answer(self, text: str, lang: str | None) -> Answered | None:
+        """Answer a question from the texts, or return None when answering is not installed."""
+        if self._answer is None:
+            return None
+        result = self._answer(text, lang)
+        citations = tuple(
+            {str(k): str(v) for k, v in (c.items() if isinstance(c, Mapping) else vars(c).items())}
+            for c in (getattr(result, "citations", None) or ())
+        )
+        answer_lang = getattr(result, "lang", None)
+        return Answered(
+            text=str(getattr(result, "answer", "") or ""),
+            answered=bool(getattr(result, "answered", False)),
+            lang=answer_lang if isinstance(answer_lang, str) else None,
+            citations=citations,
+            confidence=float(getattr(result, "confidence", 0.0) or 0.0),
+        )

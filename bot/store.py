@@ -1,0 +1,572 @@
+"""Conversation state that survives restarts: sessions, dossiers, check reports, kept files (SQLAlchemy).
+
+The same code runs on the default SQLite file and on a PostgreSQL URL. Every value that leaves this module
+is a frozen dataclass of plain data, so a session is JSON and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from bot.messages import SessionKey
+
+# Dossier statuses: answering questions, reviewing the answers, finished (letter issued), abandoned.
+IN_PROGRESS = "in_progress"
+REVIEW = "review"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+DOSSIER_STATUSES = (IN_PROGRESS, REVIEW, COMPLETED, CANCELLED)
+OPEN_STATUSES = (IN_PROGRESS, REVIEW, COMPLETED)
+
+# How many of the user's recent messages a session keeps (context for a human handoff).
+RECENT_MESSAGES = 10
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _SessionRow(_Base):
+    __tablename__ = "sessions"
+
+    transport: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    chat: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    user: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    lang: Mapped[str] = mapped_column(sa.String(8))
+    state: Mapped[str] = mapped_column(sa.Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now, index=True)
+
+
+class _DossierRow(_Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (sa.UniqueConstraint("transport", "chat", "user", "number", name="uq_dossier_number"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    transport: Mapped[str] = mapped_column(sa.String(32), index=True)
+    chat: Mapped[str] = mapped_column(sa.String(255))
+    user: Mapped[str] = mapped_column(sa.String(255), index=True)
+    number: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    answers: Mapped[str] = mapped_column(sa.Text, default="{}")
+    history: Mapped[str] = mapped_column(sa.Text, default="[]")
+    advice_shown: Mapped[str] = mapped_column(sa.Text, default="[]")
+    editing: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+
+
+class _CheckRow(_Base):
+    __tablename__ = "checks"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    file_names: Mapped[str] = mapped_column(sa.Text)
+    report: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+
+
+class _FileRow(_Base):
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    transport: Mapped[str] = mapped_column(sa.String(32), index=True)
+    chat: Mapped[str] = mapped_column(sa.String(255))
+    user: Mapped[str] = mapped_column(sa.String(255), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(255))
+    mime: Mapped[str] = mapped_column(sa.String(128))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+
+
+class _HandoffRow(_Base):
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    transport: Mapped[str] = mapped_column(sa.String(32), index=True)
+    chat: Mapped[str] = mapped_column(sa.String(255))
+    user: Mapped[str] = mapped_column(sa.String(255), index=True)
+    lang: Mapped[str] = mapped_column(sa.String(8))
+    context: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """One conversation's state: language, active dossier, choices last offered, pending confirmations."""
+
+    key: SessionKey
+    lang: str
+    lang_explicit: bool = False
+    active_dossier: int | None = None
+    # Choices of the last reply, as (label, value): a number or a label typed back means that value.
+    offered: tuple[tuple[str, str], ...] = ()
+    # A question the bot asked outside the walkthrough ("forget": confirm deletion).
+    awaiting: str | None = None
+    keep_files: bool = False
+    recent: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def remember(self, text: str) -> SessionState:
+        """Return the state with one more recent message (kept for a human handoff's context)."""
+        if not text:
+            return self
+        return replace(self, recent=(*self.recent, text[:500])[-RECENT_MESSAGES:])
+
+    def _state_json(self) -> str:
+        return json.dumps(
+            {
+                "lang_explicit": self.lang_explicit,
+                "active_dossier": self.active_dossier,
+                "offered": [list(pair) for pair in self.offered],
+                "awaiting": self.awaiting,
+                "keep_files": self.keep_files,
+                "recent": list(self.recent),
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    """One dossier of one user: its type, status and the walkthrough's answers (plain JSON values)."""
+
+    id: int
+    key: SessionKey
+    number: int
+    kind: str
+    status: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    # Field ids in the order they were answered: "back" undoes the last one.
+    history: tuple[str, ...] = ()
+    advice_shown: tuple[str, ...] = ()
+    # The field being changed from the review screen, if any.
+    editing: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """The checker's report on files uploaded for a dossier (the files themselves are gone)."""
+
+    id: int
+    dossier_id: int
+    file_names: tuple[str, ...]
+    report: Mapping[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An uploaded file kept in the store: waiting for a dossier, or kept at the user's request."""
+
+    id: int
+    key: SessionKey
+    dossier_id: int | None
+    name: str
+    mime: str
+    data: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """How many rows of each kind a deletion removed."""
+
+    sessions: int = 0
+    dossiers: int = 0
+    checks: int = 0
+    files: int = 0
+    handoffs: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sessions + self.dossiers + self.checks + self.files + self.handoffs
+
+
+def _session_value(row: _SessionRow) -> SessionState:
+    try:
+        data = json.loads(row.state or "{}")
+    except ValueError:
+        data = {}
+    offered = tuple(
+        (str(p[0]), str(p[1])) for p in data.get("offered", []) if isinstance(p, list) and len(p) == 2
+    )
+    active = data.get("active_dossier")
+    return SessionState(
+        key=SessionKey(row.transport, row.chat, row.user),
+        lang=row.lang,
+        lang_explicit=bool(data.get("lang_explicit", False)),
+        active_dossier=active if isinstance(active, int) else None,
+        offered=offered,
+        awaiting=data.get("awaiting") if isinstance(data.get("awaiting"), str) else None,
+        keep_files=bool(data.get("keep_files", False)),
+        recent=tuple(str(t) for t in data.get("recent", [])),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _dossier_value(row: _DossierRow) -> DossierRecord:
+    answers = json.loads(row.answers or "{}")
+    return DossierRecord(
+        id=row.id,
+        key=SessionKey(row.transport, row.chat, row.user),
+        number=row.number,
+        kind=row.kind,
+        status=row.status,
+        answers=answers if isinstance(answers, dict) else {},
+        history=tuple(json.loads(row.history or "[]")),
+        advice_shown=tuple(json.loads(row.advice_shown or "[]")),
+        editing=row.editing,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        completed_at=row.completed_at,
+    )
+
+
+def _check_value(row: _CheckRow) -> CheckRecord:
+    return CheckRecord(
+        id=row.id,
+        dossier_id=row.dossier_id,
+        file_names=tuple(json.loads(row.file_names)),
+        report=json.loads(row.report),
+        created_at=row.created_at,
+    )
+
+
+def _file_value(row: _FileRow) -> StoredFile:
+    return StoredFile(
+        id=row.id,
+        key=SessionKey(row.transport, row.chat, row.user),
+        dossier_id=row.dossier_id,
+        name=row.name,
+        mime=row.mime,
+        data=row.data,
+        created_at=row.created_at,
+    )
+
+
+def _owned(stmt: Any, table: Any, key: SessionKey) -> Any:
+    return stmt.where(table.transport == key.transport, table.chat == key.chat, table.user == key.user)
+
+
+def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+class Store:
+    """Sessions, dossiers, reports and kept files of every user, in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            _enable_sqlite_foreign_keys(self.engine)
+        _Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as db:
+            yield db
+
+    # Sessions
+
+    def load_session(self, key: SessionKey, default_lang: str) -> SessionState:
+        """Return the session of this key, or a fresh one (not stored until saved)."""
+        with self._tx() as db:
+            row = db.get(_SessionRow, (key.transport, key.chat, key.user))
+            if row is None:
+                return SessionState(key=key, lang=default_lang)
+            return _session_value(row)
+
+    def session_exists(self, key: SessionKey) -> bool:
+        """Tell whether this key has a stored session."""
+        with self._tx() as db:
+            return db.get(_SessionRow, (key.transport, key.chat, key.user)) is not None
+
+    def save_session(self, state: SessionState) -> SessionState:
+        """Store the session and return it with its timestamps."""
+        key = state.key
+        now = _now()
+        with self._tx() as db:
+            row = db.get(_SessionRow, (key.transport, key.chat, key.user))
+            if row is None:
+                row = _SessionRow(
+                    transport=key.transport, chat=key.chat, user=key.user, created_at=now, lang=state.lang
+                )
+                db.add(row)
+            row.lang = state.lang
+            row.state = state._state_json()
+            row.updated_at = now
+            db.flush()
+            return _session_value(row)
+
+    # Dossiers
+
+    def create_dossier(self, key: SessionKey, kind: str) -> DossierRecord:
+        """Start a new dossier of this type for this user, numbered after their others."""
+        now = _now()
+        with self._tx() as db:
+            last = db.scalar(_owned(sa.select(sa.func.max(_DossierRow.number)), _DossierRow, key))
+            row = _DossierRow(
+                transport=key.transport,
+                chat=key.chat,
+                user=key.user,
+                number=(last or 0) + 1,
+                kind=kind,
+                status=IN_PROGRESS,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(row)
+            db.flush()
+            return _dossier_value(row)
+
+    def dossier(self, key: SessionKey, dossier_id: int) -> DossierRecord | None:
+        """Return one dossier if it belongs to this key."""
+        with self._tx() as db:
+            row = db.get(_DossierRow, dossier_id)
+            if row is None or SessionKey(row.transport, row.chat, row.user) != key:
+                return None
+            return _dossier_value(row)
+
+    def dossier_by_number(self, key: SessionKey, number: int) -> DossierRecord | None:
+        """Return the user's dossier with this number (as shown to them)."""
+        with self._tx() as db:
+            row = db.scalar(
+                _owned(sa.select(_DossierRow), _DossierRow, key).where(_DossierRow.number == number)
+            )
+            return None if row is None else _dossier_value(row)
+
+    def dossiers(self, key: SessionKey) -> list[DossierRecord]:
+        """List this user's dossiers, oldest first."""
+        with self._tx() as db:
+            rows = db.scalars(_owned(sa.select(_DossierRow), _DossierRow, key).order_by(_DossierRow.number))
+            return [_dossier_value(r) for r in rows]
+
+    def save_dossier(self, dossier: DossierRecord) -> DossierRecord:
+        """Store the dossier's answers and status."""
+        if dossier.status not in DOSSIER_STATUSES:
+            raise ValueError(f"unknown dossier status {dossier.status!r}")
+        now = _now()
+        with self._tx() as db:
+            row = db.get(_DossierRow, dossier.id)
+            if row is None:
+                raise KeyError(f"dossier {dossier.id} no longer exists")
+            row.status = dossier.status
+            row.answers = json.dumps(dict(dossier.answers), ensure_ascii=False)
+            row.history = json.dumps(list(dossier.history))
+            row.advice_shown = json.dumps(list(dossier.advice_shown))
+            row.editing = dossier.editing
+            row.updated_at = now
+            if dossier.status == COMPLETED and row.completed_at is None:
+                row.completed_at = now
+            db.flush()
+            return _dossier_value(row)
+
+    # Check reports
+
+    def add_check(self, dossier_id: int, file_names: Sequence[str], report: Mapping[str, Any]) -> CheckRecord:
+        """Keep the checker's report for files uploaded to a dossier."""
+        with self._tx() as db:
+            row = _CheckRow(
+                dossier_id=dossier_id,
+                file_names=json.dumps(list(file_names), ensure_ascii=False),
+                report=json.dumps(dict(report), ensure_ascii=False, default=str),
+                created_at=_now(),
+            )
+            db.add(row)
+            db.flush()
+            return _check_value(row)
+
+    def checks(self, dossier_id: int) -> list[CheckRecord]:
+        """Return every report kept for a dossier, oldest first."""
+        with self._tx() as db:
+            rows = db.scalars(
+                sa.select(_CheckRow).where(_CheckRow.dossier_id == dossier_id).order_by(_CheckRow.id)
+            )
+            return [_check_value(r) for r in rows]
+
+    # Files
+
+    def add_file(
+        self, key: SessionKey, dossier_id: int | None, name: str, mime: str, data: bytes
+    ) -> StoredFile:
+        """Keep an uploaded file (pending a dossier, or at the user's request)."""
+        with self._tx() as db:
+            row = _FileRow(
+                transport=key.transport,
+                chat=key.chat,
+                user=key.user,
+                dossier_id=dossier_id,
+                name=name,
+                mime=mime,
+                data=data,
+                created_at=_now(),
+            )
+            db.add(row)
+            db.flush()
+            return _file_value(row)
+
+    def files(self, key: SessionKey, dossier_id: int | None) -> list[StoredFile]:
+        """Return the user's kept files for a dossier (None: files waiting for a dossier)."""
+        with self._tx() as db:
+            stmt = _owned(sa.select(_FileRow), _FileRow, key)
+            stmt = stmt.where(
+                _FileRow.dossier_id.is_(None) if dossier_id is None else _FileRow.dossier_id == dossier_id
+            )
+            return [_file_value(r) for r in db.scalars(stmt.order_by(_FileRow.id))]
+
+    def delete_files(self, ids: Sequence[int]) -> int:
+        """Delete files by id; return how many were deleted."""
+        if not ids:
+            return 0
+        with self._tx() as db:
+            result = db.execute(sa.delete(_FileRow).where(_FileRow.id.in_(list(ids))))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    # Human handoff
+
+    def add_handoff(self, key: SessionKey, lang: str, context: Mapping[str, Any]) -> int:
+        """Record a request to talk to a person; return its number."""
+        with self._tx() as db:
+            row = _HandoffRow(
+                transport=key.transport,
+                chat=key.chat,
+                user=key.user,
+                lang=lang,
+                context=json.dumps(dict(context), ensure_ascii=False, default=str),
+                created_at=_now(),
+            )
+            db.add(row)
+            db.flush()
+            return row.id
+
+    def handoffs(self, key: SessionKey) -> list[dict[str, Any]]:
+        """Return this user's handoff requests (context included)."""
+        with self._tx() as db:
+            rows = db.scalars(_owned(sa.select(_HandoffRow), _HandoffRow, key).order_by(_HandoffRow.id))
+            return [
+                {"id": r.id, "lang": r.lang, "status": r.status, "context": json.loads(r.context)}
+                for r in rows
+            ]
+
+    # Privacy
+
+    def forget_user(self, transport: str, user: str) -> ForgetResult:
+        """Delete everything stored about one user on one transport, in every chat."""
+        with self._tx() as db:
+            dossier_ids = list(
+                db.scalars(
+                    sa.select(_DossierRow.id).where(
+                        _DossierRow.transport == transport, _DossierRow.user == user
+                    )
+                )
+            )
+            return self._delete(db, dossier_ids, transport=transport, user=user)
+
+    def purge_inactive(self, before: datetime) -> ForgetResult:
+        """Delete the sessions untouched since ``before`` and everything that belongs to them."""
+        total = ForgetResult()
+        with self._tx() as db:
+            stale = list(db.scalars(sa.select(_SessionRow).where(_SessionRow.updated_at < before)))
+            keys = [SessionKey(r.transport, r.chat, r.user) for r in stale]
+        for key in keys:
+            with self._tx() as db:
+                dossier_ids = list(db.scalars(_owned(sa.select(_DossierRow.id), _DossierRow, key)))
+                done = self._delete(db, dossier_ids, transport=key.transport, user=key.user, chat=key.chat)
+            total = ForgetResult(*(a + b for a, b in zip(_counts(total), _counts(done), strict=True)))
+        return total
+
+    def _delete(
+        self, db: Session, dossier_ids: list[int], *, transport: str, user: str, chat: str | None = None
+    ) -> ForgetResult:
+        def scope(stmt: Any, table: Any) -> Any:
+            stmt = stmt.where(table.transport == transport, table.user == user)
+            return stmt if chat is None else stmt.where(table.chat == chat)
+
+        def count(result: Any) -> int:
+            return int(getattr(result, "rowcount", 0) or 0)
+
+        checks = files = 0
+        if dossier_ids:
+            checks = count(db.execute(sa.delete(_CheckRow).where(_CheckRow.dossier_id.in_(dossier_ids))))
+            files += count(db.execute(sa.delete(_FileRow).where(_FileRow.dossier_id.in_(dossier_ids))))
+        files += count(db.execute(scope(sa.delete(_FileRow), _FileRow)))
+        dossiers = count(db.execute(scope(sa.delete(_DossierRow), _DossierRow)))
+        handoffs = count(db.execute(scope(sa.delete(_HandoffRow), _HandoffRow)))
+        sessions = count(db.execute(scope(sa.delete(_SessionRow), _SessionRow)))
+        return ForgetResult(
+            sessions=sessions, dossiers=dossiers, checks=checks, files=files, handoffs=handoffs
+        )
+
+    def count_rows(self, transport: str, user: str) -> int:
+        """Count every stored row that belongs to one user (privacy checks)."""
+        with self._tx() as db:
+            total = 0
+            for table in (_SessionRow, _DossierRow, _FileRow, _HandoffRow):
+                total += int(
+                    db.scalar(
+                        sa.select(sa.func.count())
+                        .select_from(table)
+                        .where(table.transport == transport, table.user == user)
+                    )
+                    or 0
+                )
+            dossier_ids = sa.select(_DossierRow.id).where(
+                _DossierRow.transport == transport, _DossierRow.user == user
+            )
+            total += int(
+                db.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(_CheckRow)
+                    .where(_CheckRow.dossier_id.in_(dossier_ids))
+                )
+                or 0
+            )
+            return total
+
+
+def _counts(result: ForgetResult) -> tuple[int, int, int, int, int]:
+    return (result.sessions, result.dossiers, result.checks, result.files, result.handoffs)
+
+
+def open_store(url: str) -> Store:
+    """Open (and create if needed) the store at a SQLAlchemy URL."""
+    return Store(url)
