@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from bot import walkthrough as wt
 from bot.commands import parse_command
-from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist
+from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist, upload_summary
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import letter_filename, request_letter
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 # Longer messages are not read as answers or questions (a 100 kB paste is a mistake, not a name).
 MAX_TEXT = 4000
-# Files above this are refused before the checker sees them (Telegram lets bots download 20 MB).
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 PURGE_EVERY = timedelta(hours=1)
 
 DOSSIER_ORDER = ("opening", "modification", "transfer", "partial_transfer")
@@ -675,7 +673,7 @@ class Core:
         spec = self.specs[dossier.kind]
         pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
         text = self._checklist_text(pieces, lang)
-        text += "\n\n" + t(lang, "upload_invite" if self.documents.available else "checker_unavailable")
+        text += "\n\n" + t(lang, "upload_invite")
         return [Reply(text)]
 
     def _reports(self, dossier: DossierRecord) -> list[Mapping[str, Any]]:
@@ -997,16 +995,11 @@ class Core:
         name = clean_text(attachment.name)[:200] or "document"
         if attachment.size == 0:
             return [Reply(t(lang, "upload_empty", name=name)), *self._resume_prompt(turn)]
-        if attachment.size > MAX_UPLOAD_BYTES:
+        if attachment.size > self.documents.max_bytes:
             size = round(attachment.size / 1024 / 1024, 1)
-            return [
-                Reply(
-                    t(lang, "upload_too_big", name=name, size=size, maximum=MAX_UPLOAD_BYTES // 1024 // 1024)
-                ),
-                *self._resume_prompt(turn),
-            ]
-        if not self.documents.available:
-            return [Reply(t(lang, "checker_unavailable")), *self._resume_prompt(turn)]
+            maximum = self.documents.max_bytes // 1024 // 1024
+            reply = Reply(t(lang, "upload_too_big", name=name, size=size, maximum=maximum))
+            return [reply, *self._resume_prompt(turn)]
         dossier = self._active(turn.session)
         if dossier is None:
             # Kept only until the user says which dossier it is for; checked and deleted then.
@@ -1023,8 +1016,6 @@ class Core:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
-        if outcome is None:
-            return [Reply(t(lang, "checker_unavailable"))]
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
         if turn.session.keep_files:
             for name, mime, data in files:
@@ -1033,7 +1024,8 @@ class Core:
                 )
         pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
         kept = t(lang, "upload_kept" if turn.session.keep_files else "upload_deleted")
-        return [Reply(outcome.text), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)]
+        summary = "\n".join(upload_summary(outcome.report, lang))
+        return [Reply(summary), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)]
 
     def _check_pending_files(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
         pending = self.store.files(turn.session.key, None)

@@ -6,12 +6,13 @@ best evidence over every stored report: a piece found in any upload counts as re
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.i18n import t
+from dossier_checker.model import InputFile, Limits
 from dossier_checker.spec import DossierSpec
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,9 @@ _RANK = {PRESENT: 2, UNCERTAIN: 1, MISSING: 0}
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """One checker run: the report as plain data and as text for the user."""
+    """One checker run: the report as plain data (the JSON of ``vetpharma check --json``)."""
 
     report: Mapping[str, Any]
-    text: str
     complete: bool
 
 
@@ -44,34 +44,64 @@ class PieceStatus:
 
 
 class Documents:
-    """Runs the checker on uploads (``dossier_checker.api``), when it is installed."""
+    """Runs the dossier checker on uploads (each file parsed in a sandboxed child process)."""
 
-    def __init__(self) -> None:
-        try:
-            api = importlib.import_module("dossier_checker.api")
-        except ImportError as exc:
-            log.info("the dossier checker is not available: %s", exc)
-            api = None
-        self._api = api
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
 
     @property
-    def available(self) -> bool:
-        """Tell whether documents can be checked."""
-        return self._api is not None and hasattr(self._api, "check_files")
+    def max_bytes(self) -> int:
+        """Return the largest file the checker reads."""
+        return self.limits.max_bytes
 
     def check(
         self, dossier_id: str, answers: Mapping[str, Any], files: Sequence[tuple[str, bytes]], lang: str
-    ) -> CheckOutcome | None:
-        """Check uploaded files against a dossier type; None when no checker is installed."""
-        if self._api is None or not self.available:
-            return None
-        api: Any = self._api
-        inputs = [api.InputFile(name=name, data=data) for name, data in files]
+    ) -> CheckOutcome:
+        """Check uploaded files against a dossier type and return the report as plain data."""
+        # Imported on first upload: the PDF parsers are not needed to start the bot.
+        from dossier_checker.check import check_files
+
         conditions = {k: v for k, v in answers.items() if v is not None}
-        report = api.check_files(dossier_id, conditions, inputs)
-        return CheckOutcome(
-            report=report.to_dict(), text=str(api.render_report(report, lang)), complete=bool(report.complete)
-        )
+        inputs = [InputFile(name=name, data=data) for name, data in files]
+        report = check_files(dossier_id, conditions, inputs, self.limits)
+        return CheckOutcome(report=report.to_dict(lang), complete=report.complete)
+
+
+def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
+    """Describe what one check found, file by file: pieces recognised, warnings, unreadable files."""
+    lines: list[str] = []
+    pieces = [p for p in report.get("pieces", []) or [] if isinstance(p, Mapping)]
+    for file in report.get("files", []) or []:
+        if not isinstance(file, Mapping):
+            continue
+        name = str(file.get("path", "")).replace("\\", "/").rsplit("/", 1)[-1]
+        if file.get("error"):
+            lines.append(f"✘ {name} : {file['error']}" if lang == "fr" else f"✘ {name}: {file['error']}")
+            continue
+        found = [
+            p for p in pieces if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
+        ]
+        lines.append(f"📄 {name} ({_pages_text(file, lang)})")
+        if not found:
+            lines.append("   " + t(lang, "upload_nothing_recognised"))
+        for piece in found:
+            mark = "✅" if piece.get("status") == PRESENT else "⚠️"
+            pages = ", ".join(str(n) for n in piece.get("pages", []) or [])
+            where = f" — p. {pages}" if pages else ""
+            status = t(lang, "upload_found" if piece.get("status") == PRESENT else "upload_maybe")
+            lines.append(f"   {mark} {status} {piece.get('label')} (art. {piece.get('article')}){where}")
+            lines.extend(f"      ⚠ {_warning(w)}" for w in piece.get("warnings", []) or [])
+    return lines
+
+
+def _pages_text(file: Mapping[str, Any], lang: str) -> str:
+    return t(lang, "upload_pages", pages=file.get("pages", 0), ocr=file.get("ocr_pages", 0))
+
+
+def _warning(warning: Any) -> str:
+    if isinstance(warning, Mapping):
+        return str(warning.get("message") or warning.get("code") or "")
+    return str(warning)
 
 
 def checklist(
@@ -93,7 +123,7 @@ def checklist(
         status = str(found.get("status", MISSING))
         if status not in _RANK:
             status = MISSING
-        warnings = tuple(str(w) for w in (found.get("warnings") or ()) if status != MISSING)
+        warnings = tuple(_warning(w) for w in (found.get("warnings") or ()) if status != MISSING)
         file = found.get("file") if status != MISSING else None
         result.append(
             PieceStatus(
