@@ -14,7 +14,7 @@ from fpdf import FPDF
 from bot.core import Core
 from bot.messages import Attachment, Incoming, Reply, SessionKey
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import open_store
 from dossier_checker.spec import DossierSpec, load_specs
 
 
