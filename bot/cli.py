@@ -9,7 +9,10 @@ from collections.abc import Sequence
 
 # name -> (module, one-line help). Each module exposes configure(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("bot.run_command", "start the configured transports, or the terminal chat when none is configured"),
+    "run": (
+        "bot.run_command",
+        "start the configured transports, or the terminal chat when none is configured",
+    ),
     "chat": ("bot.adapters.console", "talk to the assistant in the terminal"),
     "ask": ("bot.ask_command", "answer questions (argument, or one per stdin line)"),
     "check": ("dossier_checker.cli", "check dossier PDFs for every required piece"),
