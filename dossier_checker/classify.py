@@ -219,7 +219,11 @@ def segment(file: str, pages: Sequence[Page], kinds: Sequence[Kind]) -> list[Doc
 
 
 def _decide(document: Document, kinds: Mapping[str, Kind]) -> None:
-    ranked = _best(document.scores)
+    # A document that lacks what its kind requires and has no title of it is some other document
+    # (a sketch is no plan without dimensions or a "plan" title): it is not even uncertain.
+    ranked = [s for s in _best(document.scores) if s.requirements_met or s.has_title]
+    if not ranked:
+        return
     top = ranked[0]
     if top.score >= kinds[top.kind].signals.uncertain:
         document.kind = top.kind

@@ -74,8 +74,21 @@ def _looks_truncated(data: bytes) -> bool:
     return b"%%EOF" not in data[-2048:]
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    # pdfplumber wraps pdfminer's errors: the reason is in the arguments or the chained exception.
+    found: list[BaseException] = []
+    queue: list[BaseException] = [exc]
+    while queue and len(found) < 10:
+        current = queue.pop(0)
+        found.append(current)
+        queue += [a for a in current.args if isinstance(a, BaseException)]
+        queue += [c for c in (current.__cause__, current.__context__) if c is not None and c not in found]
+    return found
+
+
 def _pdf_error(exc: BaseException, data: bytes) -> FileError:
-    name = type(exc).__name__
+    causes = _causes(exc)
+    name = " / ".join(type(c).__name__ for c in causes)
     text = f"{name}: {exc}"[:200]
     if "Password" in name or "password" in str(exc).lower():
         return FileError("file_encrypted")

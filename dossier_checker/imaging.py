@@ -74,7 +74,7 @@ def prepare(image: Image.Image, photo: bool = False) -> PreparedImage:
         grey = _flatten_lighting(grey)
     skew = estimate_skew(grey)
     if abs(skew) >= 0.3:
-        grey = grey.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        grey = grey.rotate(-skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     lines = count_ruling_lines(grey)
     buffer = io.BytesIO()
     grey.save(buffer, format="PNG", optimize=False, compress_level=1)
@@ -101,7 +101,7 @@ def _binary(grey: Image.Image, width: int) -> np.ndarray:
 
 
 def estimate_skew(grey: Image.Image, max_angle: float = 8.0) -> float:
-    """Estimate the rotation (degrees, counter-clockwise) that makes text lines horizontal."""
+    """Estimate how far (degrees, counter-clockwise) the text lines are turned from horizontal."""
     if grey.width < 100 or grey.height < 100:
         return 0.0
     ink = _binary(grey, 700)

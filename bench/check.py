@@ -1,0 +1,170 @@
+"""Dossier checker figures: piece accuracy and false "present" (dev and held-out fixtures), speed, memory.
+
+    .venv/bin/python bench/check.py [--no-ocr] [--no-hostile] [--verbose]
+
+Prints: piece accuracy and false "present" count on the dev and held-out fixture dossiers (text-layer and
+scanned/photographed separately), time per text page and per OCR page (one core), the parsing worker's
+peak memory, and the worst time and memory over the hostile corpus ../shared/corpora/bad-pdfs.tar.xz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dossier_checker import ocr  # noqa: E402
+from dossier_checker.check import check_files  # noqa: E402
+from dossier_checker.extract import extract  # noqa: E402
+from dossier_checker.model import InputFile, Limits  # noqa: E402
+from tests.pdfgen.cases import Case, cases  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpora" / "bad-pdfs.tar.xz"
+
+
+def evaluate(selected: list[Case], verbose: bool) -> tuple[int, int, int, int, float]:
+    """Return (correct, total, false present, uncertain, seconds)."""
+    correct = total = false_present = uncertain = 0
+    started = time.perf_counter()
+    for case in selected:
+        report = check_files(case.dossier, case.conditions, [InputFile(n, d) for n, d in case.files])
+        for piece in report.pieces:
+            expected = case.expected[piece.id]
+            total += 1
+            correct += piece.status == expected
+            uncertain += piece.status == "uncertain"
+            if piece.status == "present" and expected != "present":
+                false_present += 1
+            if verbose and piece.status != expected:
+                print(
+                    f"    {case.name}: {piece.id} expected {expected}, got {piece.status} ({piece.evidence})"
+                )
+    return correct, total, false_present, uncertain, time.perf_counter() - started
+
+
+def accuracy_lines(split: str, with_ocr: bool, verbose: bool) -> None:
+    built = list(cases(split, ocr=with_ocr))  # type: ignore[arg-type]
+    groups = {"text": [c for c in built if not c.ocr], "scan/photo": [c for c in built if c.ocr]}
+    overall = [0, 0, 0, 0]
+    for name, selected in groups.items():
+        if not selected:
+            continue
+        correct, total, false_present, uncertain, seconds = evaluate(selected, verbose)
+        overall = [
+            overall[0] + correct,
+            overall[1] + total,
+            overall[2] + false_present,
+            overall[3] + uncertain,
+        ]
+        print(
+            f"{split:8} {name:10} dossiers {len(selected):3}  pieces {total:4}  accuracy {correct / total:.3f}  "
+            f"false present {false_present}  uncertain {uncertain}  ({seconds:.1f} s)"
+        )
+    print(
+        f"{split:8} {'all':10} pieces {overall[1]:4}  accuracy {overall[0] / max(1, overall[1]):.3f}  "
+        f"false present {overall[2]}"
+    )
+
+
+def text_speed() -> None:
+    pdfs = [data for case in cases("dev", ocr=False) for _, data in case.files]
+    pages = 0
+    started = time.perf_counter()
+    for data in pdfs:
+        result = extract(data, Limits(), lambda n: None)
+        pages += len(result.pages)
+    seconds = time.perf_counter() - started
+    print(
+        f"text pages: {pages} in {seconds:.2f} s, {1000 * seconds / pages:.1f} ms/page (extraction, in process)"
+    )
+    started = time.perf_counter()
+    files = sum(1 for case in cases("dev", ocr=False) for _ in case.files)
+    for case in cases("dev", ocr=False):
+        check_files(case.dossier, case.conditions, [InputFile(n, d) for n, d in case.files])
+    seconds = time.perf_counter() - started
+    print(
+        f"end to end (sandbox per file, classification): {files} files, {pages} pages, "
+        f"{1000 * seconds / pages:.1f} ms/page, {pages / seconds:.1f} pages/s"
+    )
+
+
+def ocr_speed() -> None:
+    if not ocr.available():
+        print("OCR: tesseract with French data is not installed")
+        return
+    scans = [data for case in cases("dev") if case.ocr for _, data in case.files]
+    pending = [p for data in scans for p in extract(data, Limits(), lambda n: None).pending]
+    times = []
+    for p in pending:
+        started = time.perf_counter()
+        ocr.read_page(p.image.png)
+        times.append(time.perf_counter() - started)
+    print(
+        f"OCR pages (one core, sequential): {len(times)}, mean {statistics.mean(times):.2f} s/page, "
+        f"max {max(times):.2f} s, {len(times) / sum(times):.2f} pages/s"
+    )
+
+
+def worker_memory() -> None:
+    peaks = []
+    for case in cases("dev"):
+        report = check_files(case.dossier, case.conditions, [InputFile(n, d) for n, d in case.files[:2]])
+        peaks += [f.peak_memory_bytes for f in report.files]
+    print(f"parsing worker peak memory (fixtures): max {max(peaks) / 2**20:.0f} MiB")
+
+
+def hostile() -> None:
+    if not CORPUS.is_file():
+        print(f"hostile corpus not found at {CORPUS}")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(CORPUS) as tar:
+            tar.extractall(tmp, filter="data")
+        files = sorted(p for p in Path(tmp).rglob("*") if p.is_file())
+        worst = (0.0, "")
+        errors = readable = 0
+        started_all = time.perf_counter()
+        for path in files:
+            started = time.perf_counter()
+            report = check_files("opening", {}, [InputFile.from_path(path)])
+            seconds = time.perf_counter() - started
+            if seconds > worst[0]:
+                worst = (seconds, path.name)
+            if report.files[0].error:
+                errors += 1
+            else:
+                readable += 1
+        children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        print(
+            f"hostile corpus: {len(files)} files in {time.perf_counter() - started_all:.0f} s, {readable} read, "
+            f"{errors} with an error sentence; worst {worst[0]:.1f} s ({worst[1]}); "
+            f"peak memory of any child {children_peak / 2**20:.0f} MiB (limit {Limits().memory_bytes / 2**20:.0f} MiB)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-ocr", action="store_true")
+    parser.add_argument("--no-hostile", action="store_true")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    for split in ("dev", "heldout"):
+        accuracy_lines(split, not args.no_ocr, args.verbose)
+    text_speed()
+    if not args.no_ocr:
+        ocr_speed()
+    worker_memory()
+    if not args.no_hostile:
+        hostile()
+
+
+if __name__ == "__main__":
+    main()
