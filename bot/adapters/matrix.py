@@ -91,11 +91,11 @@ SendToSession = Callable[[SessionKey, Reply], Awaitable[None]]
 class ReplyRouter(Protocol):
     """The cross-transport router of ``bot.router`` (handoff relays between sessions)."""
 
-    def register(self, transport_name: str, send: SendToSession) -> None:
+    def register(self, transport: str, send: SendToSession) -> None:
         """Register the function that sends a reply to one of this transport's sessions."""
         ...
 
-    async def deliver(self, reply: Reply, default_key: SessionKey) -> None:
+    async def deliver(self, reply: Reply, default_key: SessionKey) -> object:
         """Send a reply to ``reply.to``, or to ``default_key`` when it has none."""
         ...
 
