@@ -22,7 +22,7 @@ from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import letter_filename, request_letter
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply
-from bot.questions import QUESTION_INTENTS, Questions
+from bot.questions import Questions
 from bot.settings import Settings, load_settings
 from bot.store import (
     CANCELLED,
@@ -286,7 +286,16 @@ class Core:
                 return self._start_dossier(turn, kinds[0]) if kinds else self._dossier_menu(turn)
             if understood.intent == "check_documents":
                 return self._check(turn, "")
-        return self._answer(turn, text)
+        replies = self._answer(turn, text)
+        kinds = [k for k in self._kinds_in(understood.entities, "") if k in self.specs] if understood else []
+        if kinds and replies and not self._active(turn.session):
+            # A question about a procedure: offer to prepare that dossier right away.
+            offer = Choice(
+                t(turn.lang, "button_prepare", title=self._short_title(kinds[0], turn.lang)),
+                f"/dossier {kinds[0]}",
+            )
+            replies[-1] = replace(replies[-1], choices=(*replies[-1].choices, offer))
+        return replies
 
     def _kinds_in(self, entities: Mapping[str, Any], text: str) -> list[str]:
         found = []
@@ -911,10 +920,17 @@ class Core:
         return self._accept(turn, dossier, spec, field_spec, reading.value)
 
     def _nlu_says_question(self, text: str) -> bool:
-        if len(wt.fold(text).split()) < 3:
+        """Tell a question typed without "?" from a wrong answer ("vendeur de glaces" is a bad category)."""
+        words = len(wt.fold(text).split())
+        if words < 3:
             return False
         understood = self.questions.understand(text)
-        return understood is not None and understood.intent in QUESTION_INTENTS - {"out_of_scope"}
+        if understood is None:
+            return False
+        if understood.intent in {"article_lookup", "calculation"}:
+            return True
+        # Short phrases are far more often a wrong answer than a question.
+        return understood.intent == "rule_question" and words >= 5
 
     def _accept(
         self, turn: _Turn, dossier: DossierRecord, spec: DossierSpec, field_spec: FieldSpec, value: Any

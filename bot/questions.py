@@ -47,6 +47,10 @@ def _load(module: str, name: str) -> Callable[..., Any] | None:
 
 
 def _entities(value: Any) -> dict[str, Any]:
+    procedure = getattr(value, "procedure", None)
+    if isinstance(procedure, str):
+        # nlu.Entities names the dossier a message is about: opening | modification | transfer | extension.
+        return {"dossier": ["opening" if procedure == "extension" else procedure]}
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, list | tuple):
