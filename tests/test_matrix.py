@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import random
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,12 +18,15 @@ import pytest
 from fpdf import FPDF
 from nio.crypto.attachments import encrypt_attachment
 
-from bot.adapters.matrix import RESPONSE_TO_KEY, MatrixBot, load_state, run_transport, state_path
+from bot.adapters.matrix import PART_KEY, RESPONSE_TO_KEY, MatrixBot, load_state, run_transport, state_path
 from bot.core import build_core
 from bot.dispatch import Dispatcher
 from bot.messages import Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
+from tests.pdfgen import content, render
 from tests.synapse_harness import MatrixAccount, Synapse
+from tests.test_core_transcripts import ANSWERS
+from tests.transcript import pdf_text, spec
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +51,8 @@ def make_pdf(text: str) -> bytes:
 class RecordingCore:
     """The real core, with every message it received kept for inspection."""
 
-    def __init__(self) -> None:
-        self.inner = build_core()
+    def __init__(self, settings: Settings) -> None:
+        self.inner = build_core(settings)
         self.seen: list[Incoming] = []
 
     def handle(self, incoming: Incoming) -> list[Reply]:
@@ -94,18 +98,27 @@ class Person:
             await self.pump()
 
     def answers(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
-        """Return the contents of the bot's messages answering ``event_id``."""
-        return [
+        """Return the contents of the bot's messages answering ``event_id``, in the order it sent them."""
+        found = [
             e["content"]
             for e in self.events.get(room_id, [])
             if e.get("type") == "m.room.message" and e["content"].get(RESPONSE_TO_KEY) == event_id
         ]
+        return sorted(found, key=lambda content: int(content[PART_KEY][0]))
 
-    async def answer_to(self, room_id: str, event_id: str, count: int = 1) -> list[dict[str, Any]]:
-        await self.wait_for(
-            room_id, lambda _: len(self.answers(room_id, event_id)) >= count, f"answer to {event_id}"
-        )
+    def complete(self, room_id: str, event_id: str) -> bool:
+        """Tell whether every part of the answer to ``event_id`` has arrived."""
+        parts = self.answers(room_id, event_id)
+        return bool(parts) and len(parts) >= int(parts[0][PART_KEY][1])
+
+    async def answer_to(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
+        """Wait for the whole answer to ``event_id`` and return its parts."""
+        await self.wait_for(room_id, lambda _: self.complete(room_id, event_id), f"answer to {event_id}")
         return self.answers(room_id, event_id)
+
+    async def exchange(self, room_id: str, text: str) -> list[dict[str, Any]]:
+        """Say something and return the whole answer."""
+        return await self.answer_to(room_id, await self.say(room_id, text))
 
     async def membership_of(self, room_id: str, user_id: str, membership: str) -> None:
         def has(events: list[dict[str, Any]]) -> bool:
@@ -169,7 +182,7 @@ def bot_settings(synapse: Synapse, account: MatrixAccount, state_dir: Path, **ma
 @asynccontextmanager
 async def running_bot(settings: Settings, account: MatrixAccount) -> AsyncIterator[RunningBot]:
     """Run the bot as ``run_transport`` does, until the block ends."""
-    core = RecordingCore()
+    core = RecordingCore(settings)
     bot = MatrixBot(settings, Dispatcher(core))
     stop = asyncio.Event()
     await bot.login()
@@ -216,21 +229,18 @@ async def test_invited_bot_joins_and_answers_greeting_help_and_article(
         direct_room(synapse, user_account, bot_account) as (person, room),
     ):
         hello = await person.say(room, "bonjour")
-        (greeting,) = await person.answer_to(room, hello)
-        assert greeting["msgtype"] == "m.notice"
-        assert "Bonjour" in greeting["body"]
-        assert greeting["format"] == "org.matrix.custom.html"
-        assert "Bonjour" in greeting["formatted_body"]
+        greeting = await person.answer_to(room, hello)
+        assert all(part["msgtype"] == "m.notice" for part in greeting)
+        assert all(part["format"] == "org.matrix.custom.html" for part in greeting)
+        assert "Bonjour" in greeting[0]["body"] and "Bonjour" in greeting[0]["formatted_body"]
 
-        asked = await person.say(room, "/help")
-        (help_text,) = await person.answer_to(room, asked)
-        assert "/article" in help_text["body"]
+        help_text = await person.exchange(room, "/help")
+        assert "/article" in " ".join(part["body"] for part in help_text)
 
         for command in ("/article 14", "!article 14"):
-            asked = await person.say(room, command)
-            (article,) = await person.answer_to(room, asked)
-            assert "14" in article["body"]
-            assert "modification" in article["body"].lower()
+            article = " ".join(part["body"] for part in await person.exchange(room, command))
+            assert "14" in article
+            assert "La demande d'autorisation de modification prévue à l'article 12" in article
 
         seen = running.core.seen
         assert [i.text for i in seen] == ["bonjour", "/help", "/article 14", "/article 14"]
@@ -319,7 +329,7 @@ async def test_oversize_or_broken_uploads_become_errors_and_are_still_answered(
 
     errors = [i.attachment_error for i in running.core.seen[:5]]
     assert all(i.attachment is None for i in running.core.seen[:5])
-    assert "1000 B" in (errors[0] or "") and "gros.pdf" in (errors[0] or "")
+    assert "1000 o" in (errors[0] or "") and "gros.pdf" in (errors[0] or "")
     assert "gros.pdf" in (errors[1] or "")
     assert all(errors), errors
 
@@ -402,7 +412,7 @@ async def test_restart_answers_each_message_once_and_keeps_the_device(
         before_start = await person.say(room, "bonjour, message d'avant le bot")
 
         stop = asyncio.Event()
-        first_run = asyncio.create_task(run_transport(settings, Dispatcher(build_core()), None, stop))
+        first_run = asyncio.create_task(run_transport(settings, Dispatcher(build_core(settings)), None, stop))
         await person.membership_of(room, bot_account.user_id, "join")
         first = await person.say(room, "/help")
         await person.answer_to(room, first)
@@ -413,7 +423,9 @@ async def test_restart_answers_each_message_once_and_keeps_the_device(
 
         while_down = await person.say(room, "bonjour")
         stop = asyncio.Event()
-        second_run = asyncio.create_task(run_transport(settings, Dispatcher(build_core()), None, stop))
+        second_run = asyncio.create_task(
+            run_transport(settings, Dispatcher(build_core(settings)), None, stop)
+        )
         await person.answer_to(room, while_down)
         last = await person.say(room, "/article 14")
         await person.answer_to(room, last)
@@ -461,7 +473,7 @@ async def test_group_room_answers_only_when_addressed(
             chatter = await person.say(room, "bonjour Bob, on prépare le dossier ?")
             localpart = bot_account.user_id[1:].split(":")[0]
             by_name = await person.say(room, f"{localpart}: bonjour")
-            (named,) = await person.answer_to(room, by_name)
+            named = (await person.answer_to(room, by_name))[0]
             assert named["m.relates_to"] == {"m.in_reply_to": {"event_id": by_name}}
             assert named["m.mentions"] == {"user_ids": [user_account.user_id]}
 
@@ -530,9 +542,76 @@ async def test_odd_events_never_stop_the_bot(
             room, "m.room.encrypted", {"algorithm": "m.megolm.v1.aes-sha2"}
         )
         assert isinstance(encrypted, nio.RoomSendResponse)
-        (notice,) = await person.answer_to(room, encrypted.event_id)
+        (notice,) = await person.answer_to(room, encrypted.event_id)  # one notice, not one per message
         assert "encrypted" in notice["body"]
         for event_id in (*odd, empty, huge):
             assert await person.answer_to(room, event_id)
         last = await person.say(room, "bonjour")
         assert await person.answer_to(room, last)
+
+
+async def test_a_whole_dossier_with_uploads_through_matrix(
+    synapse: Synapse, bot_account: MatrixAccount, user_account: MatrixAccount, tmp_path: Path
+) -> None:
+    dossier = spec("modification")
+    answers = ANSWERS["fr"]
+    rng = random.Random(7)
+    plans = render.to_pdf(content.plans_before_after(rng, "dev"), rng)
+    note = render.to_pdf(content.impact_note(rng, "dev"), rng)
+    settings = bot_settings(synapse, bot_account, tmp_path)
+    async with (
+        running_bot(settings, bot_account),
+        direct_room(synapse, user_account, bot_account) as (person, room),
+    ):
+        parts = await person.exchange(room, "/dossier modification")
+        assert dossier.title["fr"] in " ".join(p["body"] for p in parts)
+        asked: list[str] = []
+        for _ in range(40):
+            question = parts[-1]["body"]
+            found = [f for f in dossier.fields if f.question["fr"] in question]
+            if not found:
+                break
+            field_id = max(found, key=lambda f: len(f.question["fr"])).id
+            asked.append(field_id)
+            parts = await person.exchange(room, answers[field_id])
+        # "premises_change_kind" is a numbered choice, answered "1".
+        assert "premises_change_kind" in asked and "premises_concerned" in asked
+        assert "Relecture du dossier" in " ".join(p["body"] for p in parts)
+
+        done = await person.exchange(room, "valider")
+        (letter,) = [p for p in done if p["msgtype"] == "m.file"]
+        assert letter["body"].endswith(".pdf") and letter["info"]["mimetype"] == "application/pdf"
+        letter_text = pdf_text(await person.download(letter["url"]))
+        assert "Entrepôt B, 120 m²" in letter_text and "15/09/2031" in letter_text
+
+        mxc = await person.upload(plans, "application/pdf", "plans.pdf")
+        checked = await person.send(
+            room,
+            {
+                "msgtype": "m.file",
+                "body": "plans.pdf",
+                "url": mxc,
+                "info": {"mimetype": "application/pdf", "size": len(plans)},
+            },
+        )
+        report = " ".join(p["body"] for p in await person.answer_to(room, checked))
+        assert (
+            "📄 plans.pdf" in report and "✅ trouvé : Plans des locaux avant et après modification" in report
+        )
+
+        ciphertext, keys = encrypt_attachment(note)
+        encrypted_mxc = await person.upload(ciphertext, "application/octet-stream", "")
+        checked = await person.send(
+            room,
+            {
+                "msgtype": "m.file",
+                "body": "note.pdf",
+                "info": {"mimetype": "application/pdf", "size": len(note)},
+                "file": {"url": encrypted_mxc, **keys},
+            },
+        )
+        report = " ".join(p["body"] for p in await person.answer_to(room, checked))
+        assert "📄 note.pdf" in report
+        assert "✅ trouvé : Note sur l'importance et les conséquences de la modification" in report
+        assert "Pièces à joindre (2 sur 3 reçues et vérifiées)" in report
+        assert "☐ Titre de propriété ou bail des locaux concernés — art. 14 — non reçue" in report

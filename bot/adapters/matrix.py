@@ -21,7 +21,7 @@ import signal
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,7 +31,7 @@ import nio
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
-from bot.messages import Attachment, Incoming, Reply, SessionKey
+from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ HTML_FORMAT = "org.matrix.custom.html"
 # Custom, namespaced content key: the event a reply answers. Invisible to clients; lets tests, the load
 # bench and operators pair every answer with its question, even in direct rooms without a visible quote.
 RESPONSE_TO_KEY = "org.vetpharma.response_to"
+# [n, total]: this event is part n of the total sent for that message, so a reader knows when it has all.
+PART_KEY = "org.vetpharma.part"
 SYNC_TIMEOUT_MS = 30_000
 # Matrix caps an event at 64 KiB; the body and its HTML copy must both fit.
 MAX_BODY_CHARS = 12_000
@@ -57,19 +59,24 @@ SYNC_FILTER: dict[str, Any] = {
     },
 }
 
-# Sentences the adapter says itself, before the core sees anything (the user's language is not known yet).
-TOO_BIG = (
-    "Le fichier « {name} » fait {size} ; je ne peux pas recevoir plus de {limit}. "
-    "/ The file “{name}” is {size}; I cannot receive more than {limit}."
-)
-DOWNLOAD_FAILED = (
-    "Je n'ai pas pu télécharger le fichier « {name} » ; renvoyez-le, s'il vous plaît. "
-    "/ I could not download the file “{name}”; please send it again."
-)
-DECRYPT_FAILED = (
-    "Le fichier chiffré « {name} » est illisible (clé ou empreinte invalide) ; renvoyez-le, s'il vous plaît. "
-    "/ The encrypted file “{name}” cannot be read (bad key or hash); please send it again."
-)
+# Why a file could not reach the core, in the bot's default language (Matrix does not tell the user's); the
+# core puts it after its own "I could not receive your file:".
+ATTACHMENT_ERRORS: dict[str, dict[str, str]] = {
+    "fr": {
+        "too_big": "« {name} » fait {size}, et je ne peux pas recevoir plus de {limit}. "
+        "Envoyez-le en plusieurs parties, ou compressez-le.",
+        "download_failed": "le serveur Matrix ne m'a pas donné « {name} ». Renvoyez-le, s'il vous plaît.",
+        "decrypt_failed": "« {name} » est chiffré, et sa clé ou son empreinte ne correspond pas. "
+        "Renvoyez-le, s'il vous plaît.",
+    },
+    "en": {
+        "too_big": "“{name}” is {size}, and I cannot receive more than {limit}. "
+        "Send it in several parts, or compress it.",
+        "download_failed": "the Matrix server did not give me “{name}”. Please send it again.",
+        "decrypt_failed": "“{name}” is encrypted, and its key or hash does not match. Please send it again.",
+    },
+}
+# Sentences sent without the core, to someone whose language is unknown: both languages.
 ENCRYPTED_ROOM = (
     "Ce salon est chiffré de bout en bout : je ne peux pas lire vos messages. Écrivez-moi dans un salon "
     "non chiffré. / This room is end-to-end encrypted, so I cannot read your messages. Please talk to me "
@@ -170,13 +177,14 @@ def inviter_allowed(inviter: str, allowed: Iterable[str]) -> bool:
     return False
 
 
-def human_size(size: int) -> str:
-    """Format a byte count for a sentence (``20 Mo`` / ``20 MB`` read the same)."""
+def human_size(size: int, lang: str = "fr") -> str:
+    """Format a byte count for a sentence: ``20 Mo`` in French, ``20 MB`` in English."""
+    units = ("o", "ko", "Mo") if lang == "fr" else ("B", "kB", "MB")
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB"
+        return f"{size / (1024 * 1024):.0f} {units[2]}"
     if size >= 1024:
-        return f"{size / 1024:.0f} kB"
-    return f"{size} B"
+        return f"{size / 1024:.0f} {units[1]}"
+    return f"{size} {units[0]}"
 
 
 _LEADING_PILL = re.compile(r'\s*<a href="https://matrix\.to/#/([^"?]+)[^"]*">(.*?)</a>', re.DOTALL)
@@ -303,6 +311,14 @@ def normalise_command(text: str) -> str:
 
 
 # --- the bot ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Where an answer belongs: the message it answers (None for a relay) and whom to mention in a group."""
+
+    event_id: str | None = None
+    mention: str | None = None
 
 
 class _BoundedSet:
@@ -603,7 +619,7 @@ class MatrixBot:
             except Exception:
                 log.exception("failed to answer %s in %s", event_id, room_id)
                 with contextlib.suppress(Exception):
-                    await self._send_text(room_id, FALLBACK_ERROR, event_id)
+                    await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
         lock = self._locks.get(key)
         if lock is not None and not lock.locked():
             del self._locks[key]
@@ -632,7 +648,7 @@ class MatrixBot:
         if msgtype in MEDIA_TYPES:
             ref = media_ref(content)
             if ref is None:
-                attachment_error = DOWNLOAD_FAILED.format(name=body or "?")
+                attachment_error = self._error_text("download_failed", name=body or "?")
             else:
                 text = normalise_command(ref.caption.strip())
                 attachment, attachment_error = await self._download(ref)
@@ -652,31 +668,38 @@ class MatrixBot:
         finally:
             if typing:
                 await self._typing(room_id, False)
+        local = [reply for reply in replies if reply.to is None or reply.to == key]
+        await self.send_replies(room_id, local, Thread(event_id, mention=key.user if group else None))
         for reply in replies:
             if reply.to is not None and reply.to != key:
                 await self._relay(reply, key)
-            else:
-                await self.send_reply(room_id, reply, event_id=event_id, mention=key.user if group else None)
+
+    def _error_text(self, reason: str, **params: str) -> str:
+        lang = self.settings.default_language if self.settings.default_language in ATTACHMENT_ERRORS else "fr"
+        return ATTACHMENT_ERRORS[lang][reason].format(**params)
 
     async def _download(self, ref: MediaRef) -> tuple[Attachment | None, str | None]:
         limit = self.config.max_download_bytes
+        lang = self.settings.default_language
         if ref.size is not None and ref.size > limit:
-            return None, TOO_BIG.format(name=ref.name, size=human_size(ref.size), limit=human_size(limit))
+            size, most = human_size(ref.size, lang), human_size(limit, lang)
+            return None, self._error_text("too_big", name=ref.name, size=size, limit=most)
         if not ref.mxc.startswith("mxc://"):
-            return None, DOWNLOAD_FAILED.format(name=ref.name)
+            return None, self._error_text("download_failed", name=ref.name)
         response = await self.client.download(mxc=ref.mxc)
         data = getattr(response, "body", None)
         if isinstance(response, nio.DownloadError) or not isinstance(data, bytes):
             log.warning("download of %s failed: %s", ref.mxc, getattr(response, "message", response))
-            return None, DOWNLOAD_FAILED.format(name=ref.name)
+            return None, self._error_text("download_failed", name=ref.name)
         if len(data) > limit:  # info.size was missing or understated
-            return None, TOO_BIG.format(name=ref.name, size=human_size(len(data)), limit=human_size(limit))
+            size, most = human_size(len(data), lang), human_size(limit, lang)
+            return None, self._error_text("too_big", name=ref.name, size=size, limit=most)
         if ref.encrypted:
             try:
                 data = decrypt_attachment(data, ref.key, ref.sha256, ref.iv)
             except Exception:
                 log.warning("could not decrypt %s", ref.mxc, exc_info=True)
-                return None, DECRYPT_FAILED.format(name=ref.name)
+                return None, self._error_text("decrypt_failed", name=ref.name)
         mime = ref.mime
         if mime == "application/octet-stream":
             mime = str(getattr(response, "content_type", "") or mime).split(";")[0].strip()
@@ -698,42 +721,46 @@ class MatrixBot:
 
     async def send_to_session(self, key: SessionKey, reply: Reply) -> None:
         """Send a reply to a Matrix session (used by the router for handoff relays)."""
-        await self.send_reply(key.chat, replace(reply, to=None), event_id=None, mention=None)
+        await self.send_replies(key.chat, [replace(reply, to=None)], Thread())
 
-    async def send_reply(self, room_id: str, reply: Reply, event_id: str | None, mention: str | None) -> None:
-        """Send one reply: its text (with numbered choices), then its file, if any."""
-        for content in render_reply(reply):
-            await self._send(room_id, content, event_id, mention)
-        if reply.file is not None:
-            upload, _ = await self.client.upload(
-                io.BytesIO(reply.file.data),
-                content_type=reply.file.mime,
-                filename=reply.file.name,
-                filesize=len(reply.file.data),
-            )
-            if isinstance(upload, nio.UploadResponse):
-                content = file_content(
-                    reply.file.name, reply.file.mime, len(reply.file.data), upload.content_uri
-                )
-                await self._send(room_id, content, event_id, mention)
-            else:
-                log.warning("upload of %s failed: %s", reply.file.name, getattr(upload, "message", upload))
-                await self._send_text(room_id, FILE_NOT_SENT.format(name=reply.file.name), event_id)
+    async def send_replies(self, room_id: str, replies: Sequence[Reply], thread: Thread) -> None:
+        """Send replies in order: each one's text (with numbered choices), then its file, if any."""
+        planned = [(reply, render_reply(reply)) for reply in replies]
+        total = sum(len(contents) + (reply.file is not None) for reply, contents in planned)
+        part = 0
+        for reply, contents in planned:
+            for content in contents:
+                part += 1
+                await self._send(room_id, content, thread, part, total)
+            if reply.file is not None:
+                part += 1
+                await self._send(room_id, await self._upload(reply.file), thread, part, total)
+
+    async def _upload(self, file: OutgoingFile) -> dict[str, Any]:
+        """Upload a file and return its m.file content, or a notice saying it could not be sent."""
+        upload, _ = await self.client.upload(
+            io.BytesIO(file.data), content_type=file.mime, filename=file.name, filesize=len(file.data)
+        )
+        if isinstance(upload, nio.UploadResponse):
+            return file_content(file.name, file.mime, len(file.data), upload.content_uri)
+        log.warning("upload of %s failed: %s", file.name, getattr(upload, "message", upload))
+        (notice,) = render_reply(Reply(FILE_NOT_SENT.format(name=file.name)))
+        return notice
 
     async def _send_text(self, room_id: str, text: str, event_id: str | None) -> None:
-        for content in render_reply(Reply(text)):
-            await self._send(room_id, content, event_id, None)
+        await self.send_replies(room_id, [Reply(text)], Thread(event_id))
 
     async def _send(
-        self, room_id: str, content: dict[str, Any], event_id: str | None, mention: str | None
+        self, room_id: str, content: dict[str, Any], thread: Thread, part: int, total: int
     ) -> None:
         content = dict(content)
         # Explicit mentions: no accidental ping of a name quoted in an answer; the asker is pinged in groups.
-        content["m.mentions"] = {"user_ids": [mention]} if mention else {}
-        if event_id is not None:
-            content[RESPONSE_TO_KEY] = event_id
-            if mention:
-                content["m.relates_to"] = {"m.in_reply_to": {"event_id": event_id}}
+        content["m.mentions"] = {"user_ids": [thread.mention]} if thread.mention else {}
+        if thread.event_id is not None:
+            content[RESPONSE_TO_KEY] = thread.event_id
+            content[PART_KEY] = [part, total]
+            if thread.mention:
+                content["m.relates_to"] = {"m.in_reply_to": {"event_id": thread.event_id}}
         response = await self.client.room_send(room_id, "m.room.message", content)
         if isinstance(response, nio.RoomSendResponse):
             self._sent.add(response.event_id)
