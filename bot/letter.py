@@ -211,10 +211,6 @@ def _write_copy(pdf: _Letter, spec: DossierSpec, answers: Mapping[str, Any], cop
     pdf.set_x(pdf.l_margin + width * 0.5)
     pdf.set_font("Helvetica", "B", 10)
     pdf.multi_cell(width * 0.5, 5, _pdf_text("\n".join(ADDRESSEE)), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_x(pdf.l_margin + width * 0.5)
-    pdf.set_font("Helvetica", "", 10)
-    pdf.cell(width * 0.5, 5, _pdf_text("Monaco, le ____ / ____ / ________"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     # Subject.
     pdf.set_font("Helvetica", "B", 10)
@@ -267,21 +263,27 @@ def _write_copy(pdf: _Letter, spec: DossierSpec, answers: Mapping[str, Any], cop
                 new_y="NEXT",
             )
         pdf.ln(3)
+    # The closing formula stays on the page of the signatures: never a page of signatures alone.
+    if pdf.get_y() + 12 + SIGNATURE_HEIGHT > pdf.h - pdf.b_margin:
+        pdf.add_page()
     pdf.set_font("Helvetica", "", 10.5)
     pdf.multi_cell(width, 5.5, _pdf_text(CLOSING[1 if len(people) > 1 else 0]), new_x="LMARGIN", new_y="NEXT")
     _signatures(pdf, people)
 
 
+SIGNATURE_BOX = 18
+SIGNATURE_HEIGHT = 5 + 5 * 4 + SIGNATURE_BOX
+
+
 def _signatures(pdf: _Letter, people: Sequence[Signatory]) -> None:
-    box_height = 18
-    needed = 8 + 5 * 3 + box_height
-    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
-        pdf.add_page()
+    box_height = SIGNATURE_BOX
     pdf.ln(5)
-    column = pdf.epw / len(people)
+    # One signatory signs on the right half, as letters do; two sign side by side.
+    column = pdf.epw / 2
+    first = pdf.l_margin + (column if len(people) == 1 else 0)
     top = pdf.get_y()
-    for i, person in enumerate(people):
-        x = pdf.l_margin + i * column
+    for i, person in enumerate(people[:2]):
+        x = first + i * column
         pdf.set_xy(x, top)
         pdf.set_font("Helvetica", "", 10)
         pdf.multi_cell(

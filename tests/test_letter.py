@@ -136,3 +136,17 @@ def test_every_dossier_type_gives_a_letter(kind: str) -> None:
     data = request_letter(SPECS[kind], {"responsible_last_name": "Dupont", "responsible_first_name": "Marie"})
     assert "Marie DUPONT" in pdf_text(data)
     assert letter_filename(SPECS[kind], 3).endswith("-3.pdf")
+
+
+def test_signatures_never_stand_alone_on_a_page() -> None:
+    answers = {
+        **OPENING_ANSWERS,
+        "transfer_kind": "ownership",
+        "previous_owner_name": "Ancienne Pharma SARL",
+        "previous_responsible_last_name": "Martin",
+        "previous_responsible_first_name": "Paul",
+        "annex_addresses": "7 rue du Port, 98000 Monaco ; 3 quai Antoine Ier, 98000 Monaco",
+    }
+    for page in pdf_pages(request_letter(SPECS["transfer"], answers)):
+        if "Signature :" in page:
+            assert "agréer" in page
