@@ -1,0 +1,572 @@
+"""Telegram transport (python-telegram-bot v22): updates in as ``Incoming``, ``Reply`` out as messages.
+
+The only module that imports ``telegram``. It is also the ``vetpharma telegram`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import logging
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
+from bot.router import Router
+from bot.settings import Settings, TelegramSettings
+
+log = logging.getLogger(__name__)
+
+TRANSPORT = "telegram"
+MAX_MESSAGE_UTF16 = 4096  # Bot API limit on a message's text after entity parsing
+MAX_CALLBACK_BYTES = 64  # Bot API limit on an inline button's callback_data
+TYPING_REFRESH_SECONDS = 4.5  # a chat action shows for 5 s at most
+ALLOWED_UPDATES = ["message", "callback_query"]
+RATE_LIMIT_RETRIES = 5  # how many times a request answered 429 is retried after its retry_after
+
+# Commands shown in the clients' "/" menu; the core understands them as plain text.
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "fr": [
+        ("start", "Présentation de l'assistant"),
+        ("help", "Aide et exemples de questions"),
+        ("dossier", "Préparer un dossier : ouverture, modification, transfert"),
+        ("status", "Où en est mon dossier"),
+        ("check", "Vérifier les pièces envoyées"),
+        ("cancel", "Annuler l'étape en cours"),
+        ("lang", "Changer de langue (fr / en)"),
+        ("article", "Afficher un article de l'arrêté (ex. /article 14)"),
+        ("human", "Parler à un agent du ministère"),
+        ("privacy", "Données personnelles et durée de conservation"),
+        ("forget", "Effacer toutes mes données"),
+    ],
+    "en": [
+        ("start", "About the assistant"),
+        ("help", "Help and sample questions"),
+        ("dossier", "Prepare a dossier: opening, modification, transfer"),
+        ("status", "Where my dossier stands"),
+        ("check", "Check the documents I sent"),
+        ("cancel", "Cancel the current step"),
+        ("lang", "Change language (fr / en)"),
+        ("article", "Show an article of the decree (e.g. /article 14)"),
+        ("human", "Talk to ministry staff"),
+        ("privacy", "Personal data and how long it is kept"),
+        ("forget", "Delete all my data"),
+    ],
+}
+
+# The few sentences the adapter says itself, before the core sees anything.
+TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "too_big": (
+            "Ce fichier fait {size} : Telegram ne laisse pas un bot télécharger plus de {limit}. "
+            "Envoyez-le en plusieurs parties, ou numérisé à plus basse résolution."
+        ),
+        "download_failed": "Je n'ai pas pu récupérer ce fichier auprès de Telegram ; renvoyez-le, s'il vous plaît.",
+        "expired": "Ce bouton n'est plus valable : répondez par écrit, ou envoyez /status.",
+        "not_yours": "Ce choix s'adresse à une autre personne.",
+    },
+    "en": {
+        "too_big": (
+            "This file is {size}: Telegram does not let a bot download more than {limit}. "
+            "Send it in several parts, or scanned at a lower resolution."
+        ),
+        "download_failed": "I could not fetch this file from Telegram; please send it again.",
+        "expired": "This button is no longer valid: type your answer, or send /status.",
+        "not_yours": "This choice is meant for someone else.",
+    },
+}
+
+
+# ---- pure helpers (no Telegram object involved) ---------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Count UTF-16 code units, the unit of Telegram's length limits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> int:
+    """Return the longest prefix length (in code points) of ``text`` that fits in ``limit`` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
+    """Split ``text`` into messages of at most ``limit`` UTF-16 units, at paragraph or line ends if possible."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while utf16_len(rest) > limit:
+        fits = _prefix_within(rest, limit)
+        cut, skip = fits, 0
+        # Prefer a paragraph break, then a line break, then a space, as long as the chunk stays
+        # reasonably full; a hard cut (between code points) is the last resort.
+        for separator in ("\n\n", "\n", " "):
+            at = rest.rfind(separator, 0, fits)
+            if at >= fits // 2:
+                cut, skip = at, len(separator)
+                break
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut + skip :].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def _human_size(size: int, lang: str) -> str:
+    megabytes = f"{size / (1024 * 1024):.1f}"
+    return f"{megabytes.replace('.', ',')} Mo" if lang == "fr" else f"{megabytes} MB"
+
+
+def _language(user: User | None, default: str) -> str:
+    code = (user.language_code or "") if user else ""
+    for lang in TEXTS:
+        if code.lower().startswith(lang):
+            return lang
+    return default if default in TEXTS else "fr"
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """Whether a message is meant for the bot, and its text with the bot's name taken out."""
+
+    addressed: bool
+    text: str
+
+
+_COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(.*)$", re.DOTALL)
+
+
+def address(text: str, *, private: bool, bot_username: str, replied_to_bot: bool) -> Addressing:
+    """Decide if the bot is addressed (private chat, command, @mention, reply) and clean the text."""
+    match = _COMMAND.match(text)
+    if match:
+        command, target, rest = match.groups()
+        if target and target.lower() != bot_username.lower():
+            return Addressing(False, text)  # a command for another bot in the same group
+        return Addressing(True, f"/{command}{rest}")
+    mention = re.compile(rf"(?<![\w@])@{re.escape(bot_username)}\b[,:]?", re.IGNORECASE)
+    cleaned, mentions = mention.subn("", text)
+    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned).strip()
+    return Addressing(private or replied_to_bot or mentions > 0, cleaned if mentions else text)
+
+
+@dataclass(frozen=True)
+class PendingChoice:
+    """What a pressed button stands for; ``user`` is who may press it (empty: whoever sees it)."""
+
+    value: str
+    user: str = ""
+
+
+class ChoiceCallbacks:
+    """Maps choices to callback data of at most 64 bytes, and back.
+
+    A short value in a private chat travels in the button itself (it survives a restart); a long value,
+    or any value in a group (where only the asked person may answer), travels as a short token.
+    """
+
+    VALUE = "="
+    TOKEN = "#"
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._tokens: OrderedDict[str, PendingChoice] = OrderedDict()
+        self._capacity = capacity
+
+    def encode(self, key: SessionKey, choice: Choice) -> str:
+        """Return the callback data for ``choice`` offered to ``key``."""
+        private = key.chat == key.user
+        direct = self.VALUE + choice.value
+        if private and len(direct.encode()) <= MAX_CALLBACK_BYTES:
+            return direct
+        token = self.TOKEN + secrets.token_urlsafe(12)
+        self._tokens[token] = PendingChoice(choice.value, "" if private else key.user)
+        while len(self._tokens) > self._capacity:
+            self._tokens.popitem(last=False)
+        return token
+
+    def decode(self, data: str) -> PendingChoice | None:
+        """Return what ``data`` stands for, or None when it is unknown or forgotten."""
+        if data.startswith(self.VALUE):
+            return PendingChoice(data[len(self.VALUE) :])
+        return self._tokens.get(data)
+
+
+class _SessionLocks:
+    """One lock per session, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: SessionKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class _Seen:
+    """A bounded set, to ignore a button pressed twice before its keyboard disappeared."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._items: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._capacity = capacity
+
+    def add(self, item: tuple[int, int]) -> bool:
+        """Remember ``item``; return False if it was already there."""
+        if item in self._items:
+            return False
+        self._items[item] = None
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+        return True
+
+
+# ---- the transport --------------------------------------------------------------------------
+
+
+class TelegramTransport:
+    """Runs one bot: turns updates into ``Incoming`` for the dispatcher and renders its replies."""
+
+    def __init__(self, settings: Settings, dispatcher: Dispatcher, router: Router) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.router = router
+        self.choices = ChoiceCallbacks()
+        self._locks = _SessionLocks()
+        self._answered = _Seen()
+        self.application = build_application(settings.telegram)
+        self.application.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message)
+        )
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def _default_language(self) -> str:
+        return self.settings.default_language
+
+    # -- incoming
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.message, update.effective_user
+        if message is None or user is None or user.is_bot:
+            return
+        bot = context.bot
+        replied = message.reply_to_message
+        addressing = address(
+            message.text or message.caption or "",
+            private=message.chat.type == ChatType.PRIVATE,
+            bot_username=bot.username,
+            replied_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot.id),
+        )
+        if not addressing.addressed:
+            # Group chatter not meant for the bot is neither answered nor handed to the core (privacy).
+            return
+        key = SessionKey(TRANSPORT, str(message.chat.id), str(user.id))
+        async with self._locks.hold(key):
+            lang = _language(user, self._default_language)
+            has_file = bool(message.document or message.photo)
+            async with self._typing(message.chat.id, active=has_file):
+                attachment, error = await self._download(message, lang)
+                incoming = Incoming(key, addressing.text, attachment, True, user.full_name, error)
+                replies = await self.dispatcher.handle(incoming)
+            await self.router.deliver_all(replies, key)
+
+    async def _download(self, message: Message, lang: str) -> tuple[Attachment | None, str | None]:
+        """Fetch the document or largest photo, refusing oversize files before asking for them."""
+        if message.document is not None:
+            doc = message.document
+            file_id, size = doc.file_id, doc.file_size
+            name = doc.file_name or f"document-{doc.file_unique_id}"
+            mime = doc.mime_type or "application/octet-stream"
+        elif message.photo:
+            best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+            file_id, size = best.file_id, best.file_size
+            name, mime = f"photo-{best.file_unique_id}.jpg", "image/jpeg"
+        else:
+            return None, None
+        limit = self.settings.telegram.max_download_bytes
+        if size is not None and size > limit:
+            return None, self._too_big(size, limit, lang)
+        try:
+            telegram_file = await message.get_bot().get_file(file_id)
+            if telegram_file.file_size is not None and telegram_file.file_size > limit:
+                return None, self._too_big(telegram_file.file_size, limit, lang)
+            data = bytes(await telegram_file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not download a file: %s", exc)
+            return None, TEXTS[lang]["download_failed"]
+        if len(data) > limit:
+            return None, self._too_big(len(data), limit, lang)
+        return Attachment(name, mime, data), None
+
+    @staticmethod
+    def _too_big(size: int, limit: int, lang: str) -> str:
+        return TEXTS[lang]["too_big"].format(size=_human_size(size, lang), limit=_human_size(limit, lang))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        user, message = query.from_user, query.message
+        lang = _language(user, self._default_language)
+        pressed = self.choices.decode(query.data)
+        if pressed is None:
+            await query.answer(TEXTS[lang]["expired"], show_alert=True)
+            return
+        if pressed.user and pressed.user != str(user.id):
+            await query.answer(TEXTS[lang]["not_yours"], show_alert=True)
+            return
+        chat_id = message.chat.id if message is not None else user.id
+        if message is not None and not self._answered.add((chat_id, message.message_id)):
+            await query.answer()  # a second press before the keyboard went away: already handled
+            return
+        await query.answer()
+        if isinstance(message, Message):
+            await self._show_choice(message, query.data, pressed.value)
+        key = SessionKey(TRANSPORT, str(chat_id), str(user.id))
+        async with self._locks.hold(key):
+            replies = await self.dispatcher.handle(Incoming(key, pressed.value, display_name=user.full_name))
+            await self.router.deliver_all(replies, key)
+
+    async def _show_choice(self, message: Message, data: str, value: str) -> None:
+        """Edit the question in place: the chosen option appears under it and the keyboard goes."""
+        markup = message.reply_markup
+        label = value
+        if markup is not None:
+            label = next(
+                (b.text for row in markup.inline_keyboard for b in row if b.callback_data == data), value
+            )
+        try:
+            if message.text and utf16_len(message.text) + utf16_len(label) + 3 <= MAX_MESSAGE_UTF16:
+                await message.edit_text(
+                    f"{message.text_html}\n\n✅ <b>{html.escape(label, quote=False)}</b>",
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+        except TelegramError as exc:
+            # Too old to edit, or already edited: the answer still goes to the core.
+            log.info("could not edit an answered question: %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure without the user's text, and tell the user something went wrong."""
+        error = context.error
+        log.error("telegram update failed: %s", type(error).__name__, exc_info=error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(Exception):
+                await context.bot.send_message(
+                    update.effective_chat.id, html.escape(FALLBACK_ERROR, quote=False)
+                )
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int, *, active: bool) -> AsyncIterator[None]:
+        """Show "typing…" in the chat while the body runs (refreshed, since it fades after 5 s)."""
+        if not active:
+            yield
+            return
+
+        async def keep_typing() -> None:
+            while True:
+                with contextlib.suppress(TelegramError):
+                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- outgoing
+
+    def keyboard(self, key: SessionKey, choices: tuple[Choice, ...]) -> InlineKeyboardMarkup:
+        """Render choices as one button per row (labels are sentences, not single words)."""
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(choice.label, callback_data=self.choices.encode(key, choice))]
+                for choice in choices
+            ]
+        )
+
+    async def send(self, key: SessionKey, reply: Reply) -> None:
+        """Render one reply into the chat of ``key``: text (split, escaped), keyboard, document."""
+        bot = self.application.bot
+        chat_id = int(key.chat)
+        markup = self.keyboard(key, reply.choices) if reply.choices else None
+        chunks = split_message(reply.text)
+        if not chunks and reply.file is None and markup is not None:
+            chunks = ["…"]  # buttons need a message to hang on
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await bot.send_message(
+                chat_id,
+                html.escape(chunk, quote=False),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        if reply.file is not None:
+            await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+            await bot.send_document(
+                chat_id,
+                InputFile(reply.file.data, filename=reply.file.name),
+                reply_markup=markup if not chunks else None,
+            )
+
+    async def register_commands(self) -> None:
+        """Publish the command menu in French (default) and English."""
+        bot = self.application.bot
+        for lang, commands in COMMANDS.items():
+            menu = [BotCommand(name, description) for name, description in commands]
+            try:
+                await bot.set_my_commands(menu, language_code=None if lang == "fr" else lang)
+            except TelegramError as exc:
+                log.warning("could not register the %s command menu: %s", lang, exc)
+
+
+def build_application(settings: TelegramSettings) -> Application:  # type: ignore[type-arg]
+    """Build the PTB application: rate limiter with 429 retries, concurrent updates, optional local API."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # Different chats are handled at once; one chat stays in order thanks to the session locks.
+        .concurrent_updates(True)
+        .connection_pool_size(64)
+        .pool_timeout(30.0)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if settings.base_file_url:
+        builder = builder.base_file_url(settings.base_file_url)
+    return builder.build()
+
+
+async def _initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+    """Call getMe until it works (network trouble is retried; a bad token is not); False if stopped."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return True
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 60.0)
+    return False
+
+
+async def run_transport(
+    settings: Settings, dispatcher: Dispatcher, router: Router, stop: asyncio.Event
+) -> None:
+    """Run the Telegram bot until ``stop`` is set (long polling, or a webhook when configured)."""
+    transport = TelegramTransport(settings, dispatcher, router)
+    application = transport.application
+    if not await _initialize(application, stop):
+        return
+    updater = application.updater
+    assert updater is not None
+    try:
+        await application.start()
+        await transport.register_commands()
+        tg = settings.telegram
+        if tg.webhook_url:
+            # A fresh secret each start: setWebhook hands it to Telegram, which sends it back on every call.
+            secret = secrets.token_urlsafe(32)
+            await updater.start_webhook(
+                listen=tg.webhook_listen,
+                port=tg.webhook_port,
+                url_path=urlsplit(tg.webhook_url).path.lstrip("/"),
+                webhook_url=tg.webhook_url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=5,
+            )
+            log.info("telegram: webhook on %s:%d", tg.webhook_listen, tg.webhook_port)
+        else:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
+            log.info("telegram: long polling as @%s", application.bot.username)
+        # Registered once updates flow: until then nobody can be answered anyway.
+        router.register(TRANSPORT, transport.send)
+        await stop.wait()
+    finally:
+        router.unregister(TRANSPORT)
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+
+# ---- the `vetpharma telegram` command -------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's options."""
+    parser.add_argument(
+        "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the Telegram bot until interrupted."""
+    from bot.serve import serve
+    from bot.settings import load_settings
+
+    settings = load_settings(args.config)
+    if not settings.telegram_configured:
+        print(
+            "vetpharma telegram: no bot token. Set TELEGRAM_BOT_TOKEN (or VETPHARMA_TELEGRAM_TOKEN, "
+            "or [telegram] token in the settings file); BotFather gives one with /newbot.",
+        )
+        return 2
+    return serve(settings, transports=(TRANSPORT,))

@@ -1,0 +1,116 @@
+"""``vetpharma serve``: every configured transport in one process, sharing one core and one dispatcher."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from bot.core import build_core
+from bot.dispatch import Dispatcher
+from bot.router import Router
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+# transport name -> adapter module exposing run_transport(settings, dispatcher, router, stop)
+TRANSPORTS: dict[str, str] = {"telegram": "bot.adapters.telegram", "matrix": "bot.adapters.matrix"}
+TransportRunner = Callable[[Settings, Dispatcher, Router, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def configured_transports(settings: Settings) -> list[str]:
+    """Names of the transports the settings give credentials for."""
+    flags = {"telegram": settings.telegram_configured, "matrix": settings.matrix_configured}
+    return [name for name in TRANSPORTS if flags[name]]
+
+
+def _runner(name: str) -> TransportRunner:
+    module = importlib.import_module(TRANSPORTS[name])
+    runner: TransportRunner = module.run_transport
+    return runner
+
+
+async def run_transports(
+    settings: Settings, stop: asyncio.Event, transports: Sequence[str] | None = None
+) -> int:
+    """Run the chosen (default: all configured) transports until ``stop`` is set; 1 if one of them fails."""
+    names = [n for n in configured_transports(settings) if transports is None or n in transports]
+    if not names:
+        log.error("no transport configured (Telegram token, or Matrix homeserver, user and password/token)")
+        return 2
+    dispatcher = Dispatcher(build_core(settings))
+    router = Router()
+    tasks: dict[asyncio.Task[None], str] = {
+        asyncio.create_task(_runner(name)(settings, dispatcher, router, stop), name=f"transport-{name}"): name
+        for name in names
+    }
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    failed = False
+    ended_early = {task for task in tasks if task in done}
+    for task in ended_early:
+        # A transport ending on its own is a failure (bad token, server gone): stop the others too, and
+        # let the service manager restart the whole process.
+        error = task.exception()
+        if error is not None or not stop.is_set():
+            failed = True
+            log.error("transport %s stopped: %s", tasks[task], error or "ended", exc_info=error)
+    stop.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, BaseException) and task not in ended_early:
+            failed = True
+            log.error("transport %s failed while stopping", tasks[task], exc_info=result)
+    stopping.cancel()
+    return 1 if failed else 0
+
+
+async def _serve_until_signal(settings: Settings, transports: Sequence[str] | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # platforms without signal handlers in the loop
+            loop.add_signal_handler(signum, stop.set)
+    return await run_transports(settings, stop, transports)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log at the configured level; never the HTTP client's request lines (the bot token is in the URL)."""
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def serve(settings: Settings, transports: Sequence[str] | None = None) -> int:
+    """Run the configured transports until SIGINT or SIGTERM; return the process exit status."""
+    configure_logging(settings)
+    names = [n for n in configured_transports(settings) if transports is None or n in transports]
+    if not names:
+        print(
+            "vetpharma: no transport configured. Set TELEGRAM_BOT_TOKEN for Telegram, or "
+            "VETPHARMA_MATRIX_HOMESERVER, VETPHARMA_MATRIX_USER_ID and VETPHARMA_MATRIX_PASSWORD "
+            "(or _ACCESS_TOKEN) for Matrix; see the README."
+        )
+        return 2
+    log.info("starting: %s", ", ".join(names))
+    return asyncio.run(_serve_until_signal(settings, transports))
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's options."""
+    parser.add_argument(
+        "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run every configured transport in one process."""
+    return serve(load_settings(args.config))
