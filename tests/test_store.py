@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,14 +12,28 @@ import sqlalchemy as sa
 
 from bot.messages import SessionKey
 from bot.store import COMPLETED, IN_PROGRESS, SessionState, Store, open_store
+from tests import postgres_server
+from tests.transcript import Chat, answer_every_question, pdf_text, spec
 
 ALICE = SessionKey("matrix", "!room:example.org", "@alice:example.org")
 BOB = SessionKey("matrix", "!room:example.org", "@bob:example.org")
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'sub' / 'store.sqlite3'}"
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    reason = postgres_server.available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_server.postgres_server() as admin_url:
+        yield admin_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same tests on the default SQLite file and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sub' / 'store.sqlite3'}"
+    return postgres_server.fresh_database(request.getfixturevalue("postgres"))
 
 
 def test_a_new_session_is_not_stored_until_saved(url: str) -> None:
@@ -131,7 +146,7 @@ def test_purge_inactive_applies_the_retention(url: str) -> None:
     old = now - timedelta(days=40)
     with store.engine.begin() as db:
         db.execute(
-            sa.text("UPDATE sessions SET updated_at = :old WHERE user = :user"),
+            sa.text('UPDATE sessions SET updated_at = :old WHERE "user" = :user'),
             {"old": old, "user": ALICE.user},
         )
     done = store.purge_inactive(now - timedelta(days=30))
@@ -144,3 +159,33 @@ def test_store_accepts_in_memory_sqlite() -> None:
     store = Store("sqlite:///:memory:")
     store.save_session(SessionState(key=ALICE, lang="en"))
     assert store.load_session(ALICE, "fr").lang == "en"
+
+
+def test_a_whole_dossier_on_this_store_with_a_restart_in_the_middle(url: str, tmp_path: Path) -> None:
+    from bot.core import Core
+    from bot.settings import Settings
+
+    settings = Settings(data_dir=str(tmp_path), database_url=url)
+    chat = Chat(Core(settings, open_store(url)))
+    chat.send("/dossier opening")
+    chat.send("Dupont")
+    chat.send("Marie")
+    chat.core.store.close()
+    chat = Chat(Core(settings, open_store(url)))
+    chat.send("/dossier")
+    assert "Étape 3/" in chat.text
+    answers = {
+        "responsible_nationality": "monégasque",
+        "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
+        "responsible_profession": "1",
+        "owner": "2",
+        "owner_last_name": "Dupont",
+        "owner_first_name": "Marie",
+        "establishment_address": "5 rue de l'Industrie, Fontvieille",
+        "annex_addresses": "aucune",
+        "categories": "5",
+    }
+    answer_every_question(chat, spec("opening"), "fr", answers)
+    chat.send("valider")
+    letter = next(r.file for r in chat.replies if r.file is not None)
+    assert "Marie DUPONT" in pdf_text(letter.data)
