@@ -10,18 +10,19 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bot import events as ev
 from bot import walkthrough as wt
 from bot.commands import parse_command
 from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist, upload_summary
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import letter_filename, request_letter
-from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply
+from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.questions import Questions
 from bot.settings import Settings, load_settings
 from bot.store import (
@@ -101,6 +102,19 @@ class Conversation(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CommandContext:
+    """What a command added from outside the core (staff commands, …) is told about the message."""
+
+    key: SessionKey
+    lang: str
+    arg: str
+    display_name: str | None = None
+
+
+CommandHandler = Callable[[CommandContext], list[Reply]]
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -156,6 +170,7 @@ class Core:
         questions: Questions | None = None,
         documents: Documents | None = None,
         desk: HumanDesk | None = None,
+        events: ev.EventSink | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -163,8 +178,21 @@ class Core:
         self.questions = questions or Questions()
         self.documents = documents or Documents()
         self.desk: HumanDesk = desk or StoreDesk(store)
+        self.events: ev.EventSink = events or ev.NullSink()
+        self._extra_commands: dict[str, tuple[str, CommandHandler]] = {}
         self.default_lang = settings.default_language if settings.default_language in LANGUAGES else "fr"
         self._last_purge: datetime | None = None
+
+    def add_command(self, name: str, handler: CommandHandler, aliases: Iterable[str] = ()) -> None:
+        """Add a command (``/name`` or ``!name``, and its aliases) answered by ``handler``."""
+        for spelling in (name, *aliases):
+            self._extra_commands[wt.fold(spelling).replace(" ", "")] = (name, handler)
+
+    def _emit(self, event_kind: str, turn: _Turn, **data: Any) -> None:
+        try:
+            self.events.record(ev.Event(event_kind, turn.session.key, turn.lang, data))
+        except Exception:
+            log.exception("an event sink failed on %s", event_kind)
 
     # ------------------------------------------------------------------------------------------------------
     # Entry point
@@ -247,6 +275,10 @@ class Core:
         if command is not None:
             if turn.session.awaiting:
                 turn.session = replace(turn.session, awaiting=None)
+            extra = self._extra_commands.get(wt.fold(command.typed))
+            if extra is not None:
+                context = CommandContext(turn.session.key, turn.lang, command.arg, turn.display_name)
+                return extra[1](context)
             if command.name is None:
                 return [Reply(t(turn.lang, "unknown_command", command=command.typed[:40]))]
             return self._command(turn, command.name, command.arg)
@@ -326,6 +358,14 @@ class Core:
         if answered is None:
             return [Reply(t(turn.lang, "questions_unavailable"))]
         self._adopt_language(turn, text, answered.lang)
+        self._emit(
+            ev.QUESTION,
+            turn,
+            text=text,
+            answered=answered.answered,
+            confidence=answered.confidence,
+            citations=[dict(c) for c in answered.citations],
+        )
         body = answered.text.strip() or t(turn.lang, "not_answered")
         if not answered.answered:
             return [Reply(body, choices=(Choice(t(turn.lang, "button_human"), "/human"),))]
@@ -452,6 +492,7 @@ class Core:
         key = turn.session.key
         done = self.store.forget_user(key.transport, key.user)
         turn.forgotten = True
+        self._emit(ev.FORGET, turn, rows=done.total)
         return [Reply(t(lang, "forgotten", dossiers=done.dossiers, reports=done.checks, files=done.files))]
 
     def _keep(self, turn: _Turn, arg: str) -> list[Reply]:
@@ -485,6 +526,7 @@ class Core:
                 dossier=self._dossier_context(dossier) if dossier is not None else None,
             )
         )
+        self._emit(ev.HANDOFF, turn, ticket=ticket.number, reason=reason)
         text = ticket.user_message or t(turn.lang, "human_requested", number=ticket.number)
         return [*ticket.relays, Reply(text)]
 
@@ -569,6 +611,7 @@ class Core:
         previous = self._active(turn.session)
         dossier = self.store.create_dossier(turn.session.key, kind)
         turn.session = replace(turn.session, active_dossier=dossier.id)
+        self._emit(ev.DOSSIER_STARTED, turn, kind=kind, number=dossier.number)
         text = t(lang, "dossier_started", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))
         text += "\n\n" + spec.intro.get(lang, spec.intro["fr"])
         text += "\n\n" + t(lang, "walk_instructions")
@@ -620,6 +663,7 @@ class Core:
             return [Reply(t(lang, "nothing_to_cancel"), choices=self._start_choices(lang))]
         self.store.save_dossier(replace(dossier, status=CANCELLED, editing=None))
         turn.session = replace(turn.session, active_dossier=None)
+        self._emit(ev.DOSSIER_CANCELLED, turn, kind=dossier.kind, number=dossier.number)
         return [
             Reply(
                 t(
@@ -975,6 +1019,7 @@ class Core:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         dossier = self._save(replace(dossier, status=COMPLETED, editing=None))
+        self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
         lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
         lines += self._answer_lines(spec, dossier, lang, numbered=False)
         advice = spec.applicable_advice(dossier.answers)
@@ -1033,6 +1078,8 @@ class Core:
         spec = self.specs[dossier.kind]
         outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
+        statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
+        self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
         if turn.session.keep_files:
             for name, mime, data in files:
                 self.store.add_file(
@@ -1052,7 +1099,14 @@ class Core:
         return replies
 
 
-def build_core(settings: Settings | None = None, *, store: Store | None = None) -> Core:
+def build_core(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    desk: Callable[[Store], HumanDesk] | None = None,
+    events: ev.EventSink | None = None,
+) -> Core:
     """Build the conversation core from settings: the store, the dossier specs, NLU, checker and desk."""
     chosen = settings or load_settings()
-    return Core(chosen, store or open_store(chosen.effective_database_url))
+    opened = store or open_store(chosen.effective_database_url)
+    return Core(chosen, opened, desk=desk(opened) if desk else None, events=events)

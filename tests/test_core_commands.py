@@ -216,3 +216,35 @@ def test_internal_errors_become_a_polite_reply(chat: Chat) -> None:
     chat.core.store._sessions.configure(bind=chat.core.store.engine)
     chat.send("Dupont")
     assert "erreur interne" in chat.text or "internal error" in chat.text
+
+
+def test_events_are_emitted_for_staff_figures(tmp_path: Path) -> None:
+    from bot import events
+    from bot.core import Core
+    from bot.settings import Settings
+    from bot.store import open_store
+
+    sink = events.MemorySink()
+    settings = Settings(data_dir=str(tmp_path))
+    chat = Chat(Core(settings, open_store(settings.effective_database_url), events=sink))
+    chat.send("/dossier opening")
+    chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    chat.send("/human")
+    chat.send("/cancel")
+    assert [e.kind for e in sink.events] == ["dossier_started", "check", "handoff", "dossier_cancelled"]
+    assert sink.of("check")[0].data["pieces"]["diploma"] == "present"
+    assert sink.of("dossier_started")[0].key == chat.key
+
+
+def test_commands_can_be_added_from_outside_the_core(chat: Chat) -> None:
+    from bot.core import CommandContext
+    from bot.messages import Reply
+
+    def stats(context: CommandContext) -> list[Reply]:
+        return [Reply(f"stats for {context.key.user} ({context.lang}): {context.arg or 'all'}")]
+
+    chat.core.add_command("stats", stats, aliases=("statistiques",))
+    chat.send("/stats today")
+    assert chat.text == "stats for alice (fr): today"
+    chat.send("!Statistiques")
+    assert chat.text == "stats for alice (fr): all"
