@@ -97,7 +97,11 @@ class Questions:
             return None
         result = self._answer(text, lang)
         citations = tuple(
-            {str(k): str(v) for k, v in (c.items() if isinstance(c, Mapping) else vars(c).items())}
+            {
+                str(k): str(v)
+                for k, v in (c.items() if isinstance(c, Mapping) else vars(c).items())
+                if v is not None
+            }
             for c in (getattr(result, "citations", None) or ())
         )
         answer_lang = getattr(result, "lang", None)
