@@ -1,0 +1,317 @@
+"""Natural-language understanding: a message in, its language, intent and entities out.
+
+``understand(text)`` never raises: empty, binary, overlong or foreign messages get an intent too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nlu.entities import (
+    ArticleRef,
+    CategoryMention,
+    Duration,
+    Entities,
+    find_article_refs,
+    find_categories,
+    find_dates,
+    find_durations,
+    find_headcounts,
+    find_texts,
+)
+from nlu.language import detect
+from nlu.lexicon import Correction, Lexicon, find_phrases, load_lexicon
+from nlu.text import clean, contains_fact, fold, tokens
+
+__all__ = [
+    "INTENTS",
+    "ArticleRef",
+    "CategoryMention",
+    "Duration",
+    "Entities",
+    "Understanding",
+    "contains_fact",
+    "understand",
+    "warm_up",
+]
+
+INTENTS = (
+    "rule_question",
+    "article_lookup",
+    "calculation",
+    "dossier",
+    "check_documents",
+    "help",
+    "greeting",
+    "human",
+    "out_of_scope",
+)
+
+_COMMANDS = {
+    "help": "help",
+    "start": "help",
+    "aide": "help",
+    "human": "human",
+    "humain": "human",
+    "dossier": "dossier",
+    "status": "dossier",
+    "check": "check_documents",
+    "article": "article_lookup",
+}
+_QUESTION_WORDS = frozenset(
+    [
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "combien",
+        "quand",
+        "comment",
+        "pourquoi",
+        "delai",
+        "what",
+        "which",
+        "how",
+        "when",
+        "why",
+        "whom",
+        "long",
+    ]
+)
+_CONTACT_VERBS = frozenset(
+    ["parler", "discuter", "contacter", "joindre", "talk", "speak", "contact", "chat", "escalate"]
+)
+_HUMAN_ALONE = frozenset(
+    ["humain", "human", "agent", "conseiller", "operator", "operateur", "personne", "person"]
+)
+_FIRST_PERSON = frozenset(
+    [
+        "je",
+        "j",
+        "me",
+        "mon",
+        "ma",
+        "mes",
+        "nous",
+        "notre",
+        "nos",
+        "i",
+        "my",
+        "me",
+        "we",
+        "our",
+        "us",
+        "tu",
+        "peux",
+        "pouvez",
+        "vous",
+        "you",
+        "can",
+        "please",
+    ]
+)
+_HOW_MANY = frozenset(["combien", "nombre", "many", "number"])
+_CONTENT_POS = frozenset({"NOUN", "PROPN"})
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the NLU read in one message."""
+
+    text: str  # the message, cleaned and cut to a sane length
+    lang: str  # fr | en | other
+    intent: str
+    entities: Entities
+    confidence: float
+    words: tuple[str, ...] = ()  # folded tokens, typos mended
+    unknown: tuple[str, ...] = ()  # content words the texts and glossaries do not know
+    unknown_nouns: tuple[str, ...] = ()  # the unknown words that are nouns (the subject of the question)
+    off_topic: tuple[str, ...] = ()  # words of subjects the texts do not cover (fees, weather, ...)
+    command: str | None = None  # "/article" for "/article 14"
+    lemmas: tuple[str, ...] = field(default=())
+
+    @property
+    def normalized(self) -> str:
+        """Return the message as folded, mended words."""
+        return " ".join(self.words)
+
+
+def warm_up() -> None:
+    """Load the language model and the vocabulary now, not on the first message."""
+    from nlu.pipeline import load
+
+    load()
+    load_lexicon()
+    understand("Quel est le délai de réponse pour une demande d'ouverture ?")
+
+
+def _content(words: list[str], lexicon: Lexicon) -> list[str]:
+    return [w for w in words if w not in lexicon.stop_fr and w not in lexicon.stop_en and not w.isdigit()]
+
+
+def _only(words: list[str], allowed: set[str] | frozenset[str]) -> bool:
+    return bool(words) and all(w in allowed for w in words)
+
+
+def _phrase_words(lexicon: Lexicon, key: str) -> set[str]:
+    return {w for p in lexicon.words(key) for w in p.words}
+
+
+def _intent(
+    raw: str,
+    words: list[str],
+    lang: str,
+    entities: Entities,
+    off_topic: list[str],
+    lexicon: Lexicon,
+) -> tuple[str, float]:
+    content = _content(words, lexicon)
+    word_set = set(words)
+    is_question = "?" in raw or bool(word_set & _QUESTION_WORDS)
+    if lang == "other":
+        return "out_of_scope", 0.8
+    greeting_words = _phrase_words(lexicon, "greeting")
+    if lexicon.has(words, "greeting") and (
+        not content or _only(content, greeting_words | {"beaucoup", "much", "lot"})
+    ):
+        return "greeting", 0.9
+    if (lexicon.has(words, "human") and word_set & _CONTACT_VERBS) or _only(content, _HUMAN_ALONE):
+        return "human", 0.9
+    if lexicon.has(words, "help") and len(content) <= 4 and not entities.articles:
+        return "help", 0.85
+    first_person = bool(word_set & _FIRST_PERSON)
+    checks = lexicon.has(words, "check_verb") and lexicon.has(words, "check_object") and first_person
+    if checks and (not entities.categories or not is_question):
+        return "check_documents", 0.85
+    asks_amount = bool(word_set & _QUESTION_WORDS)
+    if not asks_amount:
+        wish = lexicon.has(words, "dossier_wish") and lexicon.has(words, "dossier_action")
+        if (wish and lexicon.has(words, "dossier_object")) or lexicon.has(words, "dossier_resume"):
+            return "dossier", 0.85
+    if entities.articles:
+        lookup_words = _phrase_words(lexicon, "lookup") | {"premier", "1er"}
+        rest = [
+            w for w in content if w not in lookup_words and not re.fullmatch(r"[a-h]|[ivx]+|[lrd]\d*|al", w)
+        ]
+        named = {t for text_id in entities.texts for t in text_id.split("-")}
+        if all(w in named or w.isdigit() for w in rest):
+            return "article_lookup", 0.95
+    if lexicon.has(words, "staffing") and (entities.headcount is not None or word_set & _HOW_MANY):
+        return "calculation", 0.9
+    if lexicon.has(words, "experience") and (
+        entities.category is not None or entities.study_years is not None
+    ):
+        return "calculation", 0.85
+    if entities.date is not None and lexicon.has(words, "deadline"):
+        return "calculation", 0.9
+    if off_topic:
+        return "out_of_scope", 0.8
+    if not content:
+        return ("help", 0.3) if not entities.articles else ("article_lookup", 0.8)
+    return "rule_question", 0.6
+
+
+def understand(text: str, lang: str | None = None) -> Understanding:
+    """Read one message: language, intent, entities and a confidence between 0 and 1."""
+    raw = clean(text if isinstance(text, str) else "")
+    hint = lang if lang in {"fr", "en"} else None
+    if not raw or not any(ch.isalnum() for ch in raw):
+        return Understanding(raw, hint or "fr", "help", Entities(), 0.0)
+    lexicon = load_lexicon()
+    command = None
+    m = re.match(r"^[/!]([a-z_]+)\b", fold(raw))
+    if m:
+        command = "/" + m.group(1)
+    typed = tokens(raw)
+    detected = detect(raw, typed, lexicon)
+    language = hint or detected
+    corrections = lexicon.correct_all(typed)
+    words = [w for c in corrections for w in c.read]
+    folded = fold(raw)
+    corrected_text = " ".join(words)
+    durations, study = find_durations(folded)
+    if study is None:
+        _, study = find_durations(corrected_text)
+    from knowledge.index import load_index
+
+    text_ids = [t for t in load_index().texts if t.startswith("code")]
+    entities = Entities(
+        articles=tuple(find_article_refs(raw)),
+        categories=tuple(find_categories(words, folded)),
+        headcounts=tuple(find_headcounts(words, lexicon)),
+        dates=tuple(find_dates(folded, language)),
+        durations=tuple(durations),
+        study_years=study,
+        third_cycle=lexicon.has(words, "third_cycle"),
+        on_site_inspection=lexicon.has(words, "on_site_inspection"),
+        procedure=_procedure(words, lexicon),
+        texts=tuple(find_texts(folded, text_ids)),
+    )
+    off_topic = [" ".join(words[m.start : m.end]) for m in lexicon.find(words, "out_of_scope")]
+    if command:
+        intent, confidence = _COMMANDS.get(command[1:], "help"), 1.0
+    elif detected == "other" and hint is None:
+        intent, confidence = "out_of_scope", 0.8
+    else:
+        intent, confidence = _intent(
+            raw, words, language if detected != "other" else "fr", entities, off_topic, lexicon
+        )
+    unknown, nouns, lemmas = _unknown_words(raw, corrections, language, lexicon)
+    return Understanding(
+        text=raw,
+        lang=language if not (detected == "other" and hint is None) else "other",
+        intent=intent,
+        entities=entities,
+        confidence=confidence,
+        words=tuple(words),
+        unknown=tuple(unknown),
+        unknown_nouns=tuple(nouns),
+        off_topic=tuple(off_topic),
+        command=command,
+        lemmas=tuple(lemmas),
+    )
+
+
+def _procedure(words: list[str], lexicon: Lexicon) -> str | None:
+    for name in ("transfer", "modification", "extension", "opening"):
+        phrases = [(p.text, p.words) for p in lexicon.procedures.get(name, ())]
+        if find_phrases(words, phrases, fuzzy=False):
+            return name
+    return None
+
+
+def _unknown_words(
+    raw: str, corrections: list[Correction], lang: str, lexicon: Lexicon
+) -> tuple[list[str], list[str], list[str]]:
+    """Return the content words outside the texts' vocabulary, those of them that are nouns, and lemmas."""
+    stop = lexicon.stop_fr | lexicon.stop_en
+    signals = set()
+    for key in (
+        "greeting",
+        "help",
+        "human",
+        "lookup",
+        "dossier_wish",
+        "dossier_action",
+        "check_verb",
+        "deadline",
+    ):
+        signals |= {w for p in lexicon.words(key) for w in p.words}
+    unknown = []
+    for c in corrections:
+        if c.typed in stop or c.typed.isdigit() or len(c.typed) < 3 or c.typed in signals:
+            continue
+        if not all(w in lexicon.domain or w in stop for w in c.read) or not c.known:
+            unknown.append(c.typed)
+    if not unknown:
+        return [], [], []
+    from nlu.pipeline import analyse
+
+    analysed = analyse(raw)
+    lemmas = [fold(t.lemma) for t in analysed if t.pos in _CONTENT_POS | {"VERB", "ADJ"}]
+    if lang == "en":
+        return unknown, list(unknown), lemmas
+    pos = {fold(t.text): t.pos for t in analysed}
+    nouns = [w for w in unknown if pos.get(w, "NOUN") in _CONTENT_POS]
+    return unknown, nouns, lemmas

@@ -1,0 +1,632 @@
+"""Retrieval over the article index: exact references first, then ranked search that picks the best passage.
+
+Three BM25 indexes (``bm25s``) over French stems (``snowballstemmer``) of accent-folded words:
+
+- parts: every paragraph and item of the shipped texts, each read with its lead-in (an item of article 6
+  is read with "A chaque demande est joint un dossier comportant :");
+- articles: each whole article, with its curated title, summary and the words people use for it;
+- facts: the curated facts (delays, notifications), each tied to the part that holds its quote.
+
+A query is expanded with the French synonyms and the English -> French glossary (``knowledge/glossary``).
+An article's score mixes the three (each normalised by its best score); the decree comes first: another
+text is ranked below it unless the question names that text. The code corpus (tens of thousands of
+articles) has its own index, built once and stored under ``var/``, searched only when a question names a
+code, so that questions about the decree are never crowded out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import snowballstemmer
+import yaml
+
+from knowledge.facts import Facts, load_facts
+from knowledge.index import DECREE_ID, ArticleIndex, load_index
+from knowledge.model import Article, Part
+
+GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
+_TOKEN = re.compile(r"[a-z0-9]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'"})
+
+# How the three indexes are mixed (tuned on the development questions only).
+WEIGHT_ARTICLE = 0.75
+WEIGHT_PART = 0.25
+WEIGHT_FACT = 0.0  # facts pick the passage and the first sentence; ranking articles by them did not help
+WEIGHT_EXPANSION = 0.6
+OTHER_TEXT_FACTOR = 0.6  # another shipped text, unless the question names it
+REFERENCE_BONUS = 1.0  # an article the question names ("que dit l'article 13 sur ...")
+BM25_K1 = 1.2
+BM25_B = 0.5
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents."""
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def words_of(text: str) -> list[str]:
+    """Return the folded word tokens of a text."""
+    return _TOKEN.findall(fold(text))
+
+
+_FRENCH = snowballstemmer.stemmer("french")
+_ENGLISH = snowballstemmer.stemmer("english")
+_STEM_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the French stem of a folded word."""
+    with _STEM_LOCK:  # snowballstemmer objects keep state between calls
+        return str(_FRENCH.stemWord(word))
+
+
+@lru_cache(maxsize=50_000)
+def english_stem(word: str) -> str:
+    """Return the English stem of a folded word."""
+    with _STEM_LOCK:
+        return str(_ENGLISH.stemWord(word))
+
+
+# --- glossary and stop words ----------------------------------------------------------------------------
+
+
+def _yaml(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((GLOSSARY_DIR / name).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{name}: expected a mapping")
+    return data
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Stop words, French synonyms and the English -> French glossary, as folded token tuples."""
+
+    stopwords: frozenset[str]
+    fr_synonyms: dict[tuple[str, ...], tuple[str, ...]]
+    en_fr: dict[tuple[str, ...], tuple[str, ...]]
+    en_fr_stemmed: dict[tuple[str, ...], tuple[str, ...]]
+    longest: int
+
+
+@cache
+def load_glossary() -> Glossary:
+    """Load the glossaries of ``knowledge/glossary`` (cached)."""
+    lexicon = _yaml("lexicon.yaml")
+    stop = {
+        w for key in ("stopwords_fr", "stopwords_en") for item in lexicon[key] for w in words_of(str(item))
+    }
+    fr = {
+        tuple(words_of(str(k))): tuple(words_of(str(v)))
+        for k, v in _yaml("fr_synonyms.yaml")["fr_synonyms"].items()
+        if words_of(str(k))
+    }
+    en = {
+        tuple(words_of(str(k))): tuple(words_of(str(v)))
+        for k, v in _yaml("en_fr.yaml")["en_fr"].items()
+        if words_of(str(k))
+    }
+    en_stemmed = {tuple(english_stem(w) for w in k): v for k, v in en.items()}
+    longest = max(len(k) for k in [*fr, *en])
+    return Glossary(frozenset(stop), fr, en, en_stemmed, longest)
+
+
+# --- queries ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """A stem of the query, with its weight and the word (concept) it stands for."""
+
+    stem: str
+    weight: float
+    concept: int
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query as stems: each content word is a concept; expansions stand for the words they replace."""
+
+    terms: tuple[Term, ...]
+    concepts: tuple[str, ...]
+
+    def stems(self) -> list[str]:
+        """Return the distinct stems."""
+        return list(dict.fromkeys(t.stem for t in self.terms))
+
+
+def analyse_query(words: Sequence[str], lang: str = "fr") -> Query:
+    """Turn folded words into weighted stems, expanding synonyms and (in English) the glossary."""
+    glossary = load_glossary()
+    words = [w for w in words if w]
+    concepts: list[str] = []
+    concept_of: dict[int, int] = {}
+    for i, w in enumerate(words):
+        if w not in glossary.stopwords and not (w.isdigit() and len(w) > 4):
+            concept_of[i] = len(concepts)
+            concepts.append(w)
+    weights: dict[tuple[str, int], float] = {}
+
+    def add(word: str, weight: float, concept: int) -> None:
+        if word in glossary.stopwords or len(word) < 2:
+            return
+        key = (stem(word), concept)
+        weights[key] = max(weights.get(key, 0.0), weight)
+
+    for i, w in enumerate(words):
+        if i in concept_of:
+            add(w, 1.0 if lang != "en" else 0.6, concept_of[i])
+    tables: list[tuple[dict[tuple[str, ...], tuple[str, ...]], list[str]]] = [(glossary.fr_synonyms, words)]
+    if lang == "en":
+        tables.append((glossary.en_fr, words))
+        tables.append((glossary.en_fr_stemmed, [english_stem(w) for w in words]))
+    for table, seq in tables:
+        i = 0
+        while i < len(seq):
+            for n in range(min(glossary.longest, len(seq) - i), 0, -1):
+                value = table.get(tuple(seq[i : i + n]))
+                if value is None:
+                    continue
+                owners = [concept_of[j] for j in range(i, i + n) if j in concept_of]
+                if not owners:
+                    # A phrase of function words only ("qu'est-ce qu'un"): it stands for one concept of its own.
+                    owners = [len(concepts)]
+                    concepts.append(" ".join(seq[i : i + n]))
+                for word in value:
+                    for owner in owners:
+                        add(word, WEIGHT_EXPANSION, owner)
+                break
+            i += 1
+    terms = tuple(Term(s, w, c) for (s, c), w in weights.items())
+    return Query(terms, tuple(concepts))
+
+
+def document_stems(text: str, stopwords: frozenset[str]) -> list[str]:
+    """Return the stems of a document's content words."""
+    return [stem(w) for w in words_of(text) if w not in stopwords]
+
+
+# --- BM25 ---------------------------------------------------------------------------------------------------
+
+
+class Bm25:
+    """A BM25 index over stemmed documents, scoring weighted queries."""
+
+    def __init__(
+        self, documents: Sequence[Sequence[str]] | None = None, *, model: Any = None, df: Any = None
+    ):
+        if model is not None:
+            self.model = model
+            self.df: dict[str, int] = df
+            self.n = int(df.get("", 0)) or 1
+            return
+        assert documents is not None
+        self.model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        corpus = [list(d) if d else [""] for d in documents]
+        self.model.index(corpus, show_progress=False)
+        counts: dict[str, int] = {}
+        for doc in corpus:
+            for s in set(doc):
+                counts[s] = counts.get(s, 0) + 1
+        self.df = counts
+        self.n = len(corpus)
+        self.df[""] = self.n
+
+    def idf(self, stem_: str) -> float:
+        """Return the inverse document frequency of a stem (the highest for unknown stems)."""
+        df = self.df.get(stem_, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def scores(self, terms: Iterable[Term], mask: np.ndarray | None = None) -> np.ndarray:
+        """Return every document's score for weighted terms."""
+        vocab = self.model.vocab_dict
+        total = np.zeros(self.n, dtype=np.float32)
+        for term in terms:
+            token_id = vocab.get(term.stem)
+            if token_id is None or not term.stem:
+                continue
+            total += term.weight * self.model.get_scores_from_ids([token_id], weight_mask=mask)
+        return total
+
+
+# --- results ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph or item of an article, with its score for the query."""
+
+    text_id: str
+    article: str
+    label: str
+    alinea: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An article found for a query, with its best passages first."""
+
+    text_id: str
+    article: str
+    score: float
+    passages: tuple[Passage, ...]
+    facts: tuple[tuple[str, float], ...] = ()  # curated facts that matched (id, score 0-1), best first
+    named: bool = False  # the question named this article
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Articles ranked for a query, how much of the query the best one covers, and what was searched."""
+
+    hits: tuple[Hit, ...]
+    coverage: float  # share of the question's words (weighted by rarity) found in the best article
+    matched: float  # raw BM25 strength of the best article (0 when nothing matched)
+    texts: tuple[str, ...]
+    query: Query = field(default_factory=lambda: Query((), ()))
+
+    @property
+    def best(self) -> Hit | None:
+        """Return the best hit, if any."""
+        return self.hits[0] if self.hits else None
+
+
+@dataclass(frozen=True)
+class _FactDoc:
+    fact_id: str
+    text_id: str
+    article: str
+    part: int  # index into the article's parts
+
+
+def _locate(article: Article, quote: str) -> int:
+    """Return the index of the part holding a quote (0 when it spans parts)."""
+    wanted = re.sub(r"\s+", " ", quote)
+    for i, part in enumerate(article.parts):
+        if wanted in re.sub(r"\s+", " ", part.text):
+            return i
+    return 0
+
+
+def _lead_in(article: Article, i: int) -> str:
+    """Return the context an item is read with: its parent items and the paragraph that introduces it."""
+    part = article.parts[i]
+    context: list[str] = []
+    depth = part.depth
+    for j in range(i - 1, -1, -1):
+        previous = article.parts[j]
+        if previous.kind == "paragraph" and previous.depth == 0 and part.kind == "item":
+            context.append(previous.text)
+            break
+        if previous.depth < depth:
+            context.append(previous.text)
+            depth = previous.depth
+            if depth == 0 and part.kind != "item":
+                break
+    return " ".join(context)
+
+
+def _fact_documents(facts: Facts) -> Iterator[tuple[str, str, str, str]]:
+    """Yield (fact id, article, quote, searchable text) for the facts that answer questions."""
+    for d in facts.delays:
+        text = " ".join([d.subject.fr, d.subject.en, d.statement.fr, d.statement.en, " ".join(d.keywords)])
+        yield d.id, d.article, d.quote, text
+    for n in facts.notifications:
+        text = " ".join([n.who.fr, n.whom.fr, n.what.fr, n.who.en, n.whom.en, n.what.en])
+        yield "notice:" + n.id, n.article, n.quote, text
+
+
+class Searcher:
+    """Ranked search over the shipped texts (and, when asked, the code corpus)."""
+
+    def __init__(self, index: ArticleIndex, facts: Facts | None = None):
+        self.index = index
+        self.facts = facts or load_facts()
+        glossary = load_glossary()
+        self.stopwords = glossary.stopwords
+        self.articles: list[Article] = list(index.articles())
+        self.part_owner: list[tuple[int, int]] = []  # part doc -> (article position, part position)
+        part_docs: list[list[str]] = []
+        article_docs: list[list[str]] = []
+        self.article_stems: list[frozenset[str]] = []
+        for a_pos, article in enumerate(self.articles):
+            for p_pos, part in enumerate(article.parts):
+                part_docs.append(document_stems(part.text + " " + _lead_in(article, p_pos), self.stopwords))
+                self.part_owner.append((a_pos, p_pos))
+            extra = ""
+            note = self.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
+            if note is not None:
+                # What the article is about, in people's words, and the titles of the articles it cites
+                # ("l'autorisation visée à l'article 12" is about a modification). Article 2 is cited to name a
+                # category, not a subject: it is left out.
+                cited = {
+                    r.article
+                    for r in article.cites
+                    if not r.external and r.text_id == DECREE_ID and r.article and r.article != "2"
+                }
+                cited_titles = [
+                    self.facts.articles[c].title.fr for c in sorted(cited) if c in self.facts.articles
+                ]
+                extra = " ".join(
+                    [
+                        note.title.fr,
+                        note.title.en,
+                        note.summary.fr,
+                        note.summary.en,
+                        " ".join(note.words),
+                        *cited_titles,
+                    ]
+                )
+            doc = document_stems(article.text + " " + extra, self.stopwords)
+            article_docs.append(doc)
+            self.article_stems.append(frozenset(doc))
+        self.position = {(a.text_id, a.number): i for i, a in enumerate(self.articles)}
+        self.part_index = Bm25(part_docs)
+        self.article_index = Bm25(article_docs)
+        self.fact_docs: list[_FactDoc] = []
+        fact_texts: list[list[str]] = []
+        self.fact_stems: list[frozenset[str]] = []
+        for fact_id, number, quote, text in _fact_documents(self.facts):
+            pos = self.position.get((DECREE_ID, number))
+            if pos is None:
+                continue
+            self.fact_docs.append(_FactDoc(fact_id, DECREE_ID, number, _locate(self.articles[pos], quote)))
+            fact_texts.append(document_stems(text, self.stopwords))
+            self.fact_stems.append(frozenset(fact_texts[-1]))
+        self.fact_index = Bm25(fact_texts)
+        self._codes: CodeSearcher | None = None
+        self._codes_lock = threading.Lock()
+
+    # -- the code corpus --------------------------------------------------------------------------------
+
+    def codes(self) -> CodeSearcher | None:
+        """Return the code-corpus searcher (built or loaded on first use), or None without a corpus."""
+        if self.index.codes is None:
+            return None
+        with self._codes_lock:
+            if self._codes is None:
+                self._codes = CodeSearcher.open(self.index, self.stopwords)
+            return self._codes
+
+    # -- search -------------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        words: Sequence[str] | str,
+        lang: str = "fr",
+        *,
+        named_articles: Sequence[tuple[str | None, str]] = (),
+        named_texts: Sequence[str] = (),
+        limit: int = 5,
+    ) -> SearchResult:
+        """Rank articles and passages for a question (folded words, or a text to tokenise)."""
+        if isinstance(words, str):
+            words = words_of(words)
+        query = analyse_query(words, lang)
+        named_code_texts = [t for t in named_texts if t != DECREE_ID]
+        result = self._search_shipped(query, named_articles, named_code_texts, limit)
+        codes = self.codes() if named_code_texts else None
+        if codes is not None and query.terms:
+            shipped = {t for t in self.index.texts if any(a.text_id == t for a in self.articles)}
+            wanted = [t for t in named_code_texts if t not in shipped or codes.has_text(t)]
+            code_hits = codes.search(query, wanted, limit) if wanted else []
+            if code_hits:
+                hits = sorted([*code_hits, *result.hits], key=lambda h: -h.score)[:limit]
+                best = hits[0]
+                coverage = result.coverage if best.text_id in shipped else codes.coverage(query, best)
+                return SearchResult(
+                    tuple(hits), coverage, best.score, tuple(dict.fromkeys([*result.texts, *wanted])), query
+                )
+        return result
+
+    def _search_shipped(
+        self,
+        query: Query,
+        named_articles: Sequence[tuple[str | None, str]],
+        named_texts: Sequence[str],
+        limit: int,
+    ) -> SearchResult:
+        n = len(self.articles)
+        texts = tuple(dict.fromkeys(a.text_id for a in self.articles))
+        named_positions = set()
+        for text_id, number in named_articles:
+            article = self.index.get(number, text_id)
+            if article is not None and (article.text_id, article.number) in self.position:
+                named_positions.add(self.position[(article.text_id, article.number)])
+        if not query.terms and not named_positions:
+            return SearchResult((), 0.0, 0.0, texts, query)
+        a_raw = self.article_index.scores(query.terms)
+        p_raw = self.part_index.scores(query.terms)
+        f_raw = self.fact_index.scores(query.terms) if self.fact_docs else np.zeros(0, dtype=np.float32)
+        a_norm = a_raw / a_raw.max() if a_raw.max() > 0 else a_raw
+        p_norm = p_raw / p_raw.max() if p_raw.max() > 0 else p_raw
+        f_norm = f_raw / f_raw.max() if f_raw.size and f_raw.max() > 0 else f_raw
+        best_part = np.zeros(n, dtype=np.float32)
+        for doc, (a_pos, _) in enumerate(self.part_owner):
+            best_part[a_pos] = max(best_part[a_pos], p_norm[doc])
+        best_fact = np.zeros(n, dtype=np.float32)
+        fact_rank: dict[int, list[tuple[float, int]]] = {}
+        for doc, fact in enumerate(self.fact_docs):
+            if f_norm[doc] <= 0:
+                continue
+            a_pos = self.position[(fact.text_id, fact.article)]
+            best_fact[a_pos] = max(best_fact[a_pos], f_norm[doc])
+            # A fact speaks for its passage only when it holds most of the question, not merely its best words.
+            strength = float(f_norm[doc]) * self._coverage(query, self.fact_stems[doc], self.fact_index)
+            fact_rank.setdefault(a_pos, []).append((strength, doc))
+        score = WEIGHT_ARTICLE * a_norm + WEIGHT_PART * best_part + WEIGHT_FACT * best_fact
+        for a_pos, article in enumerate(self.articles):
+            if article.text_id != DECREE_ID and article.text_id not in named_texts:
+                score[a_pos] *= OTHER_TEXT_FACTOR
+        for a_pos in named_positions:
+            score[a_pos] += REFERENCE_BONUS
+        order = [int(i) for i in np.argsort(-score) if score[int(i)] > 0][:limit]
+        hits = []
+        for a_pos in order:
+            article = self.articles[a_pos]
+            facts_here = sorted(fact_rank.get(a_pos, []), reverse=True)
+            part_scores: dict[int, float] = {}
+            for doc, (owner, p_pos) in enumerate(self.part_owner):
+                if owner == a_pos:
+                    part_scores[p_pos] = float(p_norm[doc])
+            for value, doc in facts_here:
+                p_pos = self.fact_docs[doc].part
+                part_scores[p_pos] = part_scores.get(p_pos, 0.0) + 0.5 * value
+            ranked = sorted(part_scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            passages = tuple(
+                Passage(
+                    article.text_id,
+                    article.number,
+                    article.parts[p].label,
+                    article.parts[p].alinea,
+                    article.parts[p].text,
+                    s,
+                )
+                for p, s in ranked[:3]
+            )
+            hits.append(
+                Hit(
+                    article.text_id,
+                    article.number,
+                    float(score[a_pos]),
+                    passages,
+                    tuple((self.fact_docs[doc].fact_id, value) for value, doc in facts_here),
+                    a_pos in named_positions,
+                )
+            )
+        coverage = self._coverage(query, self.article_stems[order[0]], self.article_index) if order else 0.0
+        matched = float(a_raw[order[0]]) if order else 0.0
+        return SearchResult(tuple(hits), coverage, matched, texts, query)
+
+    @staticmethod
+    def _coverage(query: Query, stems: frozenset[str], index: Bm25) -> float:
+        """Return the share of the query's concepts (weighted by rarity) that a document holds."""
+        if not query.concepts:
+            return 0.0
+        found = [False] * len(query.concepts)
+        weight = [0.0] * len(query.concepts)
+        top_idf = math.log(1 + (index.n + 0.5) / 0.5)
+        for term in query.terms:
+            idf = index.idf(term.stem) if term.stem in index.df else top_idf
+            weight[term.concept] = max(weight[term.concept], idf)
+            if term.stem in stems:
+                found[term.concept] = True
+        for c, word in enumerate(query.concepts):
+            if weight[c] == 0.0:
+                weight[c] = top_idf if not word.isdigit() else 0.0
+        total = sum(weight)
+        return sum(w for w, f in zip(weight, found, strict=True) if f) / total if total else 0.0
+
+
+# --- the code corpus --------------------------------------------------------------------------------------
+
+
+class CodeSearcher:
+    """BM25 over whole code articles, stored under ``var/index/`` beside the corpus store and reused."""
+
+    def __init__(self, bm25: Bm25, keys: list[tuple[str, str]], index: ArticleIndex):
+        self.bm25 = bm25
+        self.keys = keys
+        self.index = index
+        self.by_text: dict[str, np.ndarray] = {}
+        texts = np.array([t for t, _ in keys])
+        for text_id in np.unique(texts):
+            self.by_text[str(text_id)] = (texts == text_id).astype(np.float32)
+
+    def has_text(self, text_id: str) -> bool:
+        """Tell whether the corpus holds this text."""
+        return text_id in self.by_text
+
+    @classmethod
+    def open(cls, index: ArticleIndex, stopwords: frozenset[str]) -> CodeSearcher:
+        """Load the stored code index, or build and store it (a first run over 90,078 articles)."""
+        assert index.codes is not None
+        store = Path(index.codes.path)
+        stamp = hashlib.sha256(f"{store.stat().st_size}:{store.stat().st_mtime_ns}:v1".encode()).hexdigest()[
+            :16
+        ]
+        folder = store.parent / f"codes-bm25-{stamp}"
+        keys_file = folder / "keys.json"
+        if keys_file.is_file():
+            model = bm25s.BM25.load(str(folder), mmap=True, load_vocab=True, verbosity=0)
+            payload = json.loads(keys_file.read_text(encoding="utf-8"))
+            keys = [tuple(k) for k in payload["keys"]]
+            return cls(Bm25(model=model, df=payload["df"]), keys, index)  # type: ignore[arg-type]
+        keys = []
+        docs = []
+        for article in index.codes.iter_articles():
+            keys.append((article.text_id, article.number))
+            docs.append(document_stems(article.text, stopwords))
+        bm25 = Bm25(docs)
+        folder.mkdir(parents=True, exist_ok=True)
+        bm25.model.save(str(folder), show_progress=False)
+        keys_file.write_text(json.dumps({"keys": keys, "df": bm25.df}), encoding="utf-8")
+        return cls(bm25, keys, index)
+
+    def search(self, query: Query, texts: Sequence[str], limit: int) -> list[Hit]:
+        """Return the best code articles of the named texts."""
+        mask = None
+        if texts:
+            masks = [self.by_text[t] for t in texts if t in self.by_text]
+            if not masks:
+                return []
+            mask = np.clip(np.sum(masks, axis=0), 0, 1).astype(np.float32)
+        scores = self.bm25.scores(query.terms, mask)
+        top = np.argsort(-scores)[:limit]
+        hits = []
+        best = float(scores[top[0]]) if len(top) else 0.0
+        for doc in top:
+            if scores[doc] <= 0:
+                break
+            text_id, number = self.keys[int(doc)]
+            article = self.index.get(number, text_id)
+            if article is None:
+                continue
+            passages = _rank_parts(article, query)
+            hits.append(Hit(text_id, number, float(scores[doc]) / best if best else 0.0, passages))
+        return hits
+
+    def coverage(self, query: Query, hit: Hit) -> float:
+        """Return the share of the query a code article covers."""
+        article = self.index.get(hit.article, hit.text_id)
+        if article is None:
+            return 0.0
+        stems = frozenset(document_stems(article.text, load_glossary().stopwords))
+        return Searcher._coverage(query, stems, self.bm25)
+
+
+def _rank_parts(article: Article, query: Query) -> tuple[Passage, ...]:
+    """Rank an article's parts by the query terms they hold (for articles outside the part index)."""
+    wanted = {t.stem: t.weight for t in query.terms}
+    stop = load_glossary().stopwords
+    scored = []
+    for part in article.parts:
+        stems = set(document_stems(part.text, stop))
+        scored.append((sum(w for s, w in wanted.items() if s in stems), part))
+    scored.sort(key=lambda x: -x[0])
+    return tuple(_passage(article, part, score) for score, part in scored[:3])
+
+
+def _passage(article: Article, part: Part, score: float) -> Passage:
+    return Passage(article.text_id, article.number, part.label, part.alinea, part.text, score)
+
+
+@lru_cache(maxsize=4)
+def load_searcher(codes: Path | None = None) -> Searcher:
+    """Return the searcher over the index (with the code corpus store when given), cached."""
+    return Searcher(load_index(codes))

@@ -1,0 +1,347 @@
+"""Entities in a message: article references, categories of article 2, headcounts, dates, durations, studies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from nlu.lexicon import Lexicon, find_phrases
+from nlu.text import fold, number_value, tokens
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """A reference to an article, maybe to one of its parts ('6 d)', '2 5°'), maybe in another text."""
+
+    number: str
+    part: str | None = None
+    text_id: str | None = None
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class CategoryMention:
+    """A category of article 2 named in the message, in any wording."""
+
+    number: int
+    surface: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time: amount and unit (day, week, month, year, hour)."""
+
+    amount: int
+    unit: str
+    surface: str
+
+
+@dataclass(frozen=True)
+class Entities:
+    """Everything the NLU found in one message."""
+
+    articles: tuple[ArticleRef, ...] = ()
+    categories: tuple[CategoryMention, ...] = ()
+    headcounts: tuple[int, ...] = ()
+    dates: tuple[dt.date, ...] = ()
+    durations: tuple[Duration, ...] = ()
+    study_years: int | None = None
+    third_cycle: bool = False
+    on_site_inspection: bool = False
+    procedure: str | None = None  # opening | modification | transfer | extension
+    texts: tuple[str, ...] = field(default=())  # other texts named: "code-de-la-sante-publique"
+
+    @property
+    def category(self) -> int | None:
+        """Return the first category named, if any."""
+        return self.categories[0].number if self.categories else None
+
+    @property
+    def headcount(self) -> int | None:
+        """Return the first headcount given, if any."""
+        return self.headcounts[0] if self.headcounts else None
+
+    @property
+    def date(self) -> dt.date | None:
+        """Return the first date given, if any."""
+        return self.dates[0] if self.dates else None
+
+
+# --- article references -----------------------------------------------------------------------------
+
+_NUM = r"(?:premier|1er|\d{1,3}(?![\d/-]))"
+_CODE_NUM = r"(?:[lrda]\.?\s?\d{1,4}(?:-\d+){1,3})"
+_ITEM = r"(?:(?:[ivx]+\s*-?\s*)?\d{1,2}\s*°\s*(?:[a-h]\))?|[a-h]\)|(?:al(?:inea)?\.?|paragraphe?)\s*\d{1,2}|[ivx]+\b)"
+_ARTICLE = re.compile(
+    rf"\b(?:articles?|art)\b\.?\s*(?P<num>{_CODE_NUM}|{_NUM})(?:\s*,?\s*(?P<part>{_ITEM}))?",
+    re.I,
+)
+_ITEM_OF = re.compile(
+    rf"(?P<part>\d{{1,2}}\s*°\s*(?:[a-h]\))?|\b[a-h]\))\s*(?:de|du)\s+(?:l\s*'?\s*)?(?:article|art\.?)\s*(?P<num>{_NUM})",
+    re.I,
+)
+_BARE_ITEM = re.compile(r"^\s*(?P<num>\d{1,2})\s*(?P<part>[a-h]\)|\d{1,2}\s*°)\s*\??$", re.I)
+_BARE_CODE = re.compile(r"\b(?P<num>[lrd]\.?\s?\d{3,4}(?:-\d+){1,3})\b", re.I)
+
+
+def _part_label(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    text = raw.strip().lower()
+    m = re.fullmatch(r"(?:al(?:inea)?\.?|paragraphe?)\s*(\d+)", text)
+    if m:
+        return f"al. {m.group(1)}"
+    text = re.sub(r"\s*°\s*", "° ", text).replace(" -", " ").strip()
+    text = re.sub(r"^([ivx]+)\b", lambda r: r.group(1).upper(), text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _number(raw: str) -> str:
+    raw = raw.strip().lower()
+    if raw in {"premier", "1er"}:
+        return "1"
+    m = re.fullmatch(r"([lrda])\.?\s?(\d.*)", raw)
+    if m:
+        return m.group(1).upper() + m.group(2)
+    return str(int(raw)) if raw.isdigit() else raw
+
+
+def find_article_refs(text: str) -> list[ArticleRef]:
+    """Find 'art 14', "l'article premier", '6 d)', 'le 5° de l'article 2', 'R4211-63' in a message."""
+    folded = fold(text)
+    refs: list[ArticleRef] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(number: str, part: str | None, span: tuple[int, int], surface: str) -> None:
+        if any(span[0] < end and start < span[1] for start, end in taken):
+            return
+        taken.append(span)
+        refs.append(ArticleRef(_number(number), _part_label(part), None, surface))
+
+    for m in _ITEM_OF.finditer(folded):
+        add(m.group("num"), m.group("part"), m.span(), m.group(0))
+    for m in _ARTICLE.finditer(folded):
+        add(m.group("num"), m.group("part"), m.span(), m.group(0))
+    bare = _BARE_ITEM.match(folded)
+    if bare:
+        add(bare.group("num"), bare.group("part"), bare.span(), bare.group(0))
+    for m in _BARE_CODE.finditer(folded):
+        add(m.group("num"), None, m.span(), m.group(0))
+    return sorted(refs, key=lambda r: folded.find(fold(r.surface)))
+
+
+# --- categories of article 2 ------------------------------------------------------------------------
+
+
+@cache
+def _category_phrases() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from knowledge.facts import load_facts
+
+    phrases: list[tuple[str, tuple[str, ...]]] = []
+    for category in load_facts().categories:
+        for alias in (*category.aliases, category.name.fr, category.name.en):
+            words = tuple(tokens(alias))
+            if words:
+                phrases.append((str(category.number), words))
+    return tuple(phrases)
+
+
+_CATEGORY_NUMBER = re.compile(
+    r"\b(?:categorie|category|cat\.?)\s*(\d{1,2})\b|(?<![\d,])\b(\d{1,2})\s*°(?!\s*(?:de|du)\s)"
+)
+
+
+def find_categories(words: Sequence[str], folded: str) -> list[CategoryMention]:
+    """Find the categories of article 2 named in a message ('grossiste', 'wholesaler', 'catégorie 5')."""
+    found: list[CategoryMention] = []
+    for match in find_phrases(words, _category_phrases(), fuzzy=True, cutoff=88.0):
+        number = int(match.key)
+        if all(c.number != number for c in found):
+            found.append(CategoryMention(number, " ".join(words[match.start : match.end]), match.score))
+    for m in _CATEGORY_NUMBER.finditer(folded):
+        value = int(m.group(1) or m.group(2))
+        if 1 <= value <= 14 and all(c.number != value for c in found):
+            found.append(CategoryMention(value, m.group(0), 100.0))
+    return found
+
+
+# --- numbers: headcounts, durations, study length ---------------------------------------------------
+
+_NUMBER_TOKEN = r"(?:\d{1,6}|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|one|two|three|four|five|seven|eight|nine|ten)"
+_UNITS = {
+    "jour": "day",
+    "jours": "day",
+    "day": "day",
+    "days": "day",
+    "semaine": "week",
+    "semaines": "week",
+    "week": "week",
+    "weeks": "week",
+    "mois": "month",
+    "month": "month",
+    "months": "month",
+    "an": "year",
+    "ans": "year",
+    "annee": "year",
+    "annees": "year",
+    "year": "year",
+    "years": "year",
+    "heure": "hour",
+    "heures": "hour",
+    "hour": "hour",
+    "hours": "hour",
+}
+_DURATION = re.compile(
+    rf"\b(?P<n>{_NUMBER_TOKEN})[\s-]*(?P<u>{'|'.join(sorted(_UNITS, key=len, reverse=True))})\b"
+)
+_STUDY_AFTER = re.compile(
+    r"^\s*(?:d\s*'?\s*|de\s+|of\s+)?(?:etudes?|study|studies|degree|cursus|formation|university)"
+)
+_STUDY_BEFORE = re.compile(
+    rf"(?:etudes?|studies|study|degree|cursus|formation)\s+(?:superieures\s+)?(?:de|of|en|in)?\s*(?P<n>{_NUMBER_TOKEN})\s*(?:ans|annees|years?)\b"
+)
+_BAC_PLUS = re.compile(r"\bbac\s*\+\s*(?P<n>\d)\b")
+
+
+def find_durations(folded: str) -> tuple[list[Duration], int | None]:
+    """Return the durations of a message, and the length of study when one is given ('5 ans d'études')."""
+    durations: list[Duration] = []
+    study: int | None = None
+    for m in _DURATION.finditer(folded):
+        value = number_value(m.group("n"))
+        if value is None:
+            continue
+        unit = _UNITS[m.group("u")]
+        if unit == "year" and _STUDY_AFTER.match(folded[m.end() :]):
+            study = value
+            continue
+        durations.append(Duration(value, unit, m.group(0)))
+    if study is None:
+        m2 = _STUDY_BEFORE.search(folded) or _BAC_PLUS.search(folded)
+        if m2:
+            study = number_value(m2.group("n"))
+            durations = [d for d in durations if d.surface not in m2.group(0)]
+    return durations, study
+
+
+def find_headcounts(words: Sequence[str], lexicon: Lexicon) -> list[int]:
+    """Return the headcounts of a message: '150 personnes', '150 perssonnes', 'staff 200', 'effectif de 80'."""
+    units = {w for p in lexicon.words("headcount_unit") for w in p.words}
+    found: list[int] = []
+    for i, word in enumerate(words):
+        if not word.isdigit():
+            continue
+        after = words[i + 1 : i + 3]
+        before = words[max(0, i - 3) : i]
+        if (
+            (after and after[0] in units)
+            or (len(after) > 1 and after[0] in {"de", "d", "of"} and after[1] in units)
+            or (any(b in units for b in before) and not (after and after[0] in _UNITS))
+        ):
+            found.append(int(word))
+    return found
+
+
+# --- dates --------------------------------------------------------------------------------------------
+
+_MONTHS = {
+    "janvier": 1,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(?P<d>\d{{1,2}}|1er)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b"
+)
+_MONTH_DAY_YEAR = re.compile(rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b")
+_NUMERIC = re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})(?![\d/.-])")
+_ISO = re.compile(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d/.-])")
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def find_dates(folded: str, lang: str) -> list[dt.date]:
+    """Find dates: '2 mars 2026', '1er juin 2026', '02/03/2026', 'March 2, 2026', '2026-03-02'."""
+    found: list[tuple[int, dt.date]] = []
+    for m in _DAY_MONTH_YEAR.finditer(folded):
+        day = 1 if m.group("d") == "1er" else int(m.group("d"))
+        d = _date(int(m.group("y")), _MONTHS[m.group("m")], day)
+        if d:
+            found.append((m.start(), d))
+    for m in _MONTH_DAY_YEAR.finditer(folded):
+        d = _date(int(m.group("y")), _MONTHS[m.group("m")], int(m.group("d")))
+        if d:
+            found.append((m.start(), d))
+    for m in _ISO.finditer(folded):
+        d = _date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        if d:
+            found.append((m.start(), d))
+    for m in _NUMERIC.finditer(folded):
+        a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+        # Day first (Monaco, France); month first only in English when day first cannot be a date.
+        d = _date(year, b, a) or (_date(year, a, b) if lang == "en" else None)
+        if d:
+            found.append((m.start(), d))
+    seen: list[dt.date] = []
+    for _, d in sorted(found, key=lambda x: x[0]):
+        if d not in seen:
+            seen.append(d)
+    return seen
+
+
+# --- other texts ----------------------------------------------------------------------------------------
+
+
+def find_texts(folded: str, text_ids: Sequence[str]) -> list[str]:
+    """Find the other texts (codes) a message names: 'code de la santé publique', 'CSP'."""
+    plain = " " + re.sub(r"[^a-z0-9]+", " ", folded) + " "
+    found: list[str] = []
+    for text_id in sorted(text_ids, key=len, reverse=True):
+        name = " " + text_id.replace("-", " ") + " "
+        if name in plain and all(name.strip() not in f.replace("-", " ") for f in found):
+            found.append(text_id)
+    if " csp " in plain and "code-de-la-sante-publique" not in found:
+        found.append("code-de-la-sante-publique")
+    return found

@@ -1,0 +1,48 @@
+"""spaCy's French pipeline, loaded once per process: tokens with their lemma and part of speech.
+
+This is the only module that imports spaCy. Only the components the NLU reads are kept (the parser and
+the entity recogniser are disabled: they cost time and the NLU finds its entities by rule).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+MODEL = "fr_core_news_sm"
+_DISABLED = ("parser", "ner")
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word as spaCy reads it."""
+
+    text: str
+    lemma: str
+    pos: str  # universal part of speech: NOUN, VERB, PROPN, ADJ, ...
+
+
+@cache
+def _nlp() -> Any:
+    import spacy
+
+    return spacy.load(MODEL, disable=list(_DISABLED))
+
+
+def load() -> None:
+    """Load the model now (start-up), rather than on the first message."""
+    _nlp()
+
+
+def analyse(text: str) -> tuple[Token, ...]:
+    """Return the tokens of a (short) text with lemma and part of speech."""
+    if not text.strip():
+        return ()
+    nlp = _nlp()
+    # A Language object is not documented as thread-safe; the dispatcher may call from several threads.
+    with _lock:
+        doc = nlp(text)
+    return tuple(Token(t.text, t.lemma_, t.pos_) for t in doc if not t.is_space)

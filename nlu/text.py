@@ -1,0 +1,103 @@
+"""Text normalisation shared by the NLU and the answer checks: folding, tokens, number words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_CHARS = 2000  # longer messages are read up to here: a question is never that long
+
+_APOSTROPHES = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "«": '"', "»": '"', "“": '"', "”": '"'}
+)
+_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
+_TOKEN = re.compile(r"[a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def clean(text: str) -> str:
+    """Drop control characters and odd spacing, and cut an overlong message to MAX_CHARS."""
+    text = _CONTROL.sub(" ", text[: MAX_CHARS * 2])
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").translate(_APOSTROPHES)
+    return re.sub(r"\s+", " ", text).strip()[:MAX_CHARS]
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'Délai d’Ouverture' -> "delai d'ouverture"."""
+    text = text.translate(_APOSTROPHES)
+    for ligature, plain in _LIGATURES.items():
+        text = text.replace(ligature, plain)
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Return the folded word tokens of a text ('d'ouverture' gives 'd', 'ouverture')."""
+    return _TOKEN.findall(fold(text))
+
+
+NUMBER_WORDS: dict[str, int] = {
+    "un": 1,
+    "une": 1,
+    "premier": 1,
+    "premiere": 1,
+    "1er": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "douze": 12,
+    "quinze": 15,
+    "vingt": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "soixante": 60,
+    "cent": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "ninety": 90,
+    "hundred": 100,
+}
+_COMPOUND = {"quatre-vingt-dix": 90, "quatre vingt dix": 90, "quatre-vingts": 80, "soixante-dix": 70}
+_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")\b")
+
+
+def number_value(word: str) -> int | None:
+    """Return the value of a number written in digits or in (French or English) words."""
+    word = fold(word).strip()
+    if word.isdigit():
+        return int(word)
+    return _COMPOUND.get(word, NUMBER_WORDS.get(word))
+
+
+def digits_for_words(text: str) -> str:
+    """Fold a text and write its number words as digits, for comparing answers ('deux ans' = '2 ans')."""
+    text = fold(text)
+    for compound, value in _COMPOUND.items():
+        text = text.replace(compound, str(value))
+    text = _WORD.sub(lambda m: str(NUMBER_WORDS[m.group(1)]), text)
+    return re.sub(r"\s+", " ", text)
+
+
+def contains_fact(answer: str, fact: str) -> bool:
+    """Tell whether an answer states a fact, ignoring accents, case and how numbers are written."""
+    return digits_for_words(fact) in digits_for_words(answer)
