@@ -14,8 +14,9 @@ import html.parser
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -189,6 +190,7 @@ class BotApiStandIn:
         }
         self.calls: list[ApiCall] = []
         self.sent: list[SentMessage] = []  # sendMessage, sendDocument, editMessage* in order
+        self._sent_by_chat: dict[int, list[SentMessage]] = {}  # new messages only, per chat
         self.commands: dict[str, list[dict[str, str]]] = {}  # language code ("" = default) -> commands
         self.webhook: dict[str, Any] = {}
         self.updates_delivered: dict[int, int] = {}  # update_id -> times handed out by getUpdates
@@ -254,7 +256,11 @@ class BotApiStandIn:
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Messages and documents the bot sent to one chat (edits excluded), in order."""
-        return [m for m in self.sent if m.chat_id == chat_id and not m.method.startswith("edit")]
+        return list(self._sent_by_chat.get(chat_id, ()))
+
+    def count_sent(self, chat_id: int) -> int:
+        """How many messages and documents the bot sent to one chat so far."""
+        return len(self._sent_by_chat.get(chat_id, ()))
 
     def edits_in(self, chat_id: int) -> list[SentMessage]:
         """Edits the bot made in one chat, in order."""
@@ -272,7 +278,7 @@ class BotApiStandIn:
 
     async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 15.0) -> list[SentMessage]:
         """Wait until the bot has sent at least ``count`` messages to ``chat_id``; return them all."""
-        await self.wait_until(lambda: len(self.sent_to(chat_id)) >= count, timeout)
+        await self.wait_until(lambda: self.count_sent(chat_id) >= count, timeout)
         return self.sent_to(chat_id)
 
     # ---- the users' side -------------------------------------------------------------------
@@ -715,19 +721,20 @@ class BotApiStandIn:
         source: str,
         document: tuple[str, str, bytes] | None = None,
     ) -> None:
-        self.sent.append(
-            SentMessage(
-                method=method,
-                chat_id=message["chat"]["id"],
-                message_id=message["message_id"],
-                text=message.get("text", message.get("caption", "")),
-                source=source,
-                entities=list(message.get("entities", message.get("caption_entities", []))),
-                reply_markup=message.get("reply_markup"),
-                document=document,
-                at=time.monotonic(),
-            )
+        sent = SentMessage(
+            method=method,
+            chat_id=message["chat"]["id"],
+            message_id=message["message_id"],
+            text=message.get("text", message.get("caption", "")),
+            source=source,
+            entities=list(message.get("entities", message.get("caption_entities", []))),
+            reply_markup=message.get("reply_markup"),
+            document=document,
+            at=time.monotonic(),
         )
+        self.sent.append(sent)
+        if not method.startswith("edit"):
+            self._sent_by_chat.setdefault(sent.chat_id, []).append(sent)
 
 
 class _ApiError(Exception):
@@ -751,3 +758,54 @@ def _user_entities(text: str) -> list[dict[str, Any]]:
             )
         position += len(word) + 1
     return entities
+
+
+# ---- running the real transport against the stand-in -----------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def serving() -> AsyncIterator[BotApiStandIn]:
+    """A stand-in listening on 127.0.0.1 for the duration of the block."""
+    server = BotApiStandIn()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def make_settings(standin: BotApiStandIn, data_dir: Path, **telegram: Any) -> Any:
+    """Settings whose Telegram section points at the stand-in (and whose data lives in ``data_dir``)."""
+    from bot.settings import Settings, TelegramSettings
+
+    return Settings(
+        data_dir=str(data_dir),
+        telegram=TelegramSettings(
+            token=TOKEN, base_url=standin.base_url, base_file_url=standin.base_file_url, **telegram
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(standin: BotApiStandIn, settings: Any, core: Any = None) -> AsyncIterator[Any]:
+    """Run the real Telegram transport until the block ends; yield its router once updates flow."""
+    from bot.adapters.telegram import run_transport
+    from bot.core import build_core
+    from bot.dispatch import Dispatcher
+    from bot.router import Router
+
+    router = Router()
+    stop = asyncio.Event()
+    dispatcher = Dispatcher(core if core is not None else build_core(settings))
+    task = asyncio.create_task(run_transport(settings, dispatcher, router, stop))
+    # The transport registers itself with the router once updates flow (polling or webhook).
+    while "telegram" not in router.transports:
+        if task.done():
+            task.result()  # surface the start-up failure
+            raise AssertionError("the Telegram transport ended during start-up")
+        await asyncio.sleep(0.01)
+    try:
+        yield router
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)

@@ -7,8 +7,6 @@ bot sent back, as Telegram would show it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -16,13 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.telegram import MAX_CALLBACK_BYTES, run_transport
-from bot.core import Conversation, build_core
-from bot.dispatch import Dispatcher
+from bot.adapters.telegram import MAX_CALLBACK_BYTES
 from bot.messages import Choice, Incoming, OutgoingFile, Reply, SessionKey
-from bot.router import Router
-from bot.settings import Settings, TelegramSettings
-from tests.telegram_standin import TOKEN, BotApiStandIn, utf16_len
+from tests.telegram_standin import BotApiStandIn, make_settings, running_bot, serving, utf16_len
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -32,46 +26,8 @@ OTHER = 7002
 
 @pytest.fixture
 async def standin() -> AsyncIterator[BotApiStandIn]:
-    server = BotApiStandIn()
-    await server.start()
-    try:
+    async with serving() as server:
         yield server
-    finally:
-        await server.stop()
-
-
-def make_settings(standin: BotApiStandIn, data_dir: Path, **telegram: object) -> Settings:
-    return Settings(
-        data_dir=str(data_dir),
-        telegram=TelegramSettings(
-            token=TOKEN,
-            base_url=standin.base_url,
-            base_file_url=standin.base_file_url,
-            **telegram,  # type: ignore[arg-type]
-        ),
-    )
-
-
-@contextlib.asynccontextmanager
-async def running_bot(
-    standin: BotApiStandIn, settings: Settings, core: Conversation | None = None
-) -> AsyncIterator[Router]:
-    """Run the Telegram transport until the block ends; wait until it polls (or set its webhook)."""
-    router = Router()
-    stop = asyncio.Event()
-    dispatcher = Dispatcher(core if core is not None else build_core(settings))
-    task = asyncio.create_task(run_transport(settings, dispatcher, router, stop))
-    # The transport registers itself with the router once updates flow (polling or webhook).
-    while "telegram" not in router.transports:
-        if task.done():
-            task.result()  # surface the startup failure
-            raise AssertionError("the Telegram transport ended during start-up")
-        await asyncio.sleep(0.01)
-    try:
-        yield router
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
 
 
 class ScriptedConversation:

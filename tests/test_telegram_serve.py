@@ -14,7 +14,7 @@ from bot.messages import Reply, SessionKey
 from bot.router import Router
 from bot.serve import configured_transports, run_transports
 from bot.settings import Settings, TelegramSettings
-from tests.telegram_standin import TOKEN, BotApiStandIn
+from tests.telegram_standin import TOKEN, BotApiStandIn, serving
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -24,12 +24,8 @@ AGENT = SessionKey("matrix", "!room", "@agent:gouv.mc")
 
 @pytest.fixture
 async def standin() -> AsyncIterator[BotApiStandIn]:
-    server = BotApiStandIn()
-    await server.start()
-    try:
+    async with serving() as server:
         yield server
-    finally:
-        await server.stop()
 
 
 def telegram_settings(standin: BotApiStandIn, data_dir: Path, token: str = TOKEN) -> Settings:
