@@ -199,6 +199,11 @@ class Synapse:
             shutil.rmtree(self._db_dir, ignore_errors=True)
             self._db_dir = None
 
+    @property
+    def pid(self) -> int | None:
+        """The homeserver's process id while it runs (for CPU accounting in the bench)."""
+        return self._process.pid if self._process is not None else None
+
     def log_tail(self, lines: int = 60) -> str:
         """Return the last lines of Synapse's logs."""
         parts = []

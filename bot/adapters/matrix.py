@@ -48,16 +48,21 @@ SYNC_TIMEOUT_MS = 30_000
 MAX_BODY_CHARS = 12_000
 STOP_GRACE_SECONDS = 30.0
 MEDIA_TYPES = frozenset({"m.file", "m.image", "m.audio", "m.video"})
-# Ask the server only for what the bot reads: no presence, typing, receipts or account data.
-SYNC_FILTER: dict[str, Any] = {
-    "presence": {"not_types": ["*"]},
-    "account_data": {"not_types": ["*"]},
-    "room": {
-        "ephemeral": {"not_types": ["*"]},
+
+
+def sync_filter(user_id: str) -> dict[str, Any]:
+    """Build the sync filter: only what the bot reads, never its own messages (they would wake the poll)."""
+    # No presence, typing, receipts or account data either: nothing the bot uses.
+    return {
+        "presence": {"not_types": ["*"]},
         "account_data": {"not_types": ["*"]},
-        "timeline": {"limit": 100},
-    },
-}
+        "room": {
+            "ephemeral": {"not_types": ["*"]},
+            "account_data": {"not_types": ["*"]},
+            "timeline": {"limit": 100, "not_senders": [user_id]},
+        },
+    }
+
 
 # Why a file could not reach the core, in the bot's default language (Matrix does not tell the user's); the
 # core puts it after its own "I could not receive your file:".
@@ -360,6 +365,7 @@ class MatrixBot:
             ),
         )
         self.user_id = self.config.user_id
+        self._filter = sync_filter(self.user_id)
         self.display_name = ""
         self._seen = _BoundedSet()
         self._sent = _BoundedSet()
@@ -389,6 +395,7 @@ class MatrixBot:
             self.user_id = response.user_id
         else:
             raise MatrixStartError("set matrix.password or matrix.access_token")
+        self._filter = sync_filter(self.user_id)
         if self.user_id != self.state.user_id:
             self.state = SyncState(user_id=self.user_id)
         self.state = replace(
@@ -445,7 +452,7 @@ class MatrixBot:
         sync = asyncio.ensure_future(
             self.client.sync(
                 timeout=SYNC_TIMEOUT_MS,
-                sync_filter=SYNC_FILTER,
+                sync_filter=self._filter,
                 since=self.state.next_batch or None,
                 full_state=full_state,
             )
