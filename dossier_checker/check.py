@@ -40,7 +40,12 @@ def _parse(file: InputFile, limits: Limits) -> tuple[Extraction, int]:
         return Extraction(error=FileError("file_crashed_parser", type(exc).__name__)), 0
 
 
+BLANK_INK = 0.0015  # share of dark pixels under which a page is blank (or a few specks)
+
+
 def _ocr_page(pending: PendingOcr, limits: Limits) -> Page:
+    if pending.image.ink < BLANK_INK:
+        return Page(pending.number, "", "", "none", lines=pending.image.lines)
     try:
         result = ocr.read_page(pending.image.png, timeout=limits.ocr_timeout)
     except ocr.OcrFailed:

@@ -29,6 +29,7 @@ class PreparedImage:
     height: int
     lines: int  # long horizontal or vertical ruling lines
     skew: float  # degrees corrected
+    ink: float  # share of dark pixels: a blank page is not worth an OCR run
 
 
 def image_kind(data: bytes) -> str | None:
@@ -76,9 +77,10 @@ def prepare(image: Image.Image, photo: bool = False) -> PreparedImage:
     if abs(skew) >= 0.3:
         grey = grey.rotate(-skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     lines = count_ruling_lines(grey)
+    ink = float(_binary(grey, 700).mean())
     buffer = io.BytesIO()
     grey.save(buffer, format="PNG", optimize=False, compress_level=1)
-    return PreparedImage(buffer.getvalue(), grey.width, grey.height, lines, skew)
+    return PreparedImage(buffer.getvalue(), grey.width, grey.height, lines, skew, ink)
 
 
 def _flatten_lighting(grey: Image.Image) -> Image.Image:

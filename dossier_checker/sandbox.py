@@ -8,6 +8,7 @@ parsers, so starting one costs milliseconds and no thread state of the bot is ev
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import resource
@@ -39,6 +40,7 @@ def _context() -> Any:
 def _child(conn: Connection, limits: Limits) -> None:
     """Run in the child: limit ourselves, read the bytes, extract, send the result back."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # damaged files make it chatty on stderr
     cpu = int(limits.open_timeout + limits.page_timeout * limits.max_pages) + 10
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     try:
@@ -84,6 +86,9 @@ def parse_file(data: bytes, limits: Limits) -> tuple[Extraction, int]:
                 message = parent.recv()
             except (EOFError, OSError, MemoryError):
                 process.join(2)
+                if process.exitcode in (-6, -9):
+                    # What a C allocation failing under RLIMIT_AS ends in: an abort, or a kill.
+                    return Extraction(error=FileError("file_too_complex", _exit_reason(process.exitcode))), 0
                 return Extraction(error=FileError("file_crashed_parser", _exit_reason(process.exitcode))), 0
             if message[0] == "pages":
                 deadline = time.monotonic() + limits.open_timeout + limits.page_timeout * int(message[1])
