@@ -202,7 +202,9 @@ class BotApiStandIn:
         self._files: dict[str, _StoredFile] = {}
         self._file_seq = itertools.count(1)
         self._query_seq = itertools.count(1)
-        self._failures: list[tuple[str | None, int]] = []  # (method or None for any, retry_after)
+        self._failures: list[
+            tuple[str | None, int, int, str]
+        ] = []  # method (None: any), status, retry_after, text
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -246,9 +248,11 @@ class BotApiStandIn:
 
     # ---- test controls ---------------------------------------------------------------------
 
-    def fail_next(self, method: str | None = None, retry_after: int = 1) -> None:
-        """Answer the next call (of ``method``, or any) with 429 Too Many Requests."""
-        self._failures.append((method, retry_after))
+    def fail_next(
+        self, method: str | None = None, retry_after: int = 1, *, status: int = 429, description: str = ""
+    ) -> None:
+        """Answer the next call (of ``method``, or any) with 429 Too Many Requests, or another error."""
+        self._failures.append((method, status, retry_after, description))
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every call the bot made to ``method``, in order."""
@@ -475,19 +479,15 @@ class BotApiStandIn:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
-        for i, (failing, retry_after) in enumerate(self._failures):
+        for i, (failing, status, retry_after, description) in enumerate(self._failures):
             if failing in (None, method):
                 del self._failures[i]
-                call.status = 429
-                return web.json_response(
-                    {
-                        "ok": False,
-                        "error_code": 429,
-                        "description": f"Too Many Requests: retry after {retry_after}",
-                        "parameters": {"retry_after": retry_after},
-                    },
-                    status=429,
-                )
+                call.status = status
+                body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+                if status == 429:
+                    body["description"] = description or f"Too Many Requests: retry after {retry_after}"
+                    body["parameters"] = {"retry_after": retry_after}
+                return web.json_response(body, status=status)
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
             call.status = 404

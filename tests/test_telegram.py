@@ -43,6 +43,8 @@ class ScriptedConversation:
     def handle(self, incoming: Incoming) -> list[Reply]:
         self.received.append(incoming)
         text = incoming.text
+        if text.startswith("boom"):
+            raise RuntimeError("the core tripped")
         if incoming.attachment_error:
             return [Reply(incoming.attachment_error)]
         if incoming.attachment is not None:
@@ -107,6 +109,17 @@ async def test_article_command_is_answered_with_the_article(standin: BotApiStand
         replies = await standin.wait_for_messages(USER, 1)
     assert "adressée en double exemplaire au Ministre d'Etat" in replies[0].text
     assert replies[0].source.count("<") == 0  # plain text, nothing the user did not mean to format
+
+
+async def test_question_is_answered_with_the_article_it_rests_on(
+    standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    user = standin.user(USER)
+    async with running_bot(standin, make_settings(standin, tmp_path)):
+        await standin.send_text(user, "combien d'assistants pour 80 personnes ?")
+        replies = await standin.wait_for_messages(USER, 1)
+    answer = replies[0].text
+    assert "80 personnes" in answer and "art. 37" in answer and "3 assistants" in answer
 
 
 async def test_long_article_is_split_under_4096_utf16_units(standin: BotApiStandIn, tmp_path: Path) -> None:
@@ -287,6 +300,36 @@ async def test_reply_addressed_to_another_session_goes_through_the_router(
         await standin.wait_for_messages(USER, 1)
     assert standin.sent_to(OTHER)[1].text == "un usager demande de l'aide <urgent>"
     assert [m.text for m in standin.sent_to(USER)] == ["transmis"]
+
+
+async def test_a_failing_core_still_answers_and_the_bot_goes_on(
+    standin: BotApiStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.dispatch import FALLBACK_ERROR
+
+    user = standin.user(USER)
+    async with running_bot(standin, make_settings(standin, tmp_path), ScriptedConversation()):
+        await standin.send_text(user, "boom mon numéro de téléphone 06 12 34 56 78")
+        await standin.wait_for_messages(USER, 1)
+        await standin.send_text(user, "encore là ?")
+        replies = await standin.wait_for_messages(USER, 2)
+    assert [m.text for m in replies] == [FALLBACK_ERROR, "vous avez écrit : encore là ?"]
+    assert "06 12 34 56 78" not in caplog.text  # the user's words stay out of the logs
+
+
+async def test_a_button_press_too_old_to_answer_is_still_taken(
+    standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    user = standin.user(USER)
+    conversation = ScriptedConversation()
+    async with running_bot(standin, make_settings(standin, tmp_path), conversation):
+        await standin.send_text(user, "choose oui non")
+        (question,) = await standin.wait_for_messages(USER, 1)
+        standin.fail_next("answerCallbackQuery", status=400, description="Bad Request: query is too old")
+        await standin.press_button(user, question, question.buttons[0][1])
+        await standin.wait_for_messages(USER, 2)
+    assert [c.status for c in standin.calls_to("answerCallbackQuery")] == [400]
+    assert conversation.received[-1].text == "oui"
 
 
 # ---- groups ----------------------------------------------------------------------------------

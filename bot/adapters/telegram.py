@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -262,6 +263,14 @@ class _Seen:
         return True
 
 
+async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
+    """Stop the button's spinner (with an alert if given); a query too old to answer is no failure."""
+    try:
+        await query.answer(alert, show_alert=alert is not None)
+    except TelegramError as exc:
+        log.info("could not answer a button press: %s", exc)
+
+
 # ---- the transport --------------------------------------------------------------------------
 
 
@@ -353,16 +362,16 @@ class TelegramTransport:
         lang = _language(user, self._default_language)
         pressed = self.choices.decode(query.data)
         if pressed is None:
-            await query.answer(TEXTS[lang]["expired"], show_alert=True)
+            await _answer(query, TEXTS[lang]["expired"])
             return
         if pressed.user and pressed.user != str(user.id):
-            await query.answer(TEXTS[lang]["not_yours"], show_alert=True)
+            await _answer(query, TEXTS[lang]["not_yours"])
             return
         chat_id = message.chat.id if message is not None else user.id
         if message is not None and not self._answered.add((chat_id, message.message_id)):
-            await query.answer()  # a second press before the keyboard went away: already handled
+            await _answer(query)  # a second press before the keyboard went away: already handled
             return
-        await query.answer()
+        await _answer(query)
         if isinstance(message, Message):
             await self._show_choice(message, query.data, pressed.value)
         key = SessionKey(TRANSPORT, str(chat_id), str(user.id))
