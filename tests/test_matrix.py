@@ -615,3 +615,41 @@ async def test_a_whole_dossier_with_uploads_through_matrix(
         assert "✅ trouvé : Note sur l'importance et les conséquences de la modification" in report
         assert "Pièces à joindre (2 sur 3 reçues et vérifiées)" in report
         assert "☐ Titre de propriété ou bail des locaux concernés — art. 14 — non reçue" in report
+
+
+async def bot_rooms(synapse: Synapse, account: MatrixAccount) -> list[str]:
+    """List the rooms the bot account has joined, asked through its registration session."""
+    client = nio.AsyncClient(synapse.base_url, account.user_id)
+    client.access_token, client.user_id = account.access_token, account.user_id
+    try:
+        response = await client.joined_rooms()
+        assert isinstance(response, nio.JoinedRoomsResponse), response
+        return list(response.rooms)
+    finally:
+        await client.close()
+
+
+async def test_access_token_login_and_closed_rooms_are_left(
+    synapse: Synapse, bot_account: MatrixAccount, user_account: MatrixAccount, tmp_path: Path
+) -> None:
+    settings = bot_settings(
+        synapse, bot_account, tmp_path, password="", access_token=bot_account.access_token
+    )
+    async with (
+        running_bot(settings, bot_account) as running,
+        direct_room(synapse, user_account, bot_account) as (person, room),
+    ):
+        assert running.bot.client.device_id == bot_account.device_id  # the token's own device
+        assert await person.exchange(room, "bonjour")
+        # A member event that is not a departure (a new display name) must not make the bot leave.
+        renamed = await person.client.set_displayname("Alice Renommée")
+        assert isinstance(renamed, nio.ProfileSetDisplayNameResponse), renamed
+        assert await person.exchange(room, "/help")
+        assert room in await bot_rooms(synapse, bot_account)
+
+        left = await person.client.room_leave(room)
+        assert isinstance(left, nio.RoomLeaveResponse), left
+        deadline = time.monotonic() + WAIT
+        while room in await bot_rooms(synapse, bot_account):
+            assert time.monotonic() < deadline, "the bot stayed alone in a closed direct room"
+            await asyncio.sleep(0.2)

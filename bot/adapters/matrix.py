@@ -436,6 +436,14 @@ class MatrixBot:
             if isinstance(response, nio.SyncError) or not isinstance(response, nio.SyncResponse):
                 failures += 1
                 message = getattr(response, "message", response)
+                if getattr(response, "status_code", None) == "M_UNKNOWN_TOKEN":
+                    # Logged out (device deleted, token revoked): log in again if a password allows it.
+                    if not self.config.password:
+                        raise MatrixStartError(f"the access token was revoked: {message}")
+                    log.warning("Matrix session ended (%s); logging in again", message)
+                    self.client.access_token = ""
+                    with contextlib.suppress(MatrixStartError):
+                        await self.login()
                 log.warning("Matrix sync failed (%s); retrying", message)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0**failures))
@@ -538,6 +546,9 @@ class MatrixBot:
         if not answer or not isinstance(timestamp, int) or timestamp < self.state.since_ms:
             return
         kind = source.get("type")
+        if kind == "m.room.member":
+            self._leave_if_alone(room_id)
+            return
         if kind == "m.room.encrypted":
             if room_id not in self._warned_encrypted:
                 self._warned_encrypted.add(room_id)
@@ -555,6 +566,16 @@ class MatrixBot:
         if not isinstance(msgtype, str) or msgtype == "m.notice" or msgtype.startswith("m.key."):
             return
         self._spawn(self._answer(room_id, sender, event_id, content))
+
+    def _leave_if_alone(self, room_id: str) -> None:
+        """Leave a room once everyone else has left it (a closed direct chat), so it stops costing syncs."""
+        room = self.client.rooms.get(room_id)
+        if room is not None and int(room.joined_count) <= 1 and int(room.invited_count) == 0:
+            log.info("everyone left %s: leaving it too", room_id)
+            self._spawn(self._leave(room_id))
+
+    async def _leave(self, room_id: str) -> None:
+        await self.client.room_leave(room_id)
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
@@ -781,7 +802,17 @@ async def run_transport(
     """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in."""
     bot = MatrixBot(settings, dispatcher, router)
     try:
-        await bot.login()
+        # The homeserver may be down at start: nio retries, and ``stop`` must still end the wait.
+        login = asyncio.ensure_future(bot.login())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({login, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not login.done():
+            login.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await login
+            return
+        login.result()
         if router is not None:
             router.register(TRANSPORT, bot.send_to_session)
         await bot.run(stop)
