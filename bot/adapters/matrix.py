@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import signal
 import sys
 import time
 from collections import OrderedDict
@@ -830,47 +829,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _make_router() -> ReplyRouter | None:
-    try:
-        import importlib
-
-        module = importlib.import_module("bot.router")
-    except ModuleNotFoundError:
-        return None
-    router: ReplyRouter = module.Router()
-    return router
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the Matrix bot until interrupted."""
-    from bot.core import build_core
+    from bot.serve import serve
     from bot.settings import load_settings
 
     settings = load_settings(args.config)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
     if not settings.matrix_configured:
         print(
-            "vetpharma matrix: set matrix.homeserver, matrix.user_id and matrix.password or matrix.access_token "
-            "(config/vetpharma.toml or VETPHARMA_MATRIX_* variables).",
+            "vetpharma matrix: no Matrix account. Set matrix.homeserver, matrix.user_id and matrix.password "
+            "or matrix.access_token (VETPHARMA_MATRIX_HOMESERVER, VETPHARMA_MATRIX_USER_ID, "
+            "VETPHARMA_MATRIX_PASSWORD or VETPHARMA_MATRIX_ACCESS_TOKEN).",
             file=sys.stderr,
         )
         return 2
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, stop.set)
-        dispatcher = Dispatcher(build_core(settings))
-        await run_transport(settings, dispatcher, _make_router(), stop)
-
-    try:
-        asyncio.run(main())
-    except MatrixStartError as exc:
-        print(f"vetpharma matrix: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    # One code path for one transport or all of them: logging, signals, the router and the exit status.
+    return serve(settings, transports=(TRANSPORT,))
