@@ -311,3 +311,41 @@ def test_cli_json_and_table(tmp_path: Path) -> None:
         timeout=120,
     )
     assert json.loads(partial.stdout)["dossier"] == "partial_transfer"
+
+
+needs_ocr = pytest.mark.skipif(
+    not __import__("dossier_checker.ocr").ocr.available(), reason="tesseract-ocr-fra missing"
+)
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_scanned_bundle_is_read_by_ocr() -> None:
+    rng = random.Random(31)
+    docs = [
+        content.designation_decision(rng, "heldout"),
+        content.premises_title(rng, "heldout", variant="lease"),
+    ]
+    clean = render.merge([_pdf(d, 5) for d in docs])
+    scan = render.scanned(clean, rng, dpi=200, tilt=2.0, noise=12.0, blur=0.6)
+    report = check_files("opening", {"owner": "company"}, [InputFile("scan.pdf", scan)])
+    result = report.files[0]
+    assert result.error is None and result.ocr_pages == result.page_count >= 2
+    assert all(p.source == "ocr" for p in result.pages)
+    pieces = {p.id: p for p in report.pieces}
+    assert pieces["designation_decision"].status == "present"
+    assert pieces["premises_title"].status == "present"
+    assert pieces["designation_decision"].pages == (1,)
+    assert pieces["diploma"].status == "missing"
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_phone_photo_stored_sideways_is_read() -> None:
+    rng = random.Random(32)
+    photo = render.photo(_pdf(content.diploma(rng, "dev", language="fr"), 7), rng, exif_rotate=True)
+    report = check_files("opening", {}, [InputFile("IMG_2041.jpg", photo)])
+    assert report.files[0].ocr_pages == 1
+    diploma = report.pieces[0]
+    assert diploma.status == "present", diploma.evidence
+    assert diploma.file == "IMG_2041.jpg" and diploma.pages == (1,)
