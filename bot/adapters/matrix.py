@@ -488,6 +488,8 @@ class MatrixBot:
             except Exception:
                 log.exception("could not handle the invite to %s", room_id)
         for room_id, info in response.rooms.join.items():
+            if answer and getattr(info.timeline, "limited", False) and self.ready.is_set():
+                log.warning("more new events in %s than one sync holds: the oldest were skipped", room_id)
             for event in info.timeline.events:
                 try:
                     self._on_event(room_id, event, answer)
