@@ -82,7 +82,7 @@ def summarise(
         "seconds": round(seconds, 1),
         "sent": len(exchanges),
         "answered": len(answered),
-        "handled_per_s": round(len(answered) / seconds, 1) if seconds else 0.0,
+        "messages_per_second": round(len(answered) / seconds, 1) if seconds else 0.0,
         "p50_ms": round(percentile(latencies, 50), 1),
         "p99_ms": round(percentile(latencies, 99), 1),
         "question_p50_ms": round(percentile(questions, 50), 1),
@@ -92,6 +92,15 @@ def summarise(
         "duplicated": duplicated,
         **extra,
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0 when unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _wait_ready(standin: BotApiStandIn, bot: subprocess.Popen[bytes], timeout: float) -> None:
@@ -180,6 +189,7 @@ async def run_telegram_load(
                 await _wait_ready(standin, bot, timeout=120)
                 warmup = await _warm_up(standin, timeout=120)
                 calls_before = len(standin.calls)
+                cpu_before = _cpu_seconds(bot.pid)
                 rng = random.Random(seed)
                 started = time.monotonic()
                 deadline = started + seconds
@@ -197,6 +207,7 @@ async def run_telegram_load(
                     )
                 )
                 elapsed = time.monotonic() - started
+                cpu_used = _cpu_seconds(bot.pid) - cpu_before
             finally:
                 if bot.poll() is None:
                     bot.send_signal(signal.SIGINT)
@@ -216,7 +227,11 @@ async def run_telegram_load(
         elapsed,
         exchanges,
         {
-            "warmup_s": round(warmup, 1),
+            "warmup_seconds": round(warmup, 1),
+            # CPU of the bot process per answered message: its cost, whatever else the machine was doing.
+            "bot_cpu_ms_per_msg": round(
+                cpu_used * 1000 / max(1, sum(e.latency is not None for e in exchanges)), 1
+            ),
             "updates_redelivered": redelivered,
             "api_errors": api_errors,
             "bot_tracebacks": failures,
