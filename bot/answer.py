@@ -33,8 +33,43 @@ log = logging.getLogger(__name__)
 # Below this share of the question found in the best article, the texts do not answer it (tuned on the
 # development questions only); a question whose subject noun the texts never use needs more.
 MIN_COVERAGE = 0.4
-MIN_COVERAGE_UNKNOWN_SUBJECT = 0.7
+MIN_COVERAGE_UNKNOWN_SUBJECT = 0.5
 MIN_FACT_SCORE = 0.55  # a curated fact opens the answer only when it matches this well
+MIN_CLOSEST = 0.5  # a declined question lists the closest articles only when they hold this much of it
+MAX_LIST_CHARS = 1800  # an enumeration longer than this is quoted by its best item only
+# Words asking for a list ("quelles pièces", "what must it include"): the whole enumeration is quoted.
+_LIST_CUES = frozenset(
+    [
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "liste",
+        "lister",
+        "contenir",
+        "contient",
+        "comporter",
+        "comporte",
+        "preciser",
+        "precise",
+        "mentionner",
+        "mentionne",
+        "consigner",
+        "renseignements",
+        "informations",
+        "pieces",
+        "documents",
+        "attributions",
+        "operations",
+        "what",
+        "which",
+        "list",
+        "include",
+        "includes",
+        "contain",
+        "contains",
+    ]
+)
 
 PHRASES: dict[str, dict[str, str]] = {
     "fr": {
@@ -63,6 +98,7 @@ PHRASES: dict[str, dict[str, str]] = {
             "/dossier : constituer un dossier · /check : vérifier vos PDF · /human : parler à un agent"
         ),
         "greeting": "Bonjour ! ",
+        "not_understood": "Je n'ai pas compris ce message.",
         "thanks": "Avec plaisir. ",
         "human": (
             "Tapez /human pour être mis en relation avec un agent du ministère : je lui transmets le contexte de la "
@@ -107,6 +143,7 @@ PHRASES: dict[str, dict[str, str]] = {
             "/dossier: build a dossier · /check: check your PDFs · /human: talk to an agent"
         ),
         "greeting": "Hello! ",
+        "not_understood": "I could not read this message.",
         "thanks": "You're welcome. ",
         "human": "Type /human to be put in touch with a ministry agent: I pass on the context of this conversation.",
         "dossier": "To build a dossier {kind}, type /dossier: I guide you piece by piece ({articles}).",
@@ -221,6 +258,45 @@ def _lead_in(article: Article, part: Part) -> str | None:
     return None
 
 
+def list_group(article: Article, part: Part) -> list[Part] | None:
+    """Return a whole enumeration a part belongs to: its lead-in paragraph ending with ':' and its items."""
+    position = article.parts.index(part)
+    start = position
+    if part.kind == "item":
+        start = next(
+            (
+                i
+                for i in range(position - 1, -1, -1)
+                if article.parts[i].depth == 0 and article.parts[i].kind == "paragraph"
+            ),
+            -1,
+        )
+        if start < 0:
+            return None
+    lead = article.parts[start]
+    if not lead.text.rstrip().endswith(":") or start + 1 >= len(article.parts):
+        return None
+    group = [lead]
+    for following in article.parts[start + 1 :]:
+        if following.kind == "paragraph" and following.depth == 0:
+            break
+        group.append(following)
+    if len(group) < 2 or sum(len(p.text) for p in group) > MAX_LIST_CHARS:
+        return None
+    return group
+
+
+def _group_block(article: Article, group: list[Part], lang: str, index: ArticleIndex) -> str:
+    """Quote a lead-in and its items, then the reference of the enumeration."""
+    body = "\n".join(("  " * p.depth if p.kind == "item" else "") + p.text for p in group)
+    labels = [p.label for p in group if p.kind == "item"]
+    span = f"{labels[0]} à {labels[-1]}" if lang != "en" else f"{labels[0]} to {labels[-1]}"
+    ref = _reference(article.text_id, article.number, group[0].label, lang) + f", {span}"
+    source = _source_name(article.text_id, index, lang)
+    quote = f"« {body} »" if lang != "en" else f"“{body}” (French text)"
+    return f"{quote}\n— {ref}, {source}"
+
+
 def _quote_block(article: Article, part: Part | None, lang: str, index: ArticleIndex) -> str:
     """Quote one part (with its lead-in) or a whole article, then its reference."""
     if part is None:
@@ -301,6 +377,10 @@ class Answerer:
             )
             return Answer(u.text, intent, True, opener + _p(lang, "help"), (), u.confidence, lang)
         if intent == "help":
+            if u.confidence < 0.5 and u.command is None:  # nothing readable: not a request for help
+                return Answer(
+                    u.text, intent, False, _p(lang, "not_understood") + " " + _p(lang, "help"), (), 0.0, lang
+                )
             return Answer(u.text, intent, True, _p(lang, "help"), (), u.confidence, lang)
         if intent == "human":
             return Answer(u.text, intent, True, _p(lang, "human"), (), u.confidence, lang)
@@ -409,7 +489,7 @@ class Answerer:
     def _staffing(self, u: Understanding, lang: str) -> Answer:
         e = u.entities
         staffing = self.facts.staffing
-        ops = "; ".join(o.get(lang) for o in staffing.operations)
+        ops = (" ; " if lang != "en" else "; ").join(o.get(lang) for o in staffing.operations)
         note = _p(lang, "count_note").format(ops=ops)
         if e.category is not None and e.headcount is not None:
             result = assistants_required(e.category, e.headcount, self.facts)
@@ -541,7 +621,8 @@ class Answerer:
         result = self._search(u)
         best: Hit | None = result.best
         named = bool(best and best.named)
-        threshold = MIN_COVERAGE_UNKNOWN_SUBJECT if u.unknown_nouns else MIN_COVERAGE
+        # Part-of-speech tags are only read in French: an English word outside the glossary is no evidence.
+        threshold = MIN_COVERAGE_UNKNOWN_SUBJECT if u.unknown_nouns and u.lang == "fr" else MIN_COVERAGE
         if best is None or (result.coverage < threshold and not named):
             return self._decline(u, lang, topic=False, result=result)
         article = self.index.get(best.article, best.text_id)
@@ -572,7 +653,13 @@ class Answerer:
                     else f"L'article {article.number} du {name} dispose :"
                 )
         related = self._related(best, result.hits[1:])
-        lines = [first, _quote_block(article, part, lang, self.index)]
+        group = list_group(article, part) if part is not None and set(u.words) & _LIST_CUES else None
+        quote = (
+            _group_block(article, group, lang, self.index)
+            if group
+            else _quote_block(article, part, lang, self.index)
+        )
+        lines = [first, quote]
         see_also = _see_also(related, lang, self.facts)
         if see_also:
             lines.append(see_also)
@@ -616,12 +703,23 @@ class Answerer:
         return related
 
     def _decline(self, u: Understanding, lang: str, topic: bool, result: Any = None) -> Answer:
-        if result is None:
-            result = self._search(u)
-        words = ", ".join(dict.fromkeys(u.off_topic)) if topic and u.off_topic else ""
-        topic_text = f" ({words})" if words else ""
+        off = {w for phrase in u.off_topic for w in phrase.split()}
+        if result is None or off:
+            # The closest articles are sought without the words of the uncovered subject (fees, weather...).
+            words = [w for w in u.words if w not in off]
+            result = self.searcher.search(words, u.lang)
+        words_text = (
+            ", ".join(dict.fromkeys(_surface(u.text, p) for p in u.off_topic))
+            if topic and u.off_topic
+            else ""
+        )
+        topic_text = f" ({words_text})" if words_text else ""
         lines = [_p(lang, "not_covered").format(topic=topic_text)]
-        closest = [Citation(h.text_id, h.article) for h in result.hits[:3]] if result.coverage >= 0.2 else []
+        closest = (
+            [Citation(h.text_id, h.article) for h in result.hits[:3]]
+            if result.coverage >= MIN_CLOSEST
+            else []
+        )
         if closest:
             items = []
             for c in closest:
@@ -630,6 +728,20 @@ class Answerer:
             lines.append(_p(lang, "closest").format(items=" ; ".join(items)))
         lines.append(_p(lang, "human_offer"))
         return Answer(u.text, "out_of_scope", False, "\n".join(lines), tuple(closest), 0.75, lang)
+
+
+def _surface(text: str, folded_phrase: str) -> str:
+    """Return a folded phrase as the user wrote it ('coute' -> 'coûte'), or as is when not found."""
+    from nlu.text import fold
+
+    chars = [(fold(ch), i) for i, ch in enumerate(text)]
+    flat = "".join(c for c, _ in chars)
+    starts = [i for c, i in chars for _ in c]
+    pattern = r"\W+".join(re.escape(w) for w in folded_phrase.split())
+    found = re.search(rf"\b{pattern}\b", flat)
+    if not found:
+        return folded_phrase
+    return text[starts[found.start()] : starts[found.end() - 1] + 1]
 
 
 def _count_phrase(n: int, lang: str) -> str:

@@ -47,7 +47,8 @@ WEIGHT_PART = 0.25
 WEIGHT_FACT = 0.0  # facts pick the passage and the first sentence; ranking articles by them did not help
 WEIGHT_EXPANSION = 0.6
 OTHER_TEXT_FACTOR = 0.6  # another shipped text, unless the question names it
-REFERENCE_BONUS = 1.0  # an article the question names ("que dit l'article 13 sur ...")
+REFERENCE_BONUS = 0.3  # an article the question names ("que dit l'article 13 sur ...")
+FIELD_REPEAT = 2  # how many times an article's title and words count
 BM25_K1 = 1.2
 BM25_B = 0.5
 
@@ -362,16 +363,8 @@ class Searcher:
                 cited_titles = [
                     self.facts.articles[c].title.fr for c in sorted(cited) if c in self.facts.articles
                 ]
-                extra = " ".join(
-                    [
-                        note.title.fr,
-                        note.title.en,
-                        note.summary.fr,
-                        note.summary.en,
-                        " ".join(note.words),
-                        *cited_titles,
-                    ]
-                )
+                labels = " ".join([note.title.fr, note.title.en, " ".join(note.words)])
+                extra = " ".join([*[labels] * FIELD_REPEAT, note.summary.fr, note.summary.en, *cited_titles])
             doc = document_stems(article.text + " " + extra, self.stopwords)
             article_docs.append(doc)
             self.article_stems.append(frozenset(doc))

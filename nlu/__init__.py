@@ -20,7 +20,7 @@ from nlu.entities import (
     find_headcounts,
     find_texts,
 )
-from nlu.language import detect
+from nlu.language import detect_with_margin
 from nlu.lexicon import Correction, Lexicon, find_phrases, load_lexicon
 from nlu.text import clean, contains_fact, fold, tokens
 
@@ -224,8 +224,9 @@ def understand(text: str, lang: str | None = None) -> Understanding:
     if m:
         command = "/" + m.group(1)
     typed = tokens(raw)
-    detected = detect(raw, typed, lexicon)
-    language = hint or detected
+    detected, margin = detect_with_margin(raw, typed, lexicon)
+    # The caller's language (a session's) is a default: a message clearly in the other language wins.
+    language = detected if hint is None or (detected != hint and margin >= 1.5) else hint
     corrections = lexicon.correct_all(typed)
     words = [w for c in corrections for w in c.read]
     folded = fold(raw)
@@ -251,16 +252,14 @@ def understand(text: str, lang: str | None = None) -> Understanding:
     off_topic = [" ".join(words[m.start : m.end]) for m in lexicon.find(words, "out_of_scope")]
     if command:
         intent, confidence = _COMMANDS.get(command[1:], "help"), 1.0
-    elif detected == "other" and hint is None:
+    elif language == "other":
         intent, confidence = "out_of_scope", 0.8
     else:
-        intent, confidence = _intent(
-            raw, words, language if detected != "other" else "fr", entities, off_topic, lexicon
-        )
+        intent, confidence = _intent(raw, words, language, entities, off_topic, lexicon)
     unknown, nouns, lemmas = _unknown_words(raw, corrections, language, lexicon)
     return Understanding(
         text=raw,
-        lang=language if not (detected == "other" and hint is None) else "other",
+        lang=language,
         intent=intent,
         entities=entities,
         confidence=confidence,

@@ -13,6 +13,11 @@ _OTHER_LETTERS = re.compile(r"[¿¡ñãõßäöü]")
 
 def detect(raw: str, words: Sequence[str], lexicon: Lexicon) -> str:
     """Return 'fr', 'en' or 'other' ('fr' when unsure: French is the working language)."""
+    return detect_with_margin(raw, words, lexicon)[0]
+
+
+def detect_with_margin(raw: str, words: Sequence[str], lexicon: Lexicon) -> tuple[str, float]:
+    """Return the language and how far ahead of the runner-up it is (0: a guess)."""
     fr = en = other = 0.0
     for word in words:
         in_fr = word in lexicon.stop_fr
@@ -33,5 +38,5 @@ def detect(raw: str, words: Sequence[str], lexicon: Lexicon) -> str:
     if _OTHER_LETTERS.search(raw.lower()):
         other += 2
     if other >= 2 and other > fr and other > en:
-        return "other"
-    return "en" if en > fr else "fr"
+        return "other", other - max(fr, en)
+    return ("en", en - fr) if en > fr else ("fr", fr - en)

@@ -12,12 +12,18 @@ _APOSTROPHES = str.maketrans(
 )
 _LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
 _TOKEN = re.compile(r"[a-z0-9]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
+# Markup is read as the words it shows: scripts and styles are dropped, tags and Markdown signs removed.
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
+_TAG = re.compile(r"</?[a-z][^<>]{0,200}>", re.I)
+_MD_LINK = re.compile(r"!?\[([^\]]{0,200})\]\([^)]{0,500}\)")
+_MD_SIGNS = re.compile(r"(\*{1,3}|_{2,3}|`{1,3}|~~|^#{1,6}\s|^>\s)", re.M)
 
 
 def clean(text: str) -> str:
     """Drop control characters and odd spacing, and cut an overlong message to MAX_CHARS."""
     text = _CONTROL.sub(" ", text[: MAX_CHARS * 2])
+    text = _MD_SIGNS.sub(" ", _MD_LINK.sub(r"\1", _TAG.sub(" ", _SCRIPT.sub(" ", text))))
     text = text.replace("\u00a0", " ").replace("\u202f", " ").translate(_APOSTROPHES)
     return re.sub(r"\s+", " ", text).strip()[:MAX_CHARS]
 
