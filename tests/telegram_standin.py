@@ -125,6 +125,7 @@ class SentMessage:
     entities: list[dict[str, Any]] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
     document: tuple[str, str, bytes] | None = None  # name, mime type, bytes
+    reply_to: int | None = None  # message_id of the message it quotes
     at: float = 0.0  # time.monotonic() when the stand-in received it
 
     @property
@@ -601,6 +602,9 @@ class BotApiStandIn:
         message = self._bot_message(chat_id, text=text, **({"entities": entities} if entities else {}))
         if markup:
             message["reply_markup"] = markup
+        quoted = (params.get("reply_parameters") or {}).get("message_id")
+        if quoted is not None and (chat_id, int(quoted)) in self._messages:
+            message["reply_to_message"] = self._messages[(chat_id, int(quoted))]
         self._record("sendMessage", message, source=str(params.get("text", "")))
         return message
 
@@ -730,6 +734,7 @@ class BotApiStandIn:
             entities=list(message.get("entities", message.get("caption_entities", []))),
             reply_markup=message.get("reply_markup"),
             document=document,
+            reply_to=(message.get("reply_to_message") or {}).get("message_id"),
             at=time.monotonic(),
         )
         self.sent.append(sent)

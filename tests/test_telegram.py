@@ -119,6 +119,7 @@ async def test_question_is_answered_with_the_article_it_rests_on(
         await standin.send_text(user, "combien d'assistants pour 80 personnes ?")
         replies = await standin.wait_for_messages(USER, 1)
     answer = replies[0].text
+    assert replies[0].reply_to is None  # a private chat needs no quote
     assert "80 personnes" in answer and "art. 37" in answer and "3 assistants" in answer
 
 
@@ -344,8 +345,9 @@ async def test_in_a_group_only_addressed_messages_are_answered(
     async with running_bot(standin, make_settings(standin, tmp_path), conversation):
         await standin.send_text(user, "on parle d'autre chose", chat=group)
         await standin.send_text(user, "/start@another_bot", chat=group)
-        await standin.send_text(user, "@vetpharma_test_bot combien d'assistants ?", chat=group)
+        asked = await standin.send_text(user, "@vetpharma_test_bot combien d'assistants ?", chat=group)
         (first,) = await standin.wait_for_messages(-1001, 1)
+        assert first.reply_to == asked["message_id"]  # in a group, the answer quotes the question
         await standin.send_text(user, "/article@vetpharma_test_bot 14", chat=group)
         await standin.wait_for_messages(-1001, 2)
         bot_message = standin.message(-1001, first.message_id)

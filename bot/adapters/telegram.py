@@ -25,6 +25,7 @@ from telegram import (
     InputFile,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
     User,
 )
@@ -284,6 +285,7 @@ class TelegramTransport:
         self.choices = ChoiceCallbacks()
         self._locks = _SessionLocks()
         self._answered = _Seen()
+        self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
         self.application = build_application(settings.telegram)
         self.application.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message)
@@ -320,7 +322,13 @@ class TelegramTransport:
                 attachment, error = await self._download(message, lang)
                 incoming = Incoming(key, addressing.text, attachment, True, user.full_name, error)
                 replies = await self.dispatcher.handle(incoming)
-            await self.router.deliver_all(replies, key)
+            if message.chat.type != ChatType.PRIVATE:
+                # In a group several people talk to the bot: the answer quotes the message it answers.
+                self._quote[key] = message.message_id
+            try:
+                await self.router.deliver_all(replies, key)
+            finally:
+                self._quote.pop(key, None)
 
     async def _download(self, message: Message, lang: str) -> tuple[Attachment | None, str | None]:
         """Fetch the document or largest photo, refusing oversize files before asking for them."""
@@ -453,15 +461,20 @@ class TelegramTransport:
             chunks = ["…"]  # buttons need a message to hang on
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
+            quoted = self._quote.pop(key, None)
             await bot.send_message(
                 chat_id,
                 html.escape(chunk, quote=False),
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if last else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_parameters=(
+                    ReplyParameters(quoted, allow_sending_without_reply=True) if quoted is not None else None
+                ),
             )
         if reply.file is not None:
-            await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+            with contextlib.suppress(TelegramError):
+                await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
             await bot.send_document(
                 chat_id,
                 InputFile(reply.file.data, filename=reply.file.name),
