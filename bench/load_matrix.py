@@ -166,6 +166,15 @@ def _cpu_seconds(pid: int | None) -> float:
         return 0.0
 
 
+def _cpu_pressure() -> float | None:
+    """Share of the last minute some task waited for a CPU (Linux PSI): how busy the machine was."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+        return float(dict(item.split("=") for item in line.split()[1:])["avg60"])
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -244,6 +253,7 @@ async def run_matrix_load(users: int, seconds: float, think: float = 5.0, seed: 
                 await asyncio.gather(*(p.converse(until, think, random.Random(rng.random())) for p in people))
                 elapsed = time.monotonic() - started
                 cpu_used = _cpu_seconds(synapse.pid) - cpu_before[0], _cpu_seconds(bot.pid) - cpu_before[1]
+                pressure = _cpu_pressure()
                 drain_until = time.monotonic() + DRAIN_SECONDS
                 while time.monotonic() < drain_until and any(
                     q not in p.answers for p in people for q in p.sent
@@ -305,6 +315,8 @@ async def run_matrix_load(users: int, seconds: float, think: float = 5.0, seed: 
         "synapse_cpu_ms_per_msg": round(cpu_used[0] * 1000 / max(1, sent - lost), 1),
         "bot_cpu_ms_per_msg": round(cpu_used[1] * 1000 / max(1, sent - lost), 1),
         "slowest": slowest,
+        # Other work on the machine slows Synapse and the bot alike: read the latencies with this figure.
+        "cpu_pressure_pct_60s": pressure,
         "lost": lost,
         "incomplete": incomplete,
         "duplicated": duplicated,
