@@ -354,7 +354,8 @@ class Core:
         """Answer a question about the decree (or say plainly that questions cannot be answered yet)."""
         if not self.questions.can_answer:
             return [Reply(t(turn.lang, "questions_unavailable"), choices=self._start_choices(turn.lang))]
-        answered = self.questions.answer(text, None if not turn.session.lang_explicit else turn.lang)
+        # The session language is a hint: the answerer follows a question clearly written in another one.
+        answered = self.questions.answer(text, turn.lang)
         if answered is None:
             return [Reply(t(turn.lang, "questions_unavailable"))]
         self._adopt_language(turn, text, answered.lang)
