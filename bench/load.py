@@ -257,7 +257,7 @@ def print_result(result: dict[str, Any]) -> None:
     print(f"== {result.get('transport', '?')} ==")
     for key, value in result.items():
         if key != "transport":
-            print(f"  {key:<20} {value}")
+            print(f"  {key:<24} {value}")
 
 
 async def main_async(args: argparse.Namespace) -> int:

@@ -208,6 +208,7 @@ class BotApiStandIn:
         ] = []  # method (None: any), status, retry_after, text
         self._changed = asyncio.Condition()
         self._closing = False
+        self._background: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.port = 0
@@ -413,28 +414,29 @@ class BotApiStandIn:
         """Queue an update for getUpdates, or POST it to the webhook when one is set."""
         update = {"update_id": next(self._update_ids), **body}
         if self.webhook.get("url"):
-            if self._client is None:
-                self._client = aiohttp.ClientSession()
-            headers = {}
-            if self.webhook.get("secret_token"):
-                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-            # Like Telegram, retry a webhook that does not answer yet (the bot may still be starting).
-            for attempt in range(50):
-                try:
-                    async with self._client.post(
-                        self.webhook["url"], json=update, headers=headers
-                    ) as response:
-                        response.raise_for_status()
-                        break
-                except aiohttp.ClientConnectionError:
-                    if attempt == 49:
-                        raise
-                    await asyncio.sleep(0.1)
-            return int(update["update_id"])
-        async with self._changed:
-            self._updates.append(update)
-            self._changed.notify_all()
+            await self._post_to_webhook(update)
+        else:
+            async with self._changed:
+                self._updates.append(update)
+                self._changed.notify_all()
         return int(update["update_id"])
+
+    async def _post_to_webhook(self, update: dict[str, Any]) -> None:
+        if self._client is None:
+            self._client = aiohttp.ClientSession()
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        # Like Telegram, retry a webhook that does not answer yet (the bot may still be starting).
+        for attempt in range(50):
+            try:
+                async with self._client.post(self.webhook["url"], json=update, headers=headers) as response:
+                    response.raise_for_status()
+                    return
+            except aiohttp.ClientConnectionError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
 
     # ---- the server side -------------------------------------------------------------------
 
@@ -522,14 +524,11 @@ class BotApiStandIn:
         return True
 
     async def _m_setWebhook(self, params: dict[str, Any], files: Any) -> Any:
-        if self._updates:
-            # Real Telegram keeps pending updates and sends them to the new webhook; so do we.
-            pending, self._updates = self._updates, []
-            self.webhook = {"url": params.get("url", ""), "secret_token": params.get("secret_token", "")}
-            for update in pending:
-                asyncio.get_running_loop().create_task(self.push_update(update))
-            return True
         self.webhook = {"url": params.get("url", ""), "secret_token": params.get("secret_token", "")}
+        # Real Telegram keeps pending updates and sends them to the new webhook; so do we.
+        pending, self._updates = self._updates, []
+        for update in pending:
+            self._background.add(asyncio.get_running_loop().create_task(self._post_to_webhook(update)))
         return True
 
     async def _m_getWebhookInfo(self, params: dict[str, Any], files: Any) -> Any:

@@ -74,7 +74,7 @@ async def test_command_menu_is_registered_in_french_and_english(
     standin: BotApiStandIn, tmp_path: Path
 ) -> None:
     async with running_bot(standin, make_settings(standin, tmp_path)):
-        pass
+        await standin.wait_until(lambda: bool(standin.calls_to("getUpdates")))
     names = {c["command"] for c in standin.commands[""]}
     assert names == {
         "start",
