@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,7 +27,7 @@ from knowledge.facts import Facts
 from knowledge.index import DECREE_ID, ArticleIndex
 from knowledge.model import Article, Part
 from knowledge.search import Hit, Passage, Searcher, load_searcher
-from nlu import Understanding, understand
+from nlu import Understanding, understand, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "check": (
             "Envoyez vos PDF puis tapez /check : je vérifie chaque pièce exigée ({articles}) et je liste ce qui manque."
         ),
-        "unknown_article": "Je ne trouve pas cet article.",
+        "unknown_article": "Je ne trouve pas d'article {number} dans les textes chargés.",
         "part_missing": "L'article {number} n'a pas de partie « {part} » ; voici l'article entier.",
         "error": "Je n'ai pas pu traiter ce message. Reformulez votre question, ou tapez /human pour parler à un agent.",
         "assistants_by_scale": "Le nombre d'assistants dépend de la catégorie de l'établissement (article 2) :",
@@ -148,7 +149,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "human": "Type /human to be put in touch with a ministry agent: I pass on the context of this conversation.",
         "dossier": "To build a dossier {kind}, type /dossier: I guide you piece by piece ({articles}).",
         "check": "Send your PDFs, then type /check: I check every required piece ({articles}) and list what is missing.",
-        "unknown_article": "I can't find this article.",
+        "unknown_article": "I can't find an article {number} in the loaded texts.",
         "part_missing": 'Article {number} has no part "{part}"; here is the whole article.',
         "error": "I could not process this message. Please rephrase it, or type /human to talk to an agent.",
         "assistants_by_scale": "The number of assistants depends on the establishment's category (article 2):",
@@ -337,10 +338,13 @@ def _fact_sentence(fact_id: str, lang: str, facts: Facts) -> str | None:
 class Answerer:
     """Answers questions over one index (the decree alone, or with the code corpus)."""
 
-    def __init__(self, searcher: Searcher | None = None):
+    def __init__(self, searcher: Searcher | None = None, warm: bool = True):
         self.searcher = searcher or load_searcher()
         self.index = self.searcher.index
         self.facts = self.searcher.facts
+        if warm:
+            # The language model takes seconds to load: start now, so the first question does not wait for it.
+            threading.Thread(target=warm_up, name="nlu-warm-up", daemon=True).start()
 
     def answer(self, text: str, lang: str | None = None) -> Answer:
         """Answer one message; never raises."""
@@ -413,16 +417,23 @@ class Answerer:
 
     def _lookup(self, u: Understanding, lang: str) -> Answer:
         ref = u.entities.articles[0]
-        text_id = u.entities.texts[0] if u.entities.texts else ref.text_id
+        texts = self._texts(u)
+        text_id = texts[0] if texts else ref.text_id
         article = self.index.get(ref.number, text_id)
         if article is None and text_id:
             article = self.index.get(ref.number)
         if article is None:
-            from knowledge.render import render_article_lookup
-
-            message = render_article_lookup(ref.number, lang, text_id, self.index)
-            nearest = [Citation(a.text_id, a.number) for a in self.index.nearest(ref.number, text_id)]
-            return Answer(u.text, "article_lookup", False, message, tuple(nearest), 0.3, lang)
+            nearest = self.index.nearest(ref.number, text_id)
+            message = _p(lang, "unknown_article").format(number=ref.number)
+            if nearest:
+                items = " ; ".join(
+                    f"art. {a.number}"
+                    + (f" ({_source_name(a.text_id, self.index, lang)})" if a.text_id != DECREE_ID else "")
+                    for a in nearest
+                )
+                message += " " + _p(lang, "closest").format(items=items)
+            citations = tuple(Citation(a.text_id, a.number) for a in nearest)
+            return Answer(u.text, "article_lookup", False, message, citations, 0.3, lang)
         parts = article.part(ref.part) if ref.part else []
         lines: list[str] = []
         title = _title(article.number, lang, self.facts) if article.text_id == DECREE_ID else ""
@@ -611,18 +622,30 @@ class Answerer:
 
     # -- rule questions --------------------------------------------------------------------------------------
 
+    def _texts(self, u: Understanding) -> tuple[str, ...]:
+        """Return the texts a message names, among those loaded (the code corpus when there is one)."""
+        if self.index.codes is None:
+            return u.entities.texts
+        from nlu.entities import find_texts
+        from nlu.text import fold
+
+        return tuple(find_texts(fold(u.text), [t for t in self.index.texts if t != DECREE_ID]))
+
     def _search(self, u: Understanding) -> Any:
-        named = [
-            (u.entities.texts[0] if u.entities.texts else a.text_id, a.number) for a in u.entities.articles
-        ]
-        return self.searcher.search(list(u.words), u.lang, named_articles=named, named_texts=u.entities.texts)
+        texts = self._texts(u)
+        named = [(texts[0] if texts else a.text_id, a.number) for a in u.entities.articles]
+        return self.searcher.search(list(u.words), u.lang, named_articles=named, named_texts=texts)
 
     def _rule(self, u: Understanding, lang: str) -> Answer:
         result = self._search(u)
         best: Hit | None = result.best
         named = bool(best and best.named)
-        # Part-of-speech tags are only read in French: an English word outside the glossary is no evidence.
-        threshold = MIN_COVERAGE_UNKNOWN_SUBJECT if u.unknown_nouns and u.lang == "fr" else MIN_COVERAGE
+        # Part-of-speech tags are only read in French: an English word outside the glossary is no evidence;
+        # and the decree's vocabulary says nothing of a code the question names.
+        in_decree = best is not None and best.text_id == DECREE_ID
+        threshold = (
+            MIN_COVERAGE_UNKNOWN_SUBJECT if u.unknown_nouns and u.lang == "fr" and in_decree else MIN_COVERAGE
+        )
         if best is None or (result.coverage < threshold and not named):
             return self._decline(u, lang, topic=False, result=result)
         article = self.index.get(best.article, best.text_id)

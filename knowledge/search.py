@@ -410,8 +410,10 @@ class Searcher:
         """Rank articles and passages for a question (folded words, or a text to tokenise)."""
         if isinstance(words, str):
             words = words_of(words)
-        query = analyse_query(words, lang)
         named_code_texts = [t for t in named_texts if t != DECREE_ID]
+        # The words naming a code ("code civil") choose where to search; they are not what is searched for.
+        naming = {w for t in named_code_texts for w in t.split("-")}
+        query = analyse_query([w for w in words if w not in naming], lang)
         result = self._search_shipped(query, named_articles, named_code_texts, limit)
         codes = self.codes() if named_code_texts else None
         if codes is not None and query.terms:
@@ -419,7 +421,8 @@ class Searcher:
             wanted = [t for t in named_code_texts if t not in shipped or codes.has_text(t)]
             code_hits = codes.search(query, wanted, limit) if wanted else []
             if code_hits:
-                hits = sorted([*code_hits, *result.hits], key=lambda h: -h.score)[:limit]
+                # The question names the code: its articles come first, the decree's after.
+                hits = [*code_hits, *result.hits][:limit]
                 best = hits[0]
                 coverage = result.coverage if best.text_id in shipped else codes.coverage(query, best)
                 return SearchResult(
@@ -556,7 +559,8 @@ class CodeSearcher:
         folder = store.parent / f"codes-bm25-{stamp}"
         keys_file = folder / "keys.json"
         if keys_file.is_file():
-            model = bm25s.BM25.load(str(folder), mmap=True, load_vocab=True, verbosity=0)
+            # Read into memory (a few tens of MB): a memory map makes the first questions wait on the disk.
+            model = bm25s.BM25.load(str(folder), mmap=False, load_vocab=True, verbosity=0)
             payload = json.loads(keys_file.read_text(encoding="utf-8"))
             keys = [tuple(k) for k in payload["keys"]]
             return cls(Bm25(model=model, df=payload["df"]), keys, index)  # type: ignore[arg-type]

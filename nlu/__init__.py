@@ -191,8 +191,14 @@ def _intent(
             return "dossier", 0.85
     if entities.articles:
         lookup_words = _phrase_words(lexicon, "lookup") | {"premier", "1er"}
+        # "article 1240 du code civil": the words naming a code are part of the reference.
+        named_code = words[words.index("code") :] if "code" in words else []
         rest = [
-            w for w in content if w not in lookup_words and not re.fullmatch(r"[a-h]|[ivx]+|[lrd]\d*|al", w)
+            w
+            for w in content
+            if w not in lookup_words
+            and w not in named_code
+            and not re.fullmatch(r"[a-h]|[ivx]+|[lrd]\d*|al", w)
         ]
         named = {t for text_id in entities.texts for t in text_id.split("-")}
         if all(w in named or w.isdigit() for w in rest):
@@ -295,6 +301,7 @@ def _unknown_words(
         "dossier_action",
         "check_verb",
         "deadline",
+        "generic_nouns",
     ):
         signals |= {w for p in lexicon.words(key) for w in p.words}
     unknown = []

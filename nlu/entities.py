@@ -73,7 +73,7 @@ class Entities:
 
 # --- article references -----------------------------------------------------------------------------
 
-_NUM = r"(?:premier|1er|\d{1,3}(?![\d/-]))"
+_NUM = r"(?:premier|1er|\d{1,4}(?![\d/-]))"
 _CODE_NUM = r"(?:[lrda]\.?\s?\d{1,4}(?:-\d+){1,3})"
 _ITEM = r"(?:(?:[ivx]+\s*-?\s*)?\d{1,2}\s*°\s*(?:[a-h]\))?|[a-h]\)|(?:al(?:inea)?\.?|paragraphe?)\s*\d{1,2}|[ivx]+\b)"
 _ARTICLE = re.compile(
@@ -334,8 +334,15 @@ def find_dates(folded: str, lang: str) -> list[dt.date]:
 # --- other texts ----------------------------------------------------------------------------------------
 
 
+_NAME_GLUE = frozenset({"de", "la", "l", "du", "des", "et", "d", "a", "en", "les", "le"})
+
+
 def find_texts(folded: str, text_ids: Sequence[str]) -> list[str]:
-    """Find the other texts (codes) a message names: 'code de la santé publique', 'CSP'."""
+    """Find the other texts (codes) a message names: 'code de la santé publique', 'CSP', 'code rural'.
+
+    A full name wins; otherwise the longest leading part of names that says more than 'code de la' ('code
+    rural' names both rural codes).
+    """
     plain = " " + re.sub(r"[^a-z0-9]+", " ", folded) + " "
     found: list[str] = []
     for text_id in sorted(text_ids, key=len, reverse=True):
@@ -344,4 +351,19 @@ def find_texts(folded: str, text_ids: Sequence[str]) -> list[str]:
             found.append(text_id)
     if " csp " in plain and "code-de-la-sante-publique" not in found:
         found.append("code-de-la-sante-publique")
-    return found
+    if found:
+        return found
+    best: list[str] = []
+    best_length = 0
+    for text_id in text_ids:
+        words = text_id.split("-")
+        for n in range(len(words) - 1, 1, -1):
+            prefix = words[:n]
+            if not set(prefix[1:]) - _NAME_GLUE or f" {' '.join(prefix)} " not in plain:
+                continue
+            if n > best_length:
+                best, best_length = [text_id], n
+            elif n == best_length:
+                best.append(text_id)
+            break
+    return sorted(best)

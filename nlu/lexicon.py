@@ -8,7 +8,7 @@ curated facts and of the glossaries. Typos are mended against it: "dlai" -> "del
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -75,6 +75,7 @@ class Lexicon:
         self.domain = self.french | self.english  # what the texts know (not the signal lists)
         self.vocabulary = frozenset(self.frequency)
         self._choices = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
+        self.is_word: Callable[[str], bool] = lambda word: False
 
     def words(self, key: str) -> tuple[Phrase, ...]:
         """Return one word list."""
@@ -93,6 +94,9 @@ class Lexicon:
             rest = word[len(prefix) :]
             if word.startswith(prefix) and len(rest) >= 4 and rest in self.vocabulary:
                 return Correction(word, (prefix, rest), 95.0, True)
+        if self.is_word(word):
+            # A real word the texts do not use ("réparation") is not a misspelling of one they do ("préparation").
+            return Correction(word, (word,), 100.0, False)
         cutoff = 84.0 if len(word) >= 8 else 86.0 if len(word) >= 6 else 88.0
         found = process.extract(word, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
         if not found:
@@ -188,7 +192,11 @@ def load_lexicon() -> Lexicon:
     if isinstance(synonyms, dict):
         for key, value in synonyms.items():
             vocabulary.update(tokens(f"{key} {value}"))
-    return Lexicon(_load_yaml("lexicon.yaml"), vocabulary, english)
+    from nlu.pipeline import is_word
+
+    lexicon = Lexicon(_load_yaml("lexicon.yaml"), vocabulary, english)
+    lexicon.is_word = is_word
+    return lexicon
 
 
 def folded_words(text: str) -> list[str]:

@@ -25,16 +25,38 @@ class Token:
     pos: str  # universal part of speech: NOUN, VERB, PROPN, ADJ, ...
 
 
+_load_lock = threading.Lock()
+
+
 @cache
-def _nlp() -> Any:
+def _load() -> Any:
     import spacy
 
     return spacy.load(MODEL, disable=list(_DISABLED))
 
 
+def _nlp() -> Any:
+    # One load per process, even when a warm-up thread and a first message ask at the same time.
+    with _load_lock:
+        return _load()
+
+
 def load() -> None:
     """Load the model now (start-up), rather than on the first message."""
     _nlp()
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    from nlu.text import fold
+
+    strings = _nlp().vocab.strings
+    return frozenset(fold(s) for s in strings if len(s) >= 3 and s.isalpha())
+
+
+def is_word(folded: str) -> bool:
+    """Tell whether the model's vocabulary holds this (accent-folded) word: a real word is not a typo."""
+    return folded in _known_words()
 
 
 def analyse(text: str) -> tuple[Token, ...]:
