@@ -54,7 +54,7 @@ CERTIFICATION_PHRASES: tuple[str, ...] = (
     "copia autentica",
 )
 _APPROVAL = re.compile(
-    r"\b(?:approuv\w*|autoris\w*|agree\w*|approv\w*|consent\w*|accept\w*)\b(?:\W+\w+){0,12}?\W+"
+    r"\b(?:approuv\w*|autoris\w*|agree\w*|approv\w*|consent\w*|accept\w*|accord)\b(?:\W+\w+){0,12}?\W+"
     r"(?:transfert|cession|location gerance|transfer|apport|vente)\b"
     r"|\b(?:transfert|cession|location gerance|transfer)\b(?:\W+\w+){0,12}?\W+(?:est|sont)\s+approuv\w*",
 )
@@ -314,9 +314,9 @@ def piece_warnings(
         if not (before and after):
             warnings.append(PieceWarning("warn_plans_one_state", piece.article))
     if kind == "board_minutes":
-        if not _APPROVAL.search(folded.text):
+        minutes = [d for d in all_documents if d.kind == "board_minutes"] or [document]
+        if any(not _APPROVAL.search(features.fold(d.text)) for d in minutes):
             warnings.append(PieceWarning("warn_minutes_no_approval", piece.article))
-        minutes = [d for d in all_documents if d.kind == "board_minutes"]
         if len(minutes) < 2:
             warnings.append(PieceWarning("warn_minutes_one_company", piece.article))
     if kind in (

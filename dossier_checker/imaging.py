@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-MAX_SIDE = 3300  # pixels: about 280 dpi on A4; more costs OCR time without gaining accuracy
+MAX_SIDE = 2600  # pixels: about 220 dpi on A4; more costs OCR time without gaining accuracy
 
 
 class ImageRefused(ValueError):

@@ -111,7 +111,9 @@ def _text_cases(split: Split, seed: int) -> list[Case]:
         )
         # Missing pieces, replaced by decoys that look like them.
         present = set(rng.sample(OPENING_COMPANY, 3))
-        docs = [_make(k, rng, split) for k in present]
+        docs = [
+            _make(k, rng, split) for k in sorted(present)
+        ]  # sets iterate in hash order: sort for reproducible cases
         docs += [_decoy(n, rng, split) for n in ("cv", "sketch", "brochure", "invoice")]
         rng.shuffle(docs)
         files = [(f"piece_{i}.pdf", _pdf(d, rng)) for i, d in enumerate(docs)]
