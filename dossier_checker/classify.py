@@ -192,28 +192,28 @@ def segment(file: str, pages: Sequence[Page], kinds: Sequence[Kind]) -> list[Doc
     """Cut one file's pages into documents."""
     by_kind = {k.id: k for k in kinds}
     documents: list[Document] = []
+    running: dict[str, float] = {}  # page scores summed over the document being read
     for page in sorted(pages, key=lambda p: p.number):
         page_scores = _score_pages([page], kinds)
-        ranked = _best(page_scores)
-        top = ranked[0]
-        current = documents[-1] if documents else None
-        start = current is None or _opens_document(page, kinds)
-        if not start and current is not None:
-            running = _best(current.scores)[0] if current.scores else None
+        top = _best(page_scores)[0]
+        start = not documents or _opens_document(page, kinds)
+        if not start and running:
+            current = max(running, key=lambda k: running[k])
             if (
-                running is not None
-                and top.kind != running.kind
+                top.kind != current
                 and top.score >= by_kind[top.kind].signals.present
-                and page_scores[running.kind].score < by_kind[running.kind].signals.uncertain
+                and page_scores[current].score < by_kind[current].signals.uncertain
             ):
                 start = True  # this page reads as another document, not as the running one
         if start:
             documents.append(Document(file, [page]))
+            running = {}
         else:
-            assert current is not None
-            current.pages.append(page)
-        documents[-1].scores = _score_pages(documents[-1].pages, kinds)
+            documents[-1].pages.append(page)
+        for kind, score in page_scores.items():
+            running[kind] = running.get(kind, 0.0) + score.score
     for document in documents:
+        document.scores = _score_pages(document.pages, kinds)
         _decide(document, by_kind)
     return documents
 
