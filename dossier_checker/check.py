@@ -33,7 +33,8 @@ def _parse(file: InputFile, limits: Limits) -> tuple[Extraction, int]:
     if file.byte_size == 0:
         return Extraction(error=FileError("file_empty")), 0
     if file.byte_size > limits.max_bytes:
-        return Extraction(error=FileError("file_too_big", f"{file.byte_size / 1e6:.1f}")), 0
+        size, limit = f"{file.byte_size / 2**20:.1f}", f"{limits.max_bytes / 2**20:.0f}"
+        return Extraction(error=FileError("file_too_big", size, limit)), 0
     try:
         return parse_file(file.data, limits)
     except Exception as exc:  # the sandbox itself failed (no processes left?): this file only

@@ -50,7 +50,8 @@ def extract(data: bytes, limits: Limits, progress: Progress) -> Extraction:
     if not data:
         return Extraction(error=FileError("file_empty"))
     if len(data) > limits.max_bytes:
-        return Extraction(error=FileError("file_too_big", f"{len(data) / 1e6:.1f}"))
+        size, limit = f"{len(data) / 2**20:.1f}", f"{limits.max_bytes / 2**20:.0f}"
+        return Extraction(error=FileError("file_too_big", size, limit))
     kind = imaging.image_kind(data)
     if kind is not None:
         return _extract_image(data, limits, progress)

@@ -72,6 +72,7 @@ class FileError:
 
     code: str
     detail: str = ""
+    limit: str = ""  # the limit that was passed, where one was
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ def file_error_text(result: FileResult, lang: str = "fr") -> str | None:
     """Say why a file could not be read, in the user's language."""
     if result.error is None:
         return None
-    params = {"detail": result.error.detail, "limit": DEFAULT_MAX_BYTES // (1024 * 1024)}
+    params = {"detail": result.error.detail, "limit": result.error.limit or DEFAULT_MAX_BYTES // 2**20}
     return message(result.error.code, lang, params)
 
 

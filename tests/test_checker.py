@@ -350,3 +350,13 @@ def test_phone_photo_stored_sideways_is_read() -> None:
     diploma = report.pieces[0]
     assert diploma.status == "present", diploma.evidence
     assert diploma.file == "IMG_2041.jpg" and diploma.pages == (1,)
+
+
+def test_size_cap_is_checked_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + b"0" * 4000)
+    capped = InputFile.from_path(path, max_bytes=1000)
+    assert capped.data == b"" and capped.byte_size == path.stat().st_size
+    report = check_files("opening", {}, [capped], Limits(max_bytes=1000))
+    assert report.files[0].error is not None and report.files[0].error.code == "file_too_big"
+    assert InputFile.from_path(path).data == path.read_bytes()
