@@ -485,7 +485,7 @@ class Answerer:
         assert e.date is not None
         procedure = e.procedure or ("modification" if e.on_site_inspection else "opening")
         result = decision_deadline(procedure, e.date, self.facts)
-        text = describe_deadline(result, lang)
+        text = describe_deadline(result, lang, inspection=e.on_site_inspection)
         articles = [result.article, *result.via]
         if result.suspension:
             articles.append(result.suspension.article)

@@ -413,11 +413,31 @@ _PROCEDURE_NAMES = {
 }
 
 
-def describe_deadline(result: DeadlineResult, lang: str) -> str:
-    """Explain a deadline: the date, how the delay is counted, suspension and silence."""
+def describe_deadline(result: DeadlineResult, lang: str, inspection: bool = False) -> str:
+    """Explain a deadline: the date, how the delay is counted, suspension and silence.
+
+    With `inspection` (an on-site inspection is needed, art. 13), the extended date comes first.
+    """
     name = _PROCEDURE_NAMES[result.procedure].get(lang)
     received = format_date(result.received, lang)
     due = format_date(result.due, lang)
+    if inspection and result.extended_due and result.extended_days:
+        extended = format_date(result.extended_due, lang)
+        if lang == "en":
+            lead = (
+                f"With an on-site inspection, the decision on a request {name} received complete and regular on "
+                f"{received} may be put off until {extended} at the latest: the {result.days}-day delay (until {due}) "
+                f"may be extended up to {result.extended_days} days by a decision of the Minister of State notified "
+                f"before the first delay ends (art. {result.article})."
+            )
+        else:
+            lead = (
+                f"Avec une enquête sur place, la décision sur une demande {name} reçue complète et régulière le "
+                f"{received} peut être reportée au plus tard au {extended} : le délai de {result.days} jours (jusqu'au "
+                f"{due}) peut être prorogé dans la limite de {result.extended_days} jours par décision du Ministre "
+                f"d'État notifiée avant l'expiration du premier délai (art. {result.article})."
+            )
+        return lead + " " + _delay_rules(result, lang)
     if lang == "en":
         text = (
             f"For a request {name} whose complete and regular dossier was received on {received}, the decision is due "
@@ -431,15 +451,7 @@ def describe_deadline(result: DeadlineResult, lang: str) -> str:
                 f" If an on-site inspection is needed, the Minister of State may extend it to {result.extended_days} "
                 f"days, i.e. {format_date(result.extended_due, lang)}, by a decision notified before the first delay ends."
             )
-        text += (
-            f" The delay is suspended while further information asked for is awaited (art. {result.suspension.article if result.suspension else ''}):"
-            " the date moves back by as many days. Silence when the delay expires means refusal"
-            f" (art. {result.silence.article if result.silence else ''})."
-        )
-        text += (
-            " The decree sets no rule on counting the first day; this date adds the days to the receipt date."
-        )
-        return text
+        return text + " " + _delay_rules(result, lang)
     text = (
         f"Pour une demande {name} dont le dossier complet et régulier a été reçu le {received}, la décision doit "
         f"intervenir au plus tard le {due} : {result.days} jours (art. {result.article}) à compter de la date de "
@@ -453,10 +465,22 @@ def describe_deadline(result: DeadlineResult, lang: str) -> str:
             f"{result.extended_days} jours, soit le {format_date(result.extended_due, lang)}, par une décision notifiée "
             "avant l'expiration du premier délai."
         )
-    text += (
-        f" Le délai est suspendu tant que les informations complémentaires demandées ne sont pas reçues "
-        f"(art. {result.suspension.article if result.suspension else ''}) : la date recule d'autant. Le silence gardé à "
-        f"l'expiration du délai vaut refus (art. {result.silence.article if result.silence else ''})."
+    return text + " " + _delay_rules(result, lang)
+
+
+def _delay_rules(result: DeadlineResult, lang: str) -> str:
+    """Say how the delay is suspended, what silence means, and how the date was counted."""
+    suspension = result.suspension.article if result.suspension else result.article
+    silence = result.silence.article if result.silence else result.article
+    if lang == "en":
+        return (
+            f"The delay is suspended while further information asked for is awaited (art. {suspension}): the date "
+            f"moves back by as many days. Silence when the delay expires means refusal (art. {silence}). The decree "
+            "sets no rule on counting the first day; this date adds the days to the receipt date."
+        )
+    return (
+        f"Le délai est suspendu tant que les informations complémentaires demandées ne sont pas reçues "
+        f"(art. {suspension}) : la date recule d'autant. Le silence gardé à l'expiration du délai vaut refus "
+        f"(art. {silence}). L'arrêté ne fixe pas de règle de computation du premier jour ; la date ajoute les "
+        "jours à la date de réception."
     )
-    text += " L'arrêté ne fixe pas de règle de computation du premier jour ; la date ajoute les jours à la date de réception."
-    return text

@@ -142,3 +142,9 @@ def test_dates_are_written_as_people_do() -> None:
     assert format_date(dt.date(2026, 6, 1), "fr") == "1er juin 2026"
     assert format_date(dt.date(2026, 8, 30), "fr") == "30 août 2026"
     assert format_date(dt.date(2026, 7, 9), "en") == "9 July 2026"
+
+
+def test_with_an_on_site_inspection_the_extended_date_comes_first() -> None:
+    text = describe_deadline(decision_deadline("modification", dt.date(2026, 3, 2)), "fr", inspection=True)
+    assert text.startswith("Avec une enquête sur place")
+    assert text.index("31 mai 2026") < text.index("1er avril 2026")
