@@ -139,9 +139,10 @@ class Understanding:
 
 def warm_up() -> None:
     """Load the language model and the vocabulary now, not on the first message."""
-    from nlu.pipeline import load
+    from nlu.pipeline import is_word, load
 
     load()
+    is_word("ouverture")  # builds the model's word list, read when a word is outside the texts
     load_lexicon()
     understand("Quel est le délai de réponse pour une demande d'ouverture ?")
 
