@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -92,6 +93,10 @@ QUESTION_STARTS = {
     "faut il", "dois je", "puis je", "peut on", "y a t il",
 }  # fmt: skip
 YES_FORGET = {"oui", "yes", "o", "y", "confirmer", "confirm", "effacer", "delete"}
+# "/human unanswered": the offer under an answer the texts do not cover (the ticket says why).
+UNANSWERED_OFFER = "/human unanswered"
+# An emoji typed alone after an answer means the feedback button of the same emoji.
+FEEDBACK_EMOJI = {"👍": "/feedback up ", "👎": "/feedback down "}
 
 
 class Conversation(Protocol):
@@ -113,6 +118,11 @@ class CommandContext:
 
 
 CommandHandler = Callable[[CommandContext], list[Reply]]
+# Sees each addressed message before the core: returns the replies that answer it instead (rate limit, a
+# staff reply in a ticket's thread), or None to let the core answer it.
+MessageFilter = Callable[[Incoming, SessionState], list[Reply] | None]
+# Applies the retention period to data kept outside the store (analytics); returns how many rows changed.
+Purger = Callable[[datetime], int]
 
 
 def _now() -> datetime:
@@ -171,6 +181,8 @@ class Core:
         documents: Documents | None = None,
         desk: HumanDesk | None = None,
         events: ev.EventSink | None = None,
+        clock: Callable[[], datetime] | None = None,
+        feedback: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -180,13 +192,42 @@ class Core:
         self.desk: HumanDesk = desk or StoreDesk(store)
         self.events: ev.EventSink = events or ev.NullSink()
         self._extra_commands: dict[str, tuple[str, CommandHandler]] = {}
+        self._filters: list[MessageFilter] = []
+        self._purgers: list[Purger] = []
         self.default_lang = settings.default_language if settings.default_language in LANGUAGES else "fr"
         self._last_purge: datetime | None = None
+        # Naive UTC now: the store's clock unless told otherwise (tests move it to check the retention).
+        self.clock: Callable[[], datetime] = clock or store.clock
+        # Offer 👍/👎 under answers (only when something records the "/feedback" command).
+        self.feedback = feedback
+        self._closers: list[Callable[[], None]] = []
 
     def add_command(self, name: str, handler: CommandHandler, aliases: Iterable[str] = ()) -> None:
         """Add a command (``/name`` or ``!name``, and its aliases) answered by ``handler``."""
         for spelling in (name, *aliases):
             self._extra_commands[wt.fold(spelling).replace(" ", "")] = (name, handler)
+
+    def add_filter(self, message_filter: MessageFilter) -> None:
+        """Let ``message_filter`` see each addressed message first, in the order filters were added."""
+        self._filters.append(message_filter)
+
+    def add_purger(self, purger: Purger) -> None:
+        """Apply the retention period to more data: ``purger(before)`` runs with the store's purge."""
+        self._purgers.append(purger)
+
+    def add_closer(self, closer: Callable[[], None]) -> None:
+        """Run ``closer`` when the core is closed (a metrics server, …)."""
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        """Stop what was started with the core, then release the store."""
+        for closer in reversed(self._closers):
+            try:
+                closer()
+            except Exception:
+                log.exception("could not stop a helper of the core")
+        self._closers.clear()
+        self.store.close()
 
     def _emit(self, event_kind: str, turn: _Turn, **data: Any) -> None:
         try:
@@ -215,6 +256,10 @@ class Core:
     def _handle(self, incoming: Incoming) -> list[Reply]:
         self._purge_if_due()
         turn = _Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
+        for message_filter in self._filters:
+            filtered = message_filter(incoming, turn.session)
+            if filtered is not None:
+                return filtered
         raw = incoming.text or ""
         text = clean_text(raw)
         if incoming.attachment is not None:
@@ -240,20 +285,34 @@ class Core:
         return replies or [Reply(t(turn.lang, "fallback"))]
 
     def _purge_if_due(self) -> None:
-        now = _now()
-        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+        now = self.clock()
+        if self._last_purge is not None and timedelta(0) <= now - self._last_purge < PURGE_EVERY:
             return
         self._last_purge = now
         if self.settings.retention_days > 0:
-            done = self.store.purge_inactive(now - timedelta(days=self.settings.retention_days))
+            before = now - timedelta(days=self.settings.retention_days)
+            done = self.store.purge_inactive(before)
             if done.total:
                 log.info("retention purge removed %d rows", done.total)
+            for purger in self._purgers:
+                try:
+                    changed = purger(before)
+                except Exception:
+                    log.exception("a retention purger failed")
+                    continue
+                if changed:
+                    log.info("retention purge anonymised %d analytics rows", changed)
 
     @staticmethod
     def _resolve_choice(session: SessionState, text: str) -> str:
         """Map a number or a label typed back to the value of a choice offered in the last reply."""
         if not session.offered:
             return text
+        feedback = FEEDBACK_EMOJI.get(text.strip())
+        if feedback is not None:
+            for _, value in session.offered:
+                if value.startswith(feedback):
+                    return value
         folded = wt.fold(text)
         if folded.isdigit() and 1 <= int(folded) <= len(session.offered):
             return session.offered[int(folded) - 1][1]
@@ -312,15 +371,17 @@ class Core:
             if understood.intent == "help":
                 return self._help(turn)
             if understood.intent == "human":
-                return self._human(turn, reason="intent")
+                return self._human(turn, reason="intent", said=text)
             if understood.intent == "dossier":
                 kinds = [k for k in self._kinds_in(understood.entities, text) if k in self.specs]
                 return self._start_dossier(turn, kinds[0]) if kinds else self._dossier_menu(turn)
             if understood.intent == "check_documents":
                 return self._check(turn, "")
-        replies = self._answer(turn, text)
         kinds = [k for k in self._kinds_in(understood.entities, "") if k in self.specs] if understood else []
-        if kinds and replies and not self._active(turn.session):
+        offer_dossier = bool(kinds) and self._active(turn.session) is None
+        # One set of buttons per answer: the dossier offer, else 👍/👎 (numbers typed back stay unambiguous).
+        replies = self._answer(turn, text, feedback=not offer_dossier)
+        if offer_dossier and replies:
             # A question about a procedure: offer to prepare that dossier right away.
             offer = Choice(
                 t(turn.lang, "button_prepare", title=self._short_title(kinds[0], turn.lang)),
@@ -350,8 +411,11 @@ class Core:
         if len(wt.fold(text).split()) >= 3:
             turn.session = replace(turn.session, lang=lang)
 
-    def _answer(self, turn: _Turn, text: str) -> list[Reply]:
-        """Answer a question about the decree (or say plainly that questions cannot be answered yet)."""
+    def _answer(self, turn: _Turn, text: str, *, feedback: bool = False) -> list[Reply]:
+        """Answer a question about the decree (or say plainly that questions cannot be answered yet).
+
+        ``feedback``: the answer stands alone (no dossier question follows it), so 👍/👎 may be offered.
+        """
         if not self.questions.can_answer:
             return [Reply(t(turn.lang, "questions_unavailable"), choices=self._start_choices(turn.lang))]
         # The session language is a hint: the answerer follows a question clearly written in another one.
@@ -359,6 +423,8 @@ class Core:
         if answered is None:
             return [Reply(t(turn.lang, "questions_unavailable"))]
         self._adopt_language(turn, text, answered.lang)
+        # The feedback buttons name the question by this reference, not by anything about the user.
+        ref = secrets.token_urlsafe(9)
         self._emit(
             ev.QUESTION,
             turn,
@@ -366,10 +432,17 @@ class Core:
             answered=answered.answered,
             confidence=answered.confidence,
             citations=[dict(c) for c in answered.citations],
+            ref=ref,
         )
         body = answered.text.strip() or t(turn.lang, "not_answered")
         if not answered.answered:
-            return [Reply(body, choices=(Choice(t(turn.lang, "button_human"), "/human"),))]
+            return [Reply(body, choices=(Choice(t(turn.lang, "button_human"), UNANSWERED_OFFER),))]
+        if feedback and self.feedback:
+            choices = (
+                Choice(t(turn.lang, "button_feedback_up"), f"/feedback up {ref}"),
+                Choice(t(turn.lang, "button_feedback_down"), f"/feedback down {ref}"),
+            )
+            return [Reply(body, choices=choices)]
         return [Reply(body)]
 
     # ------------------------------------------------------------------------------------------------------
@@ -397,7 +470,9 @@ class Core:
             case "article":
                 return self._article(turn, arg)
             case "human":
-                return self._human(turn, reason="command")
+                if wt.fold(arg) == "unanswered":
+                    return self._human(turn, reason="unanswered")
+                return self._human(turn, reason="command", note=arg[:2000] or None)
             case "privacy":
                 return [Reply(self._privacy_text(turn))]
             case "forget":
@@ -515,16 +590,19 @@ class Core:
             )
         ]
 
-    def _human(self, turn: _Turn, *, reason: str) -> list[Reply]:
+    def _human(self, turn: _Turn, *, reason: str, note: str | None = None, said: str = "") -> list[Reply]:
+        """Hand the conversation to a person; ``said``: the message that asked for one, in words."""
         dossier = self._active(turn.session)
+        recent = turn.session.remember(said).recent if said else turn.session.recent
         ticket = self.desk.open_ticket(
             HandoffRequest(
                 key=turn.session.key,
                 lang=turn.lang,
                 reason=reason,
-                recent=turn.session.recent,
+                recent=recent,
                 display_name=turn.display_name,
                 dossier=self._dossier_context(dossier) if dossier is not None else None,
+                note=note,
             )
         )
         self._emit(ev.HANDOFF, turn, ticket=ticket.number, reason=reason)
@@ -532,15 +610,22 @@ class Core:
         return [*ticket.relays, Reply(text)]
 
     def _dossier_context(self, dossier: DossierRecord) -> dict[str, Any]:
+        """Describe one dossier for staff, in the staff's (default) language."""
         spec = self.specs[dossier.kind]
+        lang = self.default_lang
         return {
             "kind": dossier.kind,
             "number": dossier.number,
             "status": dossier.status,
+            "title": self._short_title(dossier.kind, lang),
+            "status_label": self._status_label(dossier.status, lang),
             "answers": dict(dossier.answers),
+            "summary": [
+                line.removeprefix("• ") for line in self._answer_lines(spec, dossier, lang, numbered=False)
+            ],
             "pieces": [
-                {"id": p.id, "status": p.status, "article": p.article}
-                for p in checklist(spec, dossier.answers, self._reports(dossier), "fr")
+                {"id": p.id, "status": p.status, "article": p.article, "label": p.label, "file": p.file}
+                for p in checklist(spec, dossier.answers, self._reports(dossier), lang)
             ],
         }
 
@@ -1106,8 +1191,18 @@ def build_core(
     store: Store | None = None,
     desk: Callable[[Store], HumanDesk] | None = None,
     events: ev.EventSink | None = None,
+    helpdesk: bool = True,
 ) -> Core:
-    """Build the conversation core from settings: the store, the dossier specs, NLU, checker and desk."""
+    """Build the conversation core from settings: the store, the dossier specs, NLU, checker and desk.
+
+    With ``helpdesk`` (the default), the ministry's helpdesk comes too: tickets relayed to the staff
+    rooms, staff commands, usage figures and feedback, the rate limit and the metrics endpoint (when
+    configured). ``desk`` and ``events`` replace the helpdesk's own.
+    """
     chosen = settings or load_settings()
     opened = store or open_store(chosen.effective_database_url)
-    return Core(chosen, opened, desk=desk(opened) if desk else None, events=events)
+    if not helpdesk:
+        return Core(chosen, opened, desk=desk(opened) if desk else None, events=events)
+    from bot.staff import install_helpdesk
+
+    return install_helpdesk(chosen, opened, desk=desk(opened) if desk else None, events=events)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from bot.messages import SessionKey
 
 # Event kinds the core emits, and what their ``data`` holds.
-QUESTION = "question"  # text, answered, confidence, citations ([{text, article}]), intent
+QUESTION = "question"  # text, answered, confidence, citations ([{text, article}]), ref (feedback)
 DOSSIER_STARTED = "dossier_started"  # kind, number
 DOSSIER_COMPLETED = "dossier_completed"  # kind, number
 DOSSIER_CANCELLED = "dossier_cancelled"  # kind, number

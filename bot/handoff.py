@@ -24,6 +24,7 @@ class HandoffRequest:
     recent: tuple[str, ...] = ()
     display_name: str | None = None
     dossier: Mapping[str, Any] | None = None  # kind, number, status, answers, merged checklist
+    note: str | None = None  # what the user wrote after /human, for the person
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class StoreDesk:
                 "recent": list(request.recent),
                 "display_name": request.display_name,
                 "dossier": dict(request.dossier) if request.dossier is not None else None,
+                "note": request.note,
             },
         )
         return HandoffTicket(number=number)

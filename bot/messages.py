@@ -44,6 +44,8 @@ class Incoming:
     display_name: str | None = None
     # An error the adapter met before the core could see the file (e.g. too big to download).
     attachment_error: str | None = None
+    # The text of the bot's message this one replies to (a staff reply in a ticket's thread), if any.
+    reply_to_text: str | None = None
 
 
 @dataclass(frozen=True)

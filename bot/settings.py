@@ -37,6 +37,21 @@ class MatrixSettings:
 
 
 @dataclass(frozen=True)
+class HelpdeskSettings:
+    """The staff side: office hours told to users, abuse limits, feedback, figures."""
+
+    office_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    office_hours: str = "09:00-17:00"
+    timezone: str = "Europe/Monaco"
+    holidays: tuple[str, ...] = ()  # closed days, ISO dates ("2025-11-19")
+    rate_limit_per_minute: int = 0  # messages per user per minute; 0: no limit (config file sets 20)
+    feedback: bool = True  # offer 👍/👎 under answers to questions
+    low_confidence: float = 0.5  # answers below it are listed by /unanswered
+    metrics_port: int = 0  # Prometheus text endpoint; 0: off
+    metrics_host: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = ""  # empty: SQLite file under data_dir
     data_dir: str = str(ROOT / "var")
@@ -44,6 +59,9 @@ class Settings:
     log_level: str = "INFO"
     retention_days: int = 30
     staff: tuple[str, ...] = ()  # session users allowed staff commands, e.g. "matrix:@agent:gouv.mc"
+    # Rooms that receive handoff tickets, as "transport:room": "matrix:!abc:gouv.mc", "telegram:-100123".
+    staff_rooms: tuple[str, ...] = ()
+    helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     matrix: MatrixSettings = field(default_factory=MatrixSettings)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -69,6 +87,8 @@ def _coerce(value: str, current: Any) -> Any:
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(current, int):
         return int(value)
+    if isinstance(current, float):
+        return float(value)
     if isinstance(current, tuple):
         return tuple(v.strip() for v in value.split(",") if v.strip())
     return value

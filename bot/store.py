@@ -7,7 +7,7 @@ is a frozen dataclass of plain data, so a session is JSON and a restart loses no
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,6 +31,10 @@ OPEN_STATUSES = (IN_PROGRESS, REVIEW, COMPLETED)
 
 # How many of the user's recent messages a session keeps (context for a human handoff).
 RECENT_MESSAGES = 10
+
+# Handoff ticket statuses: waiting for (or talking with) staff, or closed by staff.
+TICKET_OPEN = "open"
+TICKET_CLOSED = "closed"
 
 
 def _now() -> datetime:
@@ -208,6 +212,18 @@ class ForgetResult:
         return self.sessions + self.dossiers + self.checks + self.files + self.handoffs
 
 
+@dataclass(frozen=True)
+class HandoffRecord:
+    """A request to talk to a person (a ticket): whose, its status, and its context as plain data."""
+
+    number: int
+    key: SessionKey
+    lang: str
+    status: str
+    context: Mapping[str, Any]
+    created_at: datetime
+
+
 def _session_value(row: _SessionRow) -> SessionState:
     try:
         data = json.loads(row.state or "{}")
@@ -271,6 +287,21 @@ def _file_value(row: _FileRow) -> StoredFile:
     )
 
 
+def _handoff_value(row: _HandoffRow) -> HandoffRecord:
+    try:
+        context = json.loads(row.context or "{}")
+    except ValueError:
+        context = {}
+    return HandoffRecord(
+        number=row.id,
+        key=SessionKey(row.transport, row.chat, row.user),
+        lang=row.lang,
+        status=row.status,
+        context=context if isinstance(context, dict) else {},
+        created_at=row.created_at,
+    )
+
+
 def _owned(stmt: Any, table: Any, key: SessionKey) -> Any:
     return stmt.where(table.transport == key.transport, table.chat == key.chat, table.user == key.user)
 
@@ -280,6 +311,8 @@ def _tune_sqlite(engine: Engine, *, file: bool) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (a user's /forget, the retention purge) are overwritten, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         if file:
             # WAL: readers do not block the writer (several bot processes may share the file), and a
             # commit costs one fsync of the log instead of two of the database.
@@ -292,12 +325,15 @@ def _tune_sqlite(engine: Engine, *, file: bool) -> None:
 class Store:
     """Sessions, dossiers, reports and kept files of every user, in one SQL database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
+        # Naive UTC "now" for every timestamp written (a test moves it to check the retention purge).
+        self.clock: Callable[[], datetime] = clock or _now
         file = url.startswith("sqlite:///") and url != "sqlite:///:memory:"
         if file:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(url)
+        # hide_parameters: a failed statement's error (which gets logged) must not carry message text.
+        self.engine = sa.create_engine(url, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine, file=file)
         _Base.metadata.create_all(self.engine)
@@ -330,7 +366,7 @@ class Store:
     def save_session(self, state: SessionState) -> SessionState:
         """Store the session and return it with its timestamps."""
         key = state.key
-        now = _now()
+        now = self.clock()
         with self._tx() as db:
             row = db.get(_SessionRow, (key.transport, key.chat, key.user))
             if row is None:
@@ -348,7 +384,7 @@ class Store:
 
     def create_dossier(self, key: SessionKey, kind: str) -> DossierRecord:
         """Start a new dossier of this type for this user, numbered after their others."""
-        now = _now()
+        now = self.clock()
         with self._tx() as db:
             last = db.scalar(_owned(sa.select(sa.func.max(_DossierRow.number)), _DossierRow, key))
             row = _DossierRow(
@@ -391,7 +427,7 @@ class Store:
         """Store the dossier's answers and status."""
         if dossier.status not in DOSSIER_STATUSES:
             raise ValueError(f"unknown dossier status {dossier.status!r}")
-        now = _now()
+        now = self.clock()
         with self._tx() as db:
             row = db.get(_DossierRow, dossier.id)
             if row is None:
@@ -416,7 +452,7 @@ class Store:
                 dossier_id=dossier_id,
                 file_names=json.dumps(list(file_names), ensure_ascii=False),
                 report=json.dumps(dict(report), ensure_ascii=False, default=str),
-                created_at=_now(),
+                created_at=self.clock(),
             )
             db.add(row)
             db.flush()
@@ -445,7 +481,7 @@ class Store:
                 name=name,
                 mime=mime,
                 data=data,
-                created_at=_now(),
+                created_at=self.clock(),
             )
             db.add(row)
             db.flush()
@@ -479,7 +515,7 @@ class Store:
                 user=key.user,
                 lang=lang,
                 context=json.dumps(dict(context), ensure_ascii=False, default=str),
-                created_at=_now(),
+                created_at=self.clock(),
             )
             db.add(row)
             db.flush()
@@ -494,6 +530,53 @@ class Store:
                 for r in rows
             ]
 
+    def handoff(self, number: int) -> HandoffRecord | None:
+        """Return a ticket by its number (staff side: whoever owns it)."""
+        with self._tx() as db:
+            row = db.get(_HandoffRow, number)
+            return None if row is None else _handoff_value(row)
+
+    def open_handoff(self, key: SessionKey) -> HandoffRecord | None:
+        """Return this user's most recent open ticket, if any."""
+        with self._tx() as db:
+            row = db.scalar(
+                _owned(sa.select(_HandoffRow), _HandoffRow, key)
+                .where(_HandoffRow.status == TICKET_OPEN)
+                .order_by(_HandoffRow.id.desc())
+                .limit(1)
+            )
+            return None if row is None else _handoff_value(row)
+
+    def list_handoffs(self, status: str | None = None, limit: int = 50) -> list[HandoffRecord]:
+        """Return the latest tickets (of one status, or all), newest first."""
+        with self._tx() as db:
+            stmt = sa.select(_HandoffRow).order_by(_HandoffRow.id.desc()).limit(limit)
+            if status is not None:
+                stmt = stmt.where(_HandoffRow.status == status)
+            return [_handoff_value(r) for r in db.scalars(stmt)]
+
+    def count_handoffs(self) -> dict[str, int]:
+        """Count the stored tickets by status."""
+        with self._tx() as db:
+            rows = db.execute(sa.select(_HandoffRow.status, sa.func.count()).group_by(_HandoffRow.status))
+            return {str(status): int(count) for status, count in rows}
+
+    def update_handoff(
+        self,
+        number: int,
+        change: Callable[[HandoffRecord], tuple[str, Mapping[str, Any]]],
+    ) -> HandoffRecord | None:
+        """Rewrite a ticket's status and context from its current value, in one transaction."""
+        with self._tx() as db:
+            row = db.get(_HandoffRow, number, with_for_update=True)
+            if row is None:
+                return None
+            status, context = change(_handoff_value(row))
+            row.status = status
+            row.context = json.dumps(dict(context), ensure_ascii=False, default=str)
+            db.flush()
+            return _handoff_value(row)
+
     # Privacy
 
     def forget_user(self, transport: str, user: str) -> ForgetResult:
@@ -506,7 +589,16 @@ class Store:
                     )
                 )
             )
-            return self._delete(db, dossier_ids, transport=transport, user=user)
+            done = self._delete(db, dossier_ids, transport=transport, user=user)
+        self._checkpoint()
+        return done
+
+    def _checkpoint(self) -> None:
+        """Fold SQLite's write-ahead log into the database, so deleted content leaves the disk now."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def purge_inactive(self, before: datetime) -> ForgetResult:
         """Delete the sessions untouched since ``before`` and everything that belongs to them."""
@@ -519,6 +611,8 @@ class Store:
                 dossier_ids = list(db.scalars(_owned(sa.select(_DossierRow.id), _DossierRow, key)))
                 done = self._delete(db, dossier_ids, transport=key.transport, user=key.user, chat=key.chat)
             total = ForgetResult(*(a + b for a, b in zip(_counts(total), _counts(done), strict=True)))
+        if total.total:
+            self._checkpoint()
         return total
 
     def _delete(
@@ -574,6 +668,6 @@ def _counts(result: ForgetResult) -> tuple[int, int, int, int, int]:
     return (result.sessions, result.dossiers, result.checks, result.files, result.handoffs)
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, clock: Callable[[], datetime] | None = None) -> Store:
     """Open (and create if needed) the store at a SQLAlchemy URL."""
-    return Store(url)
+    return Store(url, clock=clock)

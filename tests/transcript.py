@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 from fpdf import FPDF
 
-from bot.core import Core
+from bot.core import Core, build_core
 from bot.messages import Attachment, Incoming, Reply, SessionKey
 from bot.settings import Settings
 from bot.store import open_store
@@ -24,6 +25,31 @@ def make_core(data_dir: Path, **settings: Any) -> Core:
     return Core(config, open_store(config.effective_database_url))
 
 
+class Clock:
+    """A clock a test moves by hand: naive UTC, like the store's timestamps."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        # Tuesday 18 November 2025, 11:00 in Monaco (office hours).
+        self.now = start or datetime(2025, 11, 18, 10, 0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    @classmethod
+    def real(cls) -> Clock:
+        """Start at the real time (for what reads the real clock too, like ``vetpharma stats``)."""
+        return cls(datetime.now(UTC).replace(tzinfo=None))
+
+
+def make_helpdesk(data_dir: Path, clock: Clock | None = None, **settings: Any) -> Core:
+    """Build the whole product's core (``build_core``: tickets, staff commands, figures) over a SQLite file."""
+    config = Settings(data_dir=str(data_dir), **settings)
+    return build_core(config, store=open_store(config.effective_database_url, clock=clock))
+
+
 @dataclass
 class Chat:
     """One user talking to a core; keeps the last replies for assertions."""
@@ -34,18 +60,30 @@ class Chat:
     room: str = "room-1"
     replies: list[Reply] = field(default_factory=list)
     log: list[tuple[str, list[Reply]]] = field(default_factory=list)
+    name: str | None = None  # display name on the transport
 
     @property
     def key(self) -> SessionKey:
         return SessionKey(self.transport, self.room, self.user)
 
-    def send(self, text: str) -> str:
-        """Send one message and return the text of every reply, joined."""
-        return self._deliver(Incoming(key=self.key, text=text), text)
+    def send(self, text: str, *, reply_to: str | None = None) -> str:
+        """Send one message (``reply_to``: the bot message it answers) and return every reply's text."""
+        incoming = Incoming(key=self.key, text=text, display_name=self.name, reply_to_text=reply_to)
+        return self._deliver(incoming, text)
 
     def upload(self, name: str, data: bytes, mime: str = "application/pdf") -> str:
         """Send one file and return the replies' text."""
-        return self._deliver(Incoming(key=self.key, attachment=Attachment(name, mime, data)), f"[{name}]")
+        incoming = Incoming(key=self.key, attachment=Attachment(name, mime, data), display_name=self.name)
+        return self._deliver(incoming, f"[{name}]")
+
+    @property
+    def mine(self) -> list[Reply]:
+        """The last replies shown in this chat (not relayed elsewhere)."""
+        return [r for r in self.replies if r.to is None or r.to == self.key]
+
+    def to(self, key: SessionKey) -> list[Reply]:
+        """The last replies relayed to another session (a staff room, a user's chat)."""
+        return [r for r in self.replies if r.to == key and key != self.key]
 
     def _deliver(self, incoming: Incoming, shown: str) -> str:
         self.replies = self.core.handle(incoming)

@@ -1,0 +1,328 @@
+"""Staff commands (/stats, /unanswered, /tickets, /ticket, /reply, /close), feedback, and the helpdesk wiring.
+
+Only the accounts listed in ``staff`` may use the staff commands; anyone else is told politely that they
+are reserved. A staff member reads a ticket's context, never anybody's dossiers as such.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from bot import events as ev
+from bot.access import RateLimiter, StaffAccounts
+from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
+from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
+from bot.handoff import HumanDesk
+from bot.helpdesk import OfficeHours, TicketDesk
+from bot.i18n import t
+from bot.messages import Choice, Incoming, Reply
+from bot.settings import Settings
+from bot.store import TICKET_OPEN, SessionState, Store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+UNANSWERED_SHOWN = 20
+
+
+class FanOut:
+    """Gives each event to several sinks (analytics, and whatever else was plugged in)."""
+
+    def __init__(self, *sinks: ev.EventSink) -> None:
+        self.sinks = sinks
+
+    def record(self, event: ev.Event) -> None:
+        """Pass the event on to every sink; one failing does not stop the others."""
+        for sink in self.sinks:
+            try:
+                sink.record(event)
+            except Exception:
+                log.exception("an event sink failed on %s", event.kind)
+
+
+def _percent(share: float | None, lang: str) -> str:
+    if share is None:
+        return "—"
+    text = f"{share * 100:.0f} %"
+    return text if lang == "fr" else text.replace(" %", "%")
+
+
+def render_figures(figures: Figures, lang: str) -> str:
+    """Write the figures of a period for staff, as /stats and ``vetpharma stats`` show them."""
+    days = (figures.last_day - figures.first_day).days + 1
+    lines = [
+        t(
+            lang,
+            "stats_title",
+            first=figures.first_day.strftime("%d/%m/%Y"),
+            last=figures.last_day.strftime("%d/%m/%Y"),
+            days=days,
+        )
+    ]
+    if figures.questions:
+        lines.append(
+            t(
+                lang,
+                "stats_questions",
+                questions=figures.questions,
+                answered=figures.answered,
+                share=_percent(figures.answered_share, lang),
+                low=figures.low_confidence,
+                up=figures.feedback_up,
+                down=figures.feedback_down,
+            )
+        )
+        per_day = " · ".join(f"{d.day.strftime('%d/%m')} {d.questions}" for d in figures.per_day[-14:])
+        lines.append(t(lang, "stats_per_day", days=per_day))
+    else:
+        lines.append(t(lang, "stats_no_questions"))
+    if figures.top_articles:
+        articles = ", ".join(f"{label} ({n})" for label, n in figures.top_articles)
+        lines.append(t(lang, "stats_top_articles", articles=articles))
+    else:
+        lines.append(t(lang, "stats_no_articles"))
+    started = sum(figures.dossiers_started.values())
+    kinds = sorted(figures.dossiers_started)
+    detail = ""
+    if kinds:
+        named = ", ".join(f"{_kind_name(kind, lang)} {figures.dossiers_started[kind]}" for kind in kinds)
+        detail = f" ({named})"
+    lines.append(
+        t(
+            lang,
+            "stats_dossiers",
+            started=started,
+            completed=sum(figures.dossiers_completed.values()),
+            cancelled=sum(figures.dossiers_cancelled.values()),
+            detail=detail,
+        )
+    )
+    lines.append(t(lang, "stats_checks", checks=figures.checks, files=figures.files_checked))
+    lines.append(t(lang, "stats_tickets", opened=figures.tickets_opened, open=figures.open_tickets))
+    return "\n".join(lines)
+
+
+def _kind_name(kind: str, lang: str) -> str:
+    try:
+        return t(lang, f"dossier_{kind}")
+    except KeyError:
+        return kind
+
+
+def render_unanswered(
+    questions: list[QuestionLog], lang: str, low_confidence: float, zone_local: Callable[[datetime], datetime]
+) -> str:
+    """Write the questions to review: not answered, low confidence, or 👎."""
+    if not questions:
+        return t(lang, "unanswered_none")
+    lines = [t(lang, "unanswered_title", count=len(questions))]
+    for question in questions:
+        why = []
+        if not question.answered:
+            why.append(t(lang, "why_not_answered"))
+        elif question.confidence < low_confidence:
+            confidence = f"{question.confidence:.2f}"
+            why.append(
+                t(
+                    lang,
+                    "why_low_confidence",
+                    confidence=confidence.replace(".", ",") if lang == "fr" else confidence,
+                )
+            )
+        if question.feedback == DOWN:
+            why.append(t(lang, "why_feedback_down"))
+        if question.articles:
+            why.append(t(lang, "unanswered_articles", articles=", ".join(question.articles[:3])))
+        text = " ".join(question.text.split())
+        lines.append(
+            t(
+                lang,
+                "unanswered_line",
+                id=question.id,
+                when=zone_local(question.created_at).strftime("%d/%m %H:%M"),
+                language=question.lang,
+                text=text if len(text) <= 200 else text[:199] + "…",
+                why=" ; ".join(why) if lang == "fr" else "; ".join(why),
+            )
+        )
+    return "\n".join(lines)
+
+
+def _number(text: str) -> int | None:
+    match = re.fullmatch(r"#?\s*(\d{1,9})", text.strip())
+    return int(match.group(1)) if match else None
+
+
+class StaffCommands:
+    """The commands staff type in a staff room or a direct chat, and the users' feedback command."""
+
+    def __init__(
+        self,
+        staff: StaffAccounts,
+        analytics: Analytics,
+        desk: TicketDesk,
+        store: Store,
+    ) -> None:
+        self.staff = staff
+        self.analytics = analytics
+        self.desk = desk
+        self.store = store
+
+    def register(self, core: Core) -> None:
+        """Add the staff commands and /feedback to the core."""
+        staff_only: dict[str, tuple[CommandHandler, tuple[str, ...]]] = {
+            "stats": (self.stats, ("statistiques", "chiffres")),
+            "unanswered": (self.unanswered, ("sansreponse", "nonrepondues", "arelire")),
+            "tickets": (self.tickets, ("demandes",)),
+            "ticket": (self.ticket, ()),
+            "reply": (self.reply, ("repondre", "reponse")),
+            "close": (self.close, ("clore", "fermer", "cloturer")),
+        }
+        for name, (handler, aliases) in staff_only.items():
+            core.add_command(name, self._guarded(handler), aliases=aliases)
+        core.add_command("feedback", self.feedback, aliases=("avis",))
+
+    def _guarded(self, handler: CommandHandler) -> CommandHandler:
+        def guarded(context: CommandContext) -> list[Reply]:
+            if not self.staff.is_staff(context.key):
+                return [Reply(t(context.lang, "staff_only"))]
+            return handler(context)
+
+        return guarded
+
+    def stats(self, context: CommandContext) -> list[Reply]:
+        """Show the figures of the last N days (7 by default)."""
+        days = _number(context.arg) or DEFAULT_DAYS
+        figures = self.analytics.figures(min(days, MAX_DAYS))
+        return [Reply(render_figures(figures, context.lang) + "\n\n" + t(context.lang, "stats_hint"))]
+
+    def unanswered(self, context: CommandContext) -> list[Reply]:
+        """List the latest questions to review (optionally of the last N days)."""
+        days = _number(context.arg)
+        questions = self.analytics.unanswered(UNANSWERED_SHOWN, min(days, MAX_DAYS) if days else None)
+        text = render_unanswered(
+            questions, context.lang, self.analytics.low_confidence, self.desk.hours.local
+        )
+        return [Reply(text)]
+
+    def tickets(self, context: CommandContext) -> list[Reply]:
+        """List the open tickets (``/tickets all``: the latest ones, closed too)."""
+        lang = context.lang
+        everything = context.arg.strip().lower() in {"all", "tous", "tout", "toutes"}
+        records = self.store.list_handoffs(None if everything else TICKET_OPEN, limit=30)
+        if not records:
+            return [Reply(t(lang, "tickets_none"))]
+        if everything:
+            lines = [t(lang, "tickets_all_title")]
+        else:
+            lines = [t(lang, "tickets_title", count=self.store.count_handoffs().get(TICKET_OPEN, 0))]
+        lines += [self.desk.ticket_line(record, lang) for record in records]
+        lines.append(t(lang, "tickets_hint"))
+        return [Reply("\n".join(lines))]
+
+    def ticket(self, context: CommandContext) -> list[Reply]:
+        """Show one ticket's whole context: request, dossier, exchanges, what the user wrote since."""
+        number = _number(context.arg)
+        if number is None:
+            return [Reply(t(context.lang, "ticket_usage"))]
+        record = self.store.handoff(number)
+        if record is None:
+            return [Reply(t(context.lang, "ticket_not_found", number=number))]
+        return [Reply(self.desk.ticket_text(record, context.lang, full=True))]
+
+    def reply(self, context: CommandContext) -> list[Reply]:
+        """Send ``/reply N text`` to ticket N's user."""
+        head, _, text = context.arg.strip().partition(" ")
+        number = _number(head)
+        if number is None or not text.strip():
+            return [Reply(t(context.lang, "reply_usage"))]
+        return self.desk.reply(number, context.key, context.display_name, text, context.lang)
+
+    def close(self, context: CommandContext) -> list[Reply]:
+        """Close ticket N and tell its user."""
+        number = _number(context.arg.strip().split(" ")[0] if context.arg.strip() else "")
+        if number is None:
+            return [Reply(t(context.lang, "close_usage"))]
+        return self.desk.close(number, context.key, context.display_name, context.lang)
+
+    def feedback(self, context: CommandContext) -> list[Reply]:
+        """Record 👍/👎 on one of the user's answers (the buttons' ``/feedback up|down REF``)."""
+        lang = context.lang
+        parts = context.arg.split()
+        if len(parts) != 2 or parts[0] not in (UP, DOWN):
+            return [Reply(t(lang, "feedback_how"))]
+        question = self.analytics.set_feedback(parts[1], context.key, parts[0])
+        if question is None:
+            return [Reply(t(lang, "feedback_unknown"))]
+        if parts[0] == UP:
+            return [Reply(t(lang, "feedback_thanks_up"))]
+        offer = Choice(t(lang, "button_human"), UNANSWERED_OFFER)
+        return [Reply(t(lang, "feedback_thanks_down"), choices=(offer,))]
+
+
+def rate_limit(
+    limiter: RateLimiter, staff: StaffAccounts
+) -> Callable[[Incoming, SessionState], list[Reply] | None]:
+    """Return the core filter that answers a user over the limit once, politely, then not at all."""
+
+    def limit(incoming: Incoming, session: SessionState) -> list[Reply] | None:
+        if staff.is_staff(incoming.key):
+            return None
+        allowed = limiter.allow(incoming.key)
+        if allowed is True:
+            return None
+        if allowed is False:
+            return [Reply(t(session.lang, "rate_limited"))]
+        return []
+
+    return limit
+
+
+def install_helpdesk(
+    settings: Settings,
+    store: Store,
+    *,
+    desk: HumanDesk | None = None,
+    events: ev.EventSink | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Core:
+    """Build a core with the ministry's helpdesk: tickets, staff commands, figures, feedback, rate limit."""
+    helpdesk = settings.helpdesk
+    now = clock or store.clock
+    staff = StaffAccounts.from_settings(settings.staff, settings.staff_rooms)
+    analytics = Analytics(
+        store, timezone=helpdesk.timezone, low_confidence=helpdesk.low_confidence, clock=now
+    )
+    lang = settings.default_language
+    tickets = TicketDesk(store, staff, OfficeHours.from_settings(helpdesk), staff_lang=lang, clock=now)
+    sink: ev.EventSink = analytics if events is None else FanOut(analytics, events)
+    core = Core(settings, store, desk=desk or tickets, events=sink, clock=now, feedback=helpdesk.feedback)
+    core.add_purger(analytics.purge_identities)
+    core.add_filter(rate_limit(RateLimiter(helpdesk.rate_limit_per_minute, now), staff))
+    core.add_filter(tickets.route)
+    StaffCommands(staff, analytics, tickets, store).register(core)
+    if not staff.rooms:
+        log.warning("no staff room configured: tickets are only stored (staff see them with /tickets)")
+    if helpdesk.metrics_port > 0:
+        from bot.metrics import start_metrics_server
+
+        try:
+            server = start_metrics_server(settings, analytics)
+        except OSError as exc:
+            log.error("metrics endpoint not started on port %d: %s", helpdesk.metrics_port, exc)
+        else:
+            core.add_closer(server.close)
+    return core
+
+
+def helpdesk_parts(settings: Settings, store: Store) -> tuple[Analytics, TicketDesk]:
+    """Open the analytics and ticket desk on a store without a core (``vetpharma stats``)."""
+    helpdesk = settings.helpdesk
+    staff = StaffAccounts.from_settings(settings.staff, settings.staff_rooms)
+    analytics = Analytics(store, timezone=helpdesk.timezone, low_confidence=helpdesk.low_confidence)
+    desk = TicketDesk(store, staff, OfficeHours.from_settings(helpdesk), staff_lang=settings.default_language)
+    return analytics, desk
