@@ -36,6 +36,26 @@ log = logging.getLogger(__name__)
 MIN_COVERAGE = 0.4
 MIN_COVERAGE_UNKNOWN_SUBJECT = 0.5
 MIN_FACT_SCORE = 0.55  # a curated fact opens the answer only when it matches this well
+# Phrases asking what a category is (folded words): "qu'est-ce qu'un dépositaire", "what is a depositary".
+_DEFINITION_CUES = (
+    " qu est ce qu ",
+    " c est quoi ",
+    " definition ",
+    " definir ",
+    " defini ",
+    " que fait ",
+    " signifie ",
+    " designe ",
+    " est considere ",
+    " what is a ",
+    " what is an ",
+    " what s a ",
+    " what counts as ",
+    " define ",
+    " meaning of ",
+    " what does a ",
+    " what does an ",
+)
 MIN_CLOSEST = 0.5  # a declined question lists the closest articles only when they hold this much of it
 MAX_LIST_CHARS = 1800  # an enumeration longer than this is quoted by its best item only
 # Words asking for a list ("quelles pièces", "what must it include"): the whole enumeration is quoted.
@@ -585,21 +605,7 @@ class Answerer:
     def _definition(self, u: Understanding, lang: str) -> Answer | None:
         """Answer 'qu'est-ce qu'un dépositaire ?' from the curated categories, quoting article 2."""
         e = u.entities
-        cues = {
-            "quoi",
-            "definition",
-            "considere",
-            "defini",
-            "definit",
-            "signifie",
-            "designe",
-            "what",
-            "means",
-            "counts",
-            "fait",
-        }
-        words = set(u.words)
-        asks = bool(words & cues) or " est ce qu" in f" {u.normalized} " or u.normalized.startswith("what is")
+        asks = any(cue in f" {u.normalized} " for cue in _DEFINITION_CUES)
         if not e.categories or not asks or len(e.categories) > 1:
             return None
         category = self.facts.category(e.categories[0].number)
@@ -634,7 +640,10 @@ class Answerer:
     def _search(self, u: Understanding) -> Any:
         texts = self._texts(u)
         named = [(texts[0] if texts else a.text_id, a.number) for a in u.entities.articles]
-        return self.searcher.search(list(u.words), u.lang, named_articles=named, named_texts=texts)
+        # A word the texts never use can match nothing; it only says the question may lie outside them.
+        # That holds for nouns (the subject); a verb or adverb ("rapidement", "reçoit") says nothing of it.
+        weak = set(u.unknown) - set(u.unknown_nouns)
+        return self.searcher.search(list(u.words), u.lang, named_articles=named, named_texts=texts, weak=weak)
 
     def _rule(self, u: Understanding, lang: str) -> Answer:
         result = self._search(u)

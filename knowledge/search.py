@@ -101,6 +101,7 @@ class Glossary:
     fr_synonyms: dict[tuple[str, ...], tuple[str, ...]]
     en_fr: dict[tuple[str, ...], tuple[str, ...]]
     en_fr_stemmed: dict[tuple[str, ...], tuple[str, ...]]
+    fr_synonyms_stemmed: dict[tuple[str, ...], tuple[str, ...]]
     longest: int
 
 
@@ -122,8 +123,10 @@ def load_glossary() -> Glossary:
         if words_of(str(k))
     }
     en_stemmed = {tuple(english_stem(w) for w in k): v for k, v in en.items()}
+    # A synonym also matches another form of its words ("rachète" finds "racheter").
+    fr_stemmed = {tuple(stem(w) for w in k): v for k, v in fr.items()}
     longest = max(len(k) for k in [*fr, *en])
-    return Glossary(frozenset(stop), fr, en, en_stemmed, longest)
+    return Glossary(frozenset(stop), fr, en, en_stemmed, fr_stemmed, longest)
 
 
 # --- queries ----------------------------------------------------------------------------------------------
@@ -144,16 +147,22 @@ class Query:
 
     terms: tuple[Term, ...]
     concepts: tuple[str, ...]
+    ignored: tuple[int, ...] = ()  # concepts left out of the coverage (weak words without a synonym)
 
     def stems(self) -> list[str]:
         """Return the distinct stems."""
         return list(dict.fromkeys(t.stem for t in self.terms))
 
 
-def analyse_query(words: Sequence[str], lang: str = "fr") -> Query:
-    """Turn folded words into weighted stems, expanding synonyms and (in English) the glossary."""
+def analyse_query(words: Sequence[str], lang: str = "fr", weak: Iterable[str] = ()) -> Query:
+    """Turn folded words into weighted stems, expanding synonyms and (in English) the glossary.
+
+    `weak` words (outside the texts, and no noun: "rapidement", "reçoit") still search through their
+    synonyms, but they do not count in the coverage of the question unless a synonym gave them a meaning.
+    """
     glossary = load_glossary()
     words = [w for w in words if w]
+    weak_words = set(weak)
     concepts: list[str] = []
     concept_of: dict[int, int] = {}
     for i, w in enumerate(words):
@@ -161,6 +170,7 @@ def analyse_query(words: Sequence[str], lang: str = "fr") -> Query:
             concept_of[i] = len(concepts)
             concepts.append(w)
     weights: dict[tuple[str, int], float] = {}
+    expanded: set[int] = set()
 
     def add(word: str, weight: float, concept: int) -> None:
         if word in glossary.stopwords or len(word) < 2:
@@ -171,7 +181,11 @@ def analyse_query(words: Sequence[str], lang: str = "fr") -> Query:
     for i, w in enumerate(words):
         if i in concept_of:
             add(w, 1.0 if lang != "en" else 0.6, concept_of[i])
-    tables: list[tuple[dict[tuple[str, ...], tuple[str, ...]], list[str]]] = [(glossary.fr_synonyms, words)]
+    stems = [stem(w) if w not in glossary.stopwords else "" for w in words]
+    tables: list[tuple[dict[tuple[str, ...], tuple[str, ...]], list[str]]] = [
+        (glossary.fr_synonyms, words),
+        (glossary.fr_synonyms_stemmed, stems),  # function words never match by stem ("ce" is not "CEE")
+    ]
     if lang == "en":
         tables.append((glossary.en_fr, words))
         tables.append((glossary.en_fr_stemmed, [english_stem(w) for w in words]))
@@ -179,21 +193,26 @@ def analyse_query(words: Sequence[str], lang: str = "fr") -> Query:
         i = 0
         while i < len(seq):
             for n in range(min(glossary.longest, len(seq) - i), 0, -1):
-                value = table.get(tuple(seq[i : i + n]))
+                window = tuple(seq[i : i + n])
+                if "" in window:
+                    continue
+                value = table.get(window)
                 if value is None:
                     continue
                 owners = [concept_of[j] for j in range(i, i + n) if j in concept_of]
                 if not owners:
                     # A phrase of function words only ("qu'est-ce qu'un"): it stands for one concept of its own.
                     owners = [len(concepts)]
-                    concepts.append(" ".join(seq[i : i + n]))
+                    concepts.append(" ".join(window))
                 for word in value:
                     for owner in owners:
                         add(word, WEIGHT_EXPANSION, owner)
+                expanded.update(owners)
                 break
             i += 1
     terms = tuple(Term(s, w, c) for (s, c), w in weights.items())
-    return Query(terms, tuple(concepts))
+    ignored = tuple(c for c, word in enumerate(concepts) if word in weak_words and c not in expanded)
+    return Query(terms, tuple(concepts), ignored)
 
 
 def document_stems(text: str, stopwords: frozenset[str]) -> list[str]:
@@ -405,6 +424,7 @@ class Searcher:
         *,
         named_articles: Sequence[tuple[str | None, str]] = (),
         named_texts: Sequence[str] = (),
+        weak: Iterable[str] = (),
         limit: int = 5,
     ) -> SearchResult:
         """Rank articles and passages for a question (folded words, or a text to tokenise)."""
@@ -413,7 +433,7 @@ class Searcher:
         named_code_texts = [t for t in named_texts if t != DECREE_ID]
         # The words naming a code ("code civil") choose where to search; they are not what is searched for.
         naming = {w for t in named_code_texts for w in t.split("-")}
-        query = analyse_query([w for w in words if w not in naming], lang)
+        query = analyse_query([w for w in words if w not in naming], lang, weak)
         result = self._search_shipped(query, named_articles, named_code_texts, limit)
         codes = self.codes() if named_code_texts else None
         if codes is not None and query.terms:
@@ -525,6 +545,8 @@ class Searcher:
         for c, word in enumerate(query.concepts):
             if weight[c] == 0.0:
                 weight[c] = top_idf if not word.isdigit() else 0.0
+        for c in query.ignored:
+            weight[c] = 0.0
         total = sum(weight)
         return sum(w for w, f in zip(weight, found, strict=True) if f) / total if total else 0.0
 

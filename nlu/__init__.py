@@ -309,7 +309,7 @@ def _unknown_words(
     for c in corrections:
         if c.typed in stop or c.typed.isdigit() or len(c.typed) < 3 or c.typed in signals:
             continue
-        if not all(w in lexicon.domain or w in stop for w in c.read) or not c.known:
+        if not all(lexicon.in_domain(w) or w in stop for w in c.read):
             unknown.append(c.typed)
     if not unknown:
         return [], [], []
@@ -318,7 +318,9 @@ def _unknown_words(
     analysed = analyse(raw)
     lemmas = [fold(t.lemma) for t in analysed if t.pos in _CONTENT_POS | {"VERB", "ADJ"}]
     if lang == "en":
-        return unknown, list(unknown), lemmas
+        # No English part-of-speech model: adverbs and verb forms are told by their endings.
+        nouns = [w for w in unknown if not w.endswith(("ly", "ing", "ed"))]
+        return unknown, nouns, lemmas
     pos = {fold(t.text): t.pos for t in analysed}
     nouns = [w for w in unknown if pos.get(w, "NOUN") in _CONTENT_POS]
     return unknown, nouns, lemmas

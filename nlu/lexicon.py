@@ -73,6 +73,9 @@ class Lexicon:
         self.french = frozenset(french)  # words of the decree, its facts and the French glossary
         self.english = frozenset(english)  # words of the English glossary and summaries
         self.domain = self.french | self.english  # what the texts know (not the signal lists)
+        from knowledge.search import stem
+
+        self.domain_stems = frozenset(stem(w) for w in self.domain if w.isalpha())
         self.vocabulary = frozenset(self.frequency)
         self._choices = sorted(w for w in self.vocabulary if len(w) >= 3 and w.isalpha())
         self.is_word: Callable[[str], bool] = lambda word: False
@@ -80,6 +83,14 @@ class Lexicon:
     def words(self, key: str) -> tuple[Phrase, ...]:
         """Return one word list."""
         return self.lists.get(key, ())
+
+    def in_domain(self, word: str) -> bool:
+        """Tell whether the texts (or their glossaries) use this word, in this form or another ('sociétés')."""
+        if word in self.domain:
+            return True
+        from knowledge.search import stem
+
+        return stem(word) in self.domain_stems
 
     def known(self, word: str) -> bool:
         """Tell whether a folded word is in the vocabulary."""
