@@ -166,7 +166,9 @@ def _measure(pages: Sequence[Page]) -> dict[str, float]:
 
 
 def _fuzzy(pages: Sequence[Page]) -> bool:
-    return any(p.source == "ocr" for p in pages)
+    # Approximate matching on every page, not only on our own OCR: the text layer of a PDF from a
+    # copier's "scan to searchable PDF" is OCR output too, with the same kinds of errors.
+    return True
 
 
 def _score_pages(pages: Sequence[Page], kinds: Sequence[Kind]) -> dict[str, KindScore]:
@@ -178,7 +180,7 @@ def _score_pages(pages: Sequence[Page], kinds: Sequence[Kind]) -> dict[str, Kind
 
 
 def _opens_document(page: Page, kinds: Sequence[Kind]) -> bool:
-    head = Folded.of(page.head, page.source == "ocr")
+    head = Folded.of(page.head, _fuzzy([page]))
     if any(features.find_phrase(t, head) for t in OTHER_DOCUMENT_TITLES):
         return True
     return any(features.find_phrase(t, head) for k in kinds for t in k.signals.titles)
