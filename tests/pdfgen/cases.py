@@ -187,6 +187,19 @@ def _text_cases(split: Split, seed: int) -> list[Case]:
                 tags={"text", "decoys"},
             )
         )
+        # A copier's "searchable PDF": the text layer is OCR output, with its errors.
+        docs = [content.with_ocr_errors(_make(k, rng, split), rng) for k in OPENING_COMPANY]
+        docs.append(content.with_ocr_errors(_decoy("cv", rng, split), rng))
+        cases.append(
+            Case(
+                f"opening_ocr_text_layer_{r}",
+                "opening",
+                {"owner": "company"},
+                [(f"copieur_{i}.pdf", _pdf(d, rng)) for i, d in enumerate(docs)],
+                _expected("opening", set(OPENING_COMPANY)),
+                tags={"text", "ocr_layer"},
+            )
+        )
         # Only decoys.
         docs = [_decoy(n, rng, split) for n in content.DECOY_MAKERS]
         files = [(f"d_{i}.pdf", _pdf(d, rng)) for i, d in enumerate(docs)]

@@ -174,6 +174,41 @@ def paras(rng: random.Random, pool: list[str], k: int) -> list[Block]:
     return [Block("para", p) for p in chosen]
 
 
+OCR_CONFUSIONS = [
+    ("l", "I"),
+    ("i", "l"),
+    ("é", "e"),
+    ("è", "e"),
+    ("o", "0"),
+    ("rn", "m"),
+    ("m", "rn"),
+    ("e", "c"),
+    ("à", "a"),
+    ("t", "f"),
+    ("S", "5"),
+    ("ç", "c"),
+    ("u", "ii"),
+    ("h", "b"),
+]
+
+
+def with_ocr_errors(doc: Doc, rng: random.Random, rate: float = 0.04) -> Doc:
+    """Return the document as a copier's OCR would write its text layer: a few characters confused."""
+
+    def damage(text: str) -> str:
+        out = text
+        for _ in range(max(1, int(len(text) * rate / 2))):
+            wrong, right = rng.choice(OCR_CONFUSIONS)
+            positions = [i for i in range(len(out)) if out.startswith(wrong, i)]
+            if positions:
+                i = rng.choice(positions)
+                out = out[:i] + right + out[i + len(wrong) :]
+        return out
+
+    blocks = [Block(b.kind, damage(b.text) if b.text else b.text, b.plan) for b in doc.blocks]
+    return Doc(doc.kind, blocks, dict(doc.names))
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Pieces.
 
