@@ -83,6 +83,7 @@ class KindScore:
 
     @property
     def has_title(self) -> bool:
+        """Tell whether a title of the kind was found."""
         return bool(self.titles)
 
 
@@ -98,10 +99,12 @@ class Document:
 
     @property
     def numbers(self) -> tuple[int, ...]:
+        """Return the document's page numbers in its file."""
         return tuple(p.number for p in self.pages)
 
     @property
     def text(self) -> str:
+        """Return the text of all its pages."""
         return "\n".join(p.text for p in self.pages)
 
 

@@ -38,6 +38,7 @@ class Folded:
 
     @classmethod
     def of(cls, text: str, fuzzy: bool) -> Folded:
+        """Fold a text once for many look-ups."""
         folded = fold(text)
         return cls(folded, f" {folded} ", fuzzy)
 

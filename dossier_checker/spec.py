@@ -315,6 +315,7 @@ class _Ctx:
             self.name = str(path)
 
     def error(self, key: str, message: str) -> SpecError:
+        """Build the error for a key path of this file."""
         return SpecError(f"{self.name}: {key}: {message}" if key else f"{self.name}: {message}")
 
 
