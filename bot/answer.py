@@ -28,6 +28,7 @@ from knowledge.index import DECREE_ID, ArticleIndex
 from knowledge.model import Article, Part
 from knowledge.search import Hit, Passage, Searcher, load_searcher
 from nlu import Understanding, understand, warm_up
+from nlu.lexicon import load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -643,7 +644,15 @@ class Answerer:
         # A word the texts never use can match nothing; it only says the question may lie outside them.
         # That holds for nouns (the subject); a verb or adverb ("rapidement", "reçoit") says nothing of it.
         weak = set(u.unknown) - set(u.unknown_nouns)
-        return self.searcher.search(list(u.words), u.lang, named_articles=named, named_texts=texts, weak=weak)
+        lexicon = load_lexicon()
+        kinds = [
+            kind
+            for kind, key in (("delay", "asks_time"), ("notice", "asks_notice"))
+            if lexicon.has(u.words, key)
+        ]
+        return self.searcher.search(
+            list(u.words), u.lang, named_articles=named, named_texts=texts, weak=weak, fact_kinds=kinds
+        )
 
     def _rule(self, u: Understanding, lang: str) -> Answer:
         result = self._search(u)

@@ -312,6 +312,7 @@ class _FactDoc:
     text_id: str
     article: str
     part: int  # index into the article's parts
+    kind: str  # delay | notice
 
 
 def _locate(article: Article, quote: str) -> int:
@@ -397,7 +398,10 @@ class Searcher:
             pos = self.position.get((DECREE_ID, number))
             if pos is None:
                 continue
-            self.fact_docs.append(_FactDoc(fact_id, DECREE_ID, number, _locate(self.articles[pos], quote)))
+            kind = "notice" if fact_id.startswith("notice:") else "delay"
+            self.fact_docs.append(
+                _FactDoc(fact_id, DECREE_ID, number, _locate(self.articles[pos], quote), kind)
+            )
             fact_texts.append(document_stems(text, self.stopwords))
             self.fact_stems.append(frozenset(fact_texts[-1]))
         self.fact_index = Bm25(fact_texts)
@@ -425,6 +429,7 @@ class Searcher:
         named_articles: Sequence[tuple[str | None, str]] = (),
         named_texts: Sequence[str] = (),
         weak: Iterable[str] = (),
+        fact_kinds: Iterable[str] = ("delay", "notice"),
         limit: int = 5,
     ) -> SearchResult:
         """Rank articles and passages for a question (folded words, or a text to tokenise)."""
@@ -434,7 +439,7 @@ class Searcher:
         # The words naming a code ("code civil") choose where to search; they are not what is searched for.
         naming = {w for t in named_code_texts for w in t.split("-")}
         query = analyse_query([w for w in words if w not in naming], lang, weak)
-        result = self._search_shipped(query, named_articles, named_code_texts, limit)
+        result = self._search_shipped(query, named_articles, named_code_texts, limit, frozenset(fact_kinds))
         codes = self.codes() if named_code_texts else None
         if codes is not None and query.terms:
             shipped = {t for t in self.index.texts if any(a.text_id == t for a in self.articles)}
@@ -456,6 +461,7 @@ class Searcher:
         named_articles: Sequence[tuple[str | None, str]],
         named_texts: Sequence[str],
         limit: int,
+        fact_kinds: frozenset[str] = frozenset({"delay", "notice"}),
     ) -> SearchResult:
         n = len(self.articles)
         texts = tuple(dict.fromkeys(a.text_id for a in self.articles))
@@ -478,7 +484,8 @@ class Searcher:
         best_fact = np.zeros(n, dtype=np.float32)
         fact_rank: dict[int, list[tuple[float, int]]] = {}
         for doc, fact in enumerate(self.fact_docs):
-            if f_norm[doc] <= 0:
+            # A delay speaks for a question about time, a notice for one about who tells whom.
+            if f_norm[doc] <= 0 or fact.kind not in fact_kinds:
                 continue
             a_pos = self.position[(fact.text_id, fact.article)]
             best_fact[a_pos] = max(best_fact[a_pos], f_norm[doc])
