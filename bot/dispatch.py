@@ -1,10 +1,10 @@
-"""Async bridge for adapters: one message at a time per session, the core run in a worker thread."""
+"""Async bridge for adapters: one message at a time per session, the core run in worker threads."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.core import Conversation
 from bot.messages import Incoming, Reply, SessionKey
@@ -18,17 +18,40 @@ FALLBACK_ERROR = (
 
 
 class Dispatcher:
-    """Serialises messages per session and keeps every message answered, even on an internal error."""
+    """Serialises messages per session and keeps every message answered, even on an internal error.
 
-    def __init__(self, core: Conversation) -> None:
+    Uploads (a document check can take seconds of OCR) run on their own small pool, so a few dossiers being
+    checked never hold up the questions of everyone else.
+    """
+
+    def __init__(self, core: Conversation, *, text_workers: int = 8, upload_workers: int = 2) -> None:
         self.core = core
-        self._locks: defaultdict[SessionKey, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: dict[SessionKey, asyncio.Lock] = {}
+        self._waiting: dict[SessionKey, int] = {}
+        self._text_pool = ThreadPoolExecutor(text_workers, thread_name_prefix="core-text")
+        self._upload_pool = ThreadPoolExecutor(upload_workers, thread_name_prefix="core-upload")
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Run the core on one message, in order for its session."""
-        async with self._locks[incoming.key]:
-            try:
-                return await asyncio.to_thread(self.core.handle, incoming)
-            except Exception:
-                log.exception("core failed on a message from %s", incoming.key.transport)
-                return [Reply(FALLBACK_ERROR)]
+        key = incoming.key
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                pool = self._upload_pool if incoming.attachment is not None else self._text_pool
+                try:
+                    return await asyncio.get_running_loop().run_in_executor(pool, self.core.handle, incoming)
+                except Exception:
+                    log.exception("core failed on a message from %s", key.transport)
+                    return [Reply(FALLBACK_ERROR)]
+        finally:
+            # Forget the lock of an idle session, so the table does not grow with every user ever seen.
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                del self._locks[key]
+
+    def close(self) -> None:
+        """Stop the worker threads once the messages in hand are answered."""
+        self._text_pool.shutdown(wait=True)
+        self._upload_pool.shutdown(wait=True)
