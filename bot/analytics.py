@@ -310,6 +310,9 @@ class Analytics:
                     .values(transport=None, chat=None, user=None)
                 )
                 changed += int(getattr(result, "rowcount", 0) or 0)
+        if changed:
+            # The ids must leave the disk too, not only the current version of the rows.
+            self.store.checkpoint()
         return changed
 
     def purge_identities(self, before: datetime) -> int:
@@ -323,6 +326,9 @@ class Analytics:
                     .values(transport=None, chat=None, user=None)
                 )
                 changed += int(getattr(result, "rowcount", 0) or 0)
+        if changed:
+            # The ids must leave the disk too, not only the current version of the rows.
+            self.store.checkpoint()
         return changed
 
     def count_identified(self, transport: str, user: str) -> int:

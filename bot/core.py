@@ -162,6 +162,8 @@ class _Turn:
     display_name: str | None = None
     forgotten: bool = False
     extra: list[Reply] = field(default_factory=list)
+    # False: the message is not kept among the recent ones (staff commands, feedback: not the user's context).
+    remember: bool = True
 
     @property
     def lang(self) -> str:
@@ -279,7 +281,7 @@ class Core:
         replies = [*turn.extra, *replies]
         if not turn.forgotten:
             last_choices = replies[-1].choices if replies else ()
-            session = turn.session.remember(text if len(text) <= MAX_TEXT else "")
+            session = turn.session.remember(text if len(text) <= MAX_TEXT and turn.remember else "")
             session = replace(session, offered=tuple((c.label, c.value) for c in last_choices))
             self.store.save_session(session)
         return replies or [Reply(t(turn.lang, "fallback"))]
@@ -336,6 +338,7 @@ class Core:
                 turn.session = replace(turn.session, awaiting=None)
             extra = self._extra_commands.get(wt.fold(command.typed))
             if extra is not None:
+                turn.remember = False
                 context = CommandContext(turn.session.key, turn.lang, command.arg, turn.display_name)
                 return extra[1](context)
             if command.name is None:

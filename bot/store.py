@@ -590,10 +590,10 @@ class Store:
                 )
             )
             done = self._delete(db, dossier_ids, transport=transport, user=user)
-        self._checkpoint()
+        self.checkpoint()
         return done
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
         """Fold SQLite's write-ahead log into the database, so deleted content leaves the disk now."""
         if self.engine.dialect.name != "sqlite":
             return
@@ -612,7 +612,7 @@ class Store:
                 done = self._delete(db, dossier_ids, transport=key.transport, user=key.user, chat=key.chat)
             total = ForgetResult(*(a + b for a, b in zip(_counts(total), _counts(done), strict=True)))
         if total.total:
-            self._checkpoint()
+            self.checkpoint()
         return total
 
     def _delete(
