@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -162,6 +163,9 @@ class TicketDesk:
         self.hours = hours
         self.staff_lang = staff_lang
         self.clock: Callable[[], datetime] = clock or store.clock
+        # Ticket contexts are read, changed and written back: one change at a time in this process
+        # (the dispatcher runs different sessions' messages in parallel threads).
+        self._lock = threading.Lock()
 
     # Opening (the user's side)
 
@@ -213,7 +217,8 @@ class TicketDesk:
                 context.setdefault("answered_at", stamped["at"])
             return record.status, context
 
-        return self.store.update_handoff(number, change)
+        with self._lock:
+            return self.store.update_handoff(number, change)
 
     # Messages seen before the core (staff answers in a thread, users' follow-ups)
 
@@ -290,7 +295,8 @@ class TicketDesk:
             by = f"{staff_key.transport}:{staff_key.user}"
             return TICKET_CLOSED, {**record.context, "closed_at": closed_at, "closed_by": by}
 
-        record = self.store.update_handoff(number, change)
+        with self._lock:
+            record = self.store.update_handoff(number, change)
         if record is None:
             return [Reply(t(lang, "ticket_not_found", number=number))]
         user_lang = self.store.load_session(record.key, record.lang).lang

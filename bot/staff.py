@@ -25,6 +25,8 @@ from bot.store import TICKET_OPEN, SessionState, Store
 log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 7
+# The terminal chat is the operator's own: never rate-limited.
+UNLIMITED_TRANSPORTS = frozenset({"console"})
 MAX_DAYS = 366
 UNANSWERED_SHOWN = 20
 
@@ -270,7 +272,7 @@ def rate_limit(
     """Return the core filter that answers a user over the limit once, politely, then not at all."""
 
     def limit(incoming: Incoming, session: SessionState) -> list[Reply] | None:
-        if staff.is_staff(incoming.key):
+        if staff.is_staff(incoming.key) or incoming.key.transport in UNLIMITED_TRANSPORTS:
             return None
         allowed = limiter.allow(incoming.key)
         if allowed is True:

@@ -291,3 +291,7 @@ def test_rate_limit_answers_politely_then_lets_the_user_back(tmp_path: Path, clo
     clock.advance(seconds=60)
     marie.send("/status")
     assert "pas de dossier en cours" in marie.text
+    terminal = Chat(core, user="operator", transport="console", room="terminal")
+    for _ in range(8):
+        terminal.send("/status")  # the terminal chat is the operator's own: never limited
+        assert "pas de dossier en cours" in terminal.text
