@@ -203,6 +203,7 @@ class Core:
         # Offer 👍/👎 under answers (only when something records the "/feedback" command).
         self.feedback = feedback
         self._closers: list[Callable[[], None]] = []
+        self._help_sections: list[Callable[[SessionKey, str], str | None]] = []
 
     def add_command(self, name: str, handler: CommandHandler, aliases: Iterable[str] = ()) -> None:
         """Add a command (``/name`` or ``!name``, and its aliases) answered by ``handler``."""
@@ -216,6 +217,10 @@ class Core:
     def add_purger(self, purger: Purger) -> None:
         """Apply the retention period to more data: ``purger(before)`` runs with the store's purge."""
         self._purgers.append(purger)
+
+    def add_help_section(self, section: Callable[[SessionKey, str], str | None]) -> None:
+        """Add ``section(key, lang)``'s text (when not None) to /help, e.g. staff commands for staff."""
+        self._help_sections.append(section)
 
     def add_closer(self, closer: Callable[[], None]) -> None:
         """Run ``closer`` when the core is closed (a metrics server, …)."""
@@ -504,7 +509,12 @@ class Core:
         return [Reply(text, choices=self._start_choices(lang))]
 
     def _help(self, turn: _Turn) -> list[Reply]:
-        return [Reply(t(turn.lang, "help", days=self.settings.retention_days))]
+        text = t(turn.lang, "help", days=self.settings.retention_days)
+        for section in self._help_sections:
+            extra = section(turn.session.key, turn.lang)
+            if extra:
+                text += "\n\n" + extra
+        return [Reply(text)]
 
     def _start_choices(self, lang: str) -> tuple[Choice, ...]:
         return tuple(

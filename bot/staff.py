@@ -18,7 +18,7 @@ from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
 from bot.handoff import HumanDesk
 from bot.helpdesk import OfficeHours, TicketDesk
 from bot.i18n import t
-from bot.messages import Choice, Incoming, Reply
+from bot.messages import Choice, Incoming, Reply, SessionKey
 from bot.settings import Settings
 from bot.store import TICKET_OPEN, SessionState, Store
 
@@ -187,6 +187,11 @@ class StaffCommands:
         for name, (handler, aliases) in staff_only.items():
             core.add_command(name, self._guarded(handler), aliases=aliases)
         core.add_command("feedback", self.feedback, aliases=("avis",))
+        core.add_help_section(self.help_section)
+
+    def help_section(self, key: SessionKey, lang: str) -> str | None:
+        """Tell staff, and only staff, their commands in /help."""
+        return t(lang, "staff_help") if self.staff.is_staff(key) else None
 
     def _guarded(self, handler: CommandHandler) -> CommandHandler:
         def guarded(context: CommandContext) -> list[Reply]:

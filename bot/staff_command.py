@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from bot.settings import load_settings
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the figures, the questions to review and the open tickets."""
     settings = load_settings(args.config)
     if not 1 <= args.days <= MAX_DAYS:
-        print(f"vetpharma stats: --days must be between 1 and {MAX_DAYS}")
+        print(f"vetpharma stats: --days must be between 1 and {MAX_DAYS}", file=sys.stderr)
         return 2
     store = open_store(settings.effective_database_url)
     try:

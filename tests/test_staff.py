@@ -199,3 +199,14 @@ def test_metrics_server_can_be_started_by_the_transports(tmp_path: Path) -> None
     finally:
         server.close()
         core.close()
+
+
+def test_help_shows_staff_commands_to_staff_only(tmp_path: Path) -> None:
+    core = make_helpdesk(tmp_path, Clock(), **STAFF)
+    marie = Chat(core, user="7001", transport="telegram", room="7001")
+    marie.send("/help")
+    assert "/dossier" in marie.text and "/stats" not in marie.text and "/reply" not in marie.text
+    agent = agent_of(core)
+    agent.send("/aide")
+    assert "Commandes du personnel du ministère" in agent.text
+    assert "/reply N texte" in agent.text and "/stats [jours]" in agent.text
