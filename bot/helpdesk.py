@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,6 +44,13 @@ DAY_NAMES = {
     "lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6,
 }  # fmt: skip
 PIECE_MARKS = {"present": "✅", "uncertain": "⚠️", "missing": "☐"}
+# Spellings of the staff's close command (as bot.staff registers it), compared folded.
+CLOSE = frozenset({"close", "clore", "fermer", "cloturer"})
+
+
+def _plain(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _hhmm(value: str, key: str) -> time:
@@ -240,6 +248,14 @@ class TicketDesk:
             marker = STAFF_MARKER.search(incoming.reply_to_text or "")
             if marker is not None and command is None:
                 return self.reply(int(marker.group(1)), key, incoming.display_name, text, session.lang)
+            if (
+                marker is not None
+                and command is not None
+                and not command.arg
+                and _plain(command.typed) in CLOSE
+            ):
+                # "/close" sent as a reply in the ticket's thread closes that ticket.
+                return self.close(int(marker.group(1)), key, incoming.display_name, session.lang)
         if command is not None:
             return None
         ticket = self.store.open_handoff(key)

@@ -16,7 +16,7 @@ from bot.access import RateLimiter, StaffAccounts
 from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
 from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
 from bot.handoff import HumanDesk
-from bot.helpdesk import OfficeHours, TicketDesk
+from bot.helpdesk import CLOSE, OfficeHours, TicketDesk
 from bot.i18n import t
 from bot.messages import Choice, Incoming, Reply, SessionKey
 from bot.settings import Settings
@@ -182,11 +182,12 @@ class StaffCommands:
             "tickets": (self.tickets, ("demandes",)),
             "ticket": (self.ticket, ()),
             "reply": (self.reply, ("repondre", "reponse")),
-            "close": (self.close, ("clore", "fermer", "cloturer")),
+            "close": (self.close, tuple(sorted(CLOSE - {"close"}))),
         }
         for name, (handler, aliases) in staff_only.items():
             core.add_command(name, self._guarded(handler), aliases=aliases)
         core.add_command("feedback", self.feedback, aliases=("avis",))
+        core.add_command("whoami", self.whoami, aliases=("quisuisje", "id", "compte"))
         core.add_help_section(self.help_section)
 
     def help_section(self, key: SessionKey, lang: str) -> str | None:
@@ -255,6 +256,17 @@ class StaffCommands:
         if number is None:
             return [Reply(t(context.lang, "close_usage"))]
         return self.desk.close(number, context.key, context.display_name, context.lang)
+
+    def whoami(self, context: CommandContext) -> list[Reply]:
+        """Tell the account and room ids to write in ``staff`` and ``staff_rooms`` (setting up a staff room)."""
+        key = context.key
+        text = t(
+            context.lang, "whoami", account=f"{key.transport}:{key.user}", room=f"{key.transport}:{key.chat}"
+        )
+        if self.staff.is_staff(key):
+            room = "whoami_staff_room" if self.staff.is_staff_room(key) else "whoami_not_staff_room"
+            text += "\n" + t(context.lang, room)
+        return [Reply(text)]
 
     def feedback(self, context: CommandContext) -> list[Reply]:
         """Record 👍/👎 on one of the user's answers (the buttons' ``/feedback up|down REF``)."""

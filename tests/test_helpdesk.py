@@ -295,3 +295,20 @@ def test_rate_limit_answers_politely_then_lets_the_user_back(tmp_path: Path, clo
     for _ in range(8):
         terminal.send("/status")  # the terminal chat is the operator's own: never limited
         assert "pas de dossier en cours" in terminal.text
+
+
+def test_close_in_the_thread_and_whoami_for_setting_up(core: Core) -> None:
+    marie, agent = marie_on_telegram(core), agent_in_staff_room(core)
+    marie.send("/whoami")
+    assert marie.text == (
+        "Votre compte : telegram:7001 (à inscrire dans « staff » pour le personnel) ; "
+        "ce salon : telegram:7001 (à inscrire dans « staff_rooms » pour y recevoir les tickets)."
+    )
+    agent.send("/whoami")
+    assert "matrix:@agent:gouv.mc" in agent.text and "matrix:!staff:gouv.mc" in agent.text
+    assert "ce salon reçoit les tickets" in agent.text
+    marie.send("/human")
+    (ticket,) = marie.to(STAFF_ROOM)
+    agent.send("/close", reply_to=ticket.text)  # a bare /close in the ticket's thread closes that ticket
+    assert agent.mine[0].text == "Ticket #1 — clos ; l'usager en est informé."
+    assert "a été close" in agent.to(marie.key)[0].text
