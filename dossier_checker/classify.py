@@ -224,9 +224,15 @@ def segment(file: str, pages: Sequence[Page], kinds: Sequence[Kind]) -> list[Doc
 
 
 def _decide(document: Document, kinds: Mapping[str, Kind]) -> None:
-    # A document that lacks what its kind requires and has no title of it is some other document
-    # (a sketch is no plan without dimensions or a "plan" title): it is not even uncertain.
-    ranked = [s for s in _best(document.scores) if s.requirements_met or s.has_title]
+    # A document that lacks what its kind requires, has no title of it and scores below "present" is
+    # some other document (a sketch is no plan without dimensions or a "plan" title): not even uncertain.
+    # With a high score but no required title (an extract whose heading is an unknown abbreviation), it
+    # stays uncertain: evidence, but not enough.
+    ranked = [
+        s
+        for s in _best(document.scores)
+        if s.requirements_met or s.has_title or s.score >= kinds[s.kind].signals.present
+    ]
     if not ranked:
         return
     top = ranked[0]
