@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,11 @@ import sqlalchemy as sa
 
 from bot import events as ev
 from bot.analytics import Analytics
-from bot.core import Core
+from bot.core import Core, build_core
 from bot.messages import SessionKey
-from bot.settings import HelpdeskSettings
+from bot.settings import HelpdeskSettings, Settings
+from bot.store import open_store
+from tests import postgres_server
 from tests.transcript import Chat, Clock, make_helpdesk
 
 STAFF = dict(staff=("matrix:@agent:gouv.mc",), staff_rooms=("matrix:!staff:gouv.mc",))
@@ -140,3 +143,42 @@ def test_rows_are_anonymised_and_totals_survive(tmp_path: Path) -> None:
     assert (figures.questions, figures.answered, figures.tickets_opened) == (2, 1, 1)
     assert figures.top_articles == (("art. 6", 1),)
     assert [q.text for q in analytics.unanswered()] == ["q2"]
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    reason = postgres_server.available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_server.postgres_server() as admin_url:
+        yield admin_url
+
+
+def test_the_helpdesk_runs_on_postgresql(tmp_path: Path, postgres: str) -> None:
+    clock = Clock()
+    url = postgres_server.fresh_database(postgres)
+    settings = Settings(data_dir=str(tmp_path), database_url=url, **STAFF)
+    core = build_core(settings, store=open_store(url, clock=clock))
+    try:
+        alice = Chat(core, user="alice", transport="telegram", room="alice")
+        agent = Chat(core, user="@agent:gouv.mc", transport="matrix", room="!staff:gouv.mc")
+        alice.send(QUESTION)
+        alice.send("2")  # 👎
+        alice.send("/dossier opening")
+        alice.send("/human")
+        agent.send("/reply 1 Bonjour")
+        assert "Bonjour" in agent.to(alice.key)[0].text
+        agent.send("/stats")
+        assert "Questions : 1, dont 1 avec une réponse (100 %)" in agent.text
+        assert "tickets ouverts en ce moment : 1" in agent.text
+        agent.send("/unanswered")
+        assert QUESTION in agent.text
+        analytics = Analytics(core.store, clock=clock)
+        assert analytics.totals().feedback == {"down": 1}
+        alice.send("/forget yes")
+        assert core.store.count_rows("telegram", "alice") == 0
+        assert analytics.count_identified("telegram", "alice") == 0
+        clock.advance(days=40)
+        assert analytics.purge_identities(clock.now) == 0  # nothing left to anonymise
+    finally:
+        core.close()
