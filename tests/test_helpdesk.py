@@ -243,15 +243,15 @@ HOURS = OfficeHours.from_settings(HelpdeskSettings(holidays=("2025-11-19",)))  #
         # Tuesday 18/11 11:00 in Monaco: open.
         (datetime(2025, 11, 18, 10, 0), "fr", "normalement aujourd'hui avant 17:00"),
         # Tuesday 07:30 in Monaco: later today.
-        (datetime(2025, 11, 18, 6, 30), "fr", "à partir de aujourd'hui à 09:00"),
+        (datetime(2025, 11, 18, 6, 30), "fr", "répondra ici aujourd'hui à partir de 09:00"),
         # Tuesday 18:00: Wednesday is a holiday, so Thursday.
-        (datetime(2025, 11, 18, 17, 0), "fr", "à partir de jeudi 20/11 à 09:00"),
-        (datetime(2025, 11, 18, 17, 0), "en", "from Thursday 20/11 at 09:00"),
+        (datetime(2025, 11, 18, 17, 0), "fr", "répondra ici jeudi 20/11 à partir de 09:00"),
+        (datetime(2025, 11, 18, 17, 0), "en", "answer you here on Thursday 20/11 from 09:00"),
         # Thursday 20:00: tomorrow.
-        (datetime(2025, 11, 20, 19, 0), "en", "from tomorrow at 09:00"),
+        (datetime(2025, 11, 20, 19, 0), "en", "answer you here tomorrow from 09:00"),
         # Friday 17:30 and Saturday: Monday.
-        (datetime(2025, 11, 21, 16, 30), "fr", "à partir de lundi 24/11 à 09:00"),
-        (datetime(2025, 11, 22, 12, 0), "fr", "à partir de lundi 24/11 à 09:00"),
+        (datetime(2025, 11, 21, 16, 30), "fr", "répondra ici lundi 24/11 à partir de 09:00"),
+        (datetime(2025, 11, 22, 12, 0), "fr", "répondra ici lundi 24/11 à partir de 09:00"),
         # Summer time: 16:30 UTC is 18:30 in Monaco, closed.
         (datetime(2025, 7, 1, 16, 30), "en", "The office is closed now"),
     ],
