@@ -105,6 +105,24 @@ def text_speed() -> None:
         f"end to end, one dossier of {len(files)} files ({pages} pages), one sandboxed child per file: "
         f"{seconds:.1f} s, {1000 * seconds / pages:.1f} ms/page, {pages / seconds:.1f} pages/s"
     )
+    from tests.pdfgen.render import merge
+
+    chosen: list[bytes] = []
+    total = 0
+    for _, data in (f for case in dev for f in case.files):
+        count = len(extract(data, Limits(), lambda n: None).pages)
+        if total + count <= 50:  # under the 60-page cap
+            chosen.append(data)
+            total += count
+    bundle = merge(chosen)
+    started = time.perf_counter()
+    report = check_files("transfer", {}, [InputFile("bundle.pdf", bundle)])
+    seconds = time.perf_counter() - started
+    count = report.files[0].page_count
+    assert report.files[0].error is None, report.files[0].error
+    print(
+        f"end to end, one bundle of {count} text pages: {seconds:.2f} s, {1000 * seconds / count:.1f} ms/page"
+    )
 
 
 def ocr_speed() -> None:
