@@ -325,6 +325,23 @@ class Thread:
     mention: str | None = None
 
 
+# 👍/👎 reactions (any skin tone, with or without the emoji variation selector) give feedback on an answer.
+FEEDBACK_REACTIONS = {"👍": "up", "👎": "down"}
+_EMOJI_MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
+_REMEMBERED = 2_000
+
+
+def strip_emoji_modifiers(key: str) -> str:
+    """Drop variation selectors and skin tones from a reaction key."""
+    return _EMOJI_MODIFIERS.sub("", key).strip()
+
+
+def _remember(table: OrderedDict[str, Any], key: str, value: Any) -> None:
+    table[key] = value
+    while len(table) > _REMEMBERED:
+        table.popitem(last=False)
+
+
 class _BoundedSet:
     """The last ``size`` ids seen: enough to drop a repeated event without growing forever."""
 
@@ -368,6 +385,10 @@ class MatrixBot:
         self.display_name = ""
         self._seen = _BoundedSet()
         self._sent = _BoundedSet()
+        # What the bot said in its recent messages, and the feedback choices offered with them: a reply or a
+        # 👍/👎 reaction to one of them is read against it (staff replies to tickets, feedback on answers).
+        self._sent_text: OrderedDict[str, str] = OrderedDict()
+        self._feedback: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._warned_encrypted: set[str] = set()
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -556,6 +577,11 @@ class MatrixBot:
                 self._spawn(self._send_text(room_id, ENCRYPTED_ROOM, event_id))
             return
         content = source.get("content")
+        if kind == "m.reaction" and isinstance(content, dict):
+            text = self._reaction_text(content)
+            if text is not None:
+                self._spawn(self._answer(room_id, sender, event_id, {"msgtype": "m.text", "body": text}))
+            return
         if kind != "m.room.message" or not isinstance(content, dict):
             return
         msgtype = content.get("msgtype")
@@ -614,18 +640,39 @@ class MatrixBot:
         lowered = body.lower()
         return any(name.lower() in lowered for name in self._names(room_id))
 
-    async def _replies_to_bot(self, room_id: str, content: dict[str, Any]) -> bool:
+    async def _replied_bot_text(self, room_id: str, content: dict[str, Any]) -> str | None:
+        """Return the text of the bot's message this one replies to (None when it replies to no bot message)."""
         relation = content.get("m.relates_to")
         in_reply_to = relation.get("m.in_reply_to") if isinstance(relation, dict) else None
         target = in_reply_to.get("event_id") if isinstance(in_reply_to, dict) else None
         if not isinstance(target, str):
-            return False
-        if target in self._sent:
-            return True
-        # Sent before a restart: ask the server who wrote it.
+            return None
+        if target in self._sent_text:
+            return self._sent_text[target]
+        # Sent before a restart (or too long ago to remember): ask the server who wrote it.
         response = await self.client.room_get_event(room_id, target)
         event = getattr(response, "event", None)
-        return getattr(event, "sender", None) == self.user_id
+        if getattr(event, "sender", None) != self.user_id:
+            return None
+        source = getattr(event, "source", {})
+        body = source.get("content", {}).get("body") if isinstance(source, dict) else None
+        return strip_reply_fallback(body) if isinstance(body, str) else ""
+
+    def _reaction_text(self, content: dict[str, Any]) -> str | None:
+        """Turn a 👍/👎 reaction to one of the bot's answers into the feedback command offered with it."""
+        relation = content.get("m.relates_to")
+        if not isinstance(relation, dict) or relation.get("rel_type") != "m.annotation":
+            return None
+        target, key = relation.get("event_id"), relation.get("key")
+        if not isinstance(target, str) or not isinstance(key, str) or target not in self._sent:
+            return None
+        direction = FEEDBACK_REACTIONS.get(strip_emoji_modifiers(key))
+        if direction is None:
+            return None
+        for value in self._feedback.get(target, ()):
+            if value.startswith(f"/feedback {direction} "):
+                return value
+        return None
 
     def _strip_mention(self, room_id: str, content: dict[str, Any], body: str) -> str:
         names = self._names(room_id)
@@ -659,12 +706,13 @@ class MatrixBot:
         raw_body = content.get("body")
         body = strip_reply_fallback(raw_body) if isinstance(raw_body, str) else ""
         group = self._is_group(room_id)
+        reply_to_text = await self._replied_bot_text(room_id, content)
         # Text, emotes, locations and unknown message types are answered from their body.
         text = body if msgtype not in MEDIA_TYPES else ""
         if group:
             command = text.lstrip().startswith(("!", "/"))
             mentioned = self._mentioned(room_id, content, body)
-            if not (command or mentioned or await self._replies_to_bot(room_id, content)):
+            if not (command or mentioned or reply_to_text is not None):
                 return  # group chatter not meant for the bot
             if mentioned:
                 text = self._strip_mention(room_id, content, text)
@@ -688,6 +736,7 @@ class MatrixBot:
             addressed=True,
             display_name=display_name if isinstance(display_name, str) else None,
             attachment_error=attachment_error,
+            reply_to_text=reply_to_text,
         )
         typing = attachment is not None
         if typing:
@@ -758,9 +807,14 @@ class MatrixBot:
         total = sum(len(contents) + (reply.file is not None) for reply, contents in planned)
         part = 0
         for reply, contents in planned:
+            feedback = tuple(c.value for c in reply.choices if c.value.startswith("/feedback "))
             for content in contents:
                 part += 1
-                await self._send(room_id, content, thread, part, total)
+                event_id = await self._send(room_id, content, thread, part, total)
+                if event_id is not None:
+                    _remember(self._sent_text, event_id, str(content.get("body", "")))
+                    if feedback:
+                        _remember(self._feedback, event_id, feedback)
             if reply.file is not None:
                 part += 1
                 await self._send(room_id, await self._upload(reply.file), thread, part, total)
@@ -781,7 +835,7 @@ class MatrixBot:
 
     async def _send(
         self, room_id: str, content: dict[str, Any], thread: Thread, part: int, total: int
-    ) -> None:
+    ) -> str | None:
         content = dict(content)
         # Explicit mentions: no accidental ping of a name quoted in an answer; the asker is pinged in groups.
         content["m.mentions"] = {"user_ids": [thread.mention]} if thread.mention else {}
@@ -793,8 +847,9 @@ class MatrixBot:
         response = await self.client.room_send(room_id, "m.room.message", content)
         if isinstance(response, nio.RoomSendResponse):
             self._sent.add(response.event_id)
-        else:
-            log.warning("could not send to %s: %s", room_id, getattr(response, "message", response))
+            return str(response.event_id)
+        log.warning("could not send to %s: %s", room_id, getattr(response, "message", response))
+        return None
 
 
 async def run_transport(

@@ -305,11 +305,16 @@ class TelegramTransport:
             return
         bot = context.bot
         replied = message.reply_to_message
+        replied_to_bot = bool(replied and replied.from_user and replied.from_user.id == bot.id)
+        # The bot's message being answered (a staff reply to a ticket, a user's reply to a staff message).
+        reply_to_text = (
+            (replied.text or replied.caption or "") if replied is not None and replied_to_bot else None
+        )
         addressing = address(
             message.text or message.caption or "",
             private=message.chat.type == ChatType.PRIVATE,
             bot_username=bot.username,
-            replied_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot.id),
+            replied_to_bot=replied_to_bot,
         )
         if not addressing.addressed:
             # Group chatter not meant for the bot is neither answered nor handed to the core (privacy).
@@ -320,7 +325,9 @@ class TelegramTransport:
             has_file = bool(message.document or message.photo)
             async with self._typing(message.chat.id, active=has_file):
                 attachment, error = await self._download(message, lang)
-                incoming = Incoming(key, addressing.text, attachment, True, user.full_name, error)
+                incoming = Incoming(
+                    key, addressing.text, attachment, True, user.full_name, error, reply_to_text=reply_to_text
+                )
                 replies = await self.dispatcher.handle(incoming)
             if message.chat.type != ChatType.PRIVATE:
                 # In a group several people talk to the bot: the answer quotes the message it answers.
