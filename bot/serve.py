@@ -43,7 +43,8 @@ async def run_transports(
     if not names:
         log.error("no transport configured (Telegram token, or Matrix homeserver, user and password/token)")
         return 2
-    dispatcher = Dispatcher(build_core(settings))
+    core = build_core(settings)
+    dispatcher = Dispatcher(core)
     router = Router()
     tasks: dict[asyncio.Task[None], str] = {
         asyncio.create_task(_runner(name)(settings, dispatcher, router, stop), name=f"transport-{name}"): name
@@ -67,6 +68,9 @@ async def run_transports(
             failed = True
             log.error("transport %s failed while stopping", tasks[task], exc_info=result)
     stopping.cancel()
+    # Let the answers in hand finish, then release the core's resources (metrics endpoint, database).
+    await asyncio.to_thread(dispatcher.close)
+    core.close()
     return 1 if failed else 0
 
 
