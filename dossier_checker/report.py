@@ -99,12 +99,12 @@ def render_report(report: DossierReport, lang: str = "fr") -> str:
         lines.append(message("report_incomplete", lang, {"missing": missing, "uncertain": uncertain}))
     lines.append("")
     shown = [p for p in report.pieces if p.required or p.status != "missing"]
-    label_width = min(46, max((len(p.label.get(lang, p.label["fr"])) for p in shown), default=10))
+    label_width = min(52, max((len(p.label.get(lang, p.label["fr"])) for p in shown), default=10))
     article_width = min(16, max((len(p.article) for p in shown), default=4))
     status_width = max(len(message(f"status_{s}", lang)) for s in ("present", "missing", "uncertain"))
     header = (
         f"{message('col_piece', lang):<{label_width}}  {message('col_article', lang):<{article_width}}  "
-        f"{message('col_status', lang):<{status_width}}  {message('col_where', lang)}"
+        f"{message('col_status', lang):<{status_width + 2}}  {message('col_where', lang)}"
     )
     lines += [header, "-" * len(header)]
     marks = {"present": "✔", "missing": "✘", "uncertain": "?"}
