@@ -104,16 +104,32 @@ def _warning(warning: Any) -> str:
     return str(warning)
 
 
+# Warnings that a later upload can answer: code -> how many files holding the piece answer it.
+_RESOLVED_BY_FILES = {"warn_minutes_one_company": 2}
+
+
+def _resolved(warning: Any, files: set[str]) -> bool:
+    """Tell whether other uploads answer a warning (each company's minutes sent in its own file)."""
+    code = warning.get("code") if isinstance(warning, Mapping) else None
+    needed = _RESOLVED_BY_FILES.get(str(code))
+    return needed is not None and len(files) >= needed
+
+
 def checklist(
     spec: DossierSpec, answers: Mapping[str, Any], reports: Sequence[Mapping[str, Any]], lang: str
 ) -> list[PieceStatus]:
     """List the pieces the answers require, each with the best status any stored report gave it."""
     best: dict[str, Mapping[str, Any]] = {}
+    # Files in which each piece was found: a piece made of one document per party (the minutes of each
+    # company, art. 20 c)) may arrive one file per upload, each checked alone.
+    found_in: dict[str, set[str]] = {}
     for report in reports:
         for piece in report.get("pieces", []) or []:
             if not isinstance(piece, Mapping) or not isinstance(piece.get("id"), str):
                 continue
             status = str(piece.get("status", MISSING))
+            if status == "present" and piece.get("file"):
+                found_in.setdefault(piece["id"], set()).add(str(piece["file"]))
             held = best.get(piece["id"])
             if held is None or _RANK.get(status, 0) > _RANK.get(str(held.get("status")), 0):
                 best[piece["id"]] = piece
@@ -123,7 +139,8 @@ def checklist(
         status = str(found.get("status", MISSING))
         if status not in _RANK:
             status = MISSING
-        warnings = tuple(_warning(w) for w in (found.get("warnings") or ()) if status != MISSING)
+        kept = [w for w in (found.get("warnings") or ()) if not _resolved(w, found_in.get(piece.id, set()))]
+        warnings = tuple(_warning(w) for w in kept if status != MISSING)
         file = found.get("file") if status != MISSING else None
         result.append(
             PieceStatus(
