@@ -409,6 +409,10 @@ class Answerer:
             return Answer(u.text, intent, True, _p(lang, "help"), (), u.confidence, lang)
         if intent == "human":
             return Answer(u.text, intent, True, _p(lang, "human"), (), u.confidence, lang)
+        if u.formality is not None:
+            formal = self._formality(u, lang)
+            if formal is not None:
+                return formal
         if intent == "dossier":
             kind = u.entities.procedure or "opening"
             articles = _DOSSIER_ARTICLES[kind]
@@ -600,6 +604,67 @@ class Answerer:
         quote = "\n\n" + _quote_block(article, part, lang, self.index) if article else ""
         articles = [result.article, *(["26"] if result.reduced_by else []), "25"]
         return Answer(u.text, "calculation", True, text + quote, _cite(articles), 0.93, lang)
+
+    # -- formalities of a request: delay, silence, who signs, copies, addressee ---------------------------------
+
+    def _formality(self, u: Understanding, lang: str) -> Answer | None:
+        """Answer a question on one formality of a request, for the request named or for each one in turn."""
+        aspect = u.formality
+        assert aspect is not None
+        e = u.entities
+        procedure_id = "partial_transfer" if e.procedure == "transfer" and e.partial_transfer else e.procedure
+        if procedure_id is not None:
+            procedure = self.facts.procedure(procedure_id)
+            point = procedure.points.get(aspect) if procedure is not None else None
+            if point is None:
+                return None
+            citations = _cite(point.articles)
+            if not point.stated:
+                lines = [
+                    point.statement.get(lang),
+                    self._closest_line(citations, lang),
+                    _p(lang, "human_offer"),
+                ]
+                return Answer(u.text, "rule_question", False, "\n".join(lines), citations, 0.8, lang)
+            blocks, passages = self._excerpts(point.quotes, lang)
+            text = "\n\n".join([point.statement.get(lang), *blocks])
+            return Answer(u.text, "rule_question", True, text, citations, 0.92, lang, passages)
+        overview = self.facts.aspects.get(aspect)
+        if overview is None:
+            return None
+        lines = [overview.lead.get(lang)]
+        for listed in overview.procedures:
+            procedure = self.facts.procedure(listed)
+            if procedure is not None:
+                lines.append("• " + procedure.points[aspect].line.get(lang) + ("." if lang == "en" else " ;"))
+        lines[-1] = lines[-1].rstrip(" ;.") + "."
+        if overview.note is not None:
+            lines.append(overview.note.get(lang))
+        blocks, passages = self._excerpts(overview.quotes, lang)
+        text = "\n".join(lines) + "".join("\n\n" + b for b in blocks)
+        return Answer(u.text, "rule_question", True, text, _cite(overview.articles), 0.88, lang, passages)
+
+    def _excerpts(self, quotes: Any, lang: str) -> tuple[list[str], tuple[Passage, ...]]:
+        """Quote the parts holding curated passages, each once, in order."""
+        blocks: list[str] = []
+        passages: list[Passage] = []
+        for excerpt in quotes:
+            article = self.index.get(excerpt.article, DECREE_ID)
+            part = _part_with(article, excerpt.quote)
+            if article is None or part is None:
+                continue
+            if any(p.article == article.number and p.label == part.label for p in passages):
+                continue
+            blocks.append(_quote_block(article, part, lang, self.index))
+            passages.append(Passage(article.text_id, article.number, part.label, part.alinea, part.text, 1.0))
+        return blocks, tuple(passages)
+
+    def _closest_line(self, citations: tuple[Citation, ...], lang: str) -> str:
+        items = []
+        for c in citations:
+            title = _title(c.article, lang, self.facts) if c.text == DECREE_ID else c.text
+            items.append(f"art. {c.article}" + (f" ({title})" if title else ""))
+        return _p(lang, "closest").format(items=" ; ".join(items))
 
     # -- definitions of the categories of article 2 ---------------------------------------------------------------
 

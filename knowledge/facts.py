@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,51 @@ class ArticleNote:
     words: tuple[str, ...]
 
 
+ASPECTS = ("delay", "silence", "signer", "copies", "addressee")
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A verbatim passage of one article, to be quoted."""
+
+    article: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class ProcedurePoint:
+    """What the decree says of one aspect of one request (its delay, who signs it, ...), with its articles."""
+
+    procedure: str
+    aspect: str
+    articles: tuple[str, ...]  # cited, most relevant first
+    statement: Text  # the answer when the request is named
+    line: Text  # one line of an overview across requests
+    quotes: tuple[Excerpt, ...]
+    stated: bool = True  # False: the decree says nothing of it, and the statement says so
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A request the decree organises (opening, modification, transfer, ...) and its formalities."""
+
+    id: str
+    name: Text
+    points: Mapping[str, ProcedurePoint]
+
+
+@dataclass(frozen=True)
+class AspectOverview:
+    """How one aspect differs across requests, for a question that names none."""
+
+    aspect: str
+    lead: Text
+    procedures: tuple[str, ...]
+    note: Text | None
+    articles: tuple[str, ...]
+    quotes: tuple[Excerpt, ...]
+
+
 @dataclass(frozen=True)
 class Quote:
     """A verbatim quote a fact relies on, with where it is declared."""
@@ -205,6 +250,8 @@ class Facts:
     experience: Experience
     notifications: tuple[Notification, ...]
     articles: Mapping[str, ArticleNote]
+    procedures: tuple[Procedure, ...] = ()
+    aspects: Mapping[str, AspectOverview] = field(default_factory=dict)
 
     def category(self, number: int) -> Category | None:
         """Return the category of article 2 with this number."""
@@ -213,6 +260,10 @@ class Facts:
     def delay(self, delay_id: str) -> Delay | None:
         """Return the delay with this id."""
         return next((d for d in self.delays if d.id == delay_id), None)
+
+    def procedure(self, procedure_id: str) -> Procedure | None:
+        """Return the request with this id (opening, extension, modification, transfer, partial_transfer)."""
+        return next((p for p in self.procedures if p.id == procedure_id), None)
 
     def delays_of(self, article: str) -> tuple[Delay, ...]:
         """Return the delays set by one article."""
@@ -242,6 +293,13 @@ class Facts:
             yield Quote(ex.reductions_article, red.quote, f"experience.yaml {red.id}")
         for n in self.notifications:
             yield Quote(n.article, n.quote, f"notifications.yaml {n.id}")
+        for p in self.procedures:
+            for point in p.points.values():
+                for q in point.quotes:
+                    yield Quote(q.article, q.quote, f"procedures.yaml {p.id} {point.aspect}")
+        for overview in self.aspects.values():
+            for q in overview.quotes:
+                yield Quote(q.article, q.quote, f"procedures.yaml aspects {overview.aspect}")
 
 
 # --- loading and validation -------------------------------------------------------------------------
@@ -301,6 +359,10 @@ class _Reader:
 
     def text(self, key: str) -> Text:
         sub = self.sub(key)
+        extra = sorted(str(k) for k in sub.data if k not in {"fr", "en"})
+        if extra:
+            # "{fr: a, b, en: c}" reads "b" as a key: an unquoted comma cut the sentence short.
+            raise FactsError(f"{sub.where}: unexpected keys {extra} (quote a text that holds a comma)")
         return Text(fr=sub.string("fr"), en=sub.string("en"))
 
     def opt_text(self, key: str) -> Text | None:
@@ -502,9 +564,73 @@ def _articles(r: _Reader) -> dict[str, ArticleNote]:
     return notes
 
 
+def _passages(r: _Reader, key: str) -> tuple[Excerpt, ...]:
+    return tuple(
+        Excerpt(_article_number(q.string("article"), f"{q.where}.article"), q.string("quote"))
+        for q in r.items(key)
+    )
+
+
+def _articles_list(r: _Reader, key: str) -> tuple[str, ...]:
+    numbers = r.strings(key)
+    if not numbers:
+        raise FactsError(f"{r.where}.{key}: expected at least one article")
+    return tuple(_article_number(n, f"{r.where}.{key}") for n in numbers)
+
+
+def _procedures(r: _Reader) -> tuple[tuple[Procedure, ...], dict[str, AspectOverview]]:
+    procedures = []
+    for item in r.items("procedures"):
+        pid = item.string("id")
+        table = item.sub("points")
+        points = {}
+        for aspect in table.data:
+            if aspect not in ASPECTS:
+                raise FactsError(f"{table.where}: {aspect!r} is not one of {', '.join(ASPECTS)}")
+            x = table.sub(aspect)
+            stated = x.flag("stated") if "stated" in x.data else True
+            quotes = _passages(x, "quotes")
+            if stated and not quotes:
+                raise FactsError(f"{x.where}.quotes: a stated point quotes its passage")
+            points[aspect] = ProcedurePoint(
+                pid,
+                aspect,
+                _articles_list(x, "articles"),
+                x.text("statement"),
+                x.text("line"),
+                quotes,
+                stated,
+            )
+        procedures.append(Procedure(pid, item.text("name"), points))
+    ids = {p.id for p in procedures}
+    aspects = {}
+    table = r.sub("aspects")
+    for aspect in table.data:
+        x = table.sub(aspect)
+        if aspect not in ASPECTS:
+            raise FactsError(f"{table.where}: {aspect!r} is not one of {', '.join(ASPECTS)}")
+        listed = x.strings("procedures")
+        for pid in listed:
+            procedure = next((p for p in procedures if p.id == pid), None)
+            if procedure is None or aspect not in procedure.points:
+                raise FactsError(f"{x.where}.procedures: {pid!r} has no {aspect!r} point")
+        aspects[aspect] = AspectOverview(
+            aspect,
+            x.text("lead"),
+            listed,
+            x.opt_text("note") if "note" in x.data else None,
+            _articles_list(x, "articles"),
+            _passages(x, "quotes"),
+        )
+    if len(ids) != len(procedures):
+        raise FactsError(f"{r.where}.procedures: duplicate ids")
+    return tuple(procedures), aspects
+
+
 def load_facts_from(directory: Path) -> Facts:
     """Load and validate every facts file of a directory."""
     delays = _delays(_read(directory, "delays.yaml"))
+    procedures, aspects = _procedures(_read(directory, "procedures.yaml"))
     return Facts(
         categories=_categories(_read(directory, "categories.yaml")),
         delays=delays,
@@ -512,6 +638,8 @@ def load_facts_from(directory: Path) -> Facts:
         experience=_experience(_read(directory, "experience.yaml")),
         notifications=_notifications(_read(directory, "notifications.yaml"), {d.id for d in delays}),
         articles=_articles(_read(directory, "articles.yaml")),
+        procedures=procedures,
+        aspects=aspects,
     )
 
 

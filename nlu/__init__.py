@@ -22,7 +22,7 @@ from nlu.entities import (
 )
 from nlu.language import detect_with_margin
 from nlu.lexicon import Correction, Lexicon, find_phrases, load_lexicon
-from nlu.text import clean, contains_fact, fold, tokens
+from nlu.text import clean, contains_fact, fold, number_value, tokens
 
 __all__ = [
     "INTENTS",
@@ -130,6 +130,9 @@ class Understanding:
     off_topic: tuple[str, ...] = ()  # words of subjects the texts do not cover (fees, weather, ...)
     command: str | None = None  # "/article" for "/article 14"
     lemmas: tuple[str, ...] = field(default=())
+    # The formality of a request the question asks about and nothing else: delay, silence, signer, copies,
+    # addressee ("combien de temps pour un transfert ?", "qui signe la demande ?").
+    formality: str | None = None
 
     @property
     def normalized(self) -> str:
@@ -254,6 +257,7 @@ def understand(text: str, lang: str | None = None) -> Understanding:
         third_cycle=lexicon.has(words, "third_cycle"),
         on_site_inspection=lexicon.has(words, "on_site_inspection"),
         procedure=_procedure(words, lexicon),
+        partial_transfer=lexicon.has(words, "partial_transfer"),
         texts=tuple(find_texts(folded, text_ids)),
     )
     off_topic = [" ".join(words[m.start : m.end]) for m in lexicon.find(words, "out_of_scope")]
@@ -264,6 +268,7 @@ def understand(text: str, lang: str | None = None) -> Understanding:
     else:
         intent, confidence = _intent(raw, words, language, entities, off_topic, lexicon)
     unknown, nouns, lemmas = _unknown_words(raw, corrections, language, lexicon)
+    formality = _formality(words, entities, lexicon) if intent in _FORMALITY_INTENTS else None
     return Understanding(
         text=raw,
         lang=language,
@@ -276,7 +281,45 @@ def understand(text: str, lang: str | None = None) -> Understanding:
         off_topic=tuple(off_topic),
         command=command,
         lemmas=tuple(lemmas),
+        formality=formality,
     )
+
+
+# Cue lists, most specific first: "n'a pas répondu après 30 jours" asks about silence, not the delay.
+_FORMALITY_CUES = (
+    ("asks_silence", "silence"),
+    ("asks_copies", "copies"),
+    ("asks_signer", "signer"),
+    ("asks_addressee", "addressee"),
+    ("asks_delay", "delay"),
+)
+_FORMALITY_INTENTS = frozenset({"rule_question", "dossier", "calculation"})
+
+
+def _formality(words: list[str], entities: Entities, lexicon: Lexicon) -> str | None:
+    """Return the formality of a request a question asks about, when it asks about nothing else."""
+    if entities.articles or entities.date is not None or entities.categories or entities.headcounts:
+        return None
+    if lexicon.has(words, "after_authorisation"):
+        return None
+    found: str | None = None
+    covered: set[int] = set()
+    for key, name in _FORMALITY_CUES:
+        for match in lexicon.find(words, key):
+            found = found or name
+            covered.update(range(match.start, match.end))
+    if found is None:
+        return None
+    frame = _phrase_words(lexicon, "procedure_frame") | _phrase_words(lexicon, "generic_nouns")
+    frame |= {w for phrases in lexicon.procedures.values() for p in phrases for w in p.words}
+    frame |= _phrase_words(lexicon, "partial_transfer") | _QUESTION_WORDS
+    for i, word in enumerate(words):
+        if i in covered or word in frame or word.isdigit() or number_value(word) is not None:
+            continue
+        if word in lexicon.stop_fr or word in lexicon.stop_en:
+            continue
+        return None  # the question is about something else too ("délai pour déclarer la cessation")
+    return found
 
 
 def _procedure(words: list[str], lexicon: Lexicon) -> str | None:

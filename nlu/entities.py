@@ -53,6 +53,7 @@ class Entities:
     third_cycle: bool = False
     on_site_inspection: bool = False
     procedure: str | None = None  # opening | modification | transfer | extension
+    partial_transfer: bool = False  # "transfert d'une partie de l'établissement" (art. 21)
     texts: tuple[str, ...] = field(default=())  # other texts named: "code-de-la-sante-publique"
 
     @property

@@ -147,3 +147,53 @@ def test_a_malformed_file_is_named_with_its_key(tmp_path: Path) -> None:
     )
     with pytest.raises(FactsError, match=r"delays\.yaml\.delays\[0\]\.unit"):
         load_facts_from(tmp_path)
+
+
+def test_procedure_formalities_state_only_numbers_of_their_articles() -> None:
+    facts = load_facts()
+    problems = []
+    for procedure in facts.procedures:
+        for point in procedure.points.values():
+            allowed = set().union(*(numbers_in(_article_text(a)) for a in point.articles))
+            for lang in ("fr", "en"):
+                for text in (point.statement.get(lang), point.line.get(lang)):
+                    extra = numbers_in(text) - allowed
+                    if extra:
+                        problems.append((procedure.id, point.aspect, lang, extra))
+    for overview in facts.aspects.values():
+        allowed = set().union(*(numbers_in(_article_text(a)) for a in overview.articles))
+        for lang in ("fr", "en"):
+            texts = [overview.lead.get(lang), overview.note.get(lang) if overview.note else ""]
+            extra = set().union(*(numbers_in(t) for t in texts)) - allowed
+            if extra:
+                problems.append(("aspects", overview.aspect, lang, extra))
+    assert problems == []
+
+
+def test_every_request_says_who_files_it_and_how_it_is_decided() -> None:
+    facts = load_facts()
+    for pid in ("opening", "extension", "modification", "transfer"):
+        procedure = facts.procedure(pid)
+        assert procedure is not None
+        assert {"delay", "silence", "signer", "copies", "addressee"} <= set(procedure.points), pid
+    transfer = facts.procedure("transfer")
+    assert transfer is not None
+    assert transfer.points["delay"].articles[:3] == ("22", "9", "5")
+    assert not transfer.points["copies"].stated  # article 20 sets no number of copies
+
+
+def test_a_sentence_cut_by_an_unquoted_comma_is_refused(tmp_path: Path) -> None:
+    for path in FACTS_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    articles = tmp_path / "articles.yaml"
+    text = articles.read_text(encoding="utf-8")
+    quoted = '{fr: "Transfert de l\'autorisation (changement de propriétaire, location-gérance)",'
+    assert quoted in text
+    articles.write_text(
+        text.replace(
+            quoted, "{fr: Transfert de l'autorisation (changement de propriétaire, location-gérance),"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(FactsError, match=r"articles\.yaml\.articles\.20\.title: unexpected keys"):
+        load_facts_from(tmp_path)

@@ -76,6 +76,90 @@ def test_a_category_definition_quotes_its_item_of_article_2() -> None:
     assert "— Art. 2, 4°" in a.answer and "pour le compte" in a.answer
 
 
+def _cited(answer: Answer) -> list[str]:
+    return [c.article for c in answer.citations]
+
+
+def test_a_transfer_takes_the_opening_delay_through_article_22() -> None:
+    """Bug: 'combien de temps pour un transfert ?' answered about the partial transfer (art. 21)."""
+    a = answer_question("Combien de temps pour un transfert ?")
+    assert a.answered and _cited(a)[:3] == ["22", "9", "5"]
+    first = a.answer.split("\n")[0]
+    for fact in (
+        "article 9",
+        "90 jours",
+        "dossier complet et régulier",
+        "suspendu",
+        "vaut refus",
+        "arrêté ministériel",
+    ):
+        assert fact in first, fact
+    assert "partie" not in first
+    assert "« La demande de transfert est instruite dans les conditions fixées à l'article 9. »" in a.answer
+    en = answer_question("How long does a transfer of the authorisation take?")
+    assert en.answered and _cited(en)[:3] == ["22", "9", "5"] and "90-day" in en.answer
+
+
+def test_silence_without_a_request_named_says_which_case_is_which() -> None:
+    """Bug: 'si le ministre ne répond pas' answered only for a modification (art. 13)."""
+    a = answer_question("Que se passe-t-il si le ministre ne répond pas ?")
+    assert a.answered and _cited(a)[:2] == ["9", "13"] and {"5", "22"} <= set(_cited(a))
+    for fact in (
+        "vaut refus",
+        "ouverture",
+        "90 jours",
+        "transfert",
+        "art. 22",
+        "modification",
+        "30 jours",
+        "enquête sur place",
+    ):
+        assert fact in a.answer, fact
+    assert "— Art. 9, al. 4," in a.answer and "— Art. 13, al. 3," in a.answer
+    en = answer_question("What happens if the Minister does not reply?")
+    assert en.answered and _cited(en)[:2] == ["9", "13"] and "30-day" in en.answer and "90-day" in en.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "fact"),
+    [
+        ("Le ministre n'a pas répondu à ma demande de modification, est-ce un refus ?", "13", "vaut refus"),
+        ("Silence de l'administration après une demande d'ouverture ?", "9", "90 jours"),
+        ("Quel délai pour une extension d'activité ?", "15", "90 jours"),
+        ("Combien de temps pour un transfert partiel ?", "21", "concomitamment"),
+        ("Qui signe la demande d'ouverture ?", "5", "signature"),
+        ("Qui signe la demande de modification ?", "14", "signature"),
+        ("Who must sign the application for a modification?", "14", "signature"),
+        ("Qui signe la demande de transfert ?", "20", "conjointement"),
+        ("En combien d'exemplaires la demande de modification ?", "14", "double exemplaire"),
+        ("Qui reçoit la demande d'ouverture ?", "5", "Ministre d'État"),
+    ],
+)
+def test_formalities_of_the_request_named(question: str, first: str, fact: str) -> None:
+    a = answer_question(question)
+    assert a.answered and _first(a) == first and fact in a.answer
+
+
+def test_copies_of_a_transfer_request_are_not_set_by_the_decree() -> None:
+    """The decree sets duplicate copies for an opening and a modification, not for a transfer: say so."""
+    a = answer_question("Combien d'exemplaires pour la demande de transfert ?")
+    assert not a.answered and _cited(a) == ["20", "5", "14"]
+    assert a.answer.startswith("L'arrêté ne fixe pas le nombre d'exemplaires de la demande de transfert")
+    assert "/human" in a.answer
+
+
+def test_a_formality_word_about_another_subject_is_left_to_retrieval() -> None:
+    # "délai" with "cessation": article 19, not a decision delay; "après l'autorisation": the lapse of art. 18.
+    assert (
+        _first(answer_question("Dans quel délai informer le ministre de la cessation d'activité ?")) == "19"
+    )
+    assert (
+        _first(answer_question("Dans quel délai l'établissement doit-il ouvrir après l'autorisation ?"))
+        == "18"
+    )
+    assert _first(answer_question("Faut-il une copie certifiée conforme du diplôme ?")) == "6"
+
+
 @pytest.mark.parametrize(
     ("question", "article", "quoted"),
     [
