@@ -139,6 +139,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "count_note": "L'effectif compte les personnes affectées aux opérations de l'article 39 : {ops}.",
         "experience_any": "L'expérience pratique exigée dépend de la catégorie (articles 26 et 27) :",
         "truncated": "(Message très long : seul le début a été lu.)",
+        "translation": (
+            "Le texte que je consulte est l'Arrêté Ministériel n° 2003-175 en français, tel que publié au Journal de "
+            "Monaco ; je n'en ai pas de version anglaise et je ne peux pas dire s'il en existe une officielle. Vous "
+            "pouvez poser vos questions en anglais : je réponds en anglais et je cite le texte français."
+        ),
     },
     "en": {
         "decree": "Ministerial Order No. 2003-175",
@@ -179,6 +184,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "count_note": "The headcount counts the people doing the operations of article 39: {ops}.",
         "experience_any": "The practical experience required depends on the category (articles 26 and 27):",
         "truncated": "(Very long message: only its beginning was read.)",
+        "translation": (
+            "The text I consult is Ministerial Order No. 2003-175 in French, as published in the Journal de Monaco; "
+            "I have no English version of it and cannot say whether an official one exists. You can ask your "
+            "questions in English: I answer in English and quote the French text."
+        ),
     },
 }
 
@@ -433,6 +443,9 @@ class Answerer:
                 return calculated
         if intent == "out_of_scope":
             return self._decline(u, lang, topic=True)
+        if load_lexicon().has(u.words, "asks_translation"):
+            text = _p(lang, "translation") + "\n" + _p(lang, "human_offer")
+            return Answer(u.text, "rule_question", False, text, (), 0.8, lang)
         definition = self._definition(u, lang)
         if definition is not None:
             return definition
@@ -712,7 +725,11 @@ class Answerer:
         lexicon = load_lexicon()
         kinds = [
             kind
-            for kind, key in (("delay", "asks_time"), ("notice", "asks_notice"))
+            for kind, key in (
+                ("delay", "asks_time"),
+                ("notice", "asks_notice"),
+                ("retention", "asks_keeping"),
+            )
             if lexicon.has(u.words, key)
         ]
         return self.searcher.search(

@@ -52,6 +52,7 @@ OTHER_TEXT_FACTOR = 0.6  # another shipped text, unless the question names it
 REFERENCE_BONUS = 0.3  # an article the question names ("que dit l'article 13 sur ...")
 FIELD_REPEAT = 2  # how many times an article's title and words count
 BM25_K1 = 1.2
+CODE_INDEX_VERSION = "v2"  # of the stored code-corpus index
 BM25_B = 0.5
 
 
@@ -61,9 +62,25 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# "sous traiter", "sous-traitance", "sous traitant": one word, or "sous" (a function word) leaves "traiter",
+# which matches every "traitement" of the texts.
+_SOUS_TRAITER = re.compile(r"\bsous[\s-]+(?=trait)")
+
+
 def words_of(text: str) -> list[str]:
     """Return the folded word tokens of a text."""
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(_SOUS_TRAITER.sub("sous", fold(text)))
+
+
+def join_compounds(words: Sequence[str]) -> list[str]:
+    """Join the tokens of compounds the texts write in two words ('sous', 'traiter' -> 'soustraiter')."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] == "sous" and word.startswith("trait"):
+            joined[-1] = "sous" + word
+        else:
+            joined.append(word)
+    return joined
 
 
 _FRENCH = snowballstemmer.stemmer("french")
@@ -163,7 +180,7 @@ def analyse_query(words: Sequence[str], lang: str = "fr", weak: Iterable[str] = 
     synonyms, but they do not count in the coverage of the question unless a synonym gave them a meaning.
     """
     glossary = load_glossary()
-    words = [w for w in words if w]
+    words = join_compounds([w for w in words if w])
     weak_words = set(weak)
     concepts: list[str] = []
     concept_of: dict[int, int] = {}
@@ -390,6 +407,7 @@ class Searcher:
             doc = document_stems(article.text + " " + extra, self.stopwords)
             article_docs.append(doc)
             self.article_stems.append(frozenset(doc))
+
         self.position = {(a.text_id, a.number): i for i, a in enumerate(self.articles)}
         self.part_index = Bm25(part_docs)
         self.article_index = Bm25(article_docs)
@@ -400,7 +418,7 @@ class Searcher:
             pos = self.position.get((DECREE_ID, number))
             if pos is None:
                 continue
-            kind = "notice" if fact_id.startswith("notice:") else "delay"
+            kind = "notice" if fact_id.startswith("notice:") else self._delay_kind(fact_id)
             self.fact_docs.append(
                 _FactDoc(fact_id, DECREE_ID, number, _locate(self.articles[pos], quote), kind)
             )
@@ -409,6 +427,11 @@ class Searcher:
         self.fact_index = Bm25(fact_texts)
         self._codes: CodeSearcher | None = None
         self._codes_lock = threading.Lock()
+
+    def _delay_kind(self, fact_id: str) -> str:
+        """Return 'retention' for a record-keeping period (it answers only questions about keeping), else 'delay'."""
+        delay = self.facts.delay(fact_id)
+        return "retention" if delay is not None and delay.kind == "retention" else "delay"
 
     # -- the code corpus --------------------------------------------------------------------------------
 
@@ -431,7 +454,7 @@ class Searcher:
         named_articles: Sequence[tuple[str | None, str]] = (),
         named_texts: Sequence[str] = (),
         weak: Iterable[str] = (),
-        fact_kinds: Iterable[str] = ("delay", "notice"),
+        fact_kinds: Iterable[str] = ("delay", "retention", "notice"),
         limit: int = 5,
     ) -> SearchResult:
         """Rank articles and passages for a question (folded words, or a text to tokenise)."""
@@ -463,7 +486,7 @@ class Searcher:
         named_articles: Sequence[tuple[str | None, str]],
         named_texts: Sequence[str],
         limit: int,
-        fact_kinds: frozenset[str] = frozenset({"delay", "notice"}),
+        fact_kinds: frozenset[str] = frozenset({"delay", "retention", "notice"}),
     ) -> SearchResult:
         n = len(self.articles)
         texts = tuple(dict.fromkeys(a.text_id for a in self.articles))
@@ -584,9 +607,10 @@ class CodeSearcher:
         """Load the stored code index, or build and store it (a first run over 90,078 articles)."""
         assert index.codes is not None
         store = Path(index.codes.path)
-        stamp = hashlib.sha256(f"{store.stat().st_size}:{store.stat().st_mtime_ns}:v1".encode()).hexdigest()[
-            :16
-        ]
+        # The version changes whenever documents are tokenised differently (v2: "sous traiter" is one word).
+        stamp = hashlib.sha256(
+            f"{store.stat().st_size}:{store.stat().st_mtime_ns}:{CODE_INDEX_VERSION}".encode()
+        ).hexdigest()[:16]
         folder = store.parent / f"codes-bm25-{stamp}"
         keys_file = folder / "keys.json"
         if keys_file.is_file():

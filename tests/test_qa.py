@@ -161,6 +161,58 @@ def test_a_formality_word_about_another_subject_is_left_to_retrieval() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "first", "fact"),
+    [
+        # "stocker" (to store) is not the "stock" of clients' consumption (art. 51)
+        ("Comment stocker les aliments médicamenteux ?", "59", "fermé à clé"),
+        (
+            "À qui un dépositaire peut-il distribuer les médicaments qu'il stocke ?",
+            "3",
+            "habilitées à les délivrer",
+        ),
+        ("Quel stock minimum doit avoir un grossiste répartiteur ?", "51", "deux semaines"),
+        # "sous-traiter" is one word: "traiter" alone matched every "traitement"
+        ("Can a wholesaler subcontract storage?", "43", "Subcontracting is forbidden"),
+        ("Peut-on sous-traiter le contrôle qualité ?", "43", "laboratoire"),
+        # a retention period answers only a question about keeping records
+        ("Combien de temps au maximum peut-on remplacer le responsable ?", "30", "une année"),
+        ("Pendant combien de temps le responsable peut-il être remplacé ?", "30", "une année"),
+        (
+            "Un pharmacien responsable peut-il être aussi responsable d'une autre entreprise ?",
+            "28",
+            "seule entreprise",
+        ),
+        ("Faut-il une autorisation distincte pour un deuxième entrepôt ?", "9", "autorisation distincte"),
+        # a number in digits finds the decree's number in words
+        (
+            "Le délai de 90 jours court-il à partir du dépôt ou du dossier complet ?",
+            "5",
+            "dossier complet et régulier",
+        ),
+    ],
+)
+def test_answers_colleagues_found_wrong(question: str, first: str, fact: str) -> None:
+    a = answer_question(question)
+    assert a.answered and _first(a) == first, _cited(a)
+    assert fact in a.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is there an English version of the decree?", "Existe-t-il une traduction anglaise de l'arrêté ?"],
+)
+def test_a_translation_of_the_decree_is_not_invented(question: str) -> None:
+    a = answer_question(question)
+    assert not a.answered and "2003-175" in a.answer and "/human" in a.answer
+    assert "anglais" in a.answer or "English" in a.answer
+
+
+def test_residence_is_not_a_subject_of_the_decree() -> None:
+    a = answer_question("Le responsable doit-il résider à Monaco ?")
+    assert not a.answered and "résider" in a.answer.split("\n")[0]
+
+
+@pytest.mark.parametrize(
     ("question", "article", "quoted"),
     [
         ("article 14", "14", "double exemplaire"),
