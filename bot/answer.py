@@ -26,7 +26,7 @@ from knowledge.calculators import (
 from knowledge.facts import Facts
 from knowledge.index import DECREE_ID, ArticleIndex
 from knowledge.model import Article, Part
-from knowledge.search import Hit, Passage, Searcher, load_searcher
+from knowledge.search import Hit, Passage, Searcher, document_stems, load_searcher
 from nlu import Understanding, understand, warm_up
 from nlu.lexicon import load_lexicon
 
@@ -754,7 +754,7 @@ class Answerer:
         first: str | None = None
         part: Part | None = None
         if best.passages:
-            top = best.passages[0]
+            top = self._passage_for_categories(best.passages, u)
             part = next((p for p in article.parts if p.label == top.label and p.text == top.text), None)
         if best.facts and best.facts[0][1] >= MIN_FACT_SCORE:
             fact_id = best.facts[0][0]
@@ -797,6 +797,24 @@ class Answerer:
         return Answer(
             u.text, "rule_question", True, "\n\n".join(lines), citations, confidence, lang, passages
         )
+
+    def _passage_for_categories(self, passages: tuple[Passage, ...], u: Understanding) -> Passage:
+        """Prefer a close passage that names the category asked about ("un grossiste peut-il vendre à ...")."""
+        top = passages[0]
+        if not u.entities.categories:
+            return top
+        names = []
+        for mention in u.entities.categories:
+            category = self.facts.category(mention.number)
+            if category is not None:
+                names.append(frozenset(document_stems(category.name.fr, self.searcher.stopwords)))
+        for passage in passages:
+            if passage.score < 0.5 * top.score:
+                break
+            stems = frozenset(document_stems(passage.text, self.searcher.stopwords))
+            if any(name <= stems for name in names):
+                return passage
+        return top
 
     def _fact_quote(self, fact_id: str) -> str | None:
         if fact_id.startswith("notice:"):

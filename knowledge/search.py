@@ -575,8 +575,11 @@ class Searcher:
             if term.stem in stems:
                 found[term.concept] = True
         for c, word in enumerate(query.concepts):
-            if weight[c] == 0.0:
-                weight[c] = top_idf if not word.isdigit() else 0.0
+            if word.isdigit() and not found[c]:
+                # A number of the user's case ("6 semaines") the text does not write is no sign it is off topic.
+                weight[c] = 0.0
+            elif weight[c] == 0.0:
+                weight[c] = top_idf
         for c in query.ignored:
             weight[c] = 0.0
         total = sum(weight)

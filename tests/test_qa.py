@@ -198,6 +198,24 @@ def test_answers_colleagues_found_wrong(question: str, first: str, fact: str) ->
 
 
 @pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        # not the medicated-feed distributors' paragraph, which names breeders
+        ("Un grossiste peut-il vendre à un éleveur ?", "— Art. 3, al. 2,"),
+        ("Un fabricant d'aliments médicamenteux peut-il vendre à un éleveur ?", "— Art. 3, al. 5,"),
+    ],
+)
+def test_the_passage_quoted_names_the_category_asked_about(question: str, quoted: str) -> None:
+    a = answer_question(question)
+    assert a.answered and _first(a) == "3" and quoted in a.answer
+
+
+def test_a_number_of_the_users_case_is_no_sign_of_an_uncovered_question() -> None:
+    a = answer_question("Mon assistant part 6 semaines, dois-je le remplacer ?")
+    assert a.answered and _first(a) == "40" and "un mois" in a.answer
+
+
+@pytest.mark.parametrize(
     "question",
     ["Is there an English version of the decree?", "Existe-t-il une traduction anglaise de l'arrêté ?"],
 )
