@@ -325,7 +325,7 @@ def install_helpdesk(
     core.add_filter(tickets.route)
     StaffCommands(staff, analytics, tickets, store).register(core)
     if not staff.rooms:
-        log.warning("no staff room configured: tickets are only stored (staff see them with /tickets)")
+        log.info("no staff room configured: tickets are only stored (staff see them with /tickets)")
     if helpdesk.metrics_port > 0:
         from bot.metrics import start_metrics_server
 
