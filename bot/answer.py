@@ -457,8 +457,11 @@ class Answerer:
         ref = u.entities.articles[0]
         texts = self._texts(u)
         text_id = texts[0] if texts else ref.text_id
+        if text_id is None and ref.number.isdigit():
+            # "article 99" names no text: it is the decree's (a code's article 99 would be a surprise).
+            text_id = DECREE_ID
         article = self.index.get(ref.number, text_id)
-        if article is None and text_id:
+        if article is None and text_id and text_id != DECREE_ID:
             article = self.index.get(ref.number)
         if article is None:
             nearest = self.index.nearest(ref.number, text_id)

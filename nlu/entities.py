@@ -74,7 +74,8 @@ class Entities:
 
 # --- article references -----------------------------------------------------------------------------
 
-_NUM = r"(?:premier|1er|\d{1,4}(?![\d/-]))"
+# "1240-1" (a code's inserted article) is a number of its own; the decree's numbers have no hyphen.
+_NUM = r"(?:premier|1er|\d{3,4}(?:-\d{1,3}){1,3}(?![\d/-])|\d{1,4}(?![\d/-]))"
 _CODE_NUM = r"(?:[lrda]\.?\s?\d{1,4}(?:-\d+){1,3})"
 _ITEM = r"(?:(?:[ivx]+\s*-?\s*)?\d{1,2}\s*°\s*(?:[a-h]\))?|[a-h]\)|(?:al(?:inea)?\.?|paragraphe?)\s*\d{1,2}|[ivx]+\b)"
 _ARTICLE = re.compile(

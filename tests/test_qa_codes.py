@@ -65,3 +65,28 @@ def test_the_search_index_of_the_corpus_is_stored_and_reused(answerer: Answerer)
     assert list(store.parent.glob("codes-bm25-*/keys.json"))
     again = Answerer(Searcher(answerer.index), warm=False)
     assert again.answer("code de la route vitesse en agglomération").citations[0].article == "R413-3"
+
+
+def test_an_article_number_without_a_text_is_the_decrees(answerer: Answerer) -> None:
+    a = answerer.answer("article 1383")
+    assert not a.answered and a.intent == "article_lookup"
+    assert all(
+        c.text == DECREE_ID for c in a.citations
+    )  # the nearest of the decree, not the civil code's 1383
+    assert answerer.answer("article 14").citations[0].text == DECREE_ID
+
+
+def test_an_unknown_code_article_offers_the_nearest_numbers_of_that_code(answerer: Answerer) -> None:
+    a = answerer.answer("article 1382-1 du code civil")
+    assert not a.answered and a.intent == "article_lookup"
+    assert "1382-1" in a.answer and "1382" in [c.article for c in a.citations]
+    route = answerer.answer("article R413-9 du code de la route")
+    assert not route.answered and [c.article for c in route.citations] == ["R413-3"]
+
+
+def test_the_corpus_store_reads_a_key_prefix_as_a_range(answerer: Answerer) -> None:
+    store = answerer.index.codes
+    assert store is not None
+    assert sorted(k for _, k, _ in store.keys_with_prefix("13")) == ["1382", "1383"]
+    assert [k for _, k, _ in store.keys_with_prefix("r4", "code-de-la-route")] == ["r413-3"]
+    assert store.keys_with_prefix("r4", "code-civil") == []
