@@ -57,6 +57,7 @@ _DEFINITION_CUES = (
     " what does a ",
     " what does an ",
 )
+DEFINITIONS_FACTOR = 0.75  # article 2 when a category is named in a question that is no definition
 MIN_CLOSEST = 0.5  # a declined question lists the closest articles only when they hold this much of it
 MAX_LIST_CHARS = 1800  # an enumeration longer than this is quoted by its best item only
 # Words asking for a list ("quelles pièces", "what must it include"): the whole enumeration is quoted.
@@ -527,7 +528,10 @@ class Answerer:
         procedure = e.procedure or ("modification" if e.on_site_inspection else "opening")
         result = decision_deadline(procedure, e.date, self.facts)
         text = describe_deadline(result, lang, inspection=e.on_site_inspection)
-        articles = [result.article, *result.via]
+        # A transfer is decided under article 22, which leads to 9 and then 5: the article the user asked about first.
+        articles = (
+            [*result.via, result.article] if result.procedure == "transfer" else [result.article, *result.via]
+        )
         if result.suspension:
             articles.append(result.suspension.article)
         quote_source = result.sources[0]
@@ -629,6 +633,9 @@ class Answerer:
         assert aspect is not None
         e = u.entities
         procedure_id = "partial_transfer" if e.procedure == "transfer" and e.partial_transfer else e.procedure
+        having = [p.id for p in self.facts.procedures if aspect in p.points]
+        if procedure_id is None and aspect not in self.facts.aspects and len(having) == 1:
+            procedure_id = having[0]  # only one request has it (admissibility: the opening's, art. 7)
         if procedure_id is not None:
             procedure = self.facts.procedure(procedure_id)
             point = procedure.points.get(aspect) if procedure is not None else None
@@ -684,10 +691,14 @@ class Answerer:
 
     # -- definitions of the categories of article 2 ---------------------------------------------------------------
 
+    @staticmethod
+    def _asks_definition(u: Understanding) -> bool:
+        return any(cue in f" {u.normalized} " for cue in _DEFINITION_CUES)
+
     def _definition(self, u: Understanding, lang: str) -> Answer | None:
         """Answer 'qu'est-ce qu'un dépositaire ?' from the curated categories, quoting article 2."""
         e = u.entities
-        asks = any(cue in f" {u.normalized} " for cue in _DEFINITION_CUES)
+        asks = self._asks_definition(u)
         if not e.categories or not asks or len(e.categories) > 1:
             return None
         category = self.facts.category(e.categories[0].number)
@@ -735,8 +746,20 @@ class Answerer:
             )
             if lexicon.has(u.words, key)
         ]
+        # A category named in a question about its duties is in article 2 too, which only defines it.
+        damped = (
+            {(DECREE_ID, "2"): DEFINITIONS_FACTOR}
+            if u.entities.categories and not self._asks_definition(u)
+            else {}
+        )
         return self.searcher.search(
-            list(u.words), u.lang, named_articles=named, named_texts=texts, weak=weak, fact_kinds=kinds
+            list(u.words),
+            u.lang,
+            named_articles=named,
+            named_texts=texts,
+            weak=weak,
+            fact_kinds=kinds,
+            damped=damped,
         )
 
     def _rule(self, u: Understanding, lang: str) -> Answer:

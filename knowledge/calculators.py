@@ -445,7 +445,7 @@ def describe_deadline(result: DeadlineResult, lang: str, inspection: bool = Fals
             f"with a complete and regular dossier is received."
         )
         if result.via:
-            text += f" (Article {result.via[0]} applies the procedure of article {result.article}.)"
+            text += " " + _via_sentence(result, lang)
         if result.extended_due and result.extended_days:
             text += (
                 f" If an on-site inspection is needed, the Minister of State may extend it to {result.extended_days} "
@@ -458,7 +458,7 @@ def describe_deadline(result: DeadlineResult, lang: str, inspection: bool = Fals
         f"réception de la demande accompagnée d'un dossier complet et régulier."
     )
     if result.via:
-        text += f" (L'article {result.via[0]} renvoie à la procédure de l'article {result.article}.)"
+        text += " " + _via_sentence(result, lang)
     if result.extended_due and result.extended_days:
         text += (
             f" Si une enquête sur place est nécessaire, le Ministre d'État peut proroger ce délai jusqu'à "
@@ -466,6 +466,23 @@ def describe_deadline(result: DeadlineResult, lang: str, inspection: bool = Fals
             "avant l'expiration du premier délai."
         )
     return text + " " + _delay_rules(result, lang)
+
+
+def _via_sentence(result: DeadlineResult, lang: str) -> str:
+    """Say how the request reaches the delay of article 5: article 22 through article 9, article 15 directly."""
+    if result.procedure == "transfer":
+        if lang == "en":
+            return (
+                "(A transfer request is examined under the conditions of article 9 (art. 22), which apply the "
+                f"delay of article {result.article}.)"
+            )
+        return (
+            "(La demande de transfert est instruite dans les conditions de l'article 9 (art. 22), qui renvoie au "
+            f"délai de l'article {result.article}.)"
+        )
+    if lang == "en":
+        return f"(Article {result.via[0]} applies the conditions of articles {result.article} and 6.)"
+    return f"(L'article {result.via[0]} renvoie aux conditions des articles {result.article} et 6.)"
 
 
 def _delay_rules(result: DeadlineResult, lang: str) -> str:

@@ -186,7 +186,7 @@ class ArticleNote:
     words: tuple[str, ...]
 
 
-ASPECTS = ("delay", "silence", "signer", "copies", "addressee")
+ASPECTS = ("delay", "silence", "signer", "copies", "addressee", "admissibility")
 
 
 @dataclass(frozen=True)

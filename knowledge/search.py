@@ -22,7 +22,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -455,6 +455,7 @@ class Searcher:
         named_texts: Sequence[str] = (),
         weak: Iterable[str] = (),
         fact_kinds: Iterable[str] = ("delay", "retention", "notice"),
+        damped: Mapping[tuple[str, str], float] | None = None,
         limit: int = 5,
     ) -> SearchResult:
         """Rank articles and passages for a question (folded words, or a text to tokenise)."""
@@ -464,7 +465,9 @@ class Searcher:
         # The words naming a code ("code civil") choose where to search; they are not what is searched for.
         naming = {w for t in named_code_texts for w in t.split("-")}
         query = analyse_query([w for w in words if w not in naming], lang, weak)
-        result = self._search_shipped(query, named_articles, named_code_texts, limit, frozenset(fact_kinds))
+        result = self._search_shipped(
+            query, named_articles, named_code_texts, limit, frozenset(fact_kinds), damped or {}
+        )
         codes = self.codes() if named_code_texts else None
         if codes is not None and query.terms:
             shipped = {t for t in self.index.texts if any(a.text_id == t for a in self.articles)}
@@ -487,6 +490,7 @@ class Searcher:
         named_texts: Sequence[str],
         limit: int,
         fact_kinds: frozenset[str] = frozenset({"delay", "retention", "notice"}),
+        damped: Mapping[tuple[str, str], float] | None = None,
     ) -> SearchResult:
         n = len(self.articles)
         texts = tuple(dict.fromkeys(a.text_id for a in self.articles))
@@ -521,6 +525,9 @@ class Searcher:
         for a_pos, article in enumerate(self.articles):
             if article.text_id != DECREE_ID and article.text_id not in named_texts:
                 score[a_pos] *= OTHER_TEXT_FACTOR
+        for key, factor in (damped or {}).items():
+            if key in self.position:
+                score[self.position[key]] *= factor
         for a_pos in named_positions:
             score[a_pos] += REFERENCE_BONUS
         order = [int(i) for i in np.argsort(-score) if score[int(i)] > 0][:limit]

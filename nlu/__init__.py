@@ -291,6 +291,7 @@ _FORMALITY_CUES = (
     ("asks_copies", "copies"),
     ("asks_signer", "signer"),
     ("asks_addressee", "addressee"),
+    ("asks_admissibility", "admissibility"),
     ("asks_delay", "delay"),
 )
 _FORMALITY_INTENTS = frozenset({"rule_question", "dossier", "calculation"})

@@ -148,3 +148,13 @@ def test_with_an_on_site_inspection_the_extended_date_comes_first() -> None:
     text = describe_deadline(decision_deadline("modification", dt.date(2026, 3, 2)), "fr", inspection=True)
     assert text.startswith("Avec une enquête sur place")
     assert text.index("31 mai 2026") < text.index("1er avril 2026")
+
+
+def test_a_transfer_deadline_says_article_22_leads_to_article_9() -> None:
+    result = decision_deadline("transfer", dt.date(2026, 1, 10))
+    text = describe_deadline(result, "fr")
+    assert "instruite dans les conditions de l'article 9 (art. 22)" in text
+    assert "renvoie à la procédure de l'article 5" not in text  # article 22 names article 9, not 5
+    assert "(Article 15 applies the conditions of articles 5 and 6.)" in describe_deadline(
+        decision_deadline("extension", dt.date(2026, 1, 10)), "en"
+    )

@@ -140,6 +140,25 @@ def test_formalities_of_the_request_named(question: str, first: str, fact: str) 
     assert a.answered and _first(a) == first and fact in a.answer
 
 
+def test_a_transfer_deadline_cites_22_then_9_then_5() -> None:
+    a = answer_question("Demande de transfert reçue complète le 10 janvier 2026, date limite de décision ?")
+    assert a.answered and a.intent == "calculation" and _cited(a)[:3] == ["22", "9", "5"]
+    assert "10 avril 2026" in a.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Le ministère a-t-il un délai pour me dire si mon dossier est complet ?",
+        "Is there a deadline to tell me whether my dossier is complete?",
+    ],
+)
+def test_admissibility_has_no_delay_in_the_decree(question: str) -> None:
+    a = answer_question(question)
+    assert a.answered and _cited(a)[0] == "7"
+    assert "ne fixe pas de délai" in a.answer or "sets no delay" in a.answer
+
+
 def test_copies_of_a_transfer_request_are_not_set_by_the_decree() -> None:
     """The decree sets duplicate copies for an opening and a modification, not for a transfer: say so."""
     a = answer_question("Combien d'exemplaires pour la demande de transfert ?")
@@ -183,6 +202,24 @@ def test_a_formality_word_about_another_subject_is_left_to_retrieval() -> None:
             "seule entreprise",
         ),
         ("Faut-il une autorisation distincte pour un deuxième entrepôt ?", "9", "autorisation distincte"),
+        ("Combien de catégories d'établissements y a-t-il ?", "2", "14 catégories"),
+        (
+            "Le pharmacien responsable doit-il être inscrit à l'Ordre des pharmaciens ?",
+            "28",
+            "inscrit à l'Ordre",
+        ),
+        (
+            "Quelle quantité minimale d'aliment médicamenteux par jour ?",
+            "55",
+            "ration alimentaire quotidienne",
+        ),
+        (
+            "Can a veterinary clinic owner be the responsible veterinarian of a wholesaler?",
+            "34",
+            "incompatible",
+        ),
+        ("combien de tps pour avoir l'autorisation d'ouvrir", "5", "90 jours"),
+        ("J'ai déposé mon dossier il y a 4 mois, toujours rien, c'est normal ?", "9", "vaut refus"),
         # a number in digits finds the decree's number in words
         (
             "Le délai de 90 jours court-il à partir du dépôt ou du dossier complet ?",
