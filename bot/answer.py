@@ -737,6 +737,9 @@ class Answerer:
         # That holds for nouns (the subject); a verb or adverb ("rapidement", "reçoit") says nothing of it.
         weak = set(u.unknown) - set(u.unknown_nouns)
         lexicon = load_lexicon()
+        # Framing nouns the texts never use ("quelle démarche ?") say nothing of whether they cover the subject.
+        generic = {w for p in lexicon.words("generic_nouns") for w in p.words}
+        weak |= {w for w in u.words if w in generic and not lexicon.in_domain(w)}
         kinds = [
             kind
             for kind, key in (
