@@ -220,6 +220,9 @@ def test_a_formality_word_about_another_subject_is_left_to_retrieval() -> None:
         ),
         ("combien de tps pour avoir l'autorisation d'ouvrir", "5", "90 jours"),
         ("J'ai déposé mon dossier il y a 4 mois, toujours rien, c'est normal ?", "9", "vaut refus"),
+        ("Je rachète un établissement existant, quelle démarche ?", "20", "conjointement"),
+        ("Do we need permission to rebuild part of our warehouse?", "14", "French text"),
+        ("What happens if I break the rules?", "24", "infringement"),
         # a number in digits finds the decree's number in words
         (
             "Le délai de 90 jours court-il à partir du dépôt ou du dossier complet ?",
@@ -262,9 +265,10 @@ def test_a_translation_of_the_decree_is_not_invented(question: str) -> None:
     assert "anglais" in a.answer or "English" in a.answer
 
 
-def test_residence_is_not_a_subject_of_the_decree() -> None:
+def test_residence_and_unannounced_inspections_are_not_subjects_of_the_decree() -> None:
     a = answer_question("Le responsable doit-il résider à Monaco ?")
     assert not a.answered and "résider" in a.answer.split("\n")[0]
+    assert not answer_question("Le pharmacien inspecteur peut-il venir sans prévenir ?").answered
 
 
 @pytest.mark.parametrize(
@@ -408,3 +412,21 @@ def test_ask_command_answers_each_stdin_line_in_order(
 def test_ask_command_with_an_argument(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["ask", "article 14"]) == 0
     assert "double exemplaire" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Je veux ouvrir un établissement de distribution en gros", "5"),
+        ("Je veux racheter un établissement", "20"),
+    ],
+)
+def test_a_wish_to_open_or_take_over_offers_the_right_dossier(question: str, first: str) -> None:
+    a = answer_question(question)
+    assert a.intent == "dossier" and _first(a) == first and "/dossier" in a.answer
+
+
+def test_contact_details_are_not_invented() -> None:
+    a = answer_question("Comment joindre la Direction de l'Action Sanitaire et Sociale par téléphone ?")
+    assert not a.answered and "/human" in a.answer
+    assert answer_question("Qui contacter au ministère ?").intent == "human"
