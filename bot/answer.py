@@ -1,8 +1,10 @@
 """Answers a pharmacist can trust: a first sentence that answers, the quoted passage, related articles.
 
 ``answer_question(text)`` reads the message (``nlu``), then: article look-ups print the article or part;
-calculations run the calculators over the curated facts; rule questions search the index and quote the best
-passage. When the texts do not cover a question it says so plainly (``answered: false``), offers the closest
+calculations run the calculators over the curated facts; a question on one formality of a request (its decision
+delay, what silence means, who signs, how many copies, to whom) is answered from ``procedures.yaml``, for the
+request named or for each request in turn when none is; other rule questions search the index and quote the
+best passage. When the texts do not cover a question it says so plainly (``answered: false``), offers the closest
 articles and a human, and invents nothing. It never raises.
 """
 

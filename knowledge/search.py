@@ -8,8 +8,10 @@ Three BM25 indexes (``bm25s``) over French stems (``snowballstemmer``) of accent
 - facts: the curated facts (delays, notifications), each tied to the part that holds its quote.
 
 A query is expanded with the French synonyms and the English -> French glossary (``knowledge/glossary``).
-An article's score mixes the three (each normalised by its best score); the decree comes first: another
-text is ranked below it unless the question names that text. The code corpus (tens of thousands of
+An article's score mixes the three (each normalised by its best score; a fact counts only for the kind of
+question it answers: a delay for a question about time, a retention period for one about keeping records, a
+notice for one about who tells whom); the decree comes first: another text is ranked below it unless the
+question names that text. The code corpus (tens of thousands of
 articles) has its own index, built once and stored under ``var/``, searched only when a question names a
 code, so that questions about the decree are never crowded out.
 """

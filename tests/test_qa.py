@@ -384,8 +384,8 @@ def test_development_set_quality_floor() -> None:
         if q.get("facts"):
             with_facts += 1
             facts_ok += all(contains_fact(a.answer, str(f)) for f in q["facts"])  # type: ignore[union-attr]
-    assert top1 / ranked >= 0.85
-    assert facts_ok / with_facts >= 0.82
+    assert top1 / ranked >= 0.92
+    assert facts_ok / with_facts >= 0.92
     assert declined == oos
 
 
