@@ -186,3 +186,41 @@ def test_fact_comparison_ignores_accents_case_and_number_words() -> None:
     assert contains_fact("au moins DEUX ans", "2 ans")
     assert not contains_fact("trente jours", "90 jours")
     assert fold("Œuvre Déjà") == "oeuvre deja"
+
+
+@pytest.mark.parametrize(
+    ("text", "formality", "procedure"),
+    [
+        ("Combien de temps pour un transfert ?", "delay", "transfer"),
+        ("How long does a transfer of the authorisation take?", "delay", "transfer"),
+        ("Que se passe-t-il si le ministre ne répond pas ?", "silence", None),
+        (
+            "Le ministre n'a pas répondu à ma demande de modification après 30 jours",
+            "silence",
+            "modification",
+        ),
+        ("Qui signe la demande ?", "signer", None),
+        ("combien d'exemplairs pour la demande douverture", "copies", "opening"),
+        ("À qui envoyer la demande de modification ?", "addressee", "modification"),
+        ("Mon dossier est-il recevable ?", "admissibility", None),
+        # another subject, or a date for the calculator: not a formality question
+        ("Dans quel délai informer le ministre de la cessation d'activité ?", None, None),
+        ("Dans quel délai l'établissement doit-il ouvrir après l'autorisation ?", None, "opening"),
+        ("Faut-il une copie certifiée conforme du diplôme ?", None, None),
+        ("Dossier complet reçu le 2 mars 2026, délai de décision pour une ouverture ?", None, "opening"),
+        ("Combien d'assistants pour un grossiste de 150 personnes ?", None, None),
+    ],
+)
+def test_the_formality_of_a_request_a_question_asks_about(
+    text: str, formality: str | None, procedure: str | None
+) -> None:
+    u = understand(text)
+    assert u.formality == formality
+    assert u.entities.procedure == procedure
+
+
+def test_a_partial_transfer_and_hyphenated_code_numbers_are_read() -> None:
+    assert understand("Combien de temps pour un transfert partiel ?").entities.partial_transfer
+    assert not understand("Combien de temps pour un transfert ?").entities.partial_transfer
+    assert [r.number for r in understand("article 1240-1 du code civil").entities.articles] == ["1240-1"]
+    assert understand("articles 5-6").entities.articles == ()  # not a number of its own
