@@ -430,3 +430,14 @@ def test_contact_details_are_not_invented() -> None:
     a = answer_question("Comment joindre la Direction de l'Action Sanitaire et Sociale par téléphone ?")
     assert not a.answered and "/human" in a.answer
     assert answer_question("Qui contacter au ministère ?").intent == "human"
+
+
+def test_english_notification_and_wholesale_records_questions() -> None:
+    """Regression: 'be notified … changes' read as art. 16; 'distribution records' read as art. 48."""
+    from bot.answer import answer_question
+
+    notified = answer_question("who must be notified when the responsible pharmacist changes?")
+    assert notified.answered and notified.citations[0].article == "17"
+    records = answer_question("how long must distribution records be kept?")
+    assert records.answered and records.citations[0].article == "50"
+    assert "three years" in records.answer
