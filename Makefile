@@ -4,14 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSPKG := tesseract-ocr tesseract-ocr-fra
+TESTPKG := postgresql
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system-packages lint typecheck unit bench index clean
+.PHONY: run test setup system-packages test-system-packages lint typecheck unit bench index clean
 
 run: setup
 	$(BIN)/vetpharma run
 
-test: setup lint typecheck unit
+test: setup test-system-packages lint typecheck unit
 
 setup: system-packages $(STAMP)
 
@@ -20,6 +21,13 @@ system-packages:
 	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; then :; else \
 	  echo "Installing system packages: $(SYSPKG)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSPKG); \
+	fi
+
+# For the tests only: a PostgreSQL server, which the store's tests start on a private port (same code as SQLite).
+test-system-packages:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
+	  echo "Installing test system packages: $(TESTPKG)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TESTPKG); \
 	fi
 
 $(STAMP): pyproject.toml
