@@ -105,6 +105,11 @@ PHRASES: dict[str, dict[str, str]] = {
             "Votre message est vide. Posez une question sur l'Arrêté Ministériel n° 2003-175, par exemple "
             "« délai de réponse pour une modification ? » ou « combien d'assistants pour un grossiste de 150 personnes ? »."
         ),
+        "no_question": (
+            "Je n'ai trouvé aucune question dans votre message. Posez une question sur "
+            "l'Arrêté Ministériel n° 2003-175, par exemple « délai de réponse pour une modification ? » ou "
+            "« combien d'assistants pour un grossiste de 150 personnes ? »."
+        ),
         "not_covered": "L'Arrêté Ministériel n° 2003-175 ne traite pas de cette question{topic} : je préfère ne pas répondre plutôt que de risquer une erreur.",
         "closest": "Articles les plus proches : {items}.",
         "human_offer": "Pour parler à un agent du ministère, tapez /human.",
@@ -155,6 +160,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "empty": (
             "Your message is empty. Ask a question about Ministerial Order No. 2003-175, for example "
             '"how long does a modification take?" or "how many assistants for a wholesaler with 150 staff?".'
+        ),
+        "no_question": (
+            "I found no question in your message. Ask a question about Ministerial Order "
+            'No. 2003-175, for example "how long does a modification take?" or "how many assistants for a '
+            'wholesaler with 150 staff?".'
         ),
         "not_covered": "Ministerial Order No. 2003-175 does not cover this question{topic}: I would rather not answer than risk being wrong.",
         "closest": "Closest articles: {items}.",
@@ -397,7 +407,9 @@ class Answerer:
         out = u.lang if u.lang in {"fr", "en"} else (lang if lang in {"fr", "en"} else "fr")
         shown = question[:2000]
         if not u.text or not any(ch.isalnum() for ch in u.text):
-            return Answer(shown, u.intent, False, _p(out, "empty"), (), 0.0, out)
+            # Markup or emoji alone is a message, just not a question: saying it is empty would be untrue.
+            key = "empty" if not question.strip() else "no_question"
+            return Answer(shown, u.intent, False, _p(out, key), (), 0.0, out)
         if u.lang == "other":
             return Answer(shown, "out_of_scope", False, _p(out, "other_language"), (), 0.8, "other")
         answer = self._route(u, out)
@@ -765,6 +777,7 @@ class Answerer:
             weak=weak,
             fact_kinds=kinds,
             damped=damped,
+            categories=[c.number for c in u.entities.categories],
         )
 
     def _rule(self, u: Understanding, lang: str) -> Answer:

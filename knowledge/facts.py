@@ -184,6 +184,9 @@ class ArticleNote:
     title: Text
     summary: Text
     words: tuple[str, ...]
+    # The categories of article 2 the article applies to, when it names them ("mentionnés au 1° de l'article
+    # 2"); empty when it applies to every establishment. Retrieval ranks it lower for another category.
+    categories: tuple[int, ...] = ()
 
 
 ASPECTS = ("delay", "silence", "signer", "copies", "addressee", "admissibility")
@@ -558,10 +561,20 @@ def _articles(r: _Reader) -> dict[str, ArticleNote]:
             title=x.text("title"),
             summary=x.text("summary"),
             words=x.strings("words"),
+            categories=_categories_list(x),
         )
     if sorted(notes, key=int) != [str(n) for n in range(1, 65)]:
         raise FactsError(f"{table.where}: expected one entry for each article 1 to 64")
     return notes
+
+
+def _categories_list(r: _Reader) -> tuple[int, ...]:
+    if r.data.get("categories") is None:
+        return ()
+    numbers = r.integers("categories")
+    if not numbers or not all(1 <= n <= 14 for n in numbers):
+        raise FactsError(f"{r.where}.categories: expected categories of article 2 (1-14)")
+    return numbers
 
 
 def _passages(r: _Reader, key: str) -> tuple[Excerpt, ...]:

@@ -51,6 +51,8 @@ WEIGHT_FACT = (
 )
 WEIGHT_EXPANSION = 0.6
 OTHER_TEXT_FACTOR = 0.6  # another shipped text, unless the question names it
+CATEGORY_MISMATCH_FACTOR = 0.6  # an article for other categories than the one the question names
+CATEGORY_MATCH_FACTOR = 1.2  # an article that names the category the question names
 REFERENCE_BONUS = 0.3  # an article the question names ("que dit l'article 13 sur ...")
 FIELD_REPEAT = 2  # how many times an article's title and words count
 BM25_K1 = 1.2
@@ -435,6 +437,17 @@ class Searcher:
         delay = self.facts.delay(fact_id)
         return "retention" if delay is not None and delay.kind == "retention" else "delay"
 
+    def _category_damping(self, categories: Sequence[int]) -> dict[tuple[str, str], float]:
+        """Return the factors of the decree's articles that name the categories a question names, or others."""
+        named = set(categories)
+        return {
+            (DECREE_ID, number): CATEGORY_MATCH_FACTOR
+            if named & set(note.categories)
+            else CATEGORY_MISMATCH_FACTOR
+            for number, note in self.facts.articles.items()
+            if named and note.categories
+        }
+
     # -- the code corpus --------------------------------------------------------------------------------
 
     def codes(self) -> CodeSearcher | None:
@@ -458,6 +471,7 @@ class Searcher:
         weak: Iterable[str] = (),
         fact_kinds: Iterable[str] = ("delay", "retention", "notice"),
         damped: Mapping[tuple[str, str], float] | None = None,
+        categories: Sequence[int] = (),
         limit: int = 5,
     ) -> SearchResult:
         """Rank articles and passages for a question (folded words, or a text to tokenise)."""
@@ -468,7 +482,12 @@ class Searcher:
         naming = {w for t in named_code_texts for w in t.split("-")}
         query = analyse_query([w for w in words if w not in naming], lang, weak)
         result = self._search_shipped(
-            query, named_articles, named_code_texts, limit, frozenset(fact_kinds), damped or {}
+            query,
+            named_articles,
+            named_code_texts,
+            limit,
+            frozenset(fact_kinds),
+            {**self._category_damping(categories), **(damped or {})},
         )
         codes = self.codes() if named_code_texts else None
         if codes is not None and query.terms:

@@ -157,11 +157,17 @@ _CATEGORY_NUMBER = re.compile(
 )
 
 
+_VERB_ENDING = re.compile(r"(?:er|ez|ons)$")
+
+
 def find_categories(words: Sequence[str], folded: str) -> list[CategoryMention]:
     """Find the categories of article 2 named in a message ('grossiste', 'wholesaler', 'catégorie 5')."""
     found: list[CategoryMention] = []
     for match in find_phrases(words, _category_phrases(), fuzzy=True, cutoff=88.0):
         number = int(match.key)
+        if match.score < 100 and match.end - match.start == 1 and _VERB_ENDING.search(words[match.start]):
+            # "distribuer" is close to "distributeur", but a verb names an activity, not who does it.
+            continue
         if all(c.number != number for c in found):
             found.append(CategoryMention(number, " ".join(words[match.start : match.end]), match.score))
     for m in _CATEGORY_NUMBER.finditer(folded):

@@ -441,3 +441,53 @@ def test_english_notification_and_wholesale_records_questions() -> None:
     records = answer_question("how long must distribution records be kept?")
     assert records.answered and records.citations[0].article == "50"
     assert "three years" in records.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("combien de temps un grossiste conserve-t-il ses registres ?", "fr"),
+        ("how long must a wholesaler keep its records?", "en"),
+    ],
+)
+def test_a_wholesaler_keeps_its_transaction_records_three_years(question: str, lang: str) -> None:
+    """Regression: the category was ignored and art. 56 (medicated feed) or 48 (manufacturers) came first."""
+    a = answer_question(question)
+    assert a.answered and _first(a) == "50"
+    assert ("trois ans" if lang == "fr" else "three years") in a.answer
+
+
+def test_a_manufacturer_keeps_its_batch_documents_under_article_48() -> None:
+    a = answer_question("combien de temps un fabricant conserve-t-il ses documents de lot ?")
+    assert a.answered and _first(a) == "48"
+
+
+def test_articles_for_other_categories_rank_lower() -> None:
+    """Art. 56 is for medicated feed: a wholesaler's question ranks it lower, a feed maker's question higher."""
+    from knowledge.search import load_searcher
+
+    searcher = load_searcher()
+    words = "combien de temps conserver les registres"
+
+    def score(categories: list[int]) -> float:
+        hits = searcher.search(words, categories=categories, limit=20).hits
+        return next(h.score for h in hits if h.article == "56")
+
+    assert score([5]) < score([]) < score([11])
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "expected"),
+    [
+        ("<script>alert(1)</script>", "fr", "aucune question"),
+        ("🙂🙂🙂", "fr", "aucune question"),
+        ("🙂🙂🙂", "en", "no question"),
+        ("   ", "fr", "vide"),
+    ],
+)
+def test_markup_or_emoji_alone_is_no_question_not_an_empty_message(
+    message: str, lang: str, expected: str
+) -> None:
+    a = answer_question(message, lang)
+    assert not a.answered and expected in a.answer
+    assert ("vide" in a.answer) == (not message.strip())
