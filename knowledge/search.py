@@ -53,6 +53,8 @@ WEIGHT_EXPANSION = 0.6
 OTHER_TEXT_FACTOR = 0.6  # another shipped text, unless the question names it
 CATEGORY_MISMATCH_FACTOR = 0.6  # an article for other categories than the one the question names
 CATEGORY_MATCH_FACTOR = 1.2  # an article that names the category the question names
+PHRASE_BONUS = 0.15  # an article whose curated words hold a phrase of the question ("préparer les commandes")
+PHRASE_GAP = 1  # words of the question a curated phrase may skip ("vétérinaire [pharmacien] responsable")
 REFERENCE_BONUS = 0.3  # an article the question names ("que dit l'article 13 sur ...")
 FIELD_REPEAT = 2  # how many times an article's title and words count
 BM25_K1 = 1.2
@@ -388,6 +390,7 @@ class Searcher:
         part_docs: list[list[str]] = []
         article_docs: list[list[str]] = []
         self.article_stems: list[frozenset[str]] = []
+        self.phrases: dict[int, tuple[tuple[str, ...], ...]] = {}  # article position -> curated phrases
         for a_pos, article in enumerate(self.articles):
             for p_pos, part in enumerate(article.parts):
                 part_docs.append(document_stems(part.text + " " + _lead_in(article, p_pos), self.stopwords))
@@ -408,6 +411,8 @@ class Searcher:
                 ]
                 labels = " ".join([note.title.fr, note.title.en, " ".join(note.words)])
                 extra = " ".join([*[labels] * FIELD_REPEAT, note.summary.fr, note.summary.en, *cited_titles])
+                phrases = (tuple(document_stems(w, self.stopwords)) for w in note.words)
+                self.phrases[a_pos] = tuple(dict.fromkeys(p for p in phrases if len(p) >= 2))
             doc = document_stems(article.text + " " + extra, self.stopwords)
             article_docs.append(doc)
             self.article_stems.append(frozenset(doc))
@@ -549,6 +554,10 @@ class Searcher:
         for key, factor in (damped or {}).items():
             if key in self.position:
                 score[self.position[key]] *= factor
+        asked = [stem(c) for c in query.concepts]
+        for a_pos, phrases in self.phrases.items():
+            if score[a_pos] > 0 and any(_holds_phrase(asked, p) for p in phrases):
+                score[a_pos] += PHRASE_BONUS
         for a_pos in named_positions:
             score[a_pos] += REFERENCE_BONUS
         order = [int(i) for i in np.argsort(-score) if score[int(i)] > 0][:limit]
@@ -612,6 +621,22 @@ class Searcher:
             weight[c] = 0.0
         total = sum(weight)
         return sum(w for w, f in zip(weight, found, strict=True) if f) / total if total else 0.0
+
+
+def _holds_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Tell whether the stems of a phrase occur in order in a question's, each at most PHRASE_GAP words apart."""
+    for start, word in enumerate(words):
+        if word != phrase[0]:
+            continue
+        at = start
+        for wanted in phrase[1:]:
+            window = words[at + 1 : at + 2 + PHRASE_GAP]
+            if wanted not in window:
+                break
+            at += 1 + window.index(wanted)
+        else:
+            return True
+    return False
 
 
 # --- the code corpus --------------------------------------------------------------------------------------

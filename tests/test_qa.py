@@ -491,3 +491,24 @@ def test_markup_or_emoji_alone_is_no_question_not_an_empty_message(
     a = answer_question(message, lang)
     assert not a.answered and expected in a.answer
     assert ("vide" in a.answer) == (not message.strip())
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Faut-il un pharmacien pour préparer les commandes ?", "41"),
+        ("Un vétérinaire peut-il être pharmacien responsable ?", "25"),
+    ],
+)
+def test_a_phrase_of_an_articles_curated_words_ranks_it_first(question: str, first: str) -> None:
+    """Regression: 'commandes' found art. 62 (premix orders), 'vétérinaire … responsable' art. 31 (deputies)."""
+    a = answer_question(question)
+    assert a.answered and _first(a) == first, _cited(a)
+
+
+def test_phrase_match_allows_one_word_between_but_keeps_the_order() -> None:
+    from knowledge.search import _holds_phrase
+
+    assert _holds_phrase(["veterinair", "pharmacien", "respons"], ["veterinair", "respons"])
+    assert not _holds_phrase(["respons", "pharmacien", "veterinair"], ["veterinair", "respons"])
+    assert not _holds_phrase(["veterinair", "a", "b", "respons"], ["veterinair", "respons"])
