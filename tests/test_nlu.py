@@ -201,6 +201,7 @@ def test_fact_comparison_ignores_accents_case_and_number_words() -> None:
         ),
         ("Qui signe la demande ?", "signer", None),
         ("combien d'exemplairs pour la demande douverture", "copies", "opening"),
+        ("how many copys", "copies", None),  # the misspelt plural reads as the singular
         ("À qui envoyer la demande de modification ?", "addressee", "modification"),
         ("Mon dossier est-il recevable ?", "admissibility", None),
         # another subject, or a date for the calculator: not a formality question
