@@ -160,13 +160,52 @@ _CATEGORY_NUMBER = re.compile(
 _VERB_ENDING = re.compile(r"(?:er|ez|ons)$")
 
 
-def find_categories(words: Sequence[str], folded: str) -> list[CategoryMention]:
+# English names of categories that are French verbs ("peut-on exporter des médicaments ?").
+_FRENCH_VERBS = frozenset({"importer", "exporter"})
+_DETERMINERS = frozenset(
+    [
+        "un",
+        "une",
+        "le",
+        "la",
+        "l",
+        "les",
+        "d",
+        "de",
+        "du",
+        "des",
+        "cet",
+        "cette",
+        "ce",
+        "notre",
+        "votre",
+        "mon",
+        "ma",
+        "son",
+        "sa",
+        "leur",
+        "nos",
+        "vos",
+        "mes",
+        "ses",
+        "leurs",
+    ]
+)
+
+
+def find_categories(words: Sequence[str], folded: str, lang: str = "fr") -> list[CategoryMention]:
     """Find the categories of article 2 named in a message ('grossiste', 'wholesaler', 'catégorie 5')."""
     found: list[CategoryMention] = []
     for match in find_phrases(words, _category_phrases(), fuzzy=True, cutoff=88.0):
         number = int(match.key)
-        if match.score < 100 and match.end - match.start == 1 and _VERB_ENDING.search(words[match.start]):
-            # "distribuer" is close to "distributeur", but a verb names an activity, not who does it.
+        one_word = match.end - match.start == 1
+        word = words[match.start]
+        after_determiner = match.start > 0 and words[match.start - 1] in _DETERMINERS
+        # "distribuer" is close to "distributeur", and in French "exporter" is the verb unless a determiner
+        # makes it the English noun: a verb names an activity, not who does it.
+        if one_word and match.score < 100 and _VERB_ENDING.search(word):
+            continue
+        if one_word and lang == "fr" and word in _FRENCH_VERBS and not after_determiner:
             continue
         if all(c.number != number for c in found):
             found.append(CategoryMention(number, " ".join(words[match.start : match.end]), match.score))

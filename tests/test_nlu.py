@@ -225,3 +225,16 @@ def test_a_partial_transfer_and_hyphenated_code_numbers_are_read() -> None:
     assert not understand("Combien de temps pour un transfert ?").entities.partial_transfer
     assert [r.number for r in understand("article 1240-1 du code civil").entities.articles] == ["1240-1"]
     assert understand("articles 5-6").entities.articles == ()  # not a number of its own
+
+
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        ("Peut-on exporter des médicaments hors UE ?", []),  # the French verb, not the English noun
+        ("À qui un dépositaire peut-il distribuer les médicaments ?", [4]),  # 'distribuer' names no one
+        ("Can an exporter sell to a pharmacy?", [6]),
+        ("Un importateur peut-il sous-traiter ?", [2]),
+    ],
+)
+def test_a_verb_is_no_category(text: str, categories: list[int]) -> None:
+    assert [c.number for c in understand(text).entities.categories] == categories
