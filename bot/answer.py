@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # development questions only); a question whose subject noun the texts never use needs more.
 MIN_COVERAGE = 0.4
 MIN_COVERAGE_UNKNOWN_SUBJECT = 0.5
+STRONG_FACT_SCORE = 0.6  # ... and quotes its own passage when it matches this well
 MIN_FACT_SCORE = 0.55  # a curated fact opens the answer only when it matches this well
 # Phrases asking what a category is (folded words): "qu'est-ce qu'un dépositaire", "what is a depositary".
 _DEFINITION_CUES = (
@@ -804,8 +805,10 @@ class Answerer:
             fact_id = best.facts[0][0]
             quote_text = self._fact_quote(fact_id)
             fact_part = _part_with(article, quote_text) if quote_text else None
-            # The fact opens the answer only when it sits in the passage quoted.
-            if fact_part is not None and (part is None or fact_part == part):
+            # The fact opens the answer when it sits in the passage quoted, or when the question asks "how long"
+            # and the fact (a delay or period) matches it clearly: its passage is then the one to quote.
+            strong = best.facts[0][1] >= STRONG_FACT_SCORE and load_lexicon().has(u.words, "asks_time")
+            if fact_part is not None and (part is None or fact_part == part or strong):
                 first = _fact_sentence(fact_id, lang, self.facts)
                 part = fact_part
         if first is None:

@@ -455,6 +455,8 @@ def test_a_wholesaler_keeps_its_transaction_records_three_years(question: str, l
     a = answer_question(question)
     assert a.answered and _first(a) == "50"
     assert ("trois ans" if lang == "fr" else "three years") in a.answer
+    # the passage quoted is the one that sets the period, not the list of what is kept
+    assert a.passages and "trois ans" in a.passages[0].text
 
 
 def test_a_manufacturer_keeps_its_batch_documents_under_article_48() -> None:
