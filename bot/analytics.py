@@ -22,16 +22,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from bot import events as ev
 from bot.messages import SessionKey
 from bot.store import TICKET_OPEN, Store
+from knowledge.index import DECREE_ID as DECREE  # its articles are shown "art. 6"; others "R4211-63 (csp-…)"
 
-# The decree's text id: its articles are shown as "art. 6"; other texts' as "R4211-63 (csp-…)".
-DECREE = "am-2003-175"
 MAX_QUESTION = 1000  # characters of a question kept for review
 UP = "up"
 DOWN = "down"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class _Base(DeclarativeBase):

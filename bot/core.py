@@ -13,7 +13,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot import events as ev
@@ -123,10 +123,6 @@ CommandHandler = Callable[[CommandContext], list[Reply]]
 MessageFilter = Callable[[Incoming, SessionState], list[Reply] | None]
 # Applies the retention period to data kept outside the store (analytics); returns how many rows changed.
 Purger = Callable[[datetime], int]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def clean_text(text: str) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
-DECREE = "am-2003-175"
 UNITS = ("day", "week", "month", "year", "hour", "immediately")
 KINDS = ("decision", "deadline", "maximum", "minimum", "retention", "frequency", "threshold", "lapse")
 
