@@ -6,7 +6,7 @@ wrongly declined), intent accuracy, beside a plain BM25 baseline over whole arti
 run; then latency per question (p50/p99) with the decree alone and with the whole code corpus loaded,
 process start-up time and peak memory. Each latency run is a fresh child process, so peak memory is its own.
 
-    .venv/bin/python bench/qa.py [--set dev|heldout|all] [--failures] [--no-codes]
+    .venv/bin/python bench/qa.py [--set dev|heldout|external|all|PATH]... [--failures] [--no-codes] [--no-latency]
 
 The code corpus is the store ``vetpharma index build --codes`` writes (``var/index/codes.sqlite3``); when
 it is missing, ``../shared/corpora/french-codes-en-vigueur.tar.xz`` is unpacked under ``var/`` and stored.
@@ -15,11 +15,14 @@ it is missing, ``../shared/corpora/french-codes-en-vigueur.tar.xz`` is unpacked 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import re
 import subprocess
 import sys
 import tarfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +30,34 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data"
 CORPUS = ROOT.parent / "shared" / "corpora" / "french-codes-en-vigueur.tar.xz"
-SETS = {"dev": DATA / "questions_dev.yaml", "heldout": DATA / "questions_heldout.yaml"}
+EXTERNAL = ROOT.parent / "shared" / "data" / "questions_external.jsonl"
+SETS = {
+    "dev": DATA / "questions_dev.yaml",
+    "heldout": DATA / "questions_heldout.yaml",
+    "external": EXTERNAL,
+}
+QUESTION_INTENTS = {"rule_question", "calculation", "article_lookup"}
+BANDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One benchmark question, whatever the file it came from."""
+
+    q: str
+    lang: str
+    gold: frozenset[tuple[str, str]]  # (text id or "" for any text, article number)
+    facts: tuple[str, ...]
+    regex_facts: bool  # jsonl sets hold Python regexes; YAML sets hold folded phrases
+    oos: bool
+    in_scope: bool  # a question the texts answer (counts for coverage)
+    kind: str
+    intent: str | None
+    group: str  # questions sharing a group (paraphrases, follow-ups) stay in one cross-validation fold
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
-    """Read one question set."""
+    """Read one YAML question set."""
     import yaml
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -40,7 +66,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def gold_keys(question: dict[str, Any]) -> set[tuple[str, str]]:
-    """Return the gold (text id, article) pairs of a question."""
+    """Return the gold (text id, article) pairs of a YAML question."""
     keys = set()
     for item in question.get("articles") or []:
         text_id, _, number = str(item).rpartition(":")
@@ -48,64 +74,229 @@ def gold_keys(question: dict[str, Any]) -> set[tuple[str, str]]:
     return keys
 
 
-def score_answers(questions: list[dict[str, Any]], answers: list[Any]) -> dict[str, Any]:
-    """Compute the figures for one set from its answers."""
+def load_items(path: Path) -> list[Item]:
+    """Read a question set: the project's YAML sets or a jsonl set (format of ../shared/data/README.md)."""
+    items: list[Item] = []
+    if path.suffix == ".jsonl":
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            gold = frozenset(("", str(a)) for a in row.get("gold") or [])
+            oos = bool(row.get("oos"))
+            items.append(
+                Item(
+                    q=row["q"],
+                    lang=row.get("lang", "fr"),
+                    gold=gold,
+                    facts=tuple(row.get("facts") or ()),
+                    regex_facts=True,
+                    oos=oos,
+                    in_scope=not oos,
+                    kind=row.get("kind", "other"),
+                    intent=None,
+                    group="|".join(sorted(a for _, a in gold)) or f"oos-{n}",
+                )
+            )
+        return items
+    for n, q in enumerate(load_questions(path)):
+        expect = q.get("answered", True)
+        gold = frozenset(gold_keys(q))
+        items.append(
+            Item(
+                q=q["q"],
+                lang=q.get("lang", "fr"),
+                gold=gold,
+                facts=tuple(q.get("facts") or ()),
+                regex_facts=False,
+                oos=not expect,
+                in_scope=bool(expect and q["intent"] in QUESTION_INTENTS),
+                kind=q["intent"],
+                intent=q["intent"],
+                group="|".join(sorted(a for _, a in gold)) or f"q-{n}",
+            )
+        )
+    return items
+
+
+def _hit(cited: tuple[str, str], gold: frozenset[tuple[str, str]]) -> bool:
+    return any(cited[1] == number and (not text or cited[0] == text) for text, number in gold)
+
+
+def _fact_ok(item: Item, answer: str, fact: str) -> bool:
     from nlu import contains_fact
 
-    top1 = top3 = n_ranked = 0
-    facts_ok = n_facts = 0
-    declined = n_oos = 0
-    wrongly_declined = n_inscope = 0
-    intent_ok = 0
-    failures = []
-    for q, a in zip(questions, answers, strict=True):
-        expect_answered = q.get("answered", True)
-        intent_ok += a.intent == q["intent"] or (q["intent"] == "out_of_scope" and not a.answered)
-        cited = [(c.text, c.article) for c in a.citations]
-        gold = gold_keys(q)
-        problems = []
-        if not expect_answered:
-            n_oos += 1
-            declined += not a.answered
-            if a.answered:
-                problems.append("answered an out-of-scope question")
-        else:
-            if q["intent"] in {"rule_question", "calculation", "article_lookup"}:
-                n_inscope += 1
-                wrongly_declined += not a.answered
-            if gold:
-                n_ranked += 1
-                hit1 = bool(cited) and cited[0] in gold
-                top1 += hit1
-                top3 += bool(set(cited[:3]) & gold)
-                if not hit1:
-                    problems.append(
-                        f"top citations {[c[1] for c in cited[:3]]}, gold {sorted(g[1] for g in gold)}"
-                    )
-            if q.get("facts"):
-                n_facts += 1
-                missing = [f for f in q["facts"] if not contains_fact(a.answer, f)]
-                facts_ok += not missing
-                if missing:
-                    problems.append(f"missing facts {missing}")
-        if problems:
-            failures.append((q["q"], a.intent, a.answered, problems))
+    if item.regex_facts:
+        return re.search(fact, answer, re.I) is not None
+    return contains_fact(answer, fact)
+
+
+def score(items: list[Item], answers: list[Any]) -> dict[str, Any]:
+    """Compute every figure of one set (or of one language's part of it) from its answers."""
+    n = len(items)
+    ranked = [(i, a) for i, a in zip(items, answers, strict=True) if i.gold and not i.oos]
+    top1 = sum(
+        bool(a.citations) and _hit((a.citations[0].text, a.citations[0].article), i.gold) for i, a in ranked
+    )
+    top3 = sum(any(_hit((c.text, c.article), i.gold) for c in a.citations[:3]) for i, a in ranked)
+    with_facts = [(i, a) for i, a in zip(items, answers, strict=True) if i.facts and not i.oos]
+    facts = sum(all(_fact_ok(i, a.answer, f) for f in i.facts) for i, a in with_facts)
+    oos = [(i, a) for i, a in zip(items, answers, strict=True) if i.oos]
+    declined = sum(not a.answered for _, a in oos)
+    in_scope = [(i, a) for i, a in zip(items, answers, strict=True) if i.in_scope]
+    direct = [(i, a) for i, a in in_scope if a.answered]
+    direct_ranked = [(i, a) for i, a in direct if i.gold]
+    right = sum(
+        bool(a.citations) and _hit((a.citations[0].text, a.citations[0].article), i.gold)
+        for i, a in direct_ranked
+    )
+    procedure = [(i, a) for i, a in ranked if i.kind == "procedure"]
+    proc1 = sum(
+        bool(a.citations) and _hit((a.citations[0].text, a.citations[0].article), i.gold)
+        for i, a in procedure
+    )
+    intents = [(i, a) for i, a in zip(items, answers, strict=True) if i.intent]
+    intent_ok = sum(
+        a.intent == i.intent or (i.intent == "out_of_scope" and not a.answered) for i, a in intents
+    )
+    bands = []
+    for low, high in itertools.pairwise(BANDS):
+        band = [
+            bool(a.citations) and _hit((a.citations[0].text, a.citations[0].article), i.gold)
+            for i, a in direct_ranked
+            if low <= a.confidence < high
+        ]
+        bands.append((low, high, sum(band), len(band)))
+
+    def share(k: int, m: int) -> float:
+        return k / m if m else 0.0
+
     return {
-        "questions": len(questions),
-        "top1": top1 / n_ranked if n_ranked else 0.0,
-        "top3": top3 / n_ranked if n_ranked else 0.0,
-        "facts": facts_ok / n_facts if n_facts else 0.0,
-        "oos_declined": declined / n_oos if n_oos else 0.0,
-        "wrongly_declined": wrongly_declined / n_inscope if n_inscope else 0.0,
-        "intent": intent_ok / len(questions),
-        "ranked": n_ranked,
-        "with_facts": n_facts,
-        "oos": n_oos,
-        "failures": failures,
+        "questions": n,
+        "ranked": len(ranked),
+        "with_facts": len(with_facts),
+        "oos": len(oos),
+        "in_scope": len(in_scope),
+        "top1": share(top1, len(ranked)),
+        "top3": share(top3, len(ranked)),
+        "facts": share(facts, len(with_facts)),
+        "oos_declined": share(declined, len(oos)),
+        "oos_declined_n": declined,
+        "precision": share(right, len(direct_ranked)),
+        "coverage": share(len(direct), len(in_scope)),
+        "wrong_direct": share(len(direct_ranked) - right, len(in_scope)),
+        "wrong_direct_n": len(direct_ranked) - right,
+        "procedure_top1": share(proc1, len(procedure)),
+        "procedure_n": len(procedure),
+        "intent": share(intent_ok, len(intents)) if intents else None,
+        "bands": bands,
     }
 
 
-def baseline(questions: list[dict[str, Any]]) -> dict[str, float]:
+def failures(items: list[Item], answers: list[Any]) -> list[str]:
+    """Describe each question that misses its article, its facts or its decline."""
+    lines = []
+    for i, a in zip(items, answers, strict=True):
+        cited = [c.article for c in a.citations[:3]]
+        problems = []
+        if i.oos and a.answered:
+            problems.append("answered an out-of-scope question")
+        if (
+            not i.oos
+            and i.gold
+            and not (a.citations and _hit((a.citations[0].text, a.citations[0].article), i.gold))
+        ):
+            problems.append(f"top citations {cited}, gold {sorted(g[1] for g in i.gold)}")
+        if not i.oos:
+            missing = [f for f in i.facts if not _fact_ok(i, a.answer, f)]
+            if missing:
+                problems.append(f"missing facts {missing}")
+        if problems:
+            lines.append(
+                f"   ✗ {i.q!r} [{i.kind}, {a.intent}, answered={a.answered}, conf {a.confidence:.2f}]: "
+                + "; ".join(problems)
+            )
+    return lines
+
+
+def print_figures(name: str, figures: dict[str, Any], indent: str = "   ") -> None:
+    """Print one set's figures."""
+    f = figures
+    print(
+        f"{indent}top-1 {f['top1']:.3f}   top-3 {f['top3']:.3f}   facts {f['facts']:.3f} "
+        f"(of {f['ranked']} ranked, {f['with_facts']} with facts)"
+    )
+    print(
+        f"{indent}direct answers: precision {f['precision']:.3f}   coverage {f['coverage']:.3f} "
+        f"(of {f['in_scope']} in scope)   wrong first article answered directly {f['wrong_direct']:.3f} "
+        f"({f['wrong_direct_n']})"
+    )
+    intent = f" intent {f['intent']:.3f}" if f["intent"] is not None else ""
+    print(
+        f"{indent}out-of-scope declined {f['oos_declined']:.3f} ({f['oos_declined_n']} of {f['oos']})   "
+        f"procedure top-1 {f['procedure_top1']:.3f} (of {f['procedure_n']}){intent}"
+    )
+
+
+def print_reliability(figures: dict[str, Any]) -> None:
+    """Print confidence band -> accuracy of the first article among direct answers."""
+    cells = []
+    for low, high, right, count in figures["bands"]:
+        if count:
+            cells.append(f"[{low:.2f},{min(high, 1.0):.2f}) {right / count:.2f} n={count}")
+    print("   reliability (direct answers, confidence band -> first article right): " + "  ".join(cells))
+
+
+def print_configuration() -> None:
+    """Print the typed answering configuration (weights, thresholds) the figures were measured with."""
+    try:
+        from bot.answering.config import load_config
+    except ImportError:
+        import bot.answer as legacy
+
+        names = [k for k in dir(legacy) if k.isupper() and isinstance(getattr(legacy, k), int | float)]
+        print(
+            "== configuration (bot.answer constants): "
+            + ", ".join(f"{k}={getattr(legacy, k)}" for k in names)
+        )
+        return
+    print("== configuration: " + load_config().describe())
+
+
+def run_set(name: str, path: Path, answerer: Any, show_failures: bool) -> list[str]:
+    """Answer one set, print its figures (whole set, then French and English apart) and latency."""
+    items = load_items(path)
+    answers = []
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        answers.append(answerer.answer(item.q))
+        times.append((time.perf_counter() - t0) * 1000)
+    figures = score(items, answers)
+    times.sort()
+
+    def pick(p: float) -> float:
+        return times[min(len(times) - 1, round(p * (len(times) - 1)))]
+
+    print(f"== {name} ({path.name}): {len(items)} questions, {figures['oos']} out of scope")
+    print_figures(name, figures)
+    for lang in ("fr", "en"):
+        part = [k for k, i in enumerate(items) if i.lang == lang]
+        if part:
+            sub = score([items[k] for k in part], [answers[k] for k in part])
+            print(f"   -- {lang}: {len(part)} questions")
+            print_figures(name, sub, indent="      ")
+    print_reliability(figures)
+    print(
+        f"   latency warm, in process: p50 {pick(0.5):.1f} ms, p99 {pick(0.99):.1f} ms, max {times[-1]:.1f} ms"
+    )
+    if show_failures:
+        for line in failures(items, answers):
+            print(line)
+    return [i.q for i in items]
+
+
+def baseline(items: list[Item]) -> dict[str, float]:
     """Plain BM25 over whole decree articles: folded words, no stemming, synonyms, glossary or typo repair."""
     import bm25s
     import numpy as np
@@ -117,16 +308,15 @@ def baseline(questions: list[dict[str, Any]]) -> dict[str, float]:
     model = bm25s.BM25()
     model.index([words_of(a.text) for a in articles], show_progress=False)
     top1 = top3 = n = 0
-    for q in questions:
-        gold = gold_keys(q)
-        if not gold or not q.get("answered", True):
+    for item in items:
+        if not item.gold or item.oos:
             continue
         n += 1
-        words = [w for w in words_of(q["q"]) if w in model.vocab_dict]
+        words = [w for w in words_of(item.q) if w in model.vocab_dict]
         scores = model.get_scores(words) if words else np.zeros(len(articles))
         order = [(DECREE_ID, articles[i].number) for i in np.argsort(-scores)[:3] if scores[i] > 0]
-        top1 += bool(order) and order[0] in gold
-        top3 += bool(set(order) & gold)
+        top1 += bool(order) and _hit(order[0], item.gold)
+        top3 += any(_hit(o, item.gold) for o in order)
     return {"top1": top1 / n if n else 0.0, "top3": top3 / n if n else 0.0}
 
 
@@ -231,37 +421,36 @@ def _startup_once(code: str) -> float:
 def main() -> int:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["dev", "heldout", "all"], default="all")
+    parser.add_argument(
+        "--set",
+        action="append",
+        help="dev | heldout | external | all (the three), or a path to a .jsonl/.yaml set; repeatable",
+    )
     parser.add_argument("--failures", action="store_true", help="list the questions that miss")
     parser.add_argument("--no-codes", action="store_true", help="skip the run with the code corpus loaded")
     parser.add_argument("--no-latency", action="store_true", help="only accuracy figures")
     args = parser.parse_args()
     from bot.answer import Answerer
+    from nlu import warm_up
 
-    answerer = Answerer()
-    names = ["dev", "heldout"] if args.set == "all" else [args.set]
+    answerer = Answerer(warm=False)
+    warm_up()
+    answerer.answer("délai de réponse pour une modification ?")  # warm every lazy model before timing
+    print_configuration()
+    chosen = args.set or ["all"]
+    names: list[tuple[str, Path]] = []
+    for name in chosen:
+        if name == "all":
+            names += [(k, v) for k, v in SETS.items()]
+        elif name in SETS:
+            names.append((name, SETS[name]))
+        else:
+            names.append((Path(name).stem, Path(name)))
     every: list[str] = []
-    for name in names:
-        questions = load_questions(SETS[name])
-        every += [q["q"] for q in questions]
-        answers = [answerer.answer(q["q"]) for q in questions]
-        figures = score_answers(questions, answers)
-        base = baseline(questions)
-        print(
-            f"== {name}: {figures['questions']} questions ({figures['ranked']} with gold articles, "
-            f"{figures['with_facts']} with facts, {figures['oos']} out of scope)"
-        )
-        print(
-            f"   top-1 {figures['top1']:.3f}   top-3 {figures['top3']:.3f}   "
-            f"(plain BM25 over whole articles: top-1 {base['top1']:.3f}, top-3 {base['top3']:.3f})"
-        )
-        print(
-            f"   facts {figures['facts']:.3f}   out-of-scope declined {figures['oos_declined']:.3f}   "
-            f"in-scope wrongly declined {figures['wrongly_declined']:.3f}   intent {figures['intent']:.3f}"
-        )
-        if args.failures:
-            for text, intent, answered, problems in figures["failures"]:
-                print(f"   ✗ {text!r} [{intent}, answered={answered}]: {'; '.join(problems)}")
+    for name, path in names:
+        every += run_set(name, path, answerer, args.failures)
+        base = baseline(load_items(path))
+        print(f"   plain BM25 over whole articles: top-1 {base['top1']:.3f}, top-3 {base['top3']:.3f}")
     if args.no_latency:
         return 0
     alone = latency(every, None)

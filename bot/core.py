@@ -24,7 +24,7 @@ from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import letter_filename, request_letter
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
-from bot.questions import Questions
+from bot.questions import Questions, Understood
 from bot.settings import Settings, load_settings
 from bot.store import (
     CANCELLED,
@@ -367,7 +367,8 @@ class Core:
         kind = DOSSIER_WORDS.get(folded)
         if kind is not None and kind in self.specs:
             return self._start_dossier(turn, kind)
-        understood = self.questions.understand(text)
+        # Read once, with the session's language as a hint: the answer below reuses this reading.
+        understood = self.questions.understand(text, turn.lang)
         if understood is not None:
             self._adopt_language(turn, text, understood.lang)
             if understood.intent == "greeting":
@@ -384,7 +385,8 @@ class Core:
         kinds = [k for k in self._kinds_in(understood.entities, "") if k in self.specs] if understood else []
         offer_dossier = bool(kinds) and self._active(turn.session) is None
         # One set of buttons per answer: the dossier offer, else 👍/👎 (numbers typed back stay unambiguous).
-        replies = self._answer(turn, text, feedback=not offer_dossier)
+        reading = understood if understood is not None and understood.hint == turn.lang else None
+        replies = self._answer(turn, text, feedback=not offer_dossier, understood=reading)
         if offer_dossier and replies:
             # A question about a procedure: offer to prepare that dossier right away.
             offer = Choice(
@@ -415,7 +417,9 @@ class Core:
         if len(wt.fold(text).split()) >= 3:
             turn.session = replace(turn.session, lang=lang)
 
-    def _answer(self, turn: _Turn, text: str, *, feedback: bool = False) -> list[Reply]:
+    def _answer(
+        self, turn: _Turn, text: str, *, feedback: bool = False, understood: Understood | None = None
+    ) -> list[Reply]:
         """Answer a question about the decree (or say plainly that questions cannot be answered yet).
 
         ``feedback``: the answer stands alone (no dossier question follows it), so 👍/👎 may be offered.
@@ -423,7 +427,7 @@ class Core:
         if not self.questions.can_answer:
             return [Reply(t(turn.lang, "questions_unavailable"), choices=self._start_choices(turn.lang))]
         # The session language is a hint: the answerer follows a question clearly written in another one.
-        answered = self.questions.answer(text, turn.lang)
+        answered = self.questions.answer(text, turn.lang, understood)
         if answered is None:
             return [Reply(t(turn.lang, "questions_unavailable"))]
         self._adopt_language(turn, text, answered.lang)

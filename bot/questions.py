@@ -24,6 +24,9 @@ class Understood:
     lang: str | None
     intent: str
     entities: Mapping[str, Any] = field(default_factory=dict)
+    # The NLU's own reading, handed back to the answerer so that a message is understood once.
+    reading: Any = None
+    hint: str | None = None  # the language hint it was read with
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,12 @@ class Questions:
         """Tell whether question answering is installed."""
         return self._answer is not None
 
-    def understand(self, text: str) -> Understood | None:
-        """Return the intent and language of a message, or None without an NLU."""
+    def understand(self, text: str, lang: str | None = None) -> Understood | None:
+        """Return the intent and language of a message (``lang``: the session's, a hint), or None without an NLU."""
         if self._understand is None:
             return None
         try:
-            result = self._understand(text)
+            result = self._understand(text, lang)
         except Exception:
             log.exception("the NLU failed on a message")
             return None
@@ -89,13 +92,18 @@ class Questions:
             lang=lang if isinstance(lang, str) else None,
             intent=str(getattr(result, "intent", "") or ""),
             entities=_entities(getattr(result, "entities", None)),
+            reading=result,
+            hint=lang,
         )
 
-    def answer(self, text: str, lang: str | None) -> Answered | None:
-        """Answer a question from the texts, or return None when answering is not installed."""
+    def answer(self, text: str, lang: str | None, understood: Understood | None = None) -> Answered | None:
+        """Answer a question from the texts (reusing the NLU's reading of it), or None when answering is not installed."""
         if self._answer is None:
             return None
-        result = self._answer(text, lang)
+        if understood is not None and understood.reading is not None and understood.hint == lang:
+            result = self._answer(text, lang, understood.reading)
+        else:
+            result = self._answer(text, lang)
         citations = tuple(
             {
                 str(k): str(v)

@@ -1,0 +1,141 @@
+"""Answers computed from the user's figures: decision dates, assistants required, practical experience."""
+
+from __future__ import annotations
+
+from bot.answering.context import Context, phrase
+from bot.answering.model import Answer, cite
+from bot.answering.quoting import quote_source
+from knowledge.calculators import (
+    assistants_required,
+    decision_deadline,
+    describe_deadline,
+    describe_experience,
+    describe_scale,
+    describe_staffing,
+    experience_required,
+)
+from nlu import Understanding
+
+
+def calculate(ctx: Context, u: Understanding, lang: str) -> Answer | None:
+    """Run the calculator a question asks for, or return None when none applies."""
+    e = u.entities
+    words = set(u.words)
+    if e.date is not None and (e.procedure or words & {"decision", "reponse", "delai", "deadline", "due"}):
+        return deadline(ctx, u, lang)
+    if words & {"assistant", "assistants", "assistante"}:
+        return staffing(ctx, u, lang)
+    if words & {"experience", "experiences"}:
+        return experience(ctx, u, lang)
+    return None
+
+
+def deadline(ctx: Context, u: Understanding, lang: str) -> Answer:
+    """Compute the date a decision is due from the date a dossier was received."""
+    e = u.entities
+    assert e.date is not None
+    procedure = e.procedure or ("modification" if e.on_site_inspection else "opening")
+    result = decision_deadline(procedure, e.date, ctx.facts)
+    text = describe_deadline(result, lang, inspection=e.on_site_inspection)
+    # A transfer is decided under article 22, which leads to 9 and then 5: the article the user asked about first.
+    articles = (
+        [*result.via, result.article] if result.procedure == "transfer" else [result.article, *result.via]
+    )
+    if result.suspension:
+        articles.append(result.suspension.article)
+    source = result.sources[0]
+    quote = quote_source(ctx, source.article, source.quote, lang)
+    body = text + ("\n\n" + quote if quote else "")
+    return Answer(u.text, "calculation", True, body, cite(articles), ctx.config.confidence.deadline, lang)
+
+
+def _count_phrase(n: int, lang: str) -> str:
+    if n == 0:
+        return phrase(lang, "no_assistant")
+    return phrase(lang, "assistant_one" if n == 1 else "assistant_many", n=n)
+
+
+def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
+    """Count the assistant pharmacists a category and headcount require (art. 37-39)."""
+    e = u.entities
+    rules = ctx.facts.staffing
+    conf = ctx.config.confidence
+    ops = (" ; " if lang != "en" else "; ").join(o.get(lang) for o in rules.operations)
+    note = phrase(lang, "count_note", ops=ops)
+    if e.category is not None and e.headcount is not None:
+        result = assistants_required(e.category, e.headcount, ctx.facts)
+        text = describe_staffing(result, lang, ctx.facts)
+        if result.covered:
+            source = result.sources[-1]
+            quote = quote_source(ctx, source.article, source.quote, lang)
+            quoted = "\n\n" + quote if quote else ""
+            articles = [result.article, rules.headcount_article]
+            return Answer(
+                u.text, "calculation", True, f"{text}{quoted}\n\n{note}", cite(articles), conf.staffing, lang
+            )
+        quote = quote_source(ctx, rules.uncovered_quote_article, rules.uncovered_quote, lang)
+        articles = [
+            rules.uncovered_quote_article,
+            *[s.article for s in rules.scales],
+            rules.assistants_rule_article,
+        ]
+        body = text + ("\n\n" + quote if quote else "")
+        return Answer(u.text, "calculation", True, body, cite(articles), conf.staffing_uncovered, lang)
+    if e.headcount is not None:
+        lines = [phrase(lang, "assistants_headcount", n=e.headcount)]
+        for scale in rules.scales:
+            result = assistants_required(scale.categories[0], e.headcount, ctx.facts)
+            cats = f"{scale.categories[0]}° – {scale.categories[-1]}°"
+            assert result.assistants is not None
+            count = _count_phrase(result.assistants, lang)
+            lines.append(phrase(lang, "scale_line", categories=cats, article=scale.article, count=count))
+        lines.append("• " + phrase(lang, "uncovered_feed"))
+        lines.append(note)
+        articles = [
+            *[s.article for s in rules.scales],
+            rules.headcount_article,
+            rules.uncovered_quote_article,
+        ]
+        return Answer(
+            u.text, "calculation", True, "\n".join(lines), cite(articles), conf.staffing_partial, lang
+        )
+    if e.category is not None and rules.scale_for(e.category) is None:
+        text = rules.uncovered_note.get(lang)
+        articles = [rules.uncovered_quote_article, *[s.article for s in rules.scales]]
+        return Answer(u.text, "calculation", True, text, cite(articles), conf.staffing_partial, lang)
+    scales = [s for s in rules.scales if e.category is None or e.category in s.categories]
+    lines = [] if e.category is not None else [phrase(lang, "assistants_by_scale")]
+    lines += [describe_scale(s, lang) for s in scales]
+    if e.category is None:
+        lines.append("• " + phrase(lang, "uncovered_feed"))
+    lines.append(note)
+    articles = [*[s.article for s in scales], rules.headcount_article]
+    return Answer(u.text, "calculation", True, "\n".join(lines), cite(articles), conf.staffing_partial, lang)
+
+
+def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
+    """State the practical experience a category requires, reduced by the studies the user names (art. 25-27)."""
+    e = u.entities
+    conf = ctx.config.confidence
+    if e.category is None:
+        lines = [phrase(lang, "experience_any")]
+        for rule in ctx.facts.experience.rules:
+            result = experience_required(rule.categories[0], e.study_years, e.third_cycle, ctx.facts)
+            cats = ", ".join(f"{c}°" for c in rule.categories)
+            text = describe_experience(result, lang, ctx.facts).split(", ", 1)[-1]
+            lines.append(phrase(lang, "experience_line", categories=cats, text=text))
+        lines.append("• " + ctx.facts.experience.uncovered_note.get(lang))
+        return Answer(
+            u.text, "calculation", True, "\n".join(lines), cite(["26", "27", "25"]), conf.experience_any, lang
+        )
+    result = experience_required(e.category, e.study_years, e.third_cycle, ctx.facts)
+    text = describe_experience(result, lang, ctx.facts)
+    if result.months is None:
+        return Answer(
+            u.text, "calculation", True, text, cite(["25", "26", "27"]), conf.experience_partial, lang
+        )
+    source = result.sources[-1]
+    quote = quote_source(ctx, source.article, source.quote, lang)
+    articles = [result.article, *(["26"] if result.reduced_by else []), "25"]
+    body = text + ("\n\n" + quote if quote else "")
+    return Answer(u.text, "calculation", True, body, cite(articles), conf.experience, lang)

@@ -1,0 +1,35 @@
+"""What every part of the answering reads: the search, the index, the curated facts, the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.answering.config import AnsweringConfig
+from bot.i18n import t
+from knowledge.facts import Facts
+from knowledge.index import ArticleIndex
+from knowledge.search import Searcher
+
+
+@dataclass(frozen=True)
+class Context:
+    """The shared read-only state of one answerer."""
+
+    searcher: Searcher
+    config: AnsweringConfig
+
+    @property
+    def index(self) -> ArticleIndex:
+        """Return the article index searched."""
+        return self.searcher.index
+
+    @property
+    def facts(self) -> Facts:
+        """Return the curated facts."""
+        return self.searcher.facts
+
+
+def phrase(lang: str, key: str, **params: Any) -> str:
+    """Return one answering sentence of the message catalogue in French or English."""
+    return t("en" if lang == "en" else "fr", f"answer_{key}", **params)

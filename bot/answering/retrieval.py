@@ -1,0 +1,276 @@
+"""Rule questions answered by searching the texts: the best passage quoted, related articles, or a decline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.answering.confidence import retrieval_confidence
+from bot.answering.context import Context, phrase
+from bot.answering.lookup import texts_named
+from bot.answering.model import Answer, Citation, cite
+from bot.answering.quoting import (
+    article_items,
+    fact_quote,
+    fact_sentence,
+    group_block,
+    list_group,
+    part_with,
+    quote_block,
+    source_name,
+    surface,
+)
+from knowledge.index import DECREE_ID
+from knowledge.model import Part
+from knowledge.search import Hit, Passage, document_stems
+from nlu import Understanding
+from nlu.lexicon import load_lexicon
+
+# Phrases asking what a category is (folded words): "qu'est-ce qu'un dépositaire", "what is a depositary".
+_DEFINITION_CUES = (
+    " qu est ce qu ",
+    " c est quoi ",
+    " definition ",
+    " definir ",
+    " defini ",
+    " que fait ",
+    " signifie ",
+    " designe ",
+    " est considere ",
+    " what is a ",
+    " what is an ",
+    " what s a ",
+    " what counts as ",
+    " define ",
+    " meaning of ",
+    " what does a ",
+    " what does an ",
+)
+# Words asking for a list ("quelles pièces", "what must it include"): the whole enumeration is quoted.
+_LIST_CUES = frozenset(
+    [
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "liste",
+        "lister",
+        "contenir",
+        "contient",
+        "comporter",
+        "comporte",
+        "preciser",
+        "precise",
+        "mentionner",
+        "mentionne",
+        "consigner",
+        "renseignements",
+        "informations",
+        "pieces",
+        "documents",
+        "attributions",
+        "operations",
+        "what",
+        "which",
+        "list",
+        "include",
+        "includes",
+        "contain",
+        "contains",
+    ]
+)
+
+
+def asks_definition(u: Understanding) -> bool:
+    """Tell whether a question asks what something is."""
+    return any(cue in f" {u.normalized} " for cue in _DEFINITION_CUES)
+
+
+def definition(ctx: Context, u: Understanding, lang: str) -> Answer | None:
+    """Answer 'qu'est-ce qu'un dépositaire ?' from the curated categories, quoting article 2."""
+    e = u.entities
+    if not e.categories or not asks_definition(u) or len(e.categories) > 1:
+        return None
+    category = ctx.facts.category(e.categories[0].number)
+    article = ctx.index.get("2", DECREE_ID)
+    if category is None or article is None:
+        return None
+    part = next((p for p in article.parts if p.label == category.label), None)
+    name = category.name.en.lower() if lang == "en" else category.name.fr[0].lower() + category.name.fr[1:]
+    text = phrase(
+        lang,
+        "definition",
+        label=category.label,
+        name=name,
+        definition=category.definition.get(lang),
+        may_do=category.may_do.get(lang),
+    )
+    quote = quote_block(article, part, lang, ctx.index)
+    return Answer(
+        u.text,
+        "rule_question",
+        True,
+        f"{text}\n\n{quote}",
+        cite(["2", "3"]),
+        ctx.config.confidence.definition,
+        lang,
+    )
+
+
+def search(ctx: Context, u: Understanding) -> Any:
+    """Search the texts for a question's words, with what the question says of its subject."""
+    texts = texts_named(ctx, u)
+    named = [(texts[0] if texts else a.text_id, a.number) for a in u.entities.articles]
+    # A word the texts never use can match nothing; it only says the question may lie outside them.
+    # That holds for nouns (the subject); a verb or adverb ("rapidement", "reçoit") says nothing of it.
+    weak = set(u.unknown) - set(u.unknown_nouns)
+    lexicon = load_lexicon()
+    # Framing nouns the texts never use ("quelle démarche ?") say nothing of whether they cover the subject.
+    generic = {w for p in lexicon.words("generic_nouns") for w in p.words}
+    weak |= {w for w in u.words if w in generic and not lexicon.in_domain(w)}
+    kinds = [
+        kind
+        for kind, key in (
+            ("delay", "asks_time"),
+            ("notice", "asks_notice"),
+            ("retention", "asks_keeping"),
+        )
+        if lexicon.has(u.words, key)
+    ]
+    # A category named in a question about its duties is in article 2 too, which only defines it.
+    damped = (
+        {(DECREE_ID, "2"): ctx.config.retrieval.definitions_factor}
+        if u.entities.categories and not asks_definition(u)
+        else {}
+    )
+    return ctx.searcher.search(
+        list(u.words),
+        u.lang,
+        named_articles=named,
+        named_texts=texts,
+        weak=weak,
+        fact_kinds=kinds,
+        damped=damped,
+        categories=[c.number for c in u.entities.categories],
+    )
+
+
+def rule(ctx: Context, u: Understanding, lang: str) -> Answer:
+    """Answer a rule question with the best passage of the texts, or decline when they do not hold it."""
+    settings = ctx.config.retrieval
+    index = ctx.index
+    result = search(ctx, u)
+    best: Hit | None = result.best
+    named = bool(best and best.named)
+    # Part-of-speech tags are only read in French: an English word outside the glossary is no evidence;
+    # and the decree's vocabulary says nothing of a code the question names.
+    in_decree = best is not None and best.text_id == DECREE_ID
+    threshold = (
+        settings.min_coverage_unknown_subject
+        if u.unknown_nouns and u.lang == "fr" and in_decree
+        else settings.min_coverage
+    )
+    if best is None or (result.coverage < threshold and not named):
+        return decline(ctx, u, lang, topic=False, result=result)
+    article = index.get(best.article, best.text_id)
+    if article is None:
+        return decline(ctx, u, lang, topic=False, result=result)
+    first: str | None = None
+    part: Part | None = None
+    if best.passages:
+        top = _passage_for_categories(ctx, best.passages, u)
+        part = next((p for p in article.parts if p.label == top.label and p.text == top.text), None)
+    if best.facts and best.facts[0][1] >= settings.min_fact_score:
+        fact_id = best.facts[0][0]
+        quote_text = fact_quote(fact_id, ctx.facts)
+        fact_part = part_with(article, quote_text) if quote_text else None
+        # The fact opens the answer when it sits in the passage quoted, or when the question asks "how long"
+        # and the fact (a delay or period) matches it clearly: its passage is then the one to quote.
+        strong = best.facts[0][1] >= settings.strong_fact_score and load_lexicon().has(u.words, "asks_time")
+        if fact_part is not None and (part is None or fact_part == part or strong):
+            first = fact_sentence(fact_id, lang, ctx.facts)
+            part = fact_part
+    if first is None:
+        note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
+        if note is not None:
+            first = note.summary.get(lang)
+        else:
+            first = phrase(
+                lang, "article_says", number=article.number, name=source_name(article.text_id, index, lang)
+            )
+    related = _related(ctx, best, result.hits[1:])
+    group = (
+        list_group(article, part, settings.max_list_chars)
+        if part is not None and set(u.words) & _LIST_CUES
+        else None
+    )
+    quote = group_block(article, group, lang, index) if group else quote_block(article, part, lang, index)
+    lines = [first, quote]
+    if related:
+        lines.append(phrase(lang, "see_also_line", items=article_items(related, lang, ctx.facts)))
+    citations = (Citation(best.text_id, best.article, part.label if part else None), *related)
+    second = result.hits[1].score if len(result.hits) > 1 else None
+    confidence = retrieval_confidence(ctx.config.confidence, result.coverage, best.score, second)
+    passages = (
+        (Passage(article.text_id, article.number, part.label, part.alinea, part.text, 1.0),) if part else ()
+    )
+    return Answer(u.text, "rule_question", True, "\n\n".join(lines), citations, confidence, lang, passages)
+
+
+def _passage_for_categories(ctx: Context, passages: tuple[Passage, ...], u: Understanding) -> Passage:
+    """Prefer a close passage that names the category asked about ("un grossiste peut-il vendre à ...")."""
+    top = passages[0]
+    if not u.entities.categories:
+        return top
+    names = []
+    for mention in u.entities.categories:
+        category = ctx.facts.category(mention.number)
+        if category is not None:
+            names.append(frozenset(document_stems(category.name.fr, ctx.searcher.stopwords)))
+    for passage in passages:
+        if passage.score < 0.5 * top.score:
+            break
+        stems = frozenset(document_stems(passage.text, ctx.searcher.stopwords))
+        if any(name <= stems for name in names):
+            return passage
+    return top
+
+
+def _related(ctx: Context, best: Hit, others: tuple[Hit, ...]) -> list[Citation]:
+    """Return up to three related articles: the next hits that score close, then what the best cites."""
+    related: list[Citation] = []
+    for hit in others:
+        if hit.score >= ctx.config.retrieval.related_share * best.score and len(related) < 2:
+            related.append(Citation(hit.text_id, hit.article))
+    article = ctx.index.get(best.article, best.text_id)
+    if article is not None:
+        for ref in article.cites:
+            if ref.external or not ref.article or ref.text_id != best.text_id or ref.article == best.article:
+                continue
+            if all(c.article != ref.article for c in related) and len(related) < 3:
+                related.append(Citation(ref.text_id, ref.article))
+    return related
+
+
+def decline(ctx: Context, u: Understanding, lang: str, topic: bool, result: Any = None) -> Answer:
+    """Say plainly that the texts do not cover a question, with the closest articles and a human."""
+    off = {w for p in u.off_topic for w in p.split()}
+    if result is None or off:
+        # The closest articles are sought without the words of the uncovered subject (fees, weather...).
+        words = [w for w in u.words if w not in off]
+        result = ctx.searcher.search(words, u.lang)
+    words_text = (
+        ", ".join(dict.fromkeys(surface(u.text, p) for p in u.off_topic)) if topic and u.off_topic else ""
+    )
+    topic_text = f" ({words_text})" if words_text else ""
+    lines = [phrase(lang, "not_covered", topic=topic_text)]
+    closest = (
+        [Citation(h.text_id, h.article) for h in result.hits[:3]]
+        if result.coverage >= ctx.config.retrieval.min_closest
+        else []
+    )
+    if closest:
+        lines.append(phrase(lang, "closest", items=article_items(closest, lang, ctx.facts)))
+    lines.append(phrase(lang, "human_offer"))
+    return Answer(
+        u.text, "out_of_scope", False, "\n".join(lines), tuple(closest), ctx.config.confidence.declined, lang
+    )

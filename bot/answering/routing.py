@@ -1,0 +1,158 @@
+"""The answerer: reads a message once, then routes it to a look-up, a calculator, a formality, a definition,
+a search of the texts, or a plain decline. It never raises."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+
+from bot.answering.calculations import calculate
+from bot.answering.config import AnsweringConfig, load_config
+from bot.answering.context import Context, phrase
+from bot.answering.formalities import formality
+from bot.answering.lookup import lookup
+from bot.answering.model import Answer, cite
+from bot.answering.retrieval import decline, definition, rule
+from knowledge.facts import Facts
+from knowledge.index import ArticleIndex
+from knowledge.search import Searcher, load_searcher
+from nlu import Understanding, understand, warm_up
+from nlu.lexicon import load_lexicon
+
+log = logging.getLogger(__name__)
+
+MAX_SHOWN = 2000  # characters of a question kept in its answer
+
+_DOSSIER_ARTICLES = {
+    "opening": ("5", "6"),
+    "extension": ("15", "5", "6"),
+    "modification": ("12", "13", "14"),
+    "transfer": ("20", "21", "22"),
+}
+_DOSSIER_KIND = {
+    "fr": {
+        "opening": "d'ouverture",
+        "extension": "d'extension",
+        "modification": "de modification",
+        "transfer": "de transfert",
+    },
+    "en": {
+        "opening": "to open",
+        "extension": "to extend activity",
+        "modification": "for a modification",
+        "transfer": "for a transfer",
+    },
+}
+
+
+class Answerer:
+    """Answers questions over one index (the decree alone, or with the code corpus)."""
+
+    def __init__(
+        self, searcher: Searcher | None = None, warm: bool = True, config: AnsweringConfig | None = None
+    ):
+        self.context = Context(searcher or load_searcher(), config or load_config())
+        if warm:
+            # The language model takes seconds to load: start now, so the first question does not wait for it.
+            threading.Thread(target=warm_up, name="nlu-warm-up", daemon=True).start()
+
+    @property
+    def searcher(self) -> Searcher:
+        """Return the search over the texts."""
+        return self.context.searcher
+
+    @property
+    def index(self) -> ArticleIndex:
+        """Return the article index."""
+        return self.context.index
+
+    @property
+    def facts(self) -> Facts:
+        """Return the curated facts."""
+        return self.context.facts
+
+    def answer(
+        self, text: str, lang: str | None = None, understanding: Understanding | None = None
+    ) -> Answer:
+        """Answer one message (read once: pass what the NLU already made of it); never raises."""
+        question = text if isinstance(text, str) else ""
+        try:
+            return self._answer(question, lang, understanding)
+        except Exception:  # a reply, never a traceback: log it for the maintainers
+            log.exception("answer failed for a message of %d characters", len(question))
+            out = lang if lang in {"fr", "en"} else "fr"
+            return Answer(question[:MAX_SHOWN], "out_of_scope", False, phrase(out, "error"), (), 0.0, out)
+
+    def _answer(self, question: str, lang: str | None, understanding: Understanding | None) -> Answer:
+        u = understanding if understanding is not None else understand(question, lang)
+        out = u.lang if u.lang in {"fr", "en"} else (lang if lang in {"fr", "en"} else "fr")
+        shown = question[:MAX_SHOWN]
+        if not u.text or not any(ch.isalnum() for ch in u.text):
+            # Markup or emoji alone is a message, just not a question: saying it is empty would be untrue.
+            key = "empty" if not question.strip() else "no_question"
+            return Answer(shown, u.intent, False, phrase(out, key), (), 0.0, out)
+        if u.lang == "other":
+            conf = self.context.config.confidence.other_language
+            return Answer(shown, "out_of_scope", False, phrase(out, "other_language"), (), conf, "other")
+        answer = self._route(u, out)
+        if len(question) > MAX_SHOWN and answer.answered:
+            answer = replace(answer, answer=answer.answer + "\n\n" + phrase(out, "truncated"))
+        return replace(answer, question=shown)
+
+    def _route(self, u: Understanding, lang: str) -> Answer:
+        ctx = self.context
+        intent = u.intent
+        if intent == "greeting":
+            thanked = any(w in {"merci", "thanks", "thank"} for w in u.words)
+            opener = phrase(lang, "thanks" if thanked else "greeting")
+            return Answer(u.text, intent, True, opener + phrase(lang, "help"), (), u.confidence, lang)
+        if intent == "help":
+            if u.confidence < 0.5 and u.command is None:  # nothing readable: not a request for help
+                text = phrase(lang, "not_understood") + " " + phrase(lang, "help")
+                return Answer(u.text, intent, False, text, (), 0.0, lang)
+            return Answer(u.text, intent, True, phrase(lang, "help"), (), u.confidence, lang)
+        if intent == "human":
+            return Answer(u.text, intent, True, phrase(lang, "human"), (), u.confidence, lang)
+        if u.formality is not None:
+            formal = formality(ctx, u, lang)
+            if formal is not None:
+                return formal
+        if intent in {"dossier", "check_documents"}:
+            kind = u.entities.procedure or "opening"
+            articles = _DOSSIER_ARTICLES[kind]
+            listed = ", ".join(f"art. {a}" for a in articles)
+            text = (
+                phrase(lang, "dossier", kind=_DOSSIER_KIND[lang][kind], articles=listed)
+                if intent == "dossier"
+                else phrase(lang, "check", articles=listed)
+            )
+            return Answer(u.text, intent, True, text, cite(articles), u.confidence, lang)
+        if intent == "article_lookup":
+            return lookup(ctx, u, lang)
+        if intent == "calculation":
+            calculated = calculate(ctx, u, lang)
+            if calculated is not None:
+                return calculated
+        if intent == "out_of_scope":
+            return decline(ctx, u, lang, topic=True)
+        if load_lexicon().has(u.words, "asks_translation"):
+            text = phrase(lang, "translation") + "\n" + phrase(lang, "human_offer")
+            return Answer(
+                u.text, "rule_question", False, text, (), ctx.config.confidence.other_language, lang
+            )
+        defined = definition(ctx, u, lang)
+        if defined is not None:
+            return defined
+        return rule(ctx, u, lang)
+
+
+_default: Answerer | None = None
+
+
+def answer_question(text: str, lang: str | None = None, understanding: Understanding | None = None) -> Answer:
+    """Answer one question over the shipped texts (the answerer is built once per process)."""
+    global _default
+    if _default is None:
+        _default = Answerer()
+    return _default.answer(text, lang, understanding)
