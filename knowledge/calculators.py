@@ -672,10 +672,13 @@ def _days(amount: int, unit: str) -> int:
     return amount * {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 0}.get(unit, 0)
 
 
-def absence_rules(amount: int, unit: str, who: str, facts: Facts | None = None) -> tuple[AbsenceRule, ...]:
+def absence_rules(
+    amount: int, unit: str, who: str, facts: Facts | None = None, beyond: bool = False
+) -> tuple[AbsenceRule, ...]:
     """Weigh an absence against the thresholds of the decree: the responsible (art. 30) or an assistant (art. 40).
 
-    A duration equal to the threshold does not exceed it ("dépasse quinze jours", "n'excède pas trois mois").
+    A duration equal to the threshold does not exceed it ("dépasse quinze jours", "n'excède pas trois mois"),
+    unless the user said it is beyond it (``beyond``: "plus d'un mois", "more than a month").
     """
     facts = facts or load_facts()
     ids = (
@@ -691,6 +694,9 @@ def absence_rules(amount: int, unit: str, who: str, facts: Facts | None = None) 
             continue
         threshold = _days(delay.amount, delay.unit)
         # Compare in the decree's own unit when the user used it (3 months vs 3 months), else in days.
-        exceeds = amount > delay.amount if unit == delay.unit else length > threshold
+        if unit == delay.unit:
+            exceeds = amount > delay.amount or (beyond and amount == delay.amount)
+        else:
+            exceeds = length > threshold or (beyond and length == threshold)
         rules.append(AbsenceRule(delay_id, delay.article, delay.quote, threshold, exceeds))
     return tuple(rules)

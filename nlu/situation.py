@@ -32,6 +32,7 @@ class Cues:
     already_counted: re.Pattern[str]
     part_of: re.Pattern[str]
     rest: re.Pattern[str]
+    topics: tuple[tuple[str, re.Pattern[str]], ...]
 
 
 def _pattern(entries: Any) -> re.Pattern[str]:
@@ -55,7 +56,14 @@ def load_cues() -> Cues:
         _pattern(data["staff_already_counted"]),
         _pattern(data["staff_part_of"]),
         _pattern(data["staff_rest"]),
+        tuple((str(topic), _pattern(entries)) for topic, entries in data["topics"].items()),
     )
+
+
+def find_topics(folded: str) -> frozenset[str]:
+    """Return the topics a message speaks of (lapse, works, lease, absence, decision...)."""
+    plain = re.sub(r"[-']", " ", folded)
+    return frozenset(topic for topic, pattern in load_cues().topics if pattern.search(plain))
 
 
 # --- dates and their roles ------------------------------------------------------------------------------------
@@ -75,6 +83,8 @@ class DatedEvent:
 
 
 _CLAUSE = re.compile(r"[.;?!\n]|\bmais\b|\bbut\b")
+# After a date, its cue ends at the next connector: "reçu le 1er mars et notifié le…" gives "notifié" to the next.
+_AFTER_CUT = re.compile(r"[;.?!\n]|\bet\b|\band\b|\bpuis\b|\bthen\b|\bmais\b|\bbut\b")
 
 
 def _roles_in(text: str, cues: Cues) -> list[tuple[int, str]]:
@@ -98,22 +108,18 @@ def find_events(folded: str, lang: str) -> list[DatedEvent]:
         before = before[clause_start[-1] :] if clause_start else before
         end_after = spans[i + 1].start if i + 1 < len(spans) else len(folded)
         after = folded[span.end : end_after]
-        clause_end = _CLAUSE.search(after)
+        clause_end = _AFTER_CUT.search(after)
         after = after[: clause_end.start()] if clause_end else after
         role = _pick_role(_roles_in(before, cues), _roles_in(after, cues))
         events.append(DatedEvent(span.day, role, span.year_given))
     return _settle(events)
 
 
-# A cue of these roles says more than a cue of "since" or "filed" in the same window.
-_WEAK_ROLES = frozenset({"since", "filed", "signed"})
-
-
 def _pick_role(before: list[tuple[int, str]], after: list[tuple[int, str]]) -> str | None:
+    """Take the closest cue before the date ("since" yields to any other), else the first one after it."""
     if before:
-        strong = [r for _, r in before if r not in _WEAK_ROLES]
-        # "notifiée le" beats a "since" earlier in the clause: the closest strong cue wins.
-        return strong[-1] if strong else before[-1][1]
+        precise = [r for _, r in before if r != "since"]
+        return precise[-1] if precise else before[-1][1]
     if after:
         return after[0][1]
     return None
@@ -177,7 +183,8 @@ _DURATION_AFTER = re.compile(
 _ARTICLE_BEFORE = re.compile(r"(?:\bart(?:icle)?s?\.?|\bcategories?|\bcategory|\bcat\.?)\s*$")
 _LEAD = re.compile(
     r"^(?:\W|\b(?:en|au|aux|a|la|le|les|l|dans|de|des|du|d|in|at|on|the|of|them|whom|doing|handling|working|who|"
-    r"are|is|sont|qui|font|fait|s|occupent|occupe|travaillent|work|do)\b)+"
+    r"are|is|sont|qui|font|fait|s|occupent|occupe|travaillent|work|do|those|these|ceux|celles|eux|ci|personnes?|"
+    r"people|persons?|staff|employees?|salaries|salarie|employes?|agents?|sont affectes|affectes?|assigned)\b)+"
 )
 _TAIL = re.compile(r"(?:\W|\b(?:et|and|plus|puis|then|dont|of|with|avec)\b)+$")
 _SENTENCE_END = re.compile(r"[.?!](?:\s|$)")
