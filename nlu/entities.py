@@ -213,7 +213,18 @@ def find_categories(words: Sequence[str], folded: str, lang: str = "fr") -> list
         value = int(m.group(1) or m.group(2))
         if 1 <= value <= 14 and all(c.number != value for c in found):
             found.append(CategoryMention(value, m.group(0), 100.0))
+    if len(found) > 1 and _BACK_REFERENCE.search(folded):
+        # "Vous m'avez donné le barème pour un fabricant. Pour un dépositaire ?": the category named first is the
+        # one already answered; the question is about the last one.
+        found.reverse()
     return found
+
+
+# Words that point back at an earlier answer: the categories they name come before the one asked about.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:vous m'?\s?avez|tu m'?\s?as|vous (?:avez|aviez) (?:dit|parle|donne|indique)|comme (?:vous|tu) (?:disiez|disais)|"
+    r"you (?:gave|told|said|mentioned|explained)|following up|as you said|earlier you|you just)\b"
+)
 
 
 # --- numbers: headcounts, durations, study length ---------------------------------------------------

@@ -255,6 +255,53 @@ def find_staff(folded: str, dates: list[DateSpan] | None = None, original: str =
     return StaffBreakdown(tuple(groups), rest_role)
 
 
+# --- whether an activity counts (art. 39) --------------------------------------------------------------------
+
+_ASKS_WHICH = re.compile(r"\b(?:quels?|quelles?|lesquels|qui|which|who|what (?:staff|people|employees))\b")
+# The question is about the headcount of art. 37-39, not any "compte" ("comptes rendus", "compte dans la demande").
+_HEADCOUNT_CONTEXT = re.compile(
+    r"\b(?:effectif|headcount|head count|assistants?|nombre d.assistants|staff count)\b"
+)
+_ASKS_COUNTED = re.compile(
+    r"\b(?:compt(?:e|es|ent|ee|ees|er)|counts?|counted|counting|inclu\w*|pris(?:es)? en compte|taken into account)\b"
+)
+
+
+@dataclass(frozen=True)
+class ActivityQuestion:
+    """A question whether some staff count in the art. 39 headcount ('les commerciaux comptent-ils ?')."""
+
+    words: tuple[str, ...]  # the user's words for the activity (none: "which staff count?")
+    counted: bool
+    operations: tuple[int, ...] = ()
+
+
+def find_activity_question(folded: str, original: str = "") -> ActivityQuestion | None:
+    """Return the activity a message asks about when it asks whether it counts in the headcount."""
+    if not _ASKS_COUNTED.search(folded) or not _HEADCOUNT_CONTEXT.search(folded):
+        return None
+    cues = load_cues()
+    source = original if len(original) == len(folded) else folded
+    excluded = [_word_at(source, folded, m.start()) for m in cues.not_counted.finditer(folded)]
+    operations = tuple(op for op, pattern in cues.operations if pattern.search(folded))
+    if excluded and not operations:
+        return ActivityQuestion(tuple(dict.fromkeys(excluded)), False)
+    if operations and not excluded:
+        found = [_word_at(source, folded, m.start()) for _, p in cues.operations for m in p.finditer(folded)]
+        return ActivityQuestion(tuple(dict.fromkeys(found)), True, operations)
+    if not excluded and _ASKS_WHICH.search(folded):
+        return ActivityQuestion((), True, tuple(op for op, _ in cues.operations))
+    return None
+
+
+def _word_at(source: str, folded: str, start: int) -> str:
+    """Return the whole word of the message that starts at a position."""
+    end = start
+    while end < len(folded) and (folded[end].isalnum() or folded[end] in "-"):
+        end += 1
+    return source[start:end]
+
+
 # --- study: a third-cycle diploma, said or denied ------------------------------------------------------------
 
 _THIRD_CYCLE = re.compile(

@@ -376,3 +376,29 @@ def test_the_user_s_own_experience_is_compared(question: str, said: str) -> None
     a = answer_question(question)
     assert _first(a) == "26"
     assert said in a.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("Nos chauffeurs-livreurs entrent-ils dans l'effectif qui compte pour les assistants ?", "Non"),
+        ("Are our marketing staff counted in the headcount for assistant pharmacists?", "No"),
+        ("Les magasiniers sont-ils comptés dans l'effectif des assistants ?", "Oui"),
+        ("Which employees are counted in the headcount for assistants?", "article 39"),
+    ],
+)
+def test_whether_staff_count_under_art_39(question: str, said: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == "39"
+    assert said in a.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Vous m'avez donné l'expérience exigée pour un importateur ; pour un exploitant, est-ce pareil ?", "26"),
+        ("You told me the experience needed for a manufacturer. Is it the same for a depositary?", "27"),
+    ],
+)
+def test_a_back_reference_asks_about_the_last_category(question: str, first: str) -> None:
+    assert _first(answer_question(question)) == first

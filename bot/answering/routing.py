@@ -16,7 +16,7 @@ from bot.answering.lookup import lookup
 from bot.answering.model import Answer, cite
 from bot.answering.quoting import quote_source
 from bot.answering.retrieval import decline, definition, rule
-from bot.answering.situations import SituationReply, absence_answer, dated_answer
+from bot.answering.situations import SituationReply, absence_answer, activity_verdict, dated_answer
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
 from knowledge.search import Searcher, load_searcher
@@ -158,7 +158,11 @@ class Answerer:
             return Answer(u.text, intent, True, phrase(lang, "human"), (), u.confidence, lang)
         if intent not in {"article_lookup", "dossier", "check_documents"}:
             # Dates with their role, or an absence: the answer is computed from the situation described.
-            situation = dated_answer(u, lang, ctx.facts) or absence_answer(u, lang, ctx.facts)
+            situation = (
+                dated_answer(u, lang, ctx.facts)
+                or absence_answer(u, lang, ctx.facts)
+                or activity_verdict(u, lang, ctx.facts)
+            )
             if situation is not None:
                 return self._situation(u, lang, situation)
             e = u.entities

@@ -27,7 +27,14 @@ from knowledge.calculators import (
 )
 from knowledge.facts import Facts
 from nlu import Understanding
-from nlu.situation import DatedEvent, find_events, find_staff, find_topics, third_cycle_said
+from nlu.situation import (
+    DatedEvent,
+    find_activity_question,
+    find_events,
+    find_staff,
+    find_topics,
+    third_cycle_said,
+)
 from nlu.text import fold
 
 
@@ -113,6 +120,31 @@ def headcount_lines(u: Understanding, lang: str) -> tuple[int | None, list[str],
     if result.basis == "bare_total":
         return result.counted, [], [t(lang, "calc_headcount_bare", total=result.total)]
     return result.counted, [], []
+
+
+def activity_verdict(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
+    """Say whether the staff a question names count in the art. 39 headcount ('les commerciaux comptent-ils ?')."""
+    folded = fold(u.text)
+    if find_staff(folded, original=u.text) is not None:
+        return None  # numbers of staff: the headcount is computed, not asked about
+    asked = find_activity_question(folded, u.text)
+    if asked is None:
+        return None
+    activities = ", ".join(asked.words)
+    article = facts.staffing.headcount_article
+    quote = (article, facts.staffing.headcount_quote)
+    scales = tuple(s.article for s in facts.staffing.scales)
+    if not asked.counted:
+        text = t(lang, "calc_activity_not_counted", activities=activities)
+        return SituationReply(text, (article, *scales), (quote,), intent="rule_question")
+    ops = ("; " if lang == "en" else " ; ").join(
+        facts.staffing.operations[op - 1].get(lang) for op in asked.operations
+    )
+    if not asked.words:
+        text = t(lang, "calc_activity_which", operations=ops)
+    else:
+        text = t(lang, "calc_activity_counted", operations=ops)
+    return SituationReply(text, (article, *scales), (quote,), intent="rule_question")
 
 
 # --- dates -------------------------------------------------------------------------------------------------
