@@ -396,7 +396,10 @@ def test_whether_staff_count_under_art_39(question: str, said: str) -> None:
 @pytest.mark.parametrize(
     ("question", "first"),
     [
-        ("Vous m'avez donné l'expérience exigée pour un importateur ; pour un exploitant, est-ce pareil ?", "26"),
+        (
+            "Vous m'avez donné l'expérience exigée pour un importateur ; pour un exploitant, est-ce pareil ?",
+            "26",
+        ),
         ("You told me the experience needed for a manufacturer. Is it the same for a depositary?", "27"),
     ],
 )
