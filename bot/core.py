@@ -41,6 +41,8 @@ from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
 
 log = logging.getLogger(__name__)
 
+# A reply to a clarifying question is a choice or a few words ("dépositaire", "6 ans"); longer is a new question.
+CLARIFY_REPLY_WORDS = 6
 # Longer messages are not read as answers or questions (a 100 kB paste is a mistake, not a name).
 MAX_TEXT = 4000
 PURGE_EVERY = timedelta(hours=1)
@@ -355,6 +357,18 @@ class Core:
         return self._free_text(turn, text)
 
     def _free_text(self, turn: _Turn, text: str) -> list[Reply]:
+        pending = turn.session.pending_question
+        if pending is not None:
+            turn.session = replace(turn.session, pending_question=None, pending_slot=None)
+            if len(wt.fold(text).split()) <= CLARIFY_REPLY_WORDS:
+                # The reply to a clarifying question completes it: "Combien d'assistants pour 80 personnes ?"
+                # + "catégorie 5" is the question the user meant.
+                meant = re.sub(r"[\s?]+$", "", pending) + f", {text} ?"
+                return self._answer(turn, meant, clarified=True)
+        # A follow-up ("et pour un dépositaire ?", "and for a transfer?") is the previous question, changed.
+        meant = self.questions.follow_up(turn.session.last_question, text)
+        if meant != text:
+            return self._answer(turn, meant, feedback=True)
         folded = wt.fold(text)
         if folded in GREETINGS or folded.rstrip("!. ") in GREETINGS:
             if not turn.session.lang_explicit:
@@ -418,7 +432,13 @@ class Core:
             turn.session = replace(turn.session, lang=lang)
 
     def _answer(
-        self, turn: _Turn, text: str, *, feedback: bool = False, understood: Understood | None = None
+        self,
+        turn: _Turn,
+        text: str,
+        *,
+        feedback: bool = False,
+        understood: Understood | None = None,
+        clarified: bool = False,
     ) -> list[Reply]:
         """Answer a question about the decree (or say plainly that questions cannot be answered yet).
 
@@ -430,6 +450,18 @@ class Core:
         answered = self.questions.answer(text, turn.lang, understood)
         if answered is None:
             return [Reply(t(turn.lang, "questions_unavailable"))]
+        turn.session = replace(turn.session, last_question=text[:MAX_TEXT])
+        dossier = self._active(turn.session)
+        walking = dossier is not None and dossier.status in (IN_PROGRESS, REVIEW)
+        if answered.clarify_question and answered.clarify_options and not clarified and not walking:
+            # The answer depends on something the user did not say: ask it, and keep the question pending
+            # (in the session, so that it survives a restart) until the reply completes it.
+            self._adopt_language(turn, text, answered.lang)
+            turn.session = replace(
+                turn.session, pending_question=text[:MAX_TEXT], pending_slot=answered.clarify_slot
+            )
+            choices = tuple(Choice(label, value) for label, value in answered.clarify_options)
+            return [Reply(answered.clarify_question, choices=choices)]
         self._adopt_language(turn, text, answered.lang)
         # The feedback buttons name the question by this reference, not by anything about the user.
         ref = secrets.token_urlsafe(9)

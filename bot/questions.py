@@ -38,6 +38,10 @@ class Answered:
     lang: str | None
     citations: tuple[Mapping[str, str], ...] = ()
     confidence: float = 0.0
+    # A short question the answer depends on: its slot, its text and its choices (label, value).
+    clarify_slot: str | None = None
+    clarify_question: str | None = None
+    clarify_options: tuple[tuple[str, str], ...] = ()
 
 
 def _load(module: str, name: str) -> Callable[..., Any] | None:
@@ -72,6 +76,8 @@ class Questions:
     def __init__(self) -> None:
         self._understand = _load("nlu", "understand")
         self._answer = _load("bot.answer", "answer_question")
+        self._is_follow_up = _load("bot.answering.followups", "is_follow_up")
+        self._compose = _load("bot.answering.followups", "compose")
 
     @property
     def can_answer(self) -> bool:
@@ -113,10 +119,25 @@ class Questions:
             for c in (getattr(result, "citations", None) or ())
         )
         answer_lang = getattr(result, "lang", None)
+        clarify = getattr(result, "clarify", None)
         return Answered(
             text=str(getattr(result, "answer", "") or ""),
             answered=bool(getattr(result, "answered", False)),
             lang=answer_lang if isinstance(answer_lang, str) else None,
             citations=citations,
             confidence=float(getattr(result, "confidence", 0.0) or 0.0),
+            clarify_slot=getattr(clarify, "slot", None),
+            clarify_question=getattr(clarify, "question", None),
+            clarify_options=tuple(getattr(clarify, "options", ()) or ()),
         )
+
+    def follow_up(self, previous: str | None, text: str) -> str:
+        """Return the question a follow-up means given the previous one ("et pour un dépositaire ?"), else the text."""
+        if not previous or self._is_follow_up is None or self._compose is None:
+            return text
+        try:
+            if self._is_follow_up(text):
+                return str(self._compose(previous, text))
+        except Exception:
+            log.exception("could not read a follow-up")
+        return text

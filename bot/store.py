@@ -132,6 +132,11 @@ class SessionState:
     recent: tuple[str, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # A question waiting for the user's choice (which category, request, study length), and what it asks.
+    pending_question: str | None = None
+    pending_slot: str | None = None
+    # The last question answered: a follow-up ("et pour un dépositaire ?") takes its subject from it.
+    last_question: str | None = None
 
     def remember(self, text: str) -> SessionState:
         """Return the state with one more recent message (kept for a human handoff's context)."""
@@ -148,6 +153,9 @@ class SessionState:
                 "awaiting": self.awaiting,
                 "keep_files": self.keep_files,
                 "recent": list(self.recent),
+                "pending_question": self.pending_question,
+                "pending_slot": self.pending_slot,
+                "last_question": self.last_question,
             },
             ensure_ascii=False,
         )
@@ -224,6 +232,10 @@ class HandoffRecord:
     created_at: datetime
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _session_value(row: _SessionRow) -> SessionState:
     try:
         data = json.loads(row.state or "{}")
@@ -242,6 +254,9 @@ def _session_value(row: _SessionRow) -> SessionState:
         awaiting=data.get("awaiting") if isinstance(data.get("awaiting"), str) else None,
         keep_files=bool(data.get("keep_files", False)),
         recent=tuple(str(t) for t in data.get("recent", [])),
+        pending_question=_text_or_none(data.get("pending_question")),
+        pending_slot=_text_or_none(data.get("pending_slot")),
+        last_question=_text_or_none(data.get("last_question")),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

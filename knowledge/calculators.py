@@ -501,3 +501,202 @@ def _delay_rules(result: DeadlineResult, lang: str) -> str:
         f"(art. {silence}). L'arrêté ne fixe pas de règle de computation du premier jour ; la date ajoute les "
         "jours à la date de réception."
     )
+
+
+# --- the headcount of article 39 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffPart:
+    """A group of staff as the user described it: how many, what they do, whether article 39 counts them."""
+
+    count: int
+    activity: str
+    counted: bool
+
+
+@dataclass(frozen=True)
+class HeadcountResult:
+    """The headcount article 39 counts, and how it was reached.
+
+    basis: listed (the groups doing art. 39 operations, summed) | total_less_excluded (a total less the
+    groups it does not count) | stated_counted (the user gave a headcount already counted) | bare_total (a
+    total with nothing said of activities: an assumption) | unclear (the message does not say enough).
+    """
+
+    counted: int | None
+    basis: str
+    total: int | None
+    kept: tuple[StaffPart, ...] = ()
+    left_out: tuple[StaffPart, ...] = ()
+    rest: int = 0  # staff of the total not described in the message
+    rest_counted: bool | None = None
+    article: str = "39"
+
+
+def count_headcount(
+    total: int | None,
+    parts: tuple[StaffPart, ...],
+    rest_counted: bool | None = None,
+    stated_counted: bool = False,
+) -> HeadcountResult:
+    """Return the headcount of article 39 from a total and the groups by activity (either may be missing)."""
+    kept = tuple(p for p in parts if p.counted)
+    left_out = tuple(p for p in parts if not p.counted)
+    listed = sum(p.count for p in parts)
+    if total is not None and listed > total:
+        # The groups are not parts of that number (or the message is inconsistent): do not guess.
+        return HeadcountResult(None, "unclear", total, kept, left_out)
+    rest = total - listed if total is not None else 0
+    if not parts:
+        if total is None:
+            return HeadcountResult(None, "unclear", None)
+        basis = "stated_counted" if stated_counted else "bare_total"
+        return HeadcountResult(total, basis, total)
+    if kept:
+        counted = sum(p.count for p in kept) + (rest if rest_counted else 0)
+        return HeadcountResult(counted, "listed", total, kept, left_out, rest, rest_counted)
+    if total is None:
+        # Only groups that article 39 does not count: the others are unknown.
+        return HeadcountResult(None, "unclear", None, kept, left_out)
+    if rest_counted is False:
+        return HeadcountResult(0, "listed", total, kept, left_out, rest, rest_counted)
+    return HeadcountResult(rest, "total_less_excluded", total, kept, left_out, rest, True)
+
+
+# --- dates from the user's situation ---------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Add (or take away) calendar months; the day is kept, or the month's last day when it has fewer."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(f"no date for {day} + {months} months")
+
+
+def shift(day: dt.date, amount: int, unit: str) -> dt.date:
+    """Move a date by an amount of days, weeks, months or years (negative: back)."""
+    if unit == "day":
+        return day + dt.timedelta(days=amount)
+    if unit == "week":
+        return day + dt.timedelta(weeks=amount)
+    if unit == "month":
+        return add_months(day, amount)
+    if unit == "year":
+        return add_months(day, 12 * amount)
+    raise ValueError(f"no date arithmetic in {unit}")
+
+
+@dataclass(frozen=True)
+class DatedDelay:
+    """A date the decree's delay gives from an event of the user's situation.
+
+    ``direction`` is +1 for "within N after the event" and -1 for "at the latest N before it"; ``paused``
+    holds the days a suspension adds (art. 9, art. 13 al. 2).
+    """
+
+    delay_id: str
+    article: str
+    quote: str
+    start: dt.date
+    amount: int
+    unit: str
+    direction: int
+    due: dt.date
+    paused: int = 0
+    pause_from: dt.date | None = None
+    pause_to: dt.date | None = None
+
+
+def dated_delay(
+    delay_id: str,
+    start: dt.date,
+    *,
+    direction: int = 1,
+    amount: int | None = None,
+    unit: str | None = None,
+    paused: tuple[dt.date, dt.date] | None = None,
+    facts: Facts | None = None,
+) -> DatedDelay:
+    """Apply one delay of ``delays.yaml`` to the date of an event (amount and unit default to the delay's)."""
+    facts = facts or load_facts()
+    delay = facts.delay(delay_id)
+    if delay is None:
+        raise LookupError(f"delays.yaml has no delay {delay_id!r}")
+    value = amount if amount is not None else delay.amount
+    step = unit or delay.unit
+    if value is None:
+        raise LookupError(f"the delay {delay_id!r} has no amount")
+    due = shift(start, direction * value, step)
+    days = 0
+    if paused is not None:
+        # The delay stops while information is awaited: the days it stood still are added back.
+        days = max(0, (paused[1] - paused[0]).days)
+        due += dt.timedelta(days=days)
+    return DatedDelay(
+        delay_id,
+        delay.article,
+        delay.quote,
+        start,
+        value,
+        step,
+        direction,
+        due,
+        days,
+        paused[0] if paused else None,
+        paused[1] if paused else None,
+    )
+
+
+# --- absences and replacements (art. 30 and 40) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AbsenceRule:
+    """One rule of articles 30 or 40 weighed against the length of an absence: does it apply?"""
+
+    delay_id: str
+    article: str
+    quote: str
+    threshold_days: int
+    applies: bool
+
+
+def _days(amount: int, unit: str) -> int:
+    """Length of a duration in days (a month counts 30 days, a year 365) for comparing with the decree's."""
+    return amount * {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 0}.get(unit, 0)
+
+
+def absence_rules(
+    amount: int, unit: str, who: str, facts: Facts | None = None, beyond: bool = False
+) -> tuple[AbsenceRule, ...]:
+    """Weigh an absence against the thresholds of the decree: the responsible (art. 30) or an assistant (art. 40).
+
+    A duration equal to the threshold does not exceed it ("dépasse quinze jours", "n'excède pas trois mois"),
+    unless the user said it is beyond it (``beyond``: "plus d'un mois", "more than a month").
+    """
+    facts = facts or load_facts()
+    ids = (
+        ("assistant_absence",)
+        if who == "assistant"
+        else ("replacement_fifteen_days", "replacement_three_months", "replacement_max")
+    )
+    length = _days(amount, unit)
+    rules = []
+    for delay_id in ids:
+        delay = facts.delay(delay_id)
+        if delay is None or delay.amount is None:
+            continue
+        threshold = _days(delay.amount, delay.unit)
+        # Compare in the decree's own unit when the user used it (3 months vs 3 months), else in days.
+        if unit == delay.unit:
+            exceeds = amount > delay.amount or (beyond and amount == delay.amount)
+        else:
+            exceeds = length > threshold or (beyond and length == threshold)
+        rules.append(AbsenceRule(delay_id, delay.article, delay.quote, threshold, exceeds))
+    return tuple(rules)

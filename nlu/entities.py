@@ -213,7 +213,18 @@ def find_categories(words: Sequence[str], folded: str, lang: str = "fr") -> list
         value = int(m.group(1) or m.group(2))
         if 1 <= value <= 14 and all(c.number != value for c in found):
             found.append(CategoryMention(value, m.group(0), 100.0))
+    if len(found) > 1 and _BACK_REFERENCE.search(folded):
+        # "Vous m'avez donné le barème pour un fabricant. Pour un dépositaire ?": the category named first is the
+        # one already answered; the question is about the last one.
+        found.reverse()
     return found
+
+
+# Words that point back at an earlier answer: the categories they name come before the one asked about.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:vous m'?\s?avez|tu m'?\s?as|vous (?:avez|aviez) (?:dit|parle|donne|indique)|comme (?:vous|tu) (?:disiez|disais)|"
+    r"you (?:gave|told|said|mentioned|explained)|following up|as you said|earlier you|you just)\b"
+)
 
 
 # --- numbers: headcounts, durations, study length ---------------------------------------------------
@@ -252,6 +263,18 @@ _STUDY_BEFORE = re.compile(
     rf"(?:etudes?|studies|study|degree|cursus|formation)\s+(?:superieures\s+)?(?:de|of|en|in)?\s*(?P<n>{_NUMBER_TOKEN})\s*(?:ans|annees|years?)\b"
 )
 _BAC_PLUS = re.compile(r"\bbac\s*\+\s*(?P<n>\d)\b")
+# A number of years is a length of study when a word of study sits within a few words of it and no word of
+# practice lies between ("a six-year pharmacy degree", "cursus de 7 ans", "studied pharmacy for six years",
+# "doctorat (6 ans)"), not when it is experience ("6 ans d'expérience après mes études").
+_STUDY_WORD = re.compile(
+    r"\b(?:etud\w*|study|studies|studied|degree|diplom\w*|cursus|formation|universit\w*|fac|faculte|school|"
+    r"doctorat\w*|doctorate|phd|master|dvm|pharmd|curriculum|course|programme|program)\b"
+)
+_PRACTICE_WORD = re.compile(
+    r"\b(?:experience\w*|travail\w*|worked|working|work|poste|job|stage|internship|employ\w*|labo\w*|lab|"
+    r"chez|usine|plant|site|entreprise|company|etablissement|establishment|fabricant|manufacturer|officine)\b"
+)
+_STUDY_SPAN = 40  # characters on each side of a number of years
 
 
 def find_durations(folded: str) -> tuple[list[Duration], int | None]:
@@ -263,7 +286,9 @@ def find_durations(folded: str) -> tuple[list[Duration], int | None]:
         if value is None:
             continue
         unit = _UNITS[m.group("u")]
-        if unit == "year" and _STUDY_AFTER.match(folded[m.end() :]):
+        if unit == "year" and (
+            _STUDY_AFTER.match(folded[m.end() :]) or _near_study(folded, m.start(), m.end())
+        ):
             study = value
             continue
         durations.append(Duration(value, unit, m.group(0)))
@@ -273,6 +298,20 @@ def find_durations(folded: str) -> tuple[list[Duration], int | None]:
             study = number_value(m2.group("n"))
             durations = [d for d in durations if d.surface not in m2.group(0)]
     return durations, study
+
+
+def _near_study(folded: str, start: int, end: int) -> bool:
+    """Tell whether a number of years at this place is a length of study (a study word near, no practice word)."""
+    after = re.split(r"[.;?!]", folded[end : end + _STUDY_SPAN])[0]
+    before = re.split(r"[.;?!]", folded[max(0, start - _STUDY_SPAN) : start])[-1]
+    for side in (after, before):
+        study = _STUDY_WORD.search(side)
+        if study is None:
+            continue
+        between = side[: study.start()] if side is after else side[study.end() :]
+        if not _PRACTICE_WORD.search(between):
+            return True
+    return False
 
 
 def find_headcounts(words: Sequence[str], lexicon: Lexicon) -> list[int]:
@@ -349,32 +388,88 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def find_dates(folded: str, lang: str) -> list[dt.date]:
-    """Find dates: '2 mars 2026', '1er juin 2026', '02/03/2026', 'March 2, 2026', '2026-03-02'."""
-    found: list[tuple[int, dt.date]] = []
+_DAY_MONTH = re.compile(
+    rf"\b(?P<d>\d{{1,2}}|1er)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})\b(?!\.?,?\s+\d{{4}})"
+)
+_MONTH_DAY = re.compile(
+    rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})(?!\s*(?:h|:|ans|mois|jours|days|years))"
+)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A date in a message and where it is written (in the folded text)."""
+
+    day: dt.date
+    start: int
+    end: int
+    year_given: bool = True
+
+
+def find_date_spans(folded: str, lang: str) -> list[DateSpan]:
+    """Find dates and their place; a date without a year ('le 16 juin') takes the year of the date before it.
+
+    A yearless date earlier in the year than the dated one before it falls in the next year; with no dated
+    one before, the next dated one gives the year; with none at all, it is no date (no guess).
+    """
+    found: list[DateSpan] = []
     for m in _DAY_MONTH_YEAR.finditer(folded):
         day = 1 if m.group("d") == "1er" else int(m.group("d"))
         d = _date(int(m.group("y")), _MONTHS[m.group("m")], day)
         if d:
-            found.append((m.start(), d))
+            found.append(DateSpan(d, m.start(), m.end()))
     for m in _MONTH_DAY_YEAR.finditer(folded):
         d = _date(int(m.group("y")), _MONTHS[m.group("m")], int(m.group("d")))
         if d:
-            found.append((m.start(), d))
+            found.append(DateSpan(d, m.start(), m.end()))
     for m in _ISO.finditer(folded):
         d = _date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
         if d:
-            found.append((m.start(), d))
+            found.append(DateSpan(d, m.start(), m.end()))
     for m in _NUMERIC.finditer(folded):
         a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
         # Day first (Monaco, France); month first only in English when day first cannot be a date.
         d = _date(year, b, a) or (_date(year, a, b) if lang == "en" else None)
         if d:
-            found.append((m.start(), d))
+            found.append(DateSpan(d, m.start(), m.end()))
+    taken = [(s.start, s.end) for s in found]
+    yearless: list[tuple[int, int, int, int]] = []  # start, end, month, day
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        for m in pattern.finditer(folded):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue
+            day = 1 if m.group("d") == "1er" else int(m.group("d"))
+            yearless.append((m.start(), m.end(), _MONTHS[m.group("m")], day))
+            taken.append((m.start(), m.end()))
+    dated = sorted(found, key=lambda s: s.start)
+    for start, end, month, day in sorted(yearless):
+        before = [s for s in dated if s.start < start]
+        after = [s for s in dated if s.start > start]
+        if before:
+            anchor = before[-1].day
+            d = _date(anchor.year, month, day)
+            if d is not None and d < anchor:
+                d = _date(anchor.year + 1, month, day)
+        elif after:
+            anchor = after[0].day
+            d = _date(anchor.year, month, day)
+            if d is not None and d > anchor:
+                d = _date(anchor.year - 1, month, day)
+        else:
+            d = None
+        if d is not None:
+            span = DateSpan(d, start, end, year_given=False)
+            found.append(span)
+            dated = sorted([*dated, span], key=lambda s: s.start)
+    return sorted(found, key=lambda s: s.start)
+
+
+def find_dates(folded: str, lang: str) -> list[dt.date]:
+    """Find dates: '2 mars 2026', '1er juin 2026', '02/03/2026', 'March 2, 2026', '2026-03-02'."""
     seen: list[dt.date] = []
-    for _, d in sorted(found, key=lambda x: x[0]):
-        if d not in seen:
-            seen.append(d)
+    for span in find_date_spans(folded, lang):
+        if span.year_given and span.day not in seen:
+            seen.append(span.day)
     return seen
 
 

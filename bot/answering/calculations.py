@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.answering.context import Context, phrase
 from bot.answering.model import Answer, cite
 from bot.answering.quoting import quote_source
+from bot.answering.situations import clarification, experience_lines, headcount_lines, study_in_doubt
 from knowledge.calculators import (
     assistants_required,
     decision_deadline,
@@ -15,6 +16,8 @@ from knowledge.calculators import (
     experience_required,
 )
 from nlu import Understanding
+from nlu.situation import third_cycle_said
+from nlu.text import fold
 
 
 def calculate(ctx: Context, u: Understanding, lang: str) -> Answer | None:
@@ -46,7 +49,14 @@ def deadline(ctx: Context, u: Understanding, lang: str) -> Answer:
     source = result.sources[0]
     quote = quote_source(ctx, source.article, source.quote, lang)
     body = text + ("\n\n" + quote if quote else "")
-    return Answer(u.text, "calculation", True, body, cite(articles), ctx.config.confidence.deadline, lang)
+    # Without the request named, the delay depends on it: the chat asks (opening 90 days, modification 30).
+    ask = (
+        clarification("request", lang, ("opening", "modification", "transfer"))
+        if e.procedure is None and not e.on_site_inspection
+        else None
+    )
+    conf = ctx.config.confidence.deadline
+    return Answer(u.text, "calculation", True, body, cite(articles), conf, lang, clarify=ask)
 
 
 def _count_phrase(n: int, lang: str) -> str:
@@ -62,16 +72,31 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
     conf = ctx.config.confidence
     ops = (" ; " if lang != "en" else "; ").join(o.get(lang) for o in rules.operations)
     note = phrase(lang, "count_note", ops=ops)
-    if e.category is not None and e.headcount is not None:
-        result = assistants_required(e.category, e.headcount, ctx.facts)
-        text = describe_staffing(result, lang, ctx.facts)
+    # The headcount article 39 counts, from the staff by activity the message gives (one line of computation).
+    counted, computed, assumption = headcount_lines(u, lang)
+    if counted is None and computed:
+        body = "\n".join([*computed, note])
+        return Answer(u.text, "calculation", False, body, cite(["39"]), conf.staffing_unclear, lang)
+    headcount = counted if counted is not None else e.headcount
+    if e.category is not None and headcount is not None:
+        result = assistants_required(e.category, headcount, ctx.facts)
+        # The answer first, then how the headcount was reached; an assumption after the rule it rests on.
+        text = "\n".join([describe_staffing(result, lang, ctx.facts), *computed])
         if result.covered:
             source = result.sources[-1]
             quote = quote_source(ctx, source.article, source.quote, lang)
             quoted = "\n\n" + quote if quote else ""
             articles = [result.article, rules.headcount_article]
+            tail = "".join("\n" + x for x in assumption)
+            confidence = conf.staffing_assumed if assumption else conf.staffing
             return Answer(
-                u.text, "calculation", True, f"{text}{quoted}\n\n{note}", cite(articles), conf.staffing, lang
+                u.text,
+                "calculation",
+                True,
+                f"{text}{quoted}\n\n{note}{tail}",
+                cite(articles),
+                confidence,
+                lang,
             )
         quote = quote_source(ctx, rules.uncovered_quote_article, rules.uncovered_quote, lang)
         articles = [
@@ -81,23 +106,31 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
         ]
         body = text + ("\n\n" + quote if quote else "")
         return Answer(u.text, "calculation", True, body, cite(articles), conf.staffing_uncovered, lang)
-    if e.headcount is not None:
-        lines = [phrase(lang, "assistants_headcount", n=e.headcount)]
+    if headcount is not None:
+        lines = [*computed, phrase(lang, "assistants_headcount", n=headcount)]
         for scale in rules.scales:
-            result = assistants_required(scale.categories[0], e.headcount, ctx.facts)
+            result = assistants_required(scale.categories[0], headcount, ctx.facts)
             cats = f"{scale.categories[0]}° – {scale.categories[-1]}°"
             assert result.assistants is not None
             count = _count_phrase(result.assistants, lang)
             lines.append(phrase(lang, "scale_line", categories=cats, article=scale.article, count=count))
         lines.append("• " + phrase(lang, "uncovered_feed"))
-        lines.append(note)
+        lines += [note, *assumption]
         articles = [
             *[s.article for s in rules.scales],
             rules.headcount_article,
             rules.uncovered_quote_article,
         ]
+        ask = clarification("category", lang, ("cat_1_3", "cat_4_10", "cat_11_14"))
         return Answer(
-            u.text, "calculation", True, "\n".join(lines), cite(articles), conf.staffing_partial, lang
+            u.text,
+            "calculation",
+            True,
+            "\n".join(lines),
+            cite(articles),
+            conf.staffing_partial,
+            lang,
+            clarify=ask,
         )
     if e.category is not None and rules.scale_for(e.category) is None:
         text = rules.uncovered_note.get(lang)
@@ -125,11 +158,22 @@ def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
             text = describe_experience(result, lang, ctx.facts).split(", ", 1)[-1]
             lines.append(phrase(lang, "experience_line", categories=cats, text=text))
         lines.append("• " + ctx.facts.experience.uncovered_note.get(lang))
+        ask = clarification("category", lang, ("cat_1_2", "cat_3", "cat_4_10"))
         return Answer(
-            u.text, "calculation", True, "\n".join(lines), cite(["26", "27", "25"]), conf.experience_any, lang
+            u.text,
+            "calculation",
+            True,
+            "\n".join(lines),
+            cite(["26", "27", "25"]),
+            conf.experience_any,
+            lang,
+            clarify=ask,
         )
-    result = experience_required(e.category, e.study_years, e.third_cycle, ctx.facts)
-    text = describe_experience(result, lang, ctx.facts)
+    third = bool(third_cycle_said(fold(u.text)))  # "pas de 3e cycle", "no postgraduate diploma" deny it
+    result = experience_required(e.category, e.study_years, third, ctx.facts)
+    text = "\n".join(
+        [describe_experience(result, lang, ctx.facts), *experience_lines(u, lang, ctx.facts, e.category)]
+    )
     if result.months is None:
         return Answer(
             u.text, "calculation", True, text, cite(["25", "26", "27"]), conf.experience_partial, lang
@@ -138,4 +182,8 @@ def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
     quote = quote_source(ctx, source.article, source.quote, lang)
     articles = [result.article, *(["26"] if result.reduced_by else []), "25"]
     body = text + ("\n\n" + quote if quote else "")
-    return Answer(u.text, "calculation", True, body, cite(articles), conf.experience, lang)
+    doubt = study_in_doubt(u, e.category, ctx.facts)
+    study = (
+        clarification("study", lang, ("study_4", "study_5", "study_5_third", "study_6")) if doubt else None
+    )
+    return Answer(u.text, "calculation", True, body, cite(articles), conf.experience, lang, clarify=study)

@@ -54,6 +54,10 @@ class Confidence:
     experience_any: float
     declined: float
     other_language: float
+    situation: float
+    situation_assumed: float
+    staffing_assumed: float
+    staffing_unclear: float
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Clarification:
+    """A short question whose answer the reply depends on, with the choices (label, text completing the question)."""
+
+    slot: str  # category | request | study
+    question: str
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Answer:
     """One answer to one question."""
 
@@ -35,10 +44,14 @@ class Answer:
     lang: str
     passages: tuple[Passage, ...] = ()
     entities: dict[str, Any] = field(default_factory=dict)
+    # A short question the answer depends on (which category, request, study length), with its choices.
+    clarify: Clarification | None = None
+    # Two questions in one message: the answer to each (this answer then joins them).
+    parts: tuple[Answer, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return the ``vetpharma ask --json`` object (SPEC §3)."""
-        return {
+        """Return the ``vetpharma ask --json`` object (SPEC §3); two questions in one keep each answer in ``answers``."""
+        data: dict[str, Any] = {
             "question": self.question,
             "intent": self.intent,
             "answered": self.answered,
@@ -46,6 +59,9 @@ class Answer:
             "citations": [c.to_json_dict() for c in self.citations],
             "confidence": round(self.confidence, 2),
         }
+        if self.parts:
+            data["answers"] = [part.to_json_dict() for part in self.parts]
+        return data
 
 
 def cite(articles: Any) -> tuple[Citation, ...]:

@@ -7,13 +7,16 @@ import logging
 import threading
 from dataclasses import replace
 
-from bot.answering.calculations import calculate
+from bot.answering.calculations import calculate, experience
 from bot.answering.config import AnsweringConfig, load_config
 from bot.answering.context import Context, phrase
+from bot.answering.followups import compose, continues, split_questions
 from bot.answering.formalities import formality
 from bot.answering.lookup import lookup
 from bot.answering.model import Answer, cite
+from bot.answering.quoting import quote_source
 from bot.answering.retrieval import decline, definition, rule
+from bot.answering.situations import SituationReply, absence_answer, activity_verdict, dated_answer
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
 from knowledge.search import Searcher, load_searcher
@@ -95,10 +98,49 @@ class Answerer:
         if u.lang == "other":
             conf = self.context.config.confidence.other_language
             return Answer(shown, "out_of_scope", False, phrase(out, "other_language"), (), conf, "other")
+        questions = split_questions(u.text) if u.intent not in {"greeting", "help", "human"} else [u.text]
+        if len(questions) > 1:
+            return replace(self._several(questions, lang, out), question=shown)
         answer = self._route(u, out)
         if len(question) > MAX_SHOWN and answer.answered:
             answer = replace(answer, answer=answer.answer + "\n\n" + phrase(out, "truncated"))
         return replace(answer, question=shown)
+
+    def _several(self, questions: list[str], lang: str | None, out: str) -> Answer:
+        """Answer each question of a message; a question that leans on the first takes its subject."""
+        parts: list[Answer] = []
+        for i, text in enumerate(questions):
+            meant = compose(questions[0], text) if i and continues(text) else text
+            u = understand(meant, lang)
+            part = self._route(u, u.lang if u.lang in {"fr", "en"} else out)
+            parts.append(replace(part, question=text))
+        lines = [f"{i}. {p.question}\n{p.answer}" for i, p in enumerate(parts, 1)]
+        # Each answer's first article comes first, then the others, each once.
+        citations = list(dict.fromkeys(p.citations[0] for p in parts if p.citations))
+        for p in parts:
+            citations += [c for c in p.citations if c not in citations]
+        first = parts[0]
+        return Answer(
+            first.question,
+            first.intent,
+            all(p.answered for p in parts),
+            "\n\n".join(lines),
+            tuple(citations),
+            min(p.confidence for p in parts),
+            first.lang,
+            tuple(x for p in parts for x in p.passages),
+            parts=tuple(parts),
+        )
+
+    def _situation(self, u: Understanding, lang: str, reply: SituationReply) -> Answer:
+        """Write an answer computed from the situation, with the passages it rests on."""
+        blocks = [quote_source(self.context, number, quote, lang) for number, quote in reply.quotes]
+        text = "\n\n".join([reply.text, *dict.fromkeys(b for b in blocks if b)])
+        conf = self.context.config.confidence
+        confidence = conf.situation_assumed if reply.assumed else conf.situation
+        return Answer(
+            u.text, reply.intent, True, text, cite(reply.articles), confidence, lang, clarify=reply.clarify
+        )
 
     def _route(self, u: Understanding, lang: str) -> Answer:
         ctx = self.context
@@ -114,6 +156,19 @@ class Answerer:
             return Answer(u.text, intent, True, phrase(lang, "help"), (), u.confidence, lang)
         if intent == "human":
             return Answer(u.text, intent, True, phrase(lang, "human"), (), u.confidence, lang)
+        if intent not in {"article_lookup", "dossier", "check_documents"}:
+            # Dates with their role, or an absence: the answer is computed from the situation described.
+            situation = (
+                dated_answer(u, lang, ctx.facts)
+                or absence_answer(u, lang, ctx.facts)
+                or activity_verdict(u, lang, ctx.facts)
+            )
+            if situation is not None:
+                return self._situation(u, lang, situation)
+            e = u.entities
+            if intent != "calculation" and e.category is not None and e.study_years is not None:
+                # "5 ans d'études, 18 mois chez un exploitant : puis-je être responsable ?" asks for art. 26.
+                return experience(ctx, u, lang)
         if u.formality is not None:
             formal = formality(ctx, u, lang)
             if formal is not None:

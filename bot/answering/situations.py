@@ -1,0 +1,423 @@
+"""Answers computed from the user's situation: headcount by activity, dated delays, absences, experience.
+
+``answer_situation(u, facts)`` reads the dates (with their role), staff groups, study length and absences of
+a message (``nlu.situation``), applies the decree's rule (``knowledge.calculators``) and writes the result
+with one line of computation per computed value, in the reader's language (``config/messages``). It returns
+None when the message describes no situation it can compute from. A missing fact the answer depends on
+(which category, which request, how long the studies lasted) becomes a ``Clarification``: a short question
+with choices, whose chosen value completes the question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from bot.answering.model import Clarification
+from bot.i18n import t
+from knowledge.calculators import (
+    StaffPart,
+    absence_rules,
+    count_headcount,
+    dated_delay,
+    experience_required,
+    format_date,
+    format_months,
+)
+from knowledge.facts import Facts
+from nlu import Understanding
+from nlu.situation import (
+    DatedEvent,
+    find_activity_question,
+    find_events,
+    find_staff,
+    find_topics,
+    third_cycle_said,
+)
+from nlu.text import fold
+
+
+@dataclass(frozen=True)
+class SituationReply:
+    """A computed answer: its text, the articles it rests on (most relevant first) and the passages to quote."""
+
+    text: str
+    articles: tuple[str, ...]
+    quotes: tuple[tuple[str, str], ...] = ()  # (article, verbatim passage)
+    assumed: bool = False  # the answer rests on an assumption it states (a date's role, a request)
+    clarify: Clarification | None = field(default=None)
+    intent: str = "calculation"  # a rule weighed against the user's case (an absence) is a rule question
+
+
+def clarification(slot: str, lang: str, options: tuple[str, ...]) -> Clarification:
+    """Build the clarifying question of a slot with some of its options."""
+    return Clarification(
+        slot,
+        t(lang, f"clarify_{slot}"),
+        tuple((t(lang, f"clarify_option_{o}"), t(lang, f"clarify_value_{o}")) for o in options),
+    )
+
+
+def _amount(amount: int, unit: str, lang: str) -> str:
+    if unit in {"month", "year"}:
+        return format_months(amount * (12 if unit == "year" else 1), lang)
+    if unit == "week":
+        return f"{amount} " + ("weeks" if lang == "en" else "semaines")
+    return f"{amount} " + ("days" if lang == "en" else "jours")
+
+
+def _date(day: dt.date, lang: str) -> str:
+    return format_date(day, lang)
+
+
+# --- staff (art. 37-39) ------------------------------------------------------------------------------------
+
+
+def headcount_lines(u: Understanding, lang: str) -> tuple[int | None, list[str], list[str]]:
+    """Return the headcount article 39 counts, the lines computing it, and the assumptions it rests on."""
+    folded = fold(u.text)
+    staff = find_staff(folded, original=u.text)
+    if staff is None:
+        return None, [], []
+    parts = tuple(
+        StaffPart(g.count, g.activity, g.role == "counted") for g in staff.parts if g.role != "unclear"
+    )
+    stated = any(g.already_counted for g in staff.groups) or bool(u.entities.articles and not parts)
+    rest_counted = None if staff.rest_role is None else staff.rest_role == "counted"
+    result = count_headcount(staff.total, parts, rest_counted, stated)
+    if any(g.role == "unclear" for g in staff.groups) or result.counted is None:
+        return None, [t(lang, "calc_headcount_unclear")], []
+    lines: list[str] = []
+    if result.basis == "listed" and len(result.kept) == 1 and not result.left_out and not result.rest:
+        return result.counted, [], []  # one group, all counted: nothing to compute
+    if result.basis == "listed":
+        terms = [f"{p.count} ({p.activity})" if p.activity else str(p.count) for p in result.kept]
+        if result.rest and result.rest_counted:
+            terms.append(t(lang, "calc_headcount_rest_counted", rest=result.rest))
+        line = f"{result.counted} = " + " + ".join(terms) if len(terms) > 1 else terms[0]
+        lines.append(t(lang, "calc_headcount_listed", line=line))
+        left = [f"{p.count} ({p.activity})" if p.activity else str(p.count) for p in result.left_out]
+        if result.rest and not result.rest_counted:
+            left.append(t(lang, "calc_headcount_rest_left_out", rest=result.rest))
+        if left:
+            lines.append(t(lang, "calc_headcount_left_out", items=", ".join(left)))
+        return result.counted, lines, []
+    if result.basis == "total_less_excluded":
+        excluded = sum(p.count for p in result.left_out)
+        activities = ", ".join(p.activity for p in result.left_out if p.activity)
+        lines.append(
+            t(
+                lang,
+                "calc_headcount_less",
+                counted=result.counted,
+                total=result.total,
+                excluded=excluded,
+                activities=activities,
+            )
+        )
+        return result.counted, lines, []
+    if result.basis == "bare_total":
+        return result.counted, [], [t(lang, "calc_headcount_bare", total=result.total)]
+    return result.counted, [], []
+
+
+def activity_verdict(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
+    """Say whether the staff a question names count in the art. 39 headcount ('les commerciaux comptent-ils ?')."""
+    folded = fold(u.text)
+    if find_staff(folded, original=u.text) is not None:
+        return None  # numbers of staff: the headcount is computed, not asked about
+    asked = find_activity_question(folded, u.text)
+    if asked is None:
+        return None
+    activities = ", ".join(asked.words)
+    article = facts.staffing.headcount_article
+    quote = (article, facts.staffing.headcount_quote)
+    scales = tuple(s.article for s in facts.staffing.scales)
+    if not asked.counted:
+        text = t(lang, "calc_activity_not_counted", activities=activities)
+        return SituationReply(text, (article, *scales), (quote,), intent="rule_question")
+    ops = ("; " if lang == "en" else " ; ").join(
+        facts.staffing.operations[op - 1].get(lang) for op in asked.operations
+    )
+    if not asked.words:
+        text = t(lang, "calc_activity_which", operations=ops)
+    else:
+        text = t(lang, "calc_activity_counted", operations=ops)
+    return SituationReply(text, (article, *scales), (quote,), intent="rule_question")
+
+
+# --- dates -------------------------------------------------------------------------------------------------
+
+
+def _due_line(
+    lang: str, start: dt.date, due: dt.date, amount: int, unit: str, article: str, sign: str = "+"
+) -> str:
+    return t(
+        lang,
+        "calc_due_line",
+        due=_date(due, lang),
+        start=_date(start, lang),
+        sign=sign,
+        amount=_amount(amount, unit, lang),
+        article=article,
+    )
+
+
+def _first(events: list[DatedEvent], *roles: str | None) -> DatedEvent | None:
+    return next((e for e in events if e.role in roles), None)
+
+
+def dated_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
+    """Answer a question whose dates say what happened when (art. 9, 13, 16, 18, 19, 23, 28, 30, 40)."""
+    folded = fold(u.text)
+    events = find_events(folded, u.lang)
+    if not events:
+        return None
+    topics = find_topics(folded)
+    notified = _first(events, "notified")
+    signed = _first(events, "signed")
+    if (notified or signed) and "lapse" in topics and "decision" not in topics - {"lapse"}:
+        return _lapse(notified, signed, lang, facts)
+    completed = _first(events, "completed")
+    if completed and "works" in topics:
+        return _simple("modification_done_notice", completed.day, "calc_works_done", lang, facts)
+    ceased = _first(events, "ceased")
+    if ceased:
+        if "practice" in topics:
+            return _simple("practice_cessation", ceased.day, "calc_practice_cessation", lang, facts)
+        return _simple("cessation_notice", ceased.day, "calc_cessation", lang, facts)
+    end = _first(events, "contract_end")
+    if end and "lease" in topics:
+        return _simple("lease_end_notice", end.day, "calc_lease_end", lang, facts, direction=-1)
+    since = _first(events, "since", None)
+    if since and "absence" in topics and not _first(events, "received", "filed"):
+        return _absence_since(since.day, "assistant" in topics and "responsable" not in folded, lang, facts)
+    received = _first(events, "received", "filed")
+    asked = _first(events, "info_requested")
+    if received and (asked or ("inspection" in topics and "prorogation_notice" in topics)):
+        return _decision(u, received, asked, _first(events, "info_received"), topics, lang, facts)
+    return None
+
+
+def _lapse(notified: DatedEvent | None, signed: DatedEvent | None, lang: str, facts: Facts) -> SituationReply:
+    start = notified.day if notified else signed.day if signed else None
+    assert start is not None
+    result = dated_delay("opening_lapse", start, facts=facts)
+    line = _due_line(lang, start, result.due, result.amount, result.unit, result.article)
+    if notified is None and signed is not None:
+        text = t(lang, "calc_lapse_signed_only", signed=_date(signed.day, lang), due=_date(result.due, lang))
+        return SituationReply(
+            f"{text}\n{line}", (result.article,), ((result.article, result.quote),), assumed=True
+        )
+    lines = [t(lang, "calc_lapse", start=_date(start, lang), due=_date(result.due, lang)), line]
+    if signed is not None:
+        lines.append(
+            t(lang, "calc_lapse_signed", notified=_date(start, lang), signed=_date(signed.day, lang))
+        )
+    return SituationReply("\n".join(lines), (result.article,), ((result.article, result.quote),))
+
+
+def _simple(
+    delay_id: str, start: dt.date, message: str, lang: str, facts: Facts, direction: int = 1
+) -> SituationReply:
+    result = dated_delay(delay_id, start, direction=direction, facts=facts)
+    sign = "+" if direction > 0 else "−"
+    text = t(lang, message, start=_date(start, lang), due=_date(result.due, lang))
+    line = _due_line(lang, start, result.due, result.amount, result.unit, result.article, sign)
+    return SituationReply(f"{text}\n{line}", (result.article,), ((result.article, result.quote),))
+
+
+def _absence_since(start: dt.date, assistant: bool, lang: str, facts: Facts) -> SituationReply:
+    if assistant:
+        result = dated_delay("assistant_absence", start, facts=facts)
+        due = result.due + dt.timedelta(days=1)
+        text = t(lang, "calc_assistant_date", start=_date(start, lang), due=_date(due, lang))
+        return SituationReply(text, (result.article,), ((result.article, result.quote),))
+    letter = dated_delay("replacement_fifteen_days", start, facts=facts)
+    order = dated_delay("replacement_three_months", start, facts=facts)
+    longest = dated_delay("replacement_max", start, facts=facts)
+    lines = [
+        t(lang, "calc_absence_since", start=_date(start, lang)),
+        t(lang, "calc_absence_letter_date", due=_date(letter.due, lang)),
+        t(lang, "calc_absence_order_date", due=_date(order.due + dt.timedelta(days=1), lang)),
+        t(lang, "calc_absence_max_date", due=_date(longest.due, lang)),
+        _due_line(lang, start, letter.due, letter.amount, letter.unit, letter.article),
+    ]
+    return SituationReply("\n".join(lines), ("30",), ((letter.article, letter.quote),))
+
+
+def _decision(
+    u: Understanding,
+    received: DatedEvent,
+    asked: DatedEvent | None,
+    answered: DatedEvent | None,
+    topics: frozenset[str],
+    lang: str,
+    facts: Facts,
+) -> SituationReply | None:
+    procedure = u.entities.procedure or ("modification" if "inspection" in topics else None)
+    modification = procedure == "modification"
+    base_id = "modification_decision" if modification else "opening_decision"
+    pause_id = "modification_suspension" if modification else "opening_suspension"
+    pause = facts.delay(pause_id)
+    base = dated_delay(base_id, received.day, facts=facts)
+    lines: list[str] = []
+    articles: list[str] = []
+    quotes: list[tuple[str, str]] = []
+    if asked is not None and pause is not None:
+        if answered is not None and answered.day >= asked.day:
+            result = dated_delay(base_id, received.day, paused=(asked.day, answered.day), facts=facts)
+            lines.append(
+                t(
+                    lang,
+                    "calc_decision_paused",
+                    days=result.amount,
+                    pause_from=_date(asked.day, lang),
+                    pause_to=_date(answered.day, lang),
+                    pause_article=pause.article,
+                    due=_date(result.due, lang),
+                )
+            )
+            lines.append(
+                t(
+                    lang,
+                    "calc_due_line_paused",
+                    due=_date(result.due, lang),
+                    start=_date(received.day, lang),
+                    amount=_amount(result.amount, result.unit, lang),
+                    paused=result.paused,
+                    pause_from=_date(asked.day, lang),
+                    pause_to=_date(answered.day, lang),
+                    pause_article=pause.article,
+                )
+            )
+        else:
+            elapsed = (asked.day - received.day).days
+            lines.append(
+                t(
+                    lang,
+                    "calc_decision_paused_open",
+                    pause_from=_date(asked.day, lang),
+                    days=base.amount,
+                    pause_article=pause.article,
+                    elapsed=elapsed,
+                    left=max(0, base.amount - elapsed),
+                )
+            )
+        articles += [pause.article, base.article]
+        quotes += [(pause.article, pause.quote), (base.article, base.quote)]
+    else:
+        extended = facts.delay("modification_inspection")
+        if extended is None or extended.amount is None:
+            return None
+        first = dated_delay("modification_decision", received.day, facts=facts)
+        longest = dated_delay("modification_inspection", received.day, facts=facts)
+        lines.append(
+            t(
+                lang,
+                "calc_prorogation_notice",
+                extended=extended.amount,
+                extended_due=_date(longest.due, lang),
+                days=first.amount,
+                due=_date(first.due, lang),
+            )
+        )
+        lines.append(_due_line(lang, received.day, first.due, first.amount, first.unit, first.article))
+        articles.append(first.article)
+        quotes.append((extended.article, extended.quote))
+    if received.role == "filed":
+        lines.append(t(lang, "calc_filed_assumption"))
+    assumed = procedure is None or received.role == "filed"
+    return SituationReply("\n".join(lines), tuple(dict.fromkeys(articles)), tuple(quotes), assumed=assumed)
+
+
+# --- absences without dates (art. 30, 40) --------------------------------------------------------------------
+
+_BEYOND = re.compile(
+    r"(?:plus d\W?|plus de|au[- ]dela d\W?|superieure? a|more than|over|beyond|longer than|exceeding)\s*(?:un|une)?\s*$"
+)
+_ASSISTANT_REPLACES = re.compile(
+    r"assistant\w*\s+(?:qui\s+)?(?:rempla\w*|stands? in for|is standing in for)\s+"
+)
+
+
+def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
+    """Weigh the length of an absence or replacement against articles 30 and 40."""
+    folded = fold(u.text)
+    topics = find_topics(folded)
+    if "absence" not in topics or not u.entities.durations:
+        return None
+    length = next((d for d in u.entities.durations if d.unit in {"day", "week", "month", "year"}), None)
+    if length is None:
+        return None
+    # The assistant is the one away unless the responsible is named too; "notre assistant remplace le
+    # responsable" leaves the assistant's own post to fill (art. 40).
+    assistant = "assistant" in topics and (
+        ("responsable" not in folded and "responsible" not in folded)
+        or bool(_ASSISTANT_REPLACES.search(folded))
+    )
+    where = folded.find(length.surface)
+    beyond = bool(_BEYOND.search(folded[max(0, where - 25) : where])) if where >= 0 else False
+    who = "assistant" if assistant else "responsible"
+    rules = absence_rules(length.amount, length.unit, who, facts, beyond=beyond)
+    if not rules:
+        return None
+    surface = length.surface
+    if assistant:
+        rule = rules[0]
+        text = t(lang, "calc_assistant_yes" if rule.applies else "calc_assistant_no", length=surface)
+        return SituationReply(text, (rule.article,), ((rule.article, rule.quote),), intent="rule_question")
+    lines = [t(lang, "calc_absence_length", length=surface)]
+    keys = {
+        "replacement_fifteen_days": "calc_absence_letter",
+        "replacement_three_months": "calc_absence_order",
+        "replacement_max": "calc_absence_max",
+    }
+    for rule in rules:
+        lines.append(t(lang, keys[rule.delay_id] + ("_yes" if rule.applies else "_no")))
+    first = next((r for r in rules if r.applies), rules[0])
+    return SituationReply("\n".join(lines), ("30",), ((first.article, first.quote),), intent="rule_question")
+
+
+# --- experience (art. 26-27) ---------------------------------------------------------------------------------
+
+
+def experience_lines(u: Understanding, lang: str, facts: Facts, category: int) -> list[str]:
+    """Return the line computing a reduced experience (art. 26 II), and how the user's own experience compares."""
+    folded = fold(u.text)
+    third = third_cycle_said(folded)
+    result = experience_required(category, u.entities.study_years, bool(third), facts)
+    lines: list[str] = []
+    if result.months is None:
+        return lines
+    if result.reduced_by and result.study_years is not None:
+        key = "calc_studies_third" if result.reduced_by == "II 2° b)" else "calc_studies_years"
+        lines.append(
+            t(
+                lang,
+                "calc_study_line",
+                months=format_months(result.months, lang),
+                part=result.reduced_by,
+                studies=t(lang, key, years=result.study_years),
+            )
+        )
+    have = next((d for d in u.entities.durations if d.unit in {"month", "year"}), None)
+    if have is not None:
+        months = have.amount * (12 if have.unit == "year" else 1)
+        need = format_months(result.months, lang)
+        if months >= result.months:
+            lines.append(t(lang, "calc_experience_enough", have=format_months(months, lang), need=need))
+        else:
+            missing = format_months(result.months - months, lang)
+            lines.append(
+                t(lang, "calc_experience_short", have=format_months(months, lang), need=need, missing=missing)
+            )
+    return lines
+
+
+def study_in_doubt(u: Understanding, category: int, facts: Facts) -> bool:
+    """Tell whether the experience asked about depends on a study length the user did not give."""
+    rule = facts.experience.rule_for(category)
+    first_person = bool(set(u.words) & {"je", "j", "moi", "mon", "ma", "mes", "i", "my", "me"})
+    return bool(rule and rule.reducible and u.entities.study_years is None and first_person)
