@@ -99,6 +99,11 @@ UNANSWERED_OFFER = "/human unanswered"
 FEEDBACK_EMOJI = {"👍": "/feedback up ", "👎": "/feedback down "}
 
 
+def answer_value(field_id: str, value: str) -> str:
+    """Return what a dossier question's button sends back: the question's id travels with the choice."""
+    return f"/answer {field_id} {value}"
+
+
 class Conversation(Protocol):
     """What every adapter talks to."""
 
@@ -282,8 +287,11 @@ class Core:
         replies = [*turn.extra, *replies]
         if not turn.forgotten:
             last_choices = replies[-1].choices if replies else ()
+            numbered = replies[-1].numbered if replies else True
             session = turn.session.remember(text if len(text) <= MAX_TEXT and turn.remember else "")
-            session = replace(session, offered=tuple((c.label, c.value) for c in last_choices))
+            session = replace(
+                session, offered=tuple((c.label, c.value) for c in last_choices), offered_numbered=numbered
+            )
             self.store.save_session(session)
         return replies or [Reply(t(turn.lang, "fallback"))]
 
@@ -317,7 +325,7 @@ class Core:
                 if value.startswith(feedback):
                     return value
         folded = wt.fold(text)
-        if folded.isdigit() and 1 <= int(folded) <= len(session.offered):
+        if session.offered_numbered and folded.isdigit() and 1 <= int(folded) <= len(session.offered):
             return session.offered[int(folded) - 1][1]
         for label, value in session.offered:
             if folded and folded == wt.fold(label):
@@ -491,6 +499,8 @@ class Core:
                 return [Reply(t(lang, "upload_how"))]
             case "letter":
                 return self._letter_command(turn)
+            case "answer":
+                return self._choice_command(turn, arg)
             case "back" | "skip" | "edit" | "review" | "confirm":
                 dossier = self._active(turn.session)
                 if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
@@ -892,9 +902,15 @@ class Core:
             parts.append("\n".join(wt.choice_label(c, lang) for c in field_spec.choices))
             parts.append(t(lang, "hint_categories"))
         elif field_spec.type == "choice":
-            choices = tuple(Choice(wt.choice_label(c, lang), c.value) for c in field_spec.choices)
+            choices = tuple(
+                Choice(wt.choice_label(c, lang), answer_value(field_spec.id, c.value))
+                for c in field_spec.choices
+            )
         elif field_spec.type == "yes_no":
-            choices = (Choice(t(lang, "button_yes"), "yes"), Choice(t(lang, "button_no"), "no"))
+            choices = (
+                Choice(t(lang, "button_yes"), answer_value(field_spec.id, "yes")),
+                Choice(t(lang, "button_no"), answer_value(field_spec.id, "no")),
+            )
         elif field_spec.type == "date" and not re.search(r"[JD]{2}/MM", parts[-1]):
             parts.append(t(lang, "hint_date"))
         if editing and field_spec.id in dossier.answers:
@@ -905,6 +921,31 @@ class Core:
         if not field_spec.required:
             parts.append(t(lang, "hint_optional"))
         return Reply("\n".join(p for p in parts if p), choices=choices)
+
+    def _current_field(self, spec: DossierSpec, dossier: DossierRecord) -> FieldSpec | None:
+        """Return the field the dossier is asking now (None at the review)."""
+        if dossier.editing:
+            return spec.field(dossier.editing)
+        step = wt.next_step(spec, dossier.answers)
+        return step.field if isinstance(step, wt.Ask) else None
+
+    def _choice_command(self, turn: _Turn, arg: str) -> list[Reply]:
+        """Record a button (or its number) only for the question it was shown with."""
+        lang = turn.lang
+        field_id, _, value = arg.strip().partition(" ")
+        dossier = self._active(turn.session)
+        if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
+            return [Reply(t(lang, "stale_choice_no_dossier"), choices=self._start_choices(lang))]
+        spec = self.specs[dossier.kind]
+        current = self._current_field(spec, dossier)
+        shown_with = spec.field(field_id)
+        if current is None or shown_with is None or current.id != shown_with.id:
+            question = self._field_label(shown_with, lang) if shown_with else field_id[:40]
+            return self._prompt(turn, dossier, prefix=t(lang, "stale_choice", question=question))
+        reading = wt.read_answer(current, value)
+        if isinstance(reading, wt.Rejected):
+            return self._prompt(turn, dossier, prefix=t(lang, reading.reason, **dict(reading.params)))
+        return self._accept(turn, dossier, spec, current, reading.value)
 
     def _field_label(self, field_spec: FieldSpec, lang: str) -> str:
         try:
@@ -932,7 +973,8 @@ class Core:
             Choice(t(lang, "button_confirm"), "/confirm"),
             Choice(t(lang, "button_edit"), "/edit"),
         )
-        return [Reply("\n".join(lines), choices=choices)]
+        # The answers are numbered above: the actions are words, so "1" can only mean answer 1.
+        return [Reply("\n".join(lines), choices=choices, numbered=False)]
 
     def _answer_lines(
         self, spec: DossierSpec, dossier: DossierRecord, lang: str, *, numbered: bool
@@ -1033,6 +1075,9 @@ class Core:
             edit = re.fullmatch(r"(?:modifier|edit|changer|change|corriger|correct)\s+(?:n\s*)?(\d+)", folded)
             if edit:
                 return self._edit(turn, dossier, edit.group(1))
+            if re.fullmatch(r"(?:n\s*)?\d{1,3}", folded):
+                # A number at the review names an answer to correct, never an action.
+                return self._edit(turn, dossier, folded.removeprefix("n").strip())
             if text and (looks_like_question(text) or self._nlu_says_question(text)):
                 return [
                     *self._answer(turn, text),

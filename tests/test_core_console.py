@@ -21,6 +21,7 @@ OPENING_SCRIPT = """\
 /dossier ouverture
 Dupont
 Marie
+Madame
 monégasque
 12 boulevard des Moulins, 98000 Monaco
 1

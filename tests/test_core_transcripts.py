@@ -14,6 +14,7 @@ ANSWERS = {
     "fr": {
         "responsible_last_name": "Dupont",
         "responsible_first_name": "Marie",
+        "responsible_civility": "Madame",
         "responsible_nationality": "monégasque",
         "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
         "responsible_profession": "Pharmacien",
@@ -42,6 +43,7 @@ ANSWERS = {
         "previous_owner_name": "Ancienne Pharma SARL",
         "previous_responsible_last_name": "Martin",
         "previous_responsible_first_name": "Paul",
+        "previous_responsible_civility": "Monsieur",
         "lease_end_date": "31/12/2032",
         "transfer_date": "passer",
         "original_establishment_address": "7 rue du Port, 98000 Monaco",
@@ -51,6 +53,7 @@ ANSWERS = {
     "en": {
         "responsible_last_name": "Smith",
         "responsible_first_name": "John",
+        "responsible_civility": "Mr",
         "responsible_nationality": "British",
         "responsible_address": "3 Princess Grace Avenue, 98000 Monaco",
         "responsible_profession": "Veterinarian",
@@ -79,6 +82,7 @@ ANSWERS = {
         "previous_owner_name": "Old Pharma SAM",
         "previous_responsible_last_name": "Brown",
         "previous_responsible_first_name": "Anna",
+        "previous_responsible_civility": "Ms",
         "lease_end_date": "30/06/2033",
         "transfer_date": "01/01/2032",
         "original_establishment_address": "7 rue du Port, 98000 Monaco",
@@ -197,15 +201,16 @@ def test_resume_after_restart(tmp_path: Path) -> None:
     first.send("/dossier modification")
     first.send("Dupont")
     first.send("Marie")
-    assert "Étape 3/" in first.text
+    first.send("Madame")
+    assert "Étape 4/" in first.text
     first.core.store.close()  # the process dies here
 
     second = Chat(make_core(tmp_path))
     second.send("/status")
-    assert "Réponses : 2 sur" in second.text
+    assert "Réponses : 3 sur" in second.text
     second.send("/dossier")
     assert "Reprenons votre dossier n° 1" in second.text
-    assert "Étape 3/" in second.text and "adresse de l'établissement concerné" in second.text
+    assert "Étape 4/" in second.text and "adresse de l'établissement concerné" in second.text
     answer_every_question(second, spec("modification"), "fr", ANSWERS["fr"])
     second.send("valider")
     assert "Marie DUPONT" in _letter(second)
@@ -214,13 +219,13 @@ def test_resume_after_restart(tmp_path: Path) -> None:
 def test_edit_from_the_review(chat: Chat) -> None:
     chat.send("/dossier opening")
     answer_every_question(chat, spec("opening"), "fr", ANSWERS["fr"])
-    assert "3. Nationalité du responsable : monégasque" in chat.text
-    chat.send("modifier 3")
+    assert "4. Nationalité du responsable : monégasque" in chat.text
+    chat.send("modifier 4")
     assert "(Réponse actuelle : monégasque)" in chat.text
     chat.send("française")
-    assert "3. Nationalité du responsable : française" in chat.text
-    # The menu way: "Modifier une réponse", then a number, on an answer that changes what applies.
-    chat.send("2")
+    assert "4. Nationalité du responsable : française" in chat.text
+    # The menu way: the "Modifier une réponse" button, then a number, on an answer that changes what applies.
+    chat.send("✏️ Modifier une réponse")
     assert "Quelle réponse voulez-vous modifier" in chat.text
     owner_number = next(i for i, c in enumerate(chat.choices, 1) if "Propriétaire" in c)
     chat.send(str(owner_number))
@@ -296,11 +301,11 @@ def test_cancel_then_reopen(chat: Chat) -> None:
         ((), "   ", "ne peut pas être vide"),
         ((), "Dupont3", "pas de chiffres"),
         (
-            ("Dupont", "Marie", "monégasque", "12 rue Grimaldi", "1"),
+            ("Dupont", "Marie", "Madame", "monégasque", "12 rue Grimaldi", "1"),
             "peut-être",
             "ne fait pas partie des réponses",
         ),
-        (("Dupont", "Marie", "monégasque"), "12345", "aucun nom de rue"),
+        (("Dupont", "Marie", "Madame", "monégasque"), "12345", "aucun nom de rue"),
     ],
 )
 def test_bad_answers_get_a_clear_reask(chat: Chat, setup: tuple[str, ...], bad: str, expected: str) -> None:
@@ -342,7 +347,7 @@ def test_choices_accept_number_value_and_label(tmp_path: Path) -> None:
     for typed in ("2", "individual", "Une personne physique"):
         chat = Chat(make_core(tmp_path / typed))
         chat.send("/dossier opening")
-        for text in ("Dupont", "Marie", "monégasque", "12 rue Grimaldi, Monaco", "1"):
+        for text in ("Dupont", "Marie", "Madame", "monégasque", "12 rue Grimaldi, Monaco", "1"):
             chat.send(text)
         assert chat.choices == ["Une société", "Une personne physique"]
         chat.send(typed)

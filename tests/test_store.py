@@ -175,6 +175,7 @@ def test_a_whole_dossier_on_this_store_with_a_restart_in_the_middle(url: str, tm
     chat.send("/dossier")
     assert "Étape 3/" in chat.text
     answers = {
+        "responsible_civility": "Madame",
         "responsible_nationality": "monégasque",
         "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
         "responsible_profession": "1",

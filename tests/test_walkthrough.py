@@ -29,7 +29,7 @@ def test_next_step_asks_the_first_field_then_counts_progress() -> None:
     assert step.number == 1
     step = wt.next_step(OPENING, {"responsible_last_name": "Dupont", "responsible_first_name": "Marie"})
     assert isinstance(step, wt.Ask)
-    assert (step.field.id, step.number) == ("responsible_nationality", 3)
+    assert (step.field.id, step.number) == ("responsible_civility", 3)
 
 
 def test_next_step_is_pure() -> None:
