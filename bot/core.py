@@ -22,7 +22,14 @@ from bot.commands import parse_command
 from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist, upload_summary
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
-from bot.letter import letter_filename, request_letter
+from bot.letter import (
+    ChecklistLine,
+    LetterPiece,
+    checklist_filename,
+    checklist_pdf,
+    letter_filename,
+    request_letter,
+)
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.questions import Questions, Understood
 from bot.settings import Settings, load_settings
@@ -87,6 +94,7 @@ CONFIRM_WORDS = {
     "done",
 }
 CANCEL_WORDS = {"annuler", "cancel", "abandonner", "stop", "quit"}
+WAIT_WORDS = {"attendre", "wait", "plus tard", "later", "pas maintenant", "not now"}
 QUESTION_STARTS = {
     "combien", "quel", "quelle", "quels", "quelles", "comment", "pourquoi", "quand", "ou", "est ce", "qui",
     "what", "how", "which", "when", "why", "who", "where", "is", "are", "can", "do", "does", "should", "must",
@@ -353,6 +361,14 @@ class Core:
             if command.name is None:
                 return [Reply(t(turn.lang, "unknown_command", command=command.typed[:40]))]
             return self._command(turn, command.name, command.arg)
+        if turn.session.awaiting == "letter_missing":
+            turn.session = replace(turn.session, awaiting=None)
+            folded = wt.fold(text)
+            if dossier is not None and dossier.status == REVIEW and not dossier.editing:
+                if folded in CONFIRM_WORDS or folded in wt.YES_WORDS:
+                    return self._finish(turn, dossier, "anyway")
+                if folded in wt.NO_WORDS or folded in WAIT_WORDS:
+                    return self._finish(turn, dossier, "wait")
         if turn.session.awaiting == "forget":
             turn.session = replace(turn.session, awaiting=None)
             if wt.fold(text) in YES_FORGET:
@@ -1004,7 +1020,7 @@ class Core:
         if name == "confirm":
             if dossier.status != REVIEW or dossier.editing:
                 return [Reply(t(lang, "confirm_too_early")), *self._prompt(turn, dossier)]
-            return self._finish(turn, dossier)
+            return self._finish(turn, dossier, wt.fold(arg))
         return self._edit(turn, dossier, arg)
 
     def _edit(self, turn: _Turn, dossier: DossierRecord, arg: str) -> list[Reply]:
@@ -1105,7 +1121,24 @@ class Core:
                 ]
             problem = t(lang, reading.reason, **dict(reading.params))
             return self._prompt(turn, dossier, prefix=problem)
+        if (
+            field_spec.id in spec.letter.french_fields
+            and isinstance(reading.value, str)
+            and wt.looks_english(reading.value)
+        ):
+            return self._ask_french(turn, dossier, field_spec, reading.value)
         return self._accept(turn, dossier, spec, field_spec, reading.value)
+
+    def _ask_french(
+        self, turn: _Turn, dossier: DossierRecord, field_spec: FieldSpec, value: str
+    ) -> list[Reply]:
+        """Ask again in French an answer the (French) letter would quote in English, or keep it if confirmed."""
+        lang = turn.lang
+        shown = value if len(value) <= 60 else value[:57] + "…"
+        replies = self._prompt(turn, dossier, prefix=t(lang, "english_answer", answer=shown))
+        keep = Choice(t(lang, "button_keep_answer", answer=shown), answer_value(field_spec.id, value))
+        last = replies[-1]
+        return [*replies[:-1], replace(last, choices=(*last.choices, keep))]
 
     def _nlu_says_question(self, text: str) -> bool:
         """Tell a question typed without "?" from a wrong answer ("vendeur de glaces" is a bad category)."""
@@ -1159,9 +1192,23 @@ class Core:
         )
         return self._prompt(turn, dossier, prefix=text + "\n" + t(lang, "walk_instructions") + "\n")
 
-    def _finish(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _finish(self, turn: _Turn, dossier: DossierRecord, choice: str = "") -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
+        missing = [p for p in pieces if p.status != PRESENT]
+        listed = "\n".join(f"☐ {p.label} — art. {p.article}" for p in missing)
+        if missing and choice == "wait":
+            return [Reply(t(lang, "letter_refused_missing", pieces=listed))]
+        if missing and choice != "anyway":
+            # The letter lists only received pieces as attached: say so, and let the user choose.
+            turn.session = replace(turn.session, awaiting="letter_missing")
+            text = t(lang, "confirm_missing", missing=len(missing), total=len(pieces), pieces=listed)
+            choices = (
+                Choice(t(lang, "button_letter_anyway"), "/confirm anyway"),
+                Choice(t(lang, "button_letter_wait"), "/confirm wait"),
+            )
+            return [Reply(text, choices=choices)]
         dossier = self._save(replace(dossier, status=COMPLETED, editing=None))
         self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
         lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
@@ -1171,17 +1218,42 @@ class Core:
             lines.append("")
             lines.append(t(lang, "advice_title"))
             lines += [f"• {a.text.get(lang, a.text['fr'])}" for a in advice]
-        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
         letter = self._letter_reply(dossier, lang)
-        closing = self._checklist_text(pieces, lang) + "\n\n" + t(lang, "completed_next")
-        return [Reply("\n".join(lines)), letter, Reply(closing)]
+        listing = Reply(
+            t(lang, "checklist_caption"),
+            file=OutgoingFile(
+                checklist_filename(dossier.number),
+                "application/pdf",
+                checklist_pdf(
+                    spec,
+                    dossier.number,
+                    [ChecklistLine(p.label, p.article, p.status, p.file, p.warnings) for p in pieces],
+                    lang,
+                ),
+            ),
+        )
+        closing = (
+            self._checklist_text(pieces, lang)
+            + "\n\n"
+            + t(lang, "completed_next", copies=self._copies_text(spec, lang))
+        )
+        return [Reply("\n".join(lines)), letter, listing, Reply(closing)]
 
-    def _letter_reply(self, dossier: DossierRecord, lang: str) -> Reply:
+    def _copies_text(self, spec: DossierSpec, lang: str) -> str:
+        rule = spec.letter
+        if rule.copies < 2:
+            return t(lang, "copies_one")
+        return t(lang, "copies_many", count=rule.copies, articles=", ".join(rule.copies_articles))
+
+    def _letter_reply(self, dossier: DossierRecord, lang: str, version: int = 1) -> Reply:
         spec = self.specs[dossier.kind]
-        data = request_letter(spec, dossier.answers)
+        # The letter is French: its piece labels too; only pieces received and checked are "jointes".
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), "fr")
+        listed = [LetterPiece(p.label, p.article, p.status == PRESENT) for p in pieces]
+        data = request_letter(spec, dossier.answers, listed)
         return Reply(
-            t(lang, "letter_caption"),
-            file=OutgoingFile(letter_filename(spec, dossier.number), "application/pdf", data),
+            t(lang, "letter_caption", copies=self._copies_text(spec, lang)),
+            file=OutgoingFile(letter_filename(spec, dossier.number, version), "application/pdf", data),
         )
 
     def _letter_command(self, turn: _Turn) -> list[Reply]:
@@ -1190,7 +1262,12 @@ class Core:
         if dossier is None or dossier.status != COMPLETED:
             return [Reply(t(lang, "letter_not_ready")), *self._resume_prompt(turn)]
         reply = self._letter_reply(dossier, lang)
-        return [replace(reply, text=t(lang, "letter_caption_user"))]
+        spec = self.specs[dossier.kind]
+        return [
+            replace(
+                reply, text=t(lang, "letter_caption_user", version=1, copies=self._copies_text(spec, lang))
+            )
+        ]
 
     # ------------------------------------------------------------------------------------------------------
     # Uploads

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec
@@ -40,6 +42,12 @@ YES_WORDS = frozenset(
 )
 NO_WORDS = frozenset({"non", "n", "no", "nope", "faux", "false", "pas du tout", "negatif"})
 NONE_WORDS = frozenset({"aucun", "aucune", "none", "nothing", "rien", "neant", "sans objet", "n/a", "na"})
+
+# What a required free-text answer of "none" reads as in the (French) letter.
+NOTHING = "Néant"
+# Word lists of the system (Debian's wfrench and wamerican): which words are French, which English.
+FRENCH_WORDS = Path("/usr/share/dict/french")
+ENGLISH_WORDS = Path("/usr/share/dict/american-english")
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
@@ -209,6 +217,9 @@ def _length_limits(spec_field: FieldSpec, text: str) -> Rejected | None:
 
 
 def _read_text(spec_field: FieldSpec, text: str, *, need_letter: bool) -> Reading:
+    if fold(text) in NONE_WORDS:
+        # "none", "aucune", "n/a": an optional answer is left out, a required one reads "Néant" (in French).
+        return Accepted(SKIPPED if not spec_field.required else NOTHING)
     problem = _length_limits(spec_field, text)
     if problem is not None:
         return problem
@@ -422,3 +433,40 @@ def display_value(spec_field: FieldSpec, value: Any, lang: str, *, skipped: str 
         except ValueError:
             return str(value)
     return str(value)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The letter is French: tell an English answer from a French one
+
+
+@cache
+def _words(path: Path) -> frozenset[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return frozenset(line.strip().casefold() for line in fh if line.strip())
+    except OSError:
+        return frozenset()
+
+
+def looks_english(text: str) -> bool:
+    """Tell whether a free-text answer reads as English rather than French (word lists; French when unsure)."""
+    french, english = _words(FRENCH_WORDS), _words(ENGLISH_WORDS)
+    if not french or not english:
+        return False
+    score = 0
+    words: list[str] = []
+    for compound in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text.casefold()):
+        # "week-end" is one French word; "state-of-the-art" is English words.
+        known = compound in french or compound in english
+        words += [compound] if known else re.split(r"['’-]", compound)
+    for word in words:
+        if len(word) < 2:
+            continue
+        in_fr, in_en = word in french, word in english
+        if in_en and not in_fr:
+            score += 1
+        elif in_fr and not in_en:
+            score -= 1
+    if re.search(r"[éèêàùçôîœâûëïü]", text.casefold()):
+        score -= 1
+    return score > 0

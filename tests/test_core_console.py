@@ -34,6 +34,7 @@ aucune
 /upload {diploma}
 /upload {missing}
 valider
+1
 /quit
 ignored after quit
 """

@@ -99,6 +99,8 @@ def test_one_at_the_review_corrects_answer_one_and_never_submits(chat: Chat) -> 
     chat.send("Dupont")
     assert "Relecture du dossier" in chat.text
     chat.send("valider")
+    assert "pas encore reçues" in chat.text and not chat.files()  # asked first: no piece was sent
+    chat.send("1")  # "Établir la lettre": here the choices are numbered, and "1" is that one
     [record] = chat.core.store.dossiers(chat.key)
     assert record.status == COMPLETED and chat.files()
 

@@ -155,6 +155,8 @@ async def test_opening_dossier_over_telegram_with_a_pdf_and_the_letter(
         assert "✅ Valider le dossier" in marie.buttons
         pressed.append("✅ Valider le dossier")
         await marie.press("✅ Valider le dossier")
+        assert "pas encore reçues" in marie.text  # 1 of 6 pieces: the letter lists the others "à joindre"
+        await marie.press("📄 Établir la lettre (pièces « à joindre »)")
         documents = [m for m in marie.shown if m.method == "sendDocument"]
 
     assert {"Pharmacien", "Une société"} <= set(pressed)
@@ -165,7 +167,7 @@ async def test_opening_dossier_over_telegram_with_a_pdf_and_the_letter(
     assert any(e.text.endswith("✅ Une société") for e in edits)
 
     assert "Le dossier n° 1 est complet" in marie.text
-    (letter,) = documents
+    (letter,) = [d for d in documents if d.document is not None and d.document[0].startswith("demande-")]
     assert letter.document is not None
     name, _, data = letter.document
     assert name.endswith(".pdf")
