@@ -107,6 +107,16 @@ UNANSWERED_OFFER = "/human unanswered"
 FEEDBACK_EMOJI = {"👍": "/feedback up ", "👎": "/feedback down "}
 
 
+# Where a dossier keeps how many versions of its letter were issued (not a field: never asked nor shown).
+LETTER_VERSION = "_letter_version"
+
+
+def letter_version(dossier: DossierRecord) -> int:
+    """Return the version of the dossier's last letter (0: none issued yet)."""
+    value = dossier.answers.get(LETTER_VERSION)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def answer_value(field_id: str, value: str) -> str:
     """Return what a dossier question's button sends back: the question's id travels with the choice."""
     return f"/answer {field_id} {value}"
@@ -361,6 +371,13 @@ class Core:
             if command.name is None:
                 return [Reply(t(turn.lang, "unknown_command", command=command.typed[:40]))]
             return self._command(turn, command.name, command.arg)
+        if turn.session.awaiting == "cancel":
+            turn.session = replace(turn.session, awaiting=None)
+            folded = wt.fold(text)
+            if folded in wt.YES_WORDS or folded in YES_FORGET:
+                return self._cancel(turn, "yes")
+            if folded in wt.NO_WORDS and dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
+                return self._prompt(turn, dossier, prefix=t(turn.lang, "cancel_kept"))
         if turn.session.awaiting == "letter_missing":
             turn.session = replace(turn.session, awaiting=None)
             folded = wt.fold(text)
@@ -496,7 +513,7 @@ class Core:
             case "check":
                 return self._check(turn, arg)
             case "cancel":
-                return self._cancel(turn)
+                return self._cancel(turn, wt.fold(arg))
             case "lang":
                 return self._lang(turn, arg)
             case "article":
@@ -519,6 +536,8 @@ class Core:
                 return self._choice_command(turn, arg)
             case "back" | "skip" | "edit" | "review" | "confirm":
                 dossier = self._active(turn.session)
+                if dossier is not None and dossier.status == COMPLETED and name in {"edit", "review"}:
+                    return self._reopen(turn, dossier, name, arg)
                 if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
                     return [Reply(t(lang, "no_dossier_in_progress"), choices=self._start_choices(lang))]
                 return self._walk_command(turn, dossier, name, arg)
@@ -528,11 +547,16 @@ class Core:
         lang = turn.lang
         text = t(lang, "welcome")
         dossier = self._active(turn.session)
+        choices = self._start_choices(lang)
         if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
-            text += "\n\n" + t(
-                lang, "welcome_resume", number=dossier.number, title=self._short_title(dossier.kind, lang)
+            title = self._short_title(dossier.kind, lang)
+            text += "\n\n" + t(lang, "welcome_resume", number=dossier.number, title=title)
+            # The dossier in progress comes first: "1" after a restart resumes it, it does not start another.
+            resume = Choice(
+                t(lang, "button_resume", number=dossier.number, title=title), f"/dossier {dossier.number}"
             )
-        return [Reply(text, choices=self._start_choices(lang))]
+            choices = (resume, *choices)
+        return [Reply(text, choices=choices)]
 
     def _help(self, turn: _Turn) -> list[Reply]:
         text = t(turn.lang, "help", days=self.settings.retention_days)
@@ -779,13 +803,28 @@ class Core:
         )
         return [Reply("\n".join(lines), choices=choices)]
 
-    def _cancel(self, turn: _Turn) -> list[Reply]:
+    def _cancel(self, turn: _Turn, confirm: str = "") -> list[Reply]:
         lang = turn.lang
         dossier = self._active(turn.session)
         if turn.session.awaiting:
             turn.session = replace(turn.session, awaiting=None)
         if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
             return [Reply(t(lang, "nothing_to_cancel"), choices=self._start_choices(lang))]
+        if confirm in wt.NO_WORDS:
+            return self._prompt(turn, dossier, prefix=t(lang, "cancel_kept"))
+        if confirm not in YES_FORGET and confirm not in wt.YES_WORDS:
+            # Abandoning loses the thread of the walk: ask first (a stray "stop" must not end a dossier).
+            turn.session = replace(turn.session, awaiting="cancel")
+            title = self._short_title(dossier.kind, lang)
+            return [
+                Reply(
+                    t(lang, "cancel_confirm", number=dossier.number, title=title),
+                    choices=(
+                        Choice(t(lang, "button_cancel_yes"), "/cancel yes"),
+                        Choice(t(lang, "button_cancel_no"), "/cancel no"),
+                    ),
+                )
+            ]
         self.store.save_dossier(replace(dossier, status=CANCELLED, editing=None))
         turn.session = replace(turn.session, active_dossier=None)
         self._emit(ev.DOSSIER_CANCELLED, turn, kind=dossier.kind, number=dossier.number)
@@ -1023,6 +1062,15 @@ class Core:
             return self._finish(turn, dossier, wt.fold(arg))
         return self._edit(turn, dossier, arg)
 
+    def _reopen(self, turn: _Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
+        """Reopen a finished dossier for correction; confirming it again issues the letter's next version."""
+        version = letter_version(dossier) + 1
+        dossier = self._save(replace(dossier, status=REVIEW, editing=None))
+        notice = Reply(t(turn.lang, "dossier_reopened", number=dossier.number, version=version))
+        if name == "edit":
+            return [notice, *self._edit(turn, dossier, arg)]
+        return [notice, *self._review(turn, dossier)]
+
     def _edit(self, turn: _Turn, dossier: DossierRecord, arg: str) -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
@@ -1209,7 +1257,8 @@ class Core:
                 Choice(t(lang, "button_letter_wait"), "/confirm wait"),
             )
             return [Reply(text, choices=choices)]
-        dossier = self._save(replace(dossier, status=COMPLETED, editing=None))
+        answers = {**dossier.answers, LETTER_VERSION: letter_version(dossier) + 1}
+        dossier = self._save(replace(dossier, status=COMPLETED, editing=None, answers=answers))
         self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
         lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
         lines += self._answer_lines(spec, dossier, lang, numbered=False)
@@ -1245,12 +1294,13 @@ class Core:
             return t(lang, "copies_one")
         return t(lang, "copies_many", count=rule.copies, articles=", ".join(rule.copies_articles))
 
-    def _letter_reply(self, dossier: DossierRecord, lang: str, version: int = 1) -> Reply:
+    def _letter_reply(self, dossier: DossierRecord, lang: str) -> Reply:
         spec = self.specs[dossier.kind]
+        version = max(letter_version(dossier), 1)
         # The letter is French: its piece labels too; only pieces received and checked are "jointes".
         pieces = checklist(spec, dossier.answers, self._reports(dossier), "fr")
         listed = [LetterPiece(p.label, p.article, p.status == PRESENT) for p in pieces]
-        data = request_letter(spec, dossier.answers, listed)
+        data = request_letter(spec, dossier.answers, listed, version=version)
         return Reply(
             t(lang, "letter_caption", copies=self._copies_text(spec, lang)),
             file=OutgoingFile(letter_filename(spec, dossier.number, version), "application/pdf", data),
@@ -1263,11 +1313,9 @@ class Core:
             return [Reply(t(lang, "letter_not_ready")), *self._resume_prompt(turn)]
         reply = self._letter_reply(dossier, lang)
         spec = self.specs[dossier.kind]
-        return [
-            replace(
-                reply, text=t(lang, "letter_caption_user", version=1, copies=self._copies_text(spec, lang))
-            )
-        ]
+        version = max(letter_version(dossier), 1)
+        caption = t(lang, "letter_caption_user", version=version, copies=self._copies_text(spec, lang))
+        return [replace(reply, text=caption)]
 
     # ------------------------------------------------------------------------------------------------------
     # Uploads

@@ -278,7 +278,11 @@ SIGNATURE_HEIGHT = 5 + 5 * 4 + SIGNATURE_BOX + 2
 
 
 def request_letter(
-    spec: DossierSpec, answers: Mapping[str, Any], pieces: Sequence[LetterPiece] | None = None
+    spec: DossierSpec,
+    answers: Mapping[str, Any],
+    pieces: Sequence[LetterPiece] | None = None,
+    *,
+    version: int = 1,
 ) -> bytes:
     """Build the filled request letter (every copy the decree sets, in one PDF), ready to sign."""
     listed = list(pieces) if pieces is not None else default_pieces(spec, answers)
@@ -288,7 +292,9 @@ def request_letter(
     head = f"{spec.title['fr']} - {' ; '.join(_named(p) for p in people)} (suite)"
 
     def build(pdf: _Pages, copy: int) -> None:
-        pdf.copy_note = f"Exemplaire n° {copy} sur {copies} - {note}" if note else ""
+        marks = [f"Exemplaire n° {copy} sur {copies} - {note}"] if copies > 1 else []
+        marks += [f"version {version}"] if version > 1 else []
+        pdf.copy_note = " - ".join(marks)
         pdf.running_head = head
         _write_letter(pdf, spec, answers, people, listed)
 

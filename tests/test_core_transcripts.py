@@ -302,6 +302,13 @@ def test_cancel_then_reopen(chat: Chat) -> None:
     chat.send("/dossier transfert")
     chat.send("Dupont")
     chat.send("/cancel")
+    # Asked first: "non" keeps the dossier going, "oui" abandons it.
+    assert "Abandonner le dossier n° 1 (Transfert (art. 20)) ?" in chat.text
+    chat.send("non")
+    assert "le dossier continue" in chat.text and "Étape 2/" in chat.text
+    chat.send("stop")
+    assert "Abandonner le dossier n° 1" in chat.text
+    chat.send("oui")
     assert "Le dossier n° 1 (Transfert (art. 20)) est abandonné" in chat.text
     dossier = chat.core.store.dossier_by_number(chat.key, 1)
     assert dossier is not None and dossier.status == CANCELLED
@@ -312,6 +319,7 @@ def test_cancel_then_reopen(chat: Chat) -> None:
     chat.send("/dossier 1")
     assert "Reprenons votre dossier n° 1" in chat.text and "Étape 2/" in chat.text
     chat.send("/annuler")
+    chat.send("1")  # "Oui, abandonner"
     chat.send("/cancel")
     assert "Aucun dossier en cours" in chat.text
 

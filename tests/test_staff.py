@@ -84,7 +84,7 @@ def test_stats_count_what_happened(tmp_path: Path, capsys: pytest.CaptureFixture
     bob.send(UNANSWERABLE)
     assert [c.value for c in bob.last.choices] == ["/human unanswered"]
     bob.send("/dossier opening")
-    bob.send("/cancel")
+    bob.send("/cancel yes")
     bob.send("/human")
 
     agent.send("/stats")
