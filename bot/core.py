@@ -1024,12 +1024,12 @@ class Core:
             self._save(replace(dossier, advice_shown=(*dossier.advice_shown, *(a.id for a in pending))))
         lines.append("")
         lines.append(t(lang, "review_actions"))
-        choices = (
-            Choice(t(lang, "button_confirm"), "/confirm"),
-            Choice(t(lang, "button_edit"), "/edit"),
-        )
         # The answers are numbered above: the actions are words, so "1" can only mean answer 1.
-        return [Reply("\n".join(lines), choices=choices, numbered=False)]
+        return [Reply("\n".join(lines), choices=self._review_choices(lang), numbered=False)]
+
+    @staticmethod
+    def _review_choices(lang: str) -> tuple[Choice, ...]:
+        return (Choice(t(lang, "button_confirm"), "/confirm"), Choice(t(lang, "button_edit"), "/edit"))
 
     def _answer_lines(
         self, spec: DossierSpec, dossier: DossierRecord, lang: str, *, numbered: bool
@@ -1338,6 +1338,14 @@ class Core:
             )
             return [Reply(t(lang, "upload_which_dossier", name=name), choices=self._start_choices(lang))]
         replies = self._check_files(turn, dossier, [(name, attachment.mime, attachment.data)])
+        if dossier.status == REVIEW and not dossier.editing:
+            # At the review, a reminder of what to do next, not the whole review again after each upload.
+            reminder = Reply(
+                t(turn.lang, "review_reminder", number=dossier.number),
+                choices=self._review_choices(turn.lang),
+                numbered=False,
+            )
+            return [*replies, reminder]
         return replies + self._resume_prompt(turn)
 
     def _check_files(

@@ -148,3 +148,15 @@ def test_matrix_lists_word_actions_without_numbers() -> None:
     assert content["body"].endswith("• ✅ Valider") and "<ul>" in content["formatted_body"]
     [numbered] = render_reply(Reply("?", choices=(Choice("Oui", "yes"),)))
     assert numbered["body"].endswith("1. Oui") and "<ol>" in numbered["formatted_body"]
+
+
+def test_an_upload_at_the_review_gets_a_short_reminder_not_the_whole_review(chat: Chat) -> None:
+    from tests.transcript import DIPLOMA_LINES, text_pdf
+
+    chat.send("/dossier opening")
+    answer_every_question(chat, spec("opening"), "fr", _SCRIPT)
+    chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    assert "Relecture du dossier" not in chat.text and "Nationalité du responsable" not in chat.text
+    assert "est prêt à valider" in chat.text and not chat.last.numbered
+    chat.send("1")  # still an answer's number at the review
+    assert "(Réponse actuelle : Dupont)" in chat.text
