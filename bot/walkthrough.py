@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec
+from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
 
 # A skipped optional field is answered with None: asked once, shown as skipped, left out of the letter.
 SKIPPED = None
@@ -110,11 +110,16 @@ Step = Ask | Review
 
 
 def next_step(spec: DossierSpec, answers: Mapping[str, Any]) -> Step:
-    """Say what comes next: the first field that applies and has no answer, else the review."""
+    """Say what comes next: the first field that applies and has no answer, else the review.
+
+    The total counts every field that applies or may still apply (its condition reads a question not yet
+    answered), so it never grows as the walk goes on: it only shrinks when an answer rules questions out.
+    """
     active = spec.active_fields(answers)
-    for number, spec_field in enumerate(active, start=1):
+    possible = [f for f in spec.fields if f in active or condition_fields(f.required_if) - answers.keys()]
+    for spec_field in active:
         if spec_field.id not in answers:
-            return Ask(spec_field, number, len(active))
+            return Ask(spec_field, possible.index(spec_field) + 1, len(possible))
     return Review(len(active))
 
 
