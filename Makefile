@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSPKG := tesseract-ocr tesseract-ocr-fra
+SYSPKG := tesseract-ocr tesseract-ocr-fra wfrench wamerican
 TESTPKG := postgresql
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -16,9 +16,11 @@ test: setup test-system-packages lint typecheck unit
 
 setup: system-packages $(STAMP)
 
-# System packages: tesseract and its French data, for OCR of scanned uploads.
+# System packages: tesseract and its French data, for OCR of scanned uploads; French and English word lists,
+# to ask again in French a free-text answer the (French) request letter would quote in English.
 system-packages:
-	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; then :; else \
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra \
+	  && [ -f /usr/share/dict/french ] && [ -f /usr/share/dict/american-english ]; then :; else \
 	  echo "Installing system packages: $(SYSPKG)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSPKG); \
 	fi

@@ -28,6 +28,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "letter": ("letter", "lettre", "courrier", "pdf"),
     "keep": ("keep", "garder", "conserver"),
     "upload": ("upload", "envoyer", "televerser", "fichier", "file"),
+    # A button of a dossier question: "/answer FIELD VALUE" (accepted only while FIELD is the one asked).
+    "answer": ("answer",),
 }
 _BY_SPELLING = {spelling: name for name, spellings in ALIASES.items() for spelling in spellings}
 

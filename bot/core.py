@@ -22,7 +22,14 @@ from bot.commands import parse_command
 from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist, upload_summary
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
-from bot.letter import letter_filename, request_letter
+from bot.letter import (
+    ChecklistLine,
+    LetterPiece,
+    checklist_filename,
+    checklist_pdf,
+    letter_filename,
+    request_letter,
+)
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.questions import Questions, Understood
 from bot.settings import Settings, load_settings
@@ -89,6 +96,7 @@ CONFIRM_WORDS = {
     "done",
 }
 CANCEL_WORDS = {"annuler", "cancel", "abandonner", "stop", "quit"}
+WAIT_WORDS = {"attendre", "wait", "plus tard", "later", "pas maintenant", "not now"}
 QUESTION_STARTS = {
     "combien", "quel", "quelle", "quels", "quelles", "comment", "pourquoi", "quand", "ou", "est ce", "qui",
     "what", "how", "which", "when", "why", "who", "where", "is", "are", "can", "do", "does", "should", "must",
@@ -99,6 +107,21 @@ YES_FORGET = {"oui", "yes", "o", "y", "confirmer", "confirm", "effacer", "delete
 UNANSWERED_OFFER = "/human unanswered"
 # An emoji typed alone after an answer means the feedback button of the same emoji.
 FEEDBACK_EMOJI = {"👍": "/feedback up ", "👎": "/feedback down "}
+
+
+# Where a dossier keeps how many versions of its letter were issued (not a field: never asked nor shown).
+LETTER_VERSION = "_letter_version"
+
+
+def letter_version(dossier: DossierRecord) -> int:
+    """Return the version of the dossier's last letter (0: none issued yet)."""
+    value = dossier.answers.get(LETTER_VERSION)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def answer_value(field_id: str, value: str) -> str:
+    """Return what a dossier question's button sends back: the question's id travels with the choice."""
+    return f"/answer {field_id} {value}"
 
 
 class Conversation(Protocol):
@@ -284,8 +307,11 @@ class Core:
         replies = [*turn.extra, *replies]
         if not turn.forgotten:
             last_choices = replies[-1].choices if replies else ()
+            numbered = replies[-1].numbered if replies else True
             session = turn.session.remember(text if len(text) <= MAX_TEXT and turn.remember else "")
-            session = replace(session, offered=tuple((c.label, c.value) for c in last_choices))
+            session = replace(
+                session, offered=tuple((c.label, c.value) for c in last_choices), offered_numbered=numbered
+            )
             self.store.save_session(session)
         return replies or [Reply(t(turn.lang, "fallback"))]
 
@@ -319,7 +345,7 @@ class Core:
                 if value.startswith(feedback):
                     return value
         folded = wt.fold(text)
-        if folded.isdigit() and 1 <= int(folded) <= len(session.offered):
+        if session.offered_numbered and folded.isdigit() and 1 <= int(folded) <= len(session.offered):
             return session.offered[int(folded) - 1][1]
         for label, value in session.offered:
             if folded and folded == wt.fold(label):
@@ -347,6 +373,21 @@ class Core:
             if command.name is None:
                 return [Reply(t(turn.lang, "unknown_command", command=command.typed[:40]))]
             return self._command(turn, command.name, command.arg)
+        if turn.session.awaiting == "cancel":
+            turn.session = replace(turn.session, awaiting=None)
+            folded = wt.fold(text)
+            if folded in wt.YES_WORDS or folded in YES_FORGET:
+                return self._cancel(turn, "yes")
+            if folded in wt.NO_WORDS and dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
+                return self._prompt(turn, dossier, prefix=t(turn.lang, "cancel_kept"))
+        if turn.session.awaiting == "letter_missing":
+            turn.session = replace(turn.session, awaiting=None)
+            folded = wt.fold(text)
+            if dossier is not None and dossier.status == REVIEW and not dossier.editing:
+                if folded in CONFIRM_WORDS or folded in wt.YES_WORDS:
+                    return self._finish(turn, dossier, "anyway")
+                if folded in wt.NO_WORDS or folded in WAIT_WORDS:
+                    return self._finish(turn, dossier, "wait")
         if turn.session.awaiting == "forget":
             turn.session = replace(turn.session, awaiting=None)
             if wt.fold(text) in YES_FORGET:
@@ -504,7 +545,7 @@ class Core:
             case "check":
                 return self._check(turn, arg)
             case "cancel":
-                return self._cancel(turn)
+                return self._cancel(turn, wt.fold(arg))
             case "lang":
                 return self._lang(turn, arg)
             case "article":
@@ -523,8 +564,12 @@ class Core:
                 return [Reply(t(lang, "upload_how"))]
             case "letter":
                 return self._letter_command(turn)
+            case "answer":
+                return self._choice_command(turn, arg)
             case "back" | "skip" | "edit" | "review" | "confirm":
                 dossier = self._active(turn.session)
+                if dossier is not None and dossier.status == COMPLETED and name in {"edit", "review"}:
+                    return self._reopen(turn, dossier, name, arg)
                 if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
                     return [Reply(t(lang, "no_dossier_in_progress"), choices=self._start_choices(lang))]
                 return self._walk_command(turn, dossier, name, arg)
@@ -534,11 +579,16 @@ class Core:
         lang = turn.lang
         text = t(lang, "welcome")
         dossier = self._active(turn.session)
+        choices = self._start_choices(lang)
         if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
-            text += "\n\n" + t(
-                lang, "welcome_resume", number=dossier.number, title=self._short_title(dossier.kind, lang)
+            title = self._short_title(dossier.kind, lang)
+            text += "\n\n" + t(lang, "welcome_resume", number=dossier.number, title=title)
+            # The dossier in progress comes first: "1" after a restart resumes it, it does not start another.
+            resume = Choice(
+                t(lang, "button_resume", number=dossier.number, title=title), f"/dossier {dossier.number}"
             )
-        return [Reply(text, choices=self._start_choices(lang))]
+            choices = (resume, *choices)
+        return [Reply(text, choices=choices)]
 
     def _help(self, turn: _Turn) -> list[Reply]:
         text = t(turn.lang, "help", days=self.settings.retention_days)
@@ -785,13 +835,28 @@ class Core:
         )
         return [Reply("\n".join(lines), choices=choices)]
 
-    def _cancel(self, turn: _Turn) -> list[Reply]:
+    def _cancel(self, turn: _Turn, confirm: str = "") -> list[Reply]:
         lang = turn.lang
         dossier = self._active(turn.session)
         if turn.session.awaiting:
             turn.session = replace(turn.session, awaiting=None)
         if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
             return [Reply(t(lang, "nothing_to_cancel"), choices=self._start_choices(lang))]
+        if confirm in wt.NO_WORDS:
+            return self._prompt(turn, dossier, prefix=t(lang, "cancel_kept"))
+        if confirm not in YES_FORGET and confirm not in wt.YES_WORDS:
+            # Abandoning loses the thread of the walk: ask first (a stray "stop" must not end a dossier).
+            turn.session = replace(turn.session, awaiting="cancel")
+            title = self._short_title(dossier.kind, lang)
+            return [
+                Reply(
+                    t(lang, "cancel_confirm", number=dossier.number, title=title),
+                    choices=(
+                        Choice(t(lang, "button_cancel_yes"), "/cancel yes"),
+                        Choice(t(lang, "button_cancel_no"), "/cancel no"),
+                    ),
+                )
+            ]
         self.store.save_dossier(replace(dossier, status=CANCELLED, editing=None))
         turn.session = replace(turn.session, active_dossier=None)
         self._emit(ev.DOSSIER_CANCELLED, turn, kind=dossier.kind, number=dossier.number)
@@ -924,9 +989,15 @@ class Core:
             parts.append("\n".join(wt.choice_label(c, lang) for c in field_spec.choices))
             parts.append(t(lang, "hint_categories"))
         elif field_spec.type == "choice":
-            choices = tuple(Choice(wt.choice_label(c, lang), c.value) for c in field_spec.choices)
+            choices = tuple(
+                Choice(wt.choice_label(c, lang), answer_value(field_spec.id, c.value))
+                for c in field_spec.choices
+            )
         elif field_spec.type == "yes_no":
-            choices = (Choice(t(lang, "button_yes"), "yes"), Choice(t(lang, "button_no"), "no"))
+            choices = (
+                Choice(t(lang, "button_yes"), answer_value(field_spec.id, "yes")),
+                Choice(t(lang, "button_no"), answer_value(field_spec.id, "no")),
+            )
         elif field_spec.type == "date" and not re.search(r"[JD]{2}/MM", parts[-1]):
             parts.append(t(lang, "hint_date"))
         if editing and field_spec.id in dossier.answers:
@@ -937,6 +1008,31 @@ class Core:
         if not field_spec.required:
             parts.append(t(lang, "hint_optional"))
         return Reply("\n".join(p for p in parts if p), choices=choices)
+
+    def _current_field(self, spec: DossierSpec, dossier: DossierRecord) -> FieldSpec | None:
+        """Return the field the dossier is asking now (None at the review)."""
+        if dossier.editing:
+            return spec.field(dossier.editing)
+        step = wt.next_step(spec, dossier.answers)
+        return step.field if isinstance(step, wt.Ask) else None
+
+    def _choice_command(self, turn: _Turn, arg: str) -> list[Reply]:
+        """Record a button (or its number) only for the question it was shown with."""
+        lang = turn.lang
+        field_id, _, value = arg.strip().partition(" ")
+        dossier = self._active(turn.session)
+        if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
+            return [Reply(t(lang, "stale_choice_no_dossier"), choices=self._start_choices(lang))]
+        spec = self.specs[dossier.kind]
+        current = self._current_field(spec, dossier)
+        shown_with = spec.field(field_id)
+        if current is None or shown_with is None or current.id != shown_with.id:
+            question = self._field_label(shown_with, lang) if shown_with else field_id[:40]
+            return self._prompt(turn, dossier, prefix=t(lang, "stale_choice", question=question))
+        reading = wt.read_answer(current, value)
+        if isinstance(reading, wt.Rejected):
+            return self._prompt(turn, dossier, prefix=t(lang, reading.reason, **dict(reading.params)))
+        return self._accept(turn, dossier, spec, current, reading.value)
 
     def _field_label(self, field_spec: FieldSpec, lang: str) -> str:
         try:
@@ -960,11 +1056,12 @@ class Core:
             self._save(replace(dossier, advice_shown=(*dossier.advice_shown, *(a.id for a in pending))))
         lines.append("")
         lines.append(t(lang, "review_actions"))
-        choices = (
-            Choice(t(lang, "button_confirm"), "/confirm"),
-            Choice(t(lang, "button_edit"), "/edit"),
-        )
-        return [Reply("\n".join(lines), choices=choices)]
+        # The answers are numbered above: the actions are words, so "1" can only mean answer 1.
+        return [Reply("\n".join(lines), choices=self._review_choices(lang), numbered=False)]
+
+    @staticmethod
+    def _review_choices(lang: str) -> tuple[Choice, ...]:
+        return (Choice(t(lang, "button_confirm"), "/confirm"), Choice(t(lang, "button_edit"), "/edit"))
 
     def _answer_lines(
         self, spec: DossierSpec, dossier: DossierRecord, lang: str, *, numbered: bool
@@ -994,8 +1091,17 @@ class Core:
         if name == "confirm":
             if dossier.status != REVIEW or dossier.editing:
                 return [Reply(t(lang, "confirm_too_early")), *self._prompt(turn, dossier)]
-            return self._finish(turn, dossier)
+            return self._finish(turn, dossier, wt.fold(arg))
         return self._edit(turn, dossier, arg)
+
+    def _reopen(self, turn: _Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
+        """Reopen a finished dossier for correction; confirming it again issues the letter's next version."""
+        version = letter_version(dossier) + 1
+        dossier = self._save(replace(dossier, status=REVIEW, editing=None))
+        notice = Reply(t(turn.lang, "dossier_reopened", number=dossier.number, version=version))
+        if name == "edit":
+            return [notice, *self._edit(turn, dossier, arg)]
+        return [notice, *self._review(turn, dossier)]
 
     def _edit(self, turn: _Turn, dossier: DossierRecord, arg: str) -> list[Reply]:
         lang = turn.lang
@@ -1065,6 +1171,9 @@ class Core:
             edit = re.fullmatch(r"(?:modifier|edit|changer|change|corriger|correct)\s+(?:n\s*)?(\d+)", folded)
             if edit:
                 return self._edit(turn, dossier, edit.group(1))
+            if re.fullmatch(r"(?:n\s*)?\d{1,3}", folded):
+                # A number at the review names an answer to correct, never an action.
+                return self._edit(turn, dossier, folded.removeprefix("n").strip())
             if text and (looks_like_question(text) or self._nlu_says_question(text)):
                 return [
                     *self._answer(turn, text),
@@ -1092,7 +1201,24 @@ class Core:
                 ]
             problem = t(lang, reading.reason, **dict(reading.params))
             return self._prompt(turn, dossier, prefix=problem)
+        if (
+            field_spec.id in spec.letter.french_fields
+            and isinstance(reading.value, str)
+            and wt.looks_english(reading.value)
+        ):
+            return self._ask_french(turn, dossier, field_spec, reading.value)
         return self._accept(turn, dossier, spec, field_spec, reading.value)
+
+    def _ask_french(
+        self, turn: _Turn, dossier: DossierRecord, field_spec: FieldSpec, value: str
+    ) -> list[Reply]:
+        """Ask again in French an answer the (French) letter would quote in English, or keep it if confirmed."""
+        lang = turn.lang
+        shown = value if len(value) <= 60 else value[:57] + "…"
+        replies = self._prompt(turn, dossier, prefix=t(lang, "english_answer", answer=shown))
+        keep = Choice(t(lang, "button_keep_answer", answer=shown), answer_value(field_spec.id, value))
+        last = replies[-1]
+        return [*replies[:-1], replace(last, choices=(*last.choices, keep))]
 
     def _nlu_says_question(self, text: str) -> bool:
         """Tell a question typed without "?" from a wrong answer ("vendeur de glaces" is a bad category)."""
@@ -1146,10 +1272,25 @@ class Core:
         )
         return self._prompt(turn, dossier, prefix=text + "\n" + t(lang, "walk_instructions") + "\n")
 
-    def _finish(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _finish(self, turn: _Turn, dossier: DossierRecord, choice: str = "") -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
-        dossier = self._save(replace(dossier, status=COMPLETED, editing=None))
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
+        missing = [p for p in pieces if p.status != PRESENT]
+        listed = "\n".join(f"☐ {p.label} — art. {p.article}" for p in missing)
+        if missing and choice == "wait":
+            return [Reply(t(lang, "letter_refused_missing", pieces=listed))]
+        if missing and choice != "anyway":
+            # The letter lists only received pieces as attached: say so, and let the user choose.
+            turn.session = replace(turn.session, awaiting="letter_missing")
+            text = t(lang, "confirm_missing", missing=len(missing), total=len(pieces), pieces=listed)
+            choices = (
+                Choice(t(lang, "button_letter_anyway"), "/confirm anyway"),
+                Choice(t(lang, "button_letter_wait"), "/confirm wait"),
+            )
+            return [Reply(text, choices=choices)]
+        answers = {**dossier.answers, LETTER_VERSION: letter_version(dossier) + 1}
+        dossier = self._save(replace(dossier, status=COMPLETED, editing=None, answers=answers))
         self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
         lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
         lines += self._answer_lines(spec, dossier, lang, numbered=False)
@@ -1158,17 +1299,43 @@ class Core:
             lines.append("")
             lines.append(t(lang, "advice_title"))
             lines += [f"• {a.text.get(lang, a.text['fr'])}" for a in advice]
-        pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
         letter = self._letter_reply(dossier, lang)
-        closing = self._checklist_text(pieces, lang) + "\n\n" + t(lang, "completed_next")
-        return [Reply("\n".join(lines)), letter, Reply(closing)]
+        listing = Reply(
+            t(lang, "checklist_caption"),
+            file=OutgoingFile(
+                checklist_filename(dossier.number),
+                "application/pdf",
+                checklist_pdf(
+                    spec,
+                    dossier.number,
+                    [ChecklistLine(p.label, p.article, p.status, p.file, p.warnings) for p in pieces],
+                    lang,
+                ),
+            ),
+        )
+        closing = (
+            self._checklist_text(pieces, lang)
+            + "\n\n"
+            + t(lang, "completed_next", copies=self._copies_text(spec, lang))
+        )
+        return [Reply("\n".join(lines)), letter, listing, Reply(closing)]
+
+    def _copies_text(self, spec: DossierSpec, lang: str) -> str:
+        rule = spec.letter
+        if rule.copies < 2:
+            return t(lang, "copies_one")
+        return t(lang, "copies_many", count=rule.copies, articles=", ".join(rule.copies_articles))
 
     def _letter_reply(self, dossier: DossierRecord, lang: str) -> Reply:
         spec = self.specs[dossier.kind]
-        data = request_letter(spec, dossier.answers)
+        version = max(letter_version(dossier), 1)
+        # The letter is French: its piece labels too; only pieces received and checked are "jointes".
+        pieces = checklist(spec, dossier.answers, self._reports(dossier), "fr")
+        listed = [LetterPiece(p.label, p.article, p.status == PRESENT) for p in pieces]
+        data = request_letter(spec, dossier.answers, listed, version=version)
         return Reply(
-            t(lang, "letter_caption"),
-            file=OutgoingFile(letter_filename(spec, dossier.number), "application/pdf", data),
+            t(lang, "letter_caption", copies=self._copies_text(spec, lang)),
+            file=OutgoingFile(letter_filename(spec, dossier.number, version), "application/pdf", data),
         )
 
     def _letter_command(self, turn: _Turn) -> list[Reply]:
@@ -1177,7 +1344,10 @@ class Core:
         if dossier is None or dossier.status != COMPLETED:
             return [Reply(t(lang, "letter_not_ready")), *self._resume_prompt(turn)]
         reply = self._letter_reply(dossier, lang)
-        return [replace(reply, text=t(lang, "letter_caption_user"))]
+        spec = self.specs[dossier.kind]
+        version = max(letter_version(dossier), 1)
+        caption = t(lang, "letter_caption_user", version=version, copies=self._copies_text(spec, lang))
+        return [replace(reply, text=caption)]
 
     # ------------------------------------------------------------------------------------------------------
     # Uploads
@@ -1200,6 +1370,14 @@ class Core:
             )
             return [Reply(t(lang, "upload_which_dossier", name=name), choices=self._start_choices(lang))]
         replies = self._check_files(turn, dossier, [(name, attachment.mime, attachment.data)])
+        if dossier.status == REVIEW and not dossier.editing:
+            # At the review, a reminder of what to do next, not the whole review again after each upload.
+            reminder = Reply(
+                t(turn.lang, "review_reminder", number=dossier.number),
+                choices=self._review_choices(turn.lang),
+                numbered=False,
+            )
+            return [*replies, reminder]
         return replies + self._resume_prompt(turn)
 
     def _check_files(

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.i18n import t
 from dossier_checker.model import InputFile, Limits
-from dossier_checker.spec import DossierSpec
+from dossier_checker.spec import DossierSpec, PieceSpec
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,14 @@ class Documents:
         conditions = {k: v for k, v in answers.items() if v is not None}
         inputs = [InputFile(name=name, data=data) for name, data in files]
         report = check_files(dossier_id, conditions, inputs, self.limits)
-        return CheckOutcome(report=report.to_dict(lang), complete=report.complete)
+        data = report.to_dict(lang)
+        # Kept with the stored report (not in `check --json`): what answer-dependent warnings read again.
+        features = {p.id: dict(p.features) for p in report.pieces if p.features}
+        pieces = data.get("pieces")
+        for piece in pieces if isinstance(pieces, list) else []:
+            if isinstance(piece, dict) and piece.get("id") in features:
+                piece["features"] = features[piece["id"]]
+        return CheckOutcome(report=data, complete=report.complete)
 
 
 def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
@@ -115,6 +122,33 @@ def _resolved(warning: Any, files: set[str]) -> bool:
     return needed is not None and len(files) >= needed
 
 
+def _stored_features(found: Mapping[str, Any]) -> dict[str, str]:
+    stored = found.get("features")
+    return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, Mapping) else {}
+
+
+def _recomputed(warning: Any, found: Mapping[str, Any]) -> bool:
+    """Tell whether a stored warning is recomputed from the document's features (it read old answers)."""
+    from dossier_checker.classify import ANSWER_WARNINGS
+
+    code = warning.get("code") if isinstance(warning, Mapping) else None
+    return code in ANSWER_WARNINGS and bool(_stored_features(found))
+
+
+def _answer_warnings(
+    piece: PieceSpec, found: Mapping[str, Any], answers: Mapping[str, Any], lang: str
+) -> tuple[str, ...]:
+    """Check the document's stored features against the answers as they are now (a corrected name)."""
+    stored = _stored_features(found)
+    if not stored:
+        return ()
+    from dossier_checker.classify import answer_warnings
+    from dossier_checker.report import warning_text
+
+    fresh = answer_warnings(piece.document_kind, piece.article, stored, answers)
+    return tuple(warning_text(w, lang) for w in fresh)
+
+
 def checklist(
     spec: DossierSpec, answers: Mapping[str, Any], reports: Sequence[Mapping[str, Any]], lang: str
 ) -> list[PieceStatus]:
@@ -140,7 +174,9 @@ def checklist(
         if status not in _RANK:
             status = MISSING
         kept = [w for w in (found.get("warnings") or ()) if not _resolved(w, found_in.get(piece.id, set()))]
-        warnings = tuple(_warning(w) for w in kept if status != MISSING)
+        warnings = tuple(_warning(w) for w in kept if status != MISSING and not _recomputed(w, found))
+        if status != MISSING:
+            warnings += _answer_warnings(piece, found, answers, lang)
         file = found.get("file") if status != MISSING else None
         result.append(
             PieceStatus(

@@ -1,60 +1,34 @@
 """The request letter to the Ministre d'État, filled from a dossier's answers, as a PDF ready to sign (fpdf2).
 
-The letter is in French, the administration's language, whatever language the conversation used. Articles 5
-and 14 want the request "en double exemplaire": the PDF holds both copies, each one complete and marked.
+The letter is in French, the administration's language, whatever language the conversation used. It says
+only what is true: the request is worded after the answers (the spec's ``letter.request``), the pieces
+received are listed as attached and the others as still to attach, and the copies are those the decree
+sets (``letter.copies``: two for articles 5 and 14, one where it sets none). Every page says "page n/N"
+within its copy; continuation pages carry a header; the closing formula stays with the signatures.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
 
+from bot.i18n import t
 from bot.walkthrough import display_value
 from dossier_checker.spec import DossierSpec, FieldSpec
 
 ADDRESSEE = ("Monsieur le Ministre d'État", "Ministère d'État", "Place de la Visitation", "MC 98000 MONACO")
-DECREE = "l'arrêté ministériel n° 2003-175 du 3 mars 2003"
-LAW = "la loi n° 1.257 du 12 juillet 2002 sur le médicament vétérinaire"
-
-# What the request says it asks for, per dossier type (the legal basis comes first, as the decree has it).
-OPENING_SENTENCE = {
-    "opening": (
-        f"J'ai l'honneur de solliciter, en application de l'article 19 de {LAW} et des articles 5 et 6 de "
-        f"{DECREE}, l'autorisation d'ouverture d'un établissement pharmaceutique vétérinaire (ou, le cas "
-        "échéant, l'extension de son activité à de nouvelles catégories, article 15)."
-    ),
-    "modification": (
-        f"J'ai l'honneur de solliciter, en application de l'article 19 de {LAW} et des articles 12 à 14 de "
-        f"{DECREE}, l'autorisation préalable de modifier les éléments figurant dans l'autorisation initiale "
-        "de l'établissement pharmaceutique vétérinaire désigné ci-dessous."
-    ),
-    "transfer": (
-        f"Nous avons l'honneur de solliciter conjointement, en application de l'article 20 de {DECREE}, le "
-        "transfert de l'autorisation d'ouverture de l'établissement pharmaceutique vétérinaire désigné "
-        "ci-dessous au nouveau propriétaire ou au locataire-gérant."
-    ),
-    "partial_transfer": (
-        f"Nous avons l'honneur de vous adresser, en application de l'article 21 de {DECREE}, d'une part une "
-        "demande d'autorisation d'ouverture de l'établissement constitué par la partie transférée de "
-        "l'établissement primitif, d'autre part une demande de modification de l'autorisation initiale "
-        "d'ouverture de cet établissement primitif, ces opérations devant être réalisées concomitamment."
-    ),
-}
+DECREE_SHORT = "l'A.M. n° 2003-175"
 CLOSING = (
     "Je vous prie d'agréer, Monsieur le Ministre d'État, l'expression de ma très haute considération.",
     "Nous vous prions d'agréer, Monsieur le Ministre d'État, l'expression de notre très haute considération.",
 )
-DUPLICATE_ARTICLE = {
-    "opening": "article 5",
-    "modification": "article 14",
-    "transfer": "articles 5 et 20",
-    "partial_transfer": "articles 5, 14 et 21",
-}
+COPIES_WORDS = {2: "double", 3: "triple", 4: "quadruple"}
 
 # How the letter names each answer; fields the letter does not know are named by their question.
 FIELD_LABELS = {
@@ -88,14 +62,35 @@ FIELD_LABELS = {
     "previous_owner_name": "Propriétaire actuel",
     "previous_responsible_last_name": "Nom du responsable actuel",
     "previous_responsible_first_name": "Prénom du responsable actuel",
+    "previous_responsible_profession": "Qualité du responsable actuel",
     "lease_end_date": "Fin de la location-gérance",
     "transfer_date": "Date d'effet du transfert",
     "original_establishment_address": "Adresse de l'établissement primitif",
     "original_categories": "Catégories de l'établissement primitif",
     "original_pharmaceutical_forms": "Formes pharmaceutiques concernées (établissement primitif)",
 }
-# The sender's identity is printed in the heading and signature block, not repeated in the list.
-IDENTITY_FIELDS = ("responsible_last_name", "responsible_first_name", "responsible_address")
+# The signatories are named in the heading and signature blocks (civility, name, capacity), not in the list.
+IDENTITY_FIELDS = (
+    "responsible_last_name",
+    "responsible_first_name",
+    "responsible_address",
+    "responsible_civility",
+    "responsible_profession",
+    "previous_responsible_last_name",
+    "previous_responsible_first_name",
+    "previous_responsible_civility",
+    "previous_responsible_profession",
+)
+CIVILITY = {"madame": "Madame", "monsieur": "Monsieur"}
+# The capacity agrees with the person: "Pharmacienne" for Madame; "Vétérinaire" is the same for both.
+CAPACITY = {
+    ("pharmacist", "madame"): "Pharmacienne",
+    ("pharmacist", "monsieur"): "Pharmacien",
+    ("pharmacist", ""): "Pharmacien",
+    ("veterinarian", "madame"): "Vétérinaire",
+    ("veterinarian", "monsieur"): "Vétérinaire",
+    ("veterinarian", ""): "Vétérinaire",
+}
 
 
 @dataclass(frozen=True)
@@ -104,6 +99,16 @@ class Signatory:
 
     name: str
     capacity: str
+    civility: str = ""
+
+
+@dataclass(frozen=True)
+class LetterPiece:
+    """A piece the letter lists: received (attached) or still to attach."""
+
+    label: str
+    article: str
+    received: bool
 
 
 def _pdf_text(text: str) -> str:
@@ -131,12 +136,20 @@ def _person(answers: Mapping[str, Any], prefix: str) -> str:
     return " ".join(p for p in (first, last.upper()) if p) or "…"
 
 
+def _civility(answers: Mapping[str, Any], prefix: str) -> str:
+    return CIVILITY.get(str(answers.get(f"{prefix}_civility") or "").casefold(), "")
+
+
 def _capacity(answers: Mapping[str, Any], prefix: str, when: str) -> str:
-    profession = answers.get(f"{prefix}_profession")
-    noun = {"pharmacist": "Pharmacien", "veterinarian": "Vétérinaire"}.get(
-        str(profession), "Pharmacien ou vétérinaire"
-    )
-    return f"{noun} responsable{when}"
+    """Say "Pharmacienne responsable désignée", "Vétérinaire responsable actuel"… as the answers have it."""
+    civility = str(answers.get(f"{prefix}_civility") or "").casefold()
+    civility = civility if civility in CIVILITY else ""
+    profession = str(answers.get(f"{prefix}_profession") or "")
+    noun = CAPACITY.get((profession, civility), "Pharmacien ou vétérinaire")
+    suffix = {"designated": " désigné", "current": " actuel"}.get(when, "")
+    if suffix == " désigné" and civility == "madame":
+        suffix = " désignée"
+    return f"{noun} responsable{suffix}"
 
 
 def signatories(spec: DossierSpec, answers: Mapping[str, Any]) -> list[Signatory]:
@@ -144,13 +157,17 @@ def signatories(spec: DossierSpec, answers: Mapping[str, Any]) -> list[Signatory
     joint = spec.id in {"transfer", "partial_transfer"}
     people = [
         Signatory(
-            _person(answers, "responsible"), _capacity(answers, "responsible", " désigné" if joint else "")
+            _person(answers, "responsible"),
+            _capacity(answers, "responsible", "designated" if joint else ""),
+            _civility(answers, "responsible"),
         )
     ]
     if joint:
         people.append(
             Signatory(
-                _person(answers, "previous_responsible"), "Pharmacien ou vétérinaire responsable actuel"
+                _person(answers, "previous_responsible"),
+                _capacity(answers, "previous_responsible", "current"),
+                _civility(answers, "previous_responsible"),
             )
         )
     return people
@@ -166,46 +183,145 @@ def letter_lines(spec: DossierSpec, answers: Mapping[str, Any]) -> list[tuple[st
     return lines
 
 
-class _Letter(FPDF):
-    copy_note = ""
+def copies_note(spec: DossierSpec) -> str:
+    """Say how many copies the decree sets for this request, and where ("" when it sets none)."""
+    rule = spec.letter
+    if rule.copies < 2:
+        return ""
+    articles = list(rule.copies_articles)
+    where = (
+        f"article {articles[0]}"
+        if len(articles) == 1
+        else "articles " + ", ".join(articles[:-1]) + " et " + articles[-1]
+    )
+    return f"demande établie en {COPIES_WORDS.get(rule.copies, str(rule.copies))} exemplaire ({where} de {DECREE_SHORT})"
+
+
+def default_pieces(spec: DossierSpec, answers: Mapping[str, Any]) -> list[LetterPiece]:
+    """List the pieces the answers require, none received (what a letter says before any upload)."""
+    return [LetterPiece(p.label["fr"], p.article, False) for p in spec.required_pieces(answers)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Pages
+
+
+class _Pages(FPDF):
+    """A4 pages numbered within their copy ("page n/N"), with a header on every page but a copy's first."""
+
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.core_fonts_encoding = "windows-1252"
+        self.set_margins(22, 18, 22)
+        self.set_auto_page_break(True, margin=22)
+        self.set_creator("vetpharma")
+        self.first_page = 1  # the page this copy started on
+        self.copy_pages = 0  # pages per copy, known on the second pass
+        self.copy_note = ""
+        self.running_head = ""
+        self.starting = True  # the next page opened starts a copy
+
+    def header(self) -> None:
+        if self.starting:
+            # A copy's first page: its numbering starts here (the previous page's footer is already drawn).
+            self.first_page, self.starting = self.page_no(), False
+            return
+        if not self.running_head:
+            return
+        self.set_font("Helvetica", "I", 8)
+        self.multi_cell(self.epw, 4, _pdf_text(self.running_head), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.ln(5)
 
     def footer(self) -> None:
-        self.set_y(-14)
+        self.set_y(-16)
         self.set_font("Helvetica", "I", 8)
-        self.cell(0, 5, _pdf_text(self.copy_note), align="C")
+        number = self.page_no() - self.first_page + 1
+        total = self.copy_pages or number
+        page = f"page {number}/{total}"
+        text = f"{self.copy_note} - {page}" if self.copy_note else page
+        self.cell(0, 5, _pdf_text(text), align="C")
+
+    def room(self) -> float:
+        """Return the height left above the bottom margin of this page."""
+        return self.h - self.b_margin - self.get_y()
+
+    def text_height(self, width: float, line: float, text: str) -> float:
+        """Return the height ``text`` takes in a multi_cell of this width (font as set)."""
+        lines = self.multi_cell(width, line, _pdf_text(text), dry_run=True, output=MethodReturnValue.LINES)
+        return line * len(lines) if isinstance(lines, list) else line
 
 
-def request_letter(spec: DossierSpec, answers: Mapping[str, Any], *, copies: int = 2) -> bytes:
-    """Build the filled request letter (every copy in one PDF), ready to sign."""
-    pdf = _Letter(format="A4")
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_margins(22, 18, 22)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.set_title(_pdf_text(spec.title["fr"]))
-    pdf.set_creator("vetpharma")
-    article = DUPLICATE_ARTICLE.get(spec.id, "article 5")
+def _paged(build: Callable[[_Pages, int], None], copies: int, title: str) -> bytes:
+    """Render every copy twice: once to count each copy's pages, then with "page n/N" filled in."""
+    counting = _Pages()
+    counting.add_page()
+    build(counting, 1)
+    per_copy = counting.page_no()
+    pdf = _Pages()
+    pdf.set_title(_pdf_text(title))
+    pdf.copy_pages = per_copy
     for copy in range(1, copies + 1):
-        # The footer is drawn when a page closes: change the note only once the new copy's page is open.
+        # The footer is drawn when a page closes: change the copy's marks only once its first page is open.
+        pdf.starting = True
         pdf.add_page()
-        pdf.copy_note = (
-            f"Exemplaire n° {copy} sur {copies} - demande établie en double exemplaire ({article} de "
-            f"l'A.M. n° 2003-175)"
-        )
-        _write_copy(pdf, spec, answers, copy, copies)
+        build(pdf, copy)
     return bytes(pdf.output())
 
 
-def _write_copy(pdf: _Letter, spec: DossierSpec, answers: Mapping[str, Any], copy: int, copies: int) -> None:
-    width = pdf.epw
+# ----------------------------------------------------------------------------------------------------------
+# The request letter
+
+
+SIGNATURE_BOX = 18
+SIGNATURE_HEIGHT = 5 + 5 * 4 + SIGNATURE_BOX + 2
+
+
+def request_letter(
+    spec: DossierSpec,
+    answers: Mapping[str, Any],
+    pieces: Sequence[LetterPiece] | None = None,
+    *,
+    version: int = 1,
+) -> bytes:
+    """Build the filled request letter (every copy the decree sets, in one PDF), ready to sign."""
+    listed = list(pieces) if pieces is not None else default_pieces(spec, answers)
+    copies = max(spec.letter.copies, 1)
+    note = copies_note(spec)
     people = signatories(spec, answers)
+    head = f"{spec.title['fr']} - {' ; '.join(_named(p) for p in people)} (suite)"
+
+    def build(pdf: _Pages, copy: int) -> None:
+        marks = [f"Exemplaire n° {copy} sur {copies} - {note}"] if copies > 1 else []
+        marks += [f"version {version}"] if version > 1 else []
+        pdf.copy_note = " - ".join(marks)
+        pdf.running_head = head
+        _write_letter(pdf, spec, answers, people, listed)
+
+    return _paged(build, copies, spec.title["fr"])
+
+
+def _named(person: Signatory) -> str:
+    return f"{person.civility} {person.name}".strip()
+
+
+def _write_letter(
+    pdf: _Pages,
+    spec: DossierSpec,
+    answers: Mapping[str, Any],
+    people: Sequence[Signatory],
+    pieces: Sequence[LetterPiece],
+) -> None:
+    width = pdf.epw
+    sender = people[0]
     # Sender, top left.
     pdf.set_font("Helvetica", "B", 10)
-    pdf.multi_cell(width / 2, 5, _pdf_text(people[0].name), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width / 2, 5, _pdf_text(_named(sender)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    sender = [people[0].capacity]
+    lines = [sender.capacity]
     if answers.get("responsible_address"):
-        sender.append(str(answers["responsible_address"]))
-    pdf.multi_cell(width / 2, 5, _pdf_text("\n".join(sender)), new_x="LMARGIN", new_y="NEXT")
+        lines.append(str(answers["responsible_address"]))
+    pdf.multi_cell(width / 2, 5, _pdf_text("\n".join(lines)), new_x="LMARGIN", new_y="NEXT")
     # Addressee, right.
     pdf.ln(3)
     pdf.set_x(pdf.l_margin + width * 0.5)
@@ -228,14 +344,10 @@ def _write_copy(pdf: _Letter, spec: DossierSpec, answers: Mapping[str, Any], cop
     pdf.set_font("Helvetica", "", 10.5)
     pdf.multi_cell(width, 5.5, _pdf_text("Monsieur le Ministre d'État,"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.multi_cell(
-        width,
-        5.5,
-        _pdf_text(OPENING_SENTENCE.get(spec.id, OPENING_SENTENCE["opening"])),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(3)
+    request = spec.letter.request_text(answers)
+    if request:
+        pdf.multi_cell(width, 5.5, _pdf_text(request), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
     pdf.multi_cell(
         width, 5.5, _pdf_text("La demande porte sur les éléments suivants :"), new_x="LMARGIN", new_y="NEXT"
     )
@@ -248,35 +360,53 @@ def _write_copy(pdf: _Letter, spec: DossierSpec, answers: Mapping[str, Any], cop
         pdf.write(5.2, _pdf_text(value))
         pdf.ln(5.4)
     pdf.ln(2)
-    pieces = spec.required_pieces(answers)
-    if pieces:
-        pdf.set_font("Helvetica", "", 10.5)
-        pdf.multi_cell(width, 5.5, _pdf_text("Pièces jointes au dossier :"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 10)
-        for piece in pieces:
-            pdf.set_x(pdf.l_margin + 4)
-            pdf.multi_cell(
-                width - 4,
-                5.2,
-                _pdf_text(f"- {piece.label['fr']} (article {piece.article})"),
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-        pdf.ln(3)
-    # The closing formula stays on the page of the signatures: never a page of signatures alone.
-    if pdf.get_y() + 12 + SIGNATURE_HEIGHT > pdf.h - pdf.b_margin:
+    closing = CLOSING[1 if len(people) > 1 else 0]
+    pdf.set_font("Helvetica", "", 10.5)
+    ending = pdf.text_height(width, 5.5, closing) + SIGNATURE_HEIGHT
+    sections = [
+        ("Pièces jointes :", [p for p in pieces if p.received]),
+        ("Pièces à joindre (non encore reçues) :", [p for p in pieces if not p.received]),
+    ]
+    listing = sum(_section_height(pdf, title, items) for title, items in sections if items)
+    # The pieces and the end of the letter go together when they fit on one page: never a closing formula
+    # and signatures alone on a page, never a pieces heading left at the bottom of one.
+    if listing + ending > pdf.room() and listing + ending < pdf.h - pdf.t_margin - pdf.b_margin - 15:
+        pdf.add_page()
+    for title, items in sections:
+        if items:
+            _pieces(pdf, title, items)
+    if ending > pdf.room():
         pdf.add_page()
     pdf.set_font("Helvetica", "", 10.5)
-    pdf.multi_cell(width, 5.5, _pdf_text(CLOSING[1 if len(people) > 1 else 0]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5.5, _pdf_text(closing), new_x="LMARGIN", new_y="NEXT")
     _signatures(pdf, people)
 
 
-SIGNATURE_BOX = 18
-SIGNATURE_HEIGHT = 5 + 5 * 4 + SIGNATURE_BOX
+def _piece_line(piece: LetterPiece) -> str:
+    return f"- {piece.label} (article {piece.article})"
 
 
-def _signatures(pdf: _Letter, people: Sequence[Signatory]) -> None:
-    box_height = SIGNATURE_BOX
+def _section_height(pdf: _Pages, title: str, items: Sequence[LetterPiece]) -> float:
+    pdf.set_font("Helvetica", "", 10)
+    body = sum(pdf.text_height(pdf.epw - 4, 5.2, _piece_line(p)) for p in items)
+    return 5.5 + body + 3
+
+
+def _pieces(pdf: _Pages, title: str, items: Sequence[LetterPiece]) -> None:
+    pdf.set_font("Helvetica", "", 10)
+    first = pdf.text_height(pdf.epw - 4, 5.2, _piece_line(items[0]))
+    if 5.5 + first + 1 > pdf.room():
+        pdf.add_page()  # a heading stays with its first piece
+    pdf.set_font("Helvetica", "", 10.5)
+    pdf.multi_cell(pdf.epw, 5.5, _pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    for piece in items:
+        pdf.set_x(pdf.l_margin + 4)
+        pdf.multi_cell(pdf.epw - 4, 5.2, _pdf_text(_piece_line(piece)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def _signatures(pdf: _Pages, people: Sequence[Signatory]) -> None:
     pdf.ln(5)
     # One signatory signs on the right half, as letters do; two sign side by side.
     column = pdf.epw / 2
@@ -294,18 +424,77 @@ def _signatures(pdf: _Letter, people: Sequence[Signatory]) -> None:
             new_y="NEXT",
         )
         pdf.set_font("Helvetica", "B", 10)
-        pdf.multi_cell(column - 4, 5, _pdf_text(person.name), new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(column - 4, 5, _pdf_text(_named(person)), new_x="LEFT", new_y="NEXT")
         pdf.set_font("Helvetica", "I", 8)
         pdf.cell(column - 4, 5, _pdf_text("Signature :"), new_x="LEFT", new_y="NEXT")
-        pdf.rect(x, pdf.get_y(), column - 8, box_height)
+        pdf.rect(x, pdf.get_y(), column - 8, SIGNATURE_BOX)
+    pdf.set_y(pdf.get_y() + SIGNATURE_BOX)
 
 
-def letter_filename(spec: DossierSpec, number: int) -> str:
-    """Name the PDF after the dossier type and number."""
+def letter_filename(spec: DossierSpec, number: int, version: int = 1) -> str:
+    """Name the PDF after the dossier type and number (and its version once regenerated)."""
     names = {
         "opening": "demande-ouverture",
         "modification": "demande-modification",
         "transfer": "demande-transfert",
         "partial_transfer": "demande-transfert-partiel",
     }
-    return f"{names.get(spec.id, 'demande-' + spec.id)}-{number}.pdf"
+    suffix = f"-v{version}" if version > 1 else ""
+    return f"{names.get(spec.id, 'demande-' + spec.id)}-{number}{suffix}.pdf"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The checklist, a PDF of its own
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    """One required piece on the checklist: its label, article, state and the file it was found in."""
+
+    label: str
+    article: str
+    status: str
+    file: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def checklist_pdf(spec: DossierSpec, number: int, lines: Sequence[ChecklistLine], lang: str) -> bytes:
+    """Build the checklist of the pieces, in the reader's language, as a PDF of its own."""
+    title = t(lang, "checklist_pdf_title", number=number, title=spec.title.get(lang, spec.title["fr"]))
+    received = sum(1 for line in lines if line.status == "present")
+
+    def build(pdf: _Pages, copy: int) -> None:
+        pdf.running_head = title
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.multi_cell(pdf.epw, 6, _pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        pdf.set_font("Helvetica", "", 10)
+        summary = t(lang, "checklist_title", received=received, total=len(lines))
+        pdf.multi_cell(pdf.epw, 5.5, _pdf_text(summary), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        for line in lines:
+            mark = {"present": "[x]", "uncertain": "[?]"}.get(line.status, "[ ]")
+            state = t(lang, f"piece_{line.status}")
+            where = f" ({line.file})" if line.file else ""
+            pdf.set_font("Helvetica", "B", 10)
+            pdf.multi_cell(pdf.epw, 5.5, _pdf_text(f"{mark} {line.label}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "", 9.5)
+            pdf.set_x(pdf.l_margin + 8)
+            pdf.multi_cell(
+                pdf.epw - 8,
+                5,
+                _pdf_text(f"art. {line.article} - {state}{where}"),
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+            for warning in line.warnings:
+                pdf.set_x(pdf.l_margin + 8)
+                pdf.multi_cell(pdf.epw - 8, 5, _pdf_text(f"! {warning}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+
+    return _paged(build, 1, title)
+
+
+def checklist_filename(number: int) -> str:
+    """Name the checklist PDF after the dossier number."""
+    return f"liste-des-pieces-{number}.pdf"

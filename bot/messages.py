@@ -73,3 +73,6 @@ class Reply:
     choices: tuple[Choice, ...] = field(default=())
     file: OutgoingFile | None = None
     to: SessionKey | None = None
+    # False: the choices are actions named by their words (the review's "Confirm"/"Change"), so text
+    # transports list them without numbers and a number typed back does not pick one.
+    numbered: bool = True

@@ -126,6 +126,8 @@ class SessionState:
     active_dossier: int | None = None
     # Choices of the last reply, as (label, value): a number or a label typed back means that value.
     offered: tuple[tuple[str, str], ...] = ()
+    # False when the last reply's choices were actions named by words: a number typed back picks none.
+    offered_numbered: bool = True
     # A question the bot asked outside the walkthrough ("forget": confirm deletion).
     awaiting: str | None = None
     keep_files: bool = False
@@ -150,6 +152,7 @@ class SessionState:
                 "lang_explicit": self.lang_explicit,
                 "active_dossier": self.active_dossier,
                 "offered": [list(pair) for pair in self.offered],
+                "offered_numbered": self.offered_numbered,
                 "awaiting": self.awaiting,
                 "keep_files": self.keep_files,
                 "recent": list(self.recent),
@@ -251,6 +254,7 @@ def _session_value(row: _SessionRow) -> SessionState:
         lang_explicit=bool(data.get("lang_explicit", False)),
         active_dossier=active if isinstance(active, int) else None,
         offered=offered,
+        offered_numbered=data.get("offered_numbered", True) is not False,
         awaiting=data.get("awaiting") if isinstance(data.get("awaiting"), str) else None,
         keep_files=bool(data.get("keep_files", False)),
         recent=tuple(str(t) for t in data.get("recent", [])),

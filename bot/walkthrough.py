@@ -14,9 +14,11 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec
+from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
 
 # A skipped optional field is answered with None: asked once, shown as skipped, left out of the letter.
 SKIPPED = None
@@ -40,6 +42,12 @@ YES_WORDS = frozenset(
 )
 NO_WORDS = frozenset({"non", "n", "no", "nope", "faux", "false", "pas du tout", "negatif"})
 NONE_WORDS = frozenset({"aucun", "aucune", "none", "nothing", "rien", "neant", "sans objet", "n/a", "na"})
+
+# What a required free-text answer of "none" reads as in the (French) letter.
+NOTHING = "Néant"
+# Word lists of the system (Debian's wfrench and wamerican): which words are French, which English.
+FRENCH_WORDS = Path("/usr/share/dict/french")
+ENGLISH_WORDS = Path("/usr/share/dict/american-english")
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
@@ -102,11 +110,16 @@ Step = Ask | Review
 
 
 def next_step(spec: DossierSpec, answers: Mapping[str, Any]) -> Step:
-    """Say what comes next: the first field that applies and has no answer, else the review."""
+    """Say what comes next: the first field that applies and has no answer, else the review.
+
+    The total counts every field that applies or may still apply (its condition reads a question not yet
+    answered), so it never grows as the walk goes on: it only shrinks when an answer rules questions out.
+    """
     active = spec.active_fields(answers)
-    for number, spec_field in enumerate(active, start=1):
+    possible = [f for f in spec.fields if f in active or condition_fields(f.required_if) - answers.keys()]
+    for spec_field in active:
         if spec_field.id not in answers:
-            return Ask(spec_field, number, len(active))
+            return Ask(spec_field, possible.index(spec_field) + 1, len(possible))
     return Review(len(active))
 
 
@@ -209,6 +222,9 @@ def _length_limits(spec_field: FieldSpec, text: str) -> Rejected | None:
 
 
 def _read_text(spec_field: FieldSpec, text: str, *, need_letter: bool) -> Reading:
+    if fold(text) in NONE_WORDS:
+        # "none", "aucune", "n/a": an optional answer is left out, a required one reads "Néant" (in French).
+        return Accepted(SKIPPED if not spec_field.required else NOTHING)
     problem = _length_limits(spec_field, text)
     if problem is not None:
         return problem
@@ -422,3 +438,40 @@ def display_value(spec_field: FieldSpec, value: Any, lang: str, *, skipped: str 
         except ValueError:
             return str(value)
     return str(value)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The letter is French: tell an English answer from a French one
+
+
+@cache
+def _words(path: Path) -> frozenset[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return frozenset(line.strip().casefold() for line in fh if line.strip())
+    except OSError:
+        return frozenset()
+
+
+def looks_english(text: str) -> bool:
+    """Tell whether a free-text answer reads as English rather than French (word lists; French when unsure)."""
+    french, english = _words(FRENCH_WORDS), _words(ENGLISH_WORDS)
+    if not french or not english:
+        return False
+    score = 0
+    words: list[str] = []
+    for compound in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text.casefold()):
+        # "week-end" is one French word; "state-of-the-art" is English words.
+        known = compound in french or compound in english
+        words += [compound] if known else re.split(r"['’-]", compound)
+    for word in words:
+        if len(word) < 2:
+            continue
+        in_fr, in_en = word in french, word in english
+        if in_en and not in_fr:
+            score += 1
+        elif in_fr and not in_en:
+            score -= 1
+    if re.search(r"[éèêàùçôîœâûëïü]", text.casefold()):
+        score -= 1
+    return score > 0

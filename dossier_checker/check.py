@@ -165,6 +165,7 @@ def _judge(
         evidence=_evidence(best, kind),
         warnings=tuple(warnings),
         score=best.scores[kind].score,
+        features=tuple(classify.answer_features(kind, best).items()),
     )
 
 

@@ -294,6 +294,33 @@ def _dates(text: str) -> list[dt.date]:
     return found
 
 
+# Warnings that depend on the answers, recomputed from a document's stored features whenever they change.
+ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs"})
+# How much of a document's text is kept as its features (a diploma's names are on its first lines).
+FEATURE_TEXT_CHARS = 4000
+
+
+def answer_features(kind: str, document: Document) -> dict[str, str]:
+    """Keep what the answer-dependent checks of this kind of document read (personal data: a report's life)."""
+    if kind == "diploma":
+        return {"text": features.fold(document.text)[:FEATURE_TEXT_CHARS]}
+    return {}
+
+
+def answer_warnings(
+    kind: str, article: str, stored: Mapping[str, str], conditions: Mapping[str, object]
+) -> list[PieceWarning]:
+    """Check a document's stored features against the answers (the names on a diploma)."""
+    warnings: list[PieceWarning] = []
+    if kind == "diploma" and stored.get("text"):
+        folded = Folded.of(stored["text"], True)
+        for key in ("responsible_last_name", "responsible_first_name"):
+            name = str(conditions.get(key) or "").strip()
+            if name and not features.similar_name(name, folded):
+                warnings.append(PieceWarning("warn_diploma_name_differs", article, (("name", name),)))
+    return warnings
+
+
 def piece_warnings(
     piece: PieceSpec,
     document: Document,
@@ -309,10 +336,7 @@ def piece_warnings(
     if kind == "diploma":
         if not any(features.find_phrase(p, folded) for p in CERTIFICATION_PHRASES):
             warnings.append(PieceWarning("warn_diploma_not_certified", piece.article))
-        for key in ("responsible_last_name", "responsible_first_name"):
-            name = str(conditions.get(key) or "").strip()
-            if name and not features.similar_name(name, folded):
-                warnings.append(PieceWarning("warn_diploma_name_differs", piece.article, (("name", name),)))
+        warnings += answer_warnings(kind, piece.article, answer_features(kind, document), conditions)
     if kind in ("floor_plan", "plans_before_after"):
         measured = _measure(document.pages)
         if measured.get("dimension_labels", 0.0) < 0.5:

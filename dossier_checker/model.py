@@ -110,6 +110,8 @@ class PieceResult:
     evidence: str = ""
     warnings: tuple[PieceWarning, ...] = ()
     score: float = 0.0
+    # What answer-dependent warnings are recomputed from when the answers change (classify.answer_features).
+    features: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -269,6 +269,28 @@ class AdviceSpec:
 
 
 @dataclass(frozen=True)
+class RequestWording:
+    """One way the letter words the request (French), used when its condition holds for the answers."""
+
+    text: str
+    required_if: Condition | None = None
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """How the request letter is written: the copies the decree sets, the request, the fields kept French."""
+
+    copies: int = 1
+    copies_articles: tuple[str, ...] = ()  # the articles that set the number of copies (none: one copy)
+    request: tuple[RequestWording, ...] = ()
+    french_fields: tuple[str, ...] = ()  # free-text answers the letter quotes: asked again if not French
+
+    def request_text(self, answers: Mapping[str, object]) -> str:
+        """Return the first wording of the request whose condition holds."""
+        return next((r.text for r in self.request if evaluate(r.required_if, answers)), "")
+
+
+@dataclass(frozen=True)
 class DossierSpec:
     """A dossier type: the request's fields, the pieces to attach and the advice that applies."""
 
@@ -279,6 +301,7 @@ class DossierSpec:
     fields: tuple[FieldSpec, ...]
     pieces: tuple[PieceSpec, ...]
     advice: tuple[AdviceSpec, ...]
+    letter: LetterSpec = field(default_factory=LetterSpec)
 
     def required_pieces(self, answers: Mapping[str, object]) -> list[PieceSpec]:
         """List the pieces the answers make required, in spec order."""
@@ -554,6 +577,39 @@ def _advice(ctx: _Ctx, key: str, value: object) -> AdviceSpec:
     )
 
 
+def _letter(ctx: _Ctx, key: str, value: object, fields: set[str]) -> LetterSpec:
+    if value is None:
+        return LetterSpec()
+    allowed = ("copies", "copies_articles", "request", "french_fields")
+    data = _mapping(ctx, key, value, allowed, ("copies", "request"))
+    copies = data["copies"]
+    if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 4:
+        raise ctx.error(f"{key}.copies", "expected a number of copies from 1 to 4")
+    articles = _str_list(ctx, f"{key}.copies_articles", data.get("copies_articles"))
+    if copies > 1 and not articles:
+        raise ctx.error(f"{key}.copies_articles", "name the articles that set the number of copies")
+    raw = data["request"]
+    if not isinstance(raw, list) or not raw:
+        raise ctx.error(f"{key}.request", "expected a non-empty list of wordings")
+    request = []
+    for i, item in enumerate(raw):
+        sub = f"{key}.request[{i}]"
+        wording = _mapping(ctx, sub, item, ("text", "required_if"), ("text",))
+        condition = (
+            _condition(ctx, f"{sub}.required_if", wording["required_if"])
+            if "required_if" in wording
+            else None
+        )
+        for name in sorted(condition_fields(condition) - fields):
+            raise ctx.error(f"{sub}.required_if", f"unknown field {name!r} in condition")
+        request.append(RequestWording(" ".join(_str(ctx, f"{sub}.text", wording["text"]).split()), condition))
+    french = _str_list(ctx, f"{key}.french_fields", data.get("french_fields"))
+    for i, name in enumerate(french):
+        if name not in fields:
+            raise ctx.error(f"{key}.french_fields[{i}]", f"unknown field {name!r}")
+    return LetterSpec(copies, articles, tuple(request), french)
+
+
 def _no_duplicates(ctx: _Ctx, key: str, ids: Sequence[str], what: str) -> None:
     seen: set[str] = set()
     for i, item in enumerate(ids):
@@ -645,7 +701,7 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
     path = directory / f"{dossier_id}.yaml"
     ctx = _Ctx(path)
     raw = _read_yaml(path)
-    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice")
+    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice", "letter")
     data = _mapping(ctx, "", raw, allowed, ("id", "title", "articles", "intro"))
     spec_id = _identifier(ctx, "id", data["id"])
     if spec_id != dossier_id:
@@ -699,6 +755,7 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
         fields=tuple(fields),
         pieces=tuple(pieces),
         advice=tuple(advice),
+        letter=_letter(ctx, "letter", data.get("letter"), known),
     )
 
 

@@ -230,7 +230,7 @@ def test_events_are_emitted_for_staff_figures(tmp_path: Path) -> None:
     chat.send("/dossier opening")
     chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
     chat.send("/human")
-    chat.send("/cancel")
+    chat.send("/cancel yes")
     assert [e.kind for e in sink.events] == ["dossier_started", "check", "handoff", "dossier_cancelled"]
     assert sink.of("check")[0].data["pieces"]["diploma"] == "present"
     assert sink.of("dossier_started")[0].key == chat.key

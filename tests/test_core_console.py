@@ -21,6 +21,7 @@ OPENING_SCRIPT = """\
 /dossier ouverture
 Dupont
 Marie
+Madame
 monégasque
 12 boulevard des Moulins, 98000 Monaco
 1
@@ -33,6 +34,7 @@ aucune
 /upload {diploma}
 /upload {missing}
 valider
+1
 /quit
 ignored after quit
 """

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.store import CANCELLED, COMPLETED
+from dossier_checker.spec import load_specs
 from tests.transcript import Chat, answer_every_question, make_core, pdf_text, spec
 
 ANSWERS = {
     "fr": {
         "responsible_last_name": "Dupont",
         "responsible_first_name": "Marie",
+        "responsible_civility": "Madame",
         "responsible_nationality": "monégasque",
         "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
         "responsible_profession": "Pharmacien",
@@ -42,6 +44,8 @@ ANSWERS = {
         "previous_owner_name": "Ancienne Pharma SARL",
         "previous_responsible_last_name": "Martin",
         "previous_responsible_first_name": "Paul",
+        "previous_responsible_civility": "Monsieur",
+        "previous_responsible_profession": "Pharmacien",
         "lease_end_date": "31/12/2032",
         "transfer_date": "passer",
         "original_establishment_address": "7 rue du Port, 98000 Monaco",
@@ -51,7 +55,8 @@ ANSWERS = {
     "en": {
         "responsible_last_name": "Smith",
         "responsible_first_name": "John",
-        "responsible_nationality": "British",
+        "responsible_civility": "Mr",
+        "responsible_nationality": "britannique",
         "responsible_address": "3 Princess Grace Avenue, 98000 Monaco",
         "responsible_profession": "Veterinarian",
         "owner": "An individual",
@@ -63,22 +68,24 @@ ANSWERS = {
         "establishment_address": "9 avenue Albert II, 98000 Monaco",
         "annex_addresses": "none",
         "categories": "wholesaler",
-        "pharmaceutical_forms": "tablets",
+        "pharmaceutical_forms": "comprimés",
         "authorisation_reference": "skip",
-        "change_nature": "New IT system for batch tracking",
+        "change_nature": "Nouveau logiciel de traçabilité des lots",
         "premises_change": "no",
         "premises_change_kind": "1",
-        "premises_concerned": "Warehouse",
+        "premises_concerned": "Entrepôt",
         "equipment_change": "yes",
-        "equipment_concerned": "Warehouse management software",
+        "equipment_concerned": "Logiciel de gestion d'entrepôt",
         "other_products": "none",
         "start_date": "01/02/2032",
-        "schedule": "One weekend",
-        "duration": "2 days",
+        "schedule": "Un week-end",
+        "duration": "2 jours",
         "transfer_kind": "2",
         "previous_owner_name": "Old Pharma SAM",
         "previous_responsible_last_name": "Brown",
         "previous_responsible_first_name": "Anna",
+        "previous_responsible_civility": "Ms",
+        "previous_responsible_profession": "Veterinarian",
         "lease_end_date": "30/06/2033",
         "transfer_date": "01/01/2032",
         "original_establishment_address": "7 rue du Port, 98000 Monaco",
@@ -104,15 +111,31 @@ def _run(chat: Chat, kind: str, lang: str) -> list[str]:
     review = chat.text
     assert ("Relecture du dossier" if lang == "fr" else "Review of dossier") in review, chat.transcript()
     chat.send(CONFIRM[lang])
+    # No piece was sent: the letter is issued only once the user accepts it lists them "à joindre".
+    assert ("pas encore reçues" if lang == "fr" else "not received and checked yet") in chat.text
+    chat.send(CONFIRM[lang])
     return asked
 
 
 def _letter(chat: Chat) -> str:
     files = chat.files()
-    assert len(files) == 1, chat.transcript()
-    name, data = files[0]
+    letters = [(name, data) for name, data in files if name.startswith("demande-")]
+    assert len(letters) == 1, chat.transcript()
+    name, data = letters[0]
     assert name.endswith(".pdf")
-    return pdf_text(data)
+    text = pdf_text(data)
+    flat = " ".join(text.split())
+    # Always French: no English label of a fixed choice, no English yes/no, whatever the conversation's language.
+    for dossier in load_specs().values():
+        for field in dossier.fields:
+            for choice in field.choices:
+                english, french = choice.label["en"], choice.label["fr"]
+                if english != french and len(english) > 3:
+                    assert f": {english}" not in flat, english
+    assert ": Yes" not in flat and ": No " not in flat and ": none" not in flat.casefold()
+    # Only pieces received are "jointes": none was sent in these walks.
+    assert "Pièces jointes" not in flat and "Pièces à joindre (non encore reçues)" in flat
+    return text
 
 
 def test_opening_in_french_company_owner(chat: Chat) -> None:
@@ -156,7 +179,7 @@ def test_modification_in_english_without_premises_change(chat: Chat) -> None:
     assert "pharmaceutical_forms" not in asked
     assert "authorisation_reference" in asked  # optional, skipped
     assert "Documents to attach (0 of 2 received and checked)" in chat.last.text
-    assert "Warehouse management software" in _letter(chat)
+    assert "Logiciel de gestion d'entrepôt" in _letter(chat)
 
 
 def test_transfer_in_french_change_of_ownership(chat: Chat) -> None:
@@ -197,30 +220,33 @@ def test_resume_after_restart(tmp_path: Path) -> None:
     first.send("/dossier modification")
     first.send("Dupont")
     first.send("Marie")
-    assert "Étape 3/" in first.text
+    first.send("Madame")
+    first.send("Pharmacien")
+    assert "Étape 5/" in first.text
     first.core.store.close()  # the process dies here
 
     second = Chat(make_core(tmp_path))
     second.send("/status")
-    assert "Réponses : 2 sur" in second.text
+    assert "Réponses : 4 sur" in second.text
     second.send("/dossier")
     assert "Reprenons votre dossier n° 1" in second.text
-    assert "Étape 3/" in second.text and "adresse de l'établissement concerné" in second.text
+    assert "Étape 5/" in second.text and "adresse de l'établissement concerné" in second.text
     answer_every_question(second, spec("modification"), "fr", ANSWERS["fr"])
     second.send("valider")
+    second.send("oui")  # the letter with the pieces "à joindre"
     assert "Marie DUPONT" in _letter(second)
 
 
 def test_edit_from_the_review(chat: Chat) -> None:
     chat.send("/dossier opening")
     answer_every_question(chat, spec("opening"), "fr", ANSWERS["fr"])
-    assert "3. Nationalité du responsable : monégasque" in chat.text
-    chat.send("modifier 3")
+    assert "4. Nationalité du responsable : monégasque" in chat.text
+    chat.send("modifier 4")
     assert "(Réponse actuelle : monégasque)" in chat.text
     chat.send("française")
-    assert "3. Nationalité du responsable : française" in chat.text
-    # The menu way: "Modifier une réponse", then a number, on an answer that changes what applies.
-    chat.send("2")
+    assert "4. Nationalité du responsable : française" in chat.text
+    # The menu way: the "Modifier une réponse" button, then a number, on an answer that changes what applies.
+    chat.send("✏️ Modifier une réponse")
     assert "Quelle réponse voulez-vous modifier" in chat.text
     owner_number = next(i for i, c in enumerate(chat.choices, 1) if "Propriétaire" in c)
     chat.send(str(owner_number))
@@ -230,6 +256,7 @@ def test_edit_from_the_review(chat: Chat) -> None:
     chat.send("Paolo")
     assert "Relecture du dossier" in chat.text and "Dénomination sociale" not in chat.text
     chat.send("valider")
+    chat.send("oui")  # the letter with the pieces "à joindre"
     letter = _letter(chat)
     assert "française" in letter and "Rossi" in letter and "VetDistrib" not in letter
 
@@ -275,6 +302,13 @@ def test_cancel_then_reopen(chat: Chat) -> None:
     chat.send("/dossier transfert")
     chat.send("Dupont")
     chat.send("/cancel")
+    # Asked first: "non" keeps the dossier going, "oui" abandons it.
+    assert "Abandonner le dossier n° 1 (Transfert (art. 20)) ?" in chat.text
+    chat.send("non")
+    assert "le dossier continue" in chat.text and "Étape 2/" in chat.text
+    chat.send("stop")
+    assert "Abandonner le dossier n° 1" in chat.text
+    chat.send("oui")
     assert "Le dossier n° 1 (Transfert (art. 20)) est abandonné" in chat.text
     dossier = chat.core.store.dossier_by_number(chat.key, 1)
     assert dossier is not None and dossier.status == CANCELLED
@@ -285,6 +319,7 @@ def test_cancel_then_reopen(chat: Chat) -> None:
     chat.send("/dossier 1")
     assert "Reprenons votre dossier n° 1" in chat.text and "Étape 2/" in chat.text
     chat.send("/annuler")
+    chat.send("1")  # "Oui, abandonner"
     chat.send("/cancel")
     assert "Aucun dossier en cours" in chat.text
 
@@ -296,11 +331,11 @@ def test_cancel_then_reopen(chat: Chat) -> None:
         ((), "   ", "ne peut pas être vide"),
         ((), "Dupont3", "pas de chiffres"),
         (
-            ("Dupont", "Marie", "monégasque", "12 rue Grimaldi", "1"),
+            ("Dupont", "Marie", "Madame", "monégasque", "12 rue Grimaldi", "1"),
             "peut-être",
             "ne fait pas partie des réponses",
         ),
-        (("Dupont", "Marie", "monégasque"), "12345", "aucun nom de rue"),
+        (("Dupont", "Marie", "Madame", "monégasque"), "12345", "aucun nom de rue"),
     ],
 )
 def test_bad_answers_get_a_clear_reask(chat: Chat, setup: tuple[str, ...], bad: str, expected: str) -> None:
@@ -342,7 +377,7 @@ def test_choices_accept_number_value_and_label(tmp_path: Path) -> None:
     for typed in ("2", "individual", "Une personne physique"):
         chat = Chat(make_core(tmp_path / typed))
         chat.send("/dossier opening")
-        for text in ("Dupont", "Marie", "monégasque", "12 rue Grimaldi, Monaco", "1"):
+        for text in ("Dupont", "Marie", "Madame", "monégasque", "12 rue Grimaldi, Monaco", "1"):
             chat.send(text)
         assert chat.choices == ["Une société", "Une personne physique"]
         chat.send(typed)
@@ -380,6 +415,7 @@ def test_completed_dossier_status_and_letter_again(chat: Chat) -> None:
     chat.send("/lettre")
     assert "La lettre est établie à la fin du dossier" in chat.text
     chat.send("valider")
+    chat.send("oui")  # the letter with the pieces "à joindre"
     dossier = chat.core.store.dossier_by_number(chat.key, 1)
     assert dossier is not None and dossier.status == COMPLETED
     chat.send("/status")

@@ -178,7 +178,7 @@ def test_staff_see_the_ticket_context_not_the_users_other_dossiers(core: Core) -
     marie, agent = marie_on_telegram(core), agent_in_staff_room(core)
     marie.send("/dossier opening")
     marie.send("Dupont")
-    marie.send("/cancel")
+    marie.send("/cancel yes")
     marie.send("/dossier modification")
     marie.send("/human")
     agent.send("/ticket 1")

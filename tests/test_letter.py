@@ -95,7 +95,10 @@ def test_transfer_letter_is_a_joint_request_signed_by_both_responsibles() -> Non
     assert "Paul MARTIN" in text and "responsable actuel" in text
     assert "31/12/2031" in text
     assert "Procès-verbaux approuvant le transfert" in text
-    assert "articles 5 et 20" in text
+    # Article 20 sets no number of copies: one copy, no "double exemplaire"; the operation chosen only.
+    assert "exemplaire" not in text.casefold() and "Exemplaire" not in text
+    assert "au locataire-gérant, pour la durée de la location-gérance" in " ".join(text.split())
+    assert "nouveau propriétaire" not in text
 
 
 def test_modification_letter() -> None:
@@ -121,7 +124,8 @@ def test_modification_letter() -> None:
     assert "Entrepôt B, 120 m²" in text
     assert "15/09/2030" in text
     assert "Titre de propriété ou bail des locaux" in text
-    assert "Exemplaire n° 2 sur 2" in text and "article 14" in text
+    assert "Exemplaire n° 2 sur 2" in text
+    assert "double exemplaire (article 14 de l'A.M. n° 2003-175)" in text and "article 5 de" not in text
 
 
 def test_letter_lines_follow_the_spec_order_and_skip_identity() -> None:

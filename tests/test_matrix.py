@@ -578,8 +578,9 @@ async def test_a_whole_dossier_with_uploads_through_matrix(
         assert "premises_change_kind" in asked and "premises_concerned" in asked
         assert "Relecture du dossier" in " ".join(p["body"] for p in parts)
 
-        done = await person.exchange(room, "valider")
-        (letter,) = [p for p in done if p["msgtype"] == "m.file"]
+        await person.exchange(room, "valider")
+        done = await person.exchange(room, "1")  # the letter, with the pieces not received "à joindre"
+        (letter,) = [p for p in done if p["msgtype"] == "m.file" and p["body"].startswith("demande-")]
         assert letter["body"].endswith(".pdf") and letter["info"]["mimetype"] == "application/pdf"
         letter_text = pdf_text(await person.download(letter["url"]))
         assert "Entrepôt B, 120 m²" in letter_text and "15/09/2031" in letter_text

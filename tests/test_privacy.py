@@ -182,7 +182,7 @@ def test_users_only_ever_see_their_own_dossiers_and_reports(tmp_path: Path) -> N
     sees_nothing(bob)
     sees_nothing(bob_alone)
     # Feedback on someone else's answer is refused and changes nothing.
-    alice.send("/cancel")
+    alice.send("/cancel yes")
     alice.send("combien d'assistants pour 80 personnes ?")
     ref = alice.last.choices[0].value.split()[-1]
     bob.send(f"/feedback down {ref}")

@@ -73,6 +73,7 @@ def test_stats_count_what_happened(tmp_path: Path, capsys: pytest.CaptureFixture
     alice.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
     answer_every_question(alice, spec("modification"), "fr", ANSWERS["fr"])
     alice.send("valider")
+    alice.send("oui")  # the letter with the pieces "à joindre"
     assert "est complet" in alice.text
 
     # Today: an answered question disliked, an unanswered one, an opening dossier abandoned, a ticket.
@@ -83,7 +84,7 @@ def test_stats_count_what_happened(tmp_path: Path, capsys: pytest.CaptureFixture
     bob.send(UNANSWERABLE)
     assert [c.value for c in bob.last.choices] == ["/human unanswered"]
     bob.send("/dossier opening")
-    bob.send("/cancel")
+    bob.send("/cancel yes")
     bob.send("/human")
 
     agent.send("/stats")

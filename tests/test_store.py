@@ -175,6 +175,7 @@ def test_a_whole_dossier_on_this_store_with_a_restart_in_the_middle(url: str, tm
     chat.send("/dossier")
     assert "Étape 3/" in chat.text
     answers = {
+        "responsible_civility": "Madame",
         "responsible_nationality": "monégasque",
         "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
         "responsible_profession": "1",
@@ -187,5 +188,6 @@ def test_a_whole_dossier_on_this_store_with_a_restart_in_the_middle(url: str, tm
     }
     answer_every_question(chat, spec("opening"), "fr", answers)
     chat.send("valider")
-    letter = next(r.file for r in chat.replies if r.file is not None)
+    chat.send("oui")  # the letter with the pieces "à joindre"
+    letter = next(r.file for r in chat.replies if r.file is not None and r.file.name.startswith("demande-"))
     assert "Marie DUPONT" in pdf_text(letter.data)

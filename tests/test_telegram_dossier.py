@@ -15,7 +15,7 @@ import pytest
 
 from bot.adapters.telegram import split_message
 from bot.core import Conversation, build_core
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Reply, SessionKey
 from tests.telegram_standin import BotApiStandIn, SentMessage, make_settings, running_bot, serving
 from tests.transcript import DIPLOMA_LINES, pdf_text, spec, text_pdf
 
@@ -25,6 +25,7 @@ USER = 8001
 ANSWERS = {
     "responsible_last_name": "Dupont",
     "responsible_first_name": "Marie",
+    "responsible_civility": "Madame",
     "responsible_nationality": "monégasque",
     "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
     "responsible_profession": "Pharmacien",
@@ -154,6 +155,8 @@ async def test_opening_dossier_over_telegram_with_a_pdf_and_the_letter(
         assert "✅ Valider le dossier" in marie.buttons
         pressed.append("✅ Valider le dossier")
         await marie.press("✅ Valider le dossier")
+        assert "pas encore reçues" in marie.text  # 1 of 6 pieces: the letter lists the others "à joindre"
+        await marie.press("📄 Établir la lettre (pièces « à joindre »)")
         documents = [m for m in marie.shown if m.method == "sendDocument"]
 
     assert {"Pharmacien", "Une société"} <= set(pressed)
@@ -164,10 +167,43 @@ async def test_opening_dossier_over_telegram_with_a_pdf_and_the_letter(
     assert any(e.text.endswith("✅ Une société") for e in edits)
 
     assert "Le dossier n° 1 est complet" in marie.text
-    (letter,) = documents
+    (letter,) = [d for d in documents if d.document is not None and d.document[0].startswith("demande-")]
     assert letter.document is not None
     name, _, data = letter.document
     assert name.endswith(".pdf")
     text = pdf_text(data)
     assert "Marie DUPONT" in text and "VetDistrib SAM" in text
     assert all(c.status == 200 for c in standin.calls if c.method != "getUpdates")
+
+
+async def test_a_stale_button_pressed_later_is_refused_and_not_stored(
+    standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    settings = make_settings(standin, tmp_path)
+    real = build_core(settings)
+    core = ObservedCore(real)
+    marie = TelegramUser(standin, core, USER + 1)
+    async with running_bot(standin, settings, core):
+        await marie.say("/dossier opening")
+        for _ in range(10):
+            if asked(marie.text, "opening") == "owner":
+                break
+            await marie.say(ANSWERS[asked(marie.text, "opening") or ""])
+        owner_question = next(m for m in reversed(marie.shown) if m.buttons)
+        assert "Une personne physique" in dict(owner_question.buttons)
+        await marie.say("Une société")  # typed, the buttons stay under the question
+        await marie.say("SAM")
+        assert asked(marie.text, "opening") == "company_name"
+        # The old "Une personne physique" button, pressed while the bot asks for the company name.
+        data = dict(owner_question.buttons)["Une personne physique"]
+        await marie._turn(standin.press_button(marie.user, owner_question, data))
+        assert "répondait à une autre question" in marie.text
+        assert asked(marie.text, "opening") == "company_name"
+        await marie.say("VetDistrib SAM")
+    [dossier] = real.store.dossiers(real.store.load_session(_key(USER + 1), "fr").key)
+    assert dossier.answers["owner"] == "company"
+    assert dossier.answers["company_name"] == "VetDistrib SAM"
+
+
+def _key(user: int) -> SessionKey:
+    return SessionKey("telegram", str(user), str(user))

@@ -150,7 +150,7 @@ class Console:
     def _print(self, reply: Reply) -> None:
         self.out.write(reply.text.rstrip() + "\n")
         for number, choice in enumerate(reply.choices, start=1):
-            self.out.write(f"  [{number}] {choice.label}\n")
+            self.out.write(f"  [{number}] {choice.label}\n" if reply.numbered else f"  • {choice.label}\n")
         if reply.file is not None:
             saved = self._save(reply.file.name, reply.file.data)
             self.out.write(f"  📎 {saved}\n")

@@ -229,10 +229,12 @@ def render_reply(reply: Reply) -> list[dict[str, Any]]:
     for index, chunk in enumerate(chunks):
         body, formatted = chunk, _html_text(chunk)
         if reply.choices and index == len(chunks) - 1:
-            numbered = [f"{n}. {choice.label}" for n, choice in enumerate(reply.choices, start=1)]
+            marks = [f"{n}." if reply.numbered else "•" for n in range(1, len(reply.choices) + 1)]
+            numbered = [f"{mark} {choice.label}" for mark, choice in zip(marks, reply.choices, strict=True)]
             items = "".join(f"<li>{html.escape(choice.label, quote=False)}</li>" for choice in reply.choices)
             body = "\n".join([body, "", *numbered]) if body else "\n".join(numbered)
-            formatted = f"{formatted}<ol>{items}</ol>" if formatted else f"<ol>{items}</ol>"
+            tag = "ol" if reply.numbered else "ul"
+            formatted = f"{formatted}<{tag}>{items}</{tag}>" if formatted else f"<{tag}>{items}</{tag}>"
         contents.append(
             {"msgtype": "m.notice", "body": body, "format": HTML_FORMAT, "formatted_body": formatted}
         )
