@@ -20,7 +20,7 @@ from tests import postgres_server
 from tests.transcript import Chat, Clock, make_helpdesk
 
 STAFF = dict(staff=("matrix:@agent:gouv.mc",), staff_rooms=("matrix:!staff:gouv.mc",))
-QUESTION = "combien d'assistants pour 80 personnes ?"
+QUESTION = "combien d'assistants pour un fabricant de 80 personnes ?"
 
 
 def _rows(core: Core, table: str) -> list[dict[str, Any]]:
@@ -31,14 +31,14 @@ def _rows(core: Core, table: str) -> list[dict[str, Any]]:
 def test_feedback_is_stored_with_the_question(tmp_path: Path) -> None:
     core = make_helpdesk(tmp_path, Clock(), helpdesk=HelpdeskSettings(low_confidence=0.0), **STAFF)
     alice = Chat(core)
-    alice.send("combien d'assistants pour 80 personnes ?")
+    alice.send("combien d'assistants pour un fabricant de 80 personnes ?")
     up, down = alice.last.choices
     assert (up.label, down.label) == ("👍 Utile", "👎 Pas utile")
     assert all(len(c.value.encode()) <= 64 for c in alice.last.choices)  # Telegram's callback data limit
     alice.send(down.value)
     (row,) = _rows(core, "analytics_questions")
     assert (row["text"], row["feedback"], row["user"]) == (
-        "combien d'assistants pour 80 personnes ?",
+        "combien d'assistants pour un fabricant de 80 personnes ?",
         "down",
         "alice",
     )
@@ -47,7 +47,7 @@ def test_feedback_is_stored_with_the_question(tmp_path: Path) -> None:
     assert row["feedback"] == "up"
     # In a dossier the answer is followed by the dossier's question: no feedback buttons to confuse numbers.
     alice.send("/dossier modification")
-    alice.send("combien d'assistants pour 80 personnes ?")
+    alice.send("combien d'assistants pour un fabricant de 80 personnes ?")
     assert all(not c.value.startswith("/feedback") for r in alice.replies for c in r.choices)
 
 

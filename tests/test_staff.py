@@ -21,7 +21,10 @@ from tests.test_core_transcripts import ANSWERS
 from tests.transcript import DIPLOMA_LINES, Chat, Clock, answer_every_question, make_helpdesk, spec, text_pdf
 
 STAFF = dict(staff=("matrix:@agent:gouv.mc",), staff_rooms=("matrix:!staff:gouv.mc",))
-ANSWERABLE = ("combien d'assistants pour 80 personnes ?", "Quel est le rôle du pharmacien responsable ?")
+ANSWERABLE = (
+    "combien d'assistants pour un fabricant de 80 personnes ?",
+    "Quel est le rôle du pharmacien responsable ?",
+)
 UNANSWERABLE = "Quel est le prix d'un kilo de tomates au marché ?"
 
 
