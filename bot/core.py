@@ -1251,6 +1251,9 @@ class Core:
         prefix = ""
         if advice:
             prefix = "\n".join(f"ℹ️ {a.text.get(lang, a.text['fr'])}" for a in advice) + "\n"
+        notice = wt.date_notice(field_spec, value, self.clock().date())
+        if notice is not None:
+            prefix += f"ℹ️ {t(lang, notice.reason, **dict(notice.params))}\n"
         return self._prompt(turn, dossier, prefix=prefix)
 
     def _field_help(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
