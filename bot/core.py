@@ -1022,13 +1022,18 @@ class Core:
         field_id, _, value = arg.strip().partition(" ")
         dossier = self._active(turn.session)
         if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
-            return [Reply(t(lang, "stale_choice_no_dossier"), choices=self._start_choices(lang))]
+            return [
+                Reply(
+                    t(lang, "stale_choice_no_dossier"), choices=self._start_choices(lang), refused_choice=True
+                )
+            ]
         spec = self.specs[dossier.kind]
         current = self._current_field(spec, dossier)
         shown_with = spec.field(field_id)
         if current is None or shown_with is None or current.id != shown_with.id:
             question = self._field_label(shown_with, lang) if shown_with else field_id[:40]
-            return self._prompt(turn, dossier, prefix=t(lang, "stale_choice", question=question))
+            refused = Reply(t(lang, "stale_choice", question=question), refused_choice=True)
+            return [refused, *self._prompt(turn, dossier)]
         reading = wt.read_answer(current, value)
         if isinstance(reading, wt.Rejected):
             return self._prompt(turn, dossier, prefix=t(lang, reading.reason, **dict(reading.params)))
