@@ -674,7 +674,7 @@ class Core:
         if folded in {"off", "non", "no", "0", "false"}:
             turn.session = replace(turn.session, keep_files=False)
             return [Reply(t(turn.lang, "keep_off"))]
-        state = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
+        state = t(turn.lang, "keep_state_on" if turn.session.keep_files else "keep_state_off")
         return [
             Reply(
                 t(turn.lang, "keep_ask", state=state),
