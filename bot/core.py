@@ -1297,9 +1297,11 @@ class Core:
                 Choice(t(lang, "button_letter_wait"), "/confirm wait"),
             )
             return [Reply(text, choices=choices)]
-        answers = {**dossier.answers, LETTER_VERSION: letter_version(dossier) + 1}
+        version = letter_version(dossier) + 1
+        answers = {**dossier.answers, LETTER_VERSION: version}
         dossier = self._save(replace(dossier, status=COMPLETED, editing=None, answers=answers))
-        self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
+        if version == 1:  # a letter issued again after a correction is not another dossier completed
+            self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
         lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
         lines += self._answer_lines(spec, dossier, lang, numbered=False)
         advice = spec.applicable_advice(dossier.answers)
