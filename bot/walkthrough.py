@@ -225,6 +225,9 @@ def _read_text(spec_field: FieldSpec, text: str, *, need_letter: bool) -> Readin
     if fold(text) in NONE_WORDS:
         # "none", "aucune", "n/a": an optional answer is left out, a required one reads "Néant" (in French).
         return Accepted(SKIPPED if not spec_field.required else NOTHING)
+    if re.fullmatch(r"\d{1,2}", text):
+        # A choice's number typed where a text is asked (a list read on an earlier question): never a value.
+        return Rejected("invalid_bare_number", {"answer": text})
     problem = _length_limits(spec_field, text)
     if problem is not None:
         return problem
