@@ -97,6 +97,20 @@ CONFIRM_WORDS = {
 }
 CANCEL_WORDS = {"annuler", "cancel", "abandonner", "stop", "quit"}
 WAIT_WORDS = {"attendre", "wait", "plus tard", "later", "pas maintenant", "not now"}
+# Small talk that is no answer and no question: a goodbye, the menu, a plain acknowledgement.
+FAREWELL_WORDS = {
+    "au revoir",
+    "bye",
+    "goodbye",
+    "bye bye",
+    "a bientot",
+    "a plus",
+    "ciao",
+    "bonne journee",
+    "see you",
+}
+MENU_WORDS = {"menu", "accueil", "home", "start", "demarrer"}
+ACK_WORDS = {"ok", "okay", "d accord", "daccord", "entendu", "compris", "understood", "got it"}
 QUESTION_STARTS = {
     "combien", "quel", "quelle", "quels", "quelles", "comment", "pourquoi", "quand", "ou", "est ce", "qui",
     "what", "how", "which", "when", "why", "who", "where", "is", "are", "can", "do", "does", "should", "must",
@@ -419,6 +433,12 @@ class Core:
             return [Reply(t(turn.lang, "thanks"))]
         if folded in HELP_WORDS:
             return self._help(turn)
+        if folded in FAREWELL_WORDS:
+            return [Reply(t(turn.lang, "farewell"))]
+        if folded in MENU_WORDS:
+            return self._welcome(turn)
+        if folded in ACK_WORDS:
+            return [Reply(t(turn.lang, "thanks"))]
         kind = DOSSIER_WORDS.get(folded)
         if kind is not None and kind in self.specs:
             return self._start_dossier(turn, kind)
@@ -1170,6 +1190,14 @@ class Core:
             return self._cancel(turn)
         if text.strip() in HELP_WORDS or folded in HELP_WORDS:
             return self._field_help(turn, dossier)
+        if folded in FAREWELL_WORDS:
+            return [Reply(t(lang, "farewell_dossier", number=dossier.number))]
+        if folded in MENU_WORDS:
+            return self._welcome(turn)
+        at_review = dossier.status == REVIEW and not dossier.editing
+        if (folded in THANKS or folded in ACK_WORDS) and not (at_review and folded in CONFIRM_WORDS):
+            # Not an answer: a company is not called "ok", nor a nationality "merci".
+            return self._prompt(turn, dossier, prefix=t(lang, "walk_ack"))
         if dossier.status == REVIEW and not dossier.editing:
             if folded in CONFIRM_WORDS:
                 return self._finish(turn, dossier)

@@ -170,3 +170,22 @@ def test_a_number_typed_at_a_text_question_is_not_stored(chat: Chat) -> None:
     chat.send("2")  # read on an earlier list: no choice is shown with this question
     assert "ressemble au numéro d'un choix" in chat.text and _asked(chat) == "company_name"
     assert "company_name" not in _dossier(chat)
+
+
+def test_small_talk_is_answered_as_such_and_never_stored(chat: Chat) -> None:
+    chat.send("au revoir")
+    assert "Au revoir" in chat.text
+    _to_owner_question(chat)
+    chat.send("1")
+    chat.send("1")
+    assert _asked(chat) == "company_name"
+    chat.send("ok")
+    assert "attend toujours sa réponse" in chat.text and _asked(chat) == "company_name"
+    chat.send("merci")
+    assert "company_name" not in _dossier(chat)
+    chat.send("bye")
+    assert "Votre dossier n° 1 est enregistré" in chat.text
+    chat.send("menu")
+    assert chat.choices[0].startswith("▶️ Reprendre le dossier n° 1")
+    chat.send("1")
+    assert _asked(chat) == "company_name"
