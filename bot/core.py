@@ -97,6 +97,20 @@ CONFIRM_WORDS = {
 }
 CANCEL_WORDS = {"annuler", "cancel", "abandonner", "stop", "quit"}
 WAIT_WORDS = {"attendre", "wait", "plus tard", "later", "pas maintenant", "not now"}
+# Small talk that is no answer and no question: a goodbye, the menu, a plain acknowledgement.
+FAREWELL_WORDS = {
+    "au revoir",
+    "bye",
+    "goodbye",
+    "bye bye",
+    "a bientot",
+    "a plus",
+    "ciao",
+    "bonne journee",
+    "see you",
+}
+MENU_WORDS = {"menu", "accueil", "home", "start", "demarrer"}
+ACK_WORDS = {"ok", "okay", "d accord", "daccord", "entendu", "compris", "understood", "got it"}
 QUESTION_STARTS = {
     "combien", "quel", "quelle", "quels", "quelles", "comment", "pourquoi", "quand", "ou", "est ce", "qui",
     "what", "how", "which", "when", "why", "who", "where", "is", "are", "can", "do", "does", "should", "must",
@@ -419,6 +433,12 @@ class Core:
             return [Reply(t(turn.lang, "thanks"))]
         if folded in HELP_WORDS:
             return self._help(turn)
+        if folded in FAREWELL_WORDS:
+            return [Reply(t(turn.lang, "farewell"))]
+        if folded in MENU_WORDS:
+            return self._welcome(turn)
+        if folded in ACK_WORDS:
+            return [Reply(t(turn.lang, "thanks"))]
         kind = DOSSIER_WORDS.get(folded)
         if kind is not None and kind in self.specs:
             return self._start_dossier(turn, kind)
@@ -674,7 +694,7 @@ class Core:
         if folded in {"off", "non", "no", "0", "false"}:
             turn.session = replace(turn.session, keep_files=False)
             return [Reply(t(turn.lang, "keep_off"))]
-        state = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
+        state = t(turn.lang, "keep_state_on" if turn.session.keep_files else "keep_state_off")
         return [
             Reply(
                 t(turn.lang, "keep_ask", state=state),
@@ -1022,13 +1042,18 @@ class Core:
         field_id, _, value = arg.strip().partition(" ")
         dossier = self._active(turn.session)
         if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
-            return [Reply(t(lang, "stale_choice_no_dossier"), choices=self._start_choices(lang))]
+            return [
+                Reply(
+                    t(lang, "stale_choice_no_dossier"), choices=self._start_choices(lang), refused_choice=True
+                )
+            ]
         spec = self.specs[dossier.kind]
         current = self._current_field(spec, dossier)
         shown_with = spec.field(field_id)
         if current is None or shown_with is None or current.id != shown_with.id:
             question = self._field_label(shown_with, lang) if shown_with else field_id[:40]
-            return self._prompt(turn, dossier, prefix=t(lang, "stale_choice", question=question))
+            refused = Reply(t(lang, "stale_choice", question=question), refused_choice=True)
+            return [refused, *self._prompt(turn, dossier)]
         reading = wt.read_answer(current, value)
         if isinstance(reading, wt.Rejected):
             return self._prompt(turn, dossier, prefix=t(lang, reading.reason, **dict(reading.params)))
@@ -1165,6 +1190,14 @@ class Core:
             return self._cancel(turn)
         if text.strip() in HELP_WORDS or folded in HELP_WORDS:
             return self._field_help(turn, dossier)
+        if folded in FAREWELL_WORDS:
+            return [Reply(t(lang, "farewell_dossier", number=dossier.number))]
+        if folded in MENU_WORDS:
+            return self._welcome(turn)
+        at_review = dossier.status == REVIEW and not dossier.editing
+        if (folded in THANKS or folded in ACK_WORDS) and not (at_review and folded in CONFIRM_WORDS):
+            # Not an answer: a company is not called "ok", nor a nationality "merci".
+            return self._prompt(turn, dossier, prefix=t(lang, "walk_ack"))
         if dossier.status == REVIEW and not dossier.editing:
             if folded in CONFIRM_WORDS:
                 return self._finish(turn, dossier)
@@ -1251,6 +1284,9 @@ class Core:
         prefix = ""
         if advice:
             prefix = "\n".join(f"ℹ️ {a.text.get(lang, a.text['fr'])}" for a in advice) + "\n"
+        notice = wt.date_notice(field_spec, value, self.clock().date())
+        if notice is not None:
+            prefix += f"ℹ️ {t(lang, notice.reason, **dict(notice.params))}\n"
         return self._prompt(turn, dossier, prefix=prefix)
 
     def _field_help(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
@@ -1289,9 +1325,11 @@ class Core:
                 Choice(t(lang, "button_letter_wait"), "/confirm wait"),
             )
             return [Reply(text, choices=choices)]
-        answers = {**dossier.answers, LETTER_VERSION: letter_version(dossier) + 1}
+        version = letter_version(dossier) + 1
+        answers = {**dossier.answers, LETTER_VERSION: version}
         dossier = self._save(replace(dossier, status=COMPLETED, editing=None, answers=answers))
-        self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
+        if version == 1:  # a letter issued again after a correction is not another dossier completed
+            self._emit(ev.DOSSIER_COMPLETED, turn, kind=dossier.kind, number=dossier.number)
         lines = [t(lang, "completed", number=dossier.number, title=spec.title.get(lang, spec.title["fr"]))]
         lines += self._answer_lines(spec, dossier, lang, numbered=False)
         advice = spec.applicable_advice(dossier.answers)

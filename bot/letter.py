@@ -466,7 +466,7 @@ def checklist_pdf(spec: DossierSpec, number: int, lines: Sequence[ChecklistLine]
     def build(pdf: _Pages, copy: int) -> None:
         pdf.running_head = title
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(pdf.epw, 6, _pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw, 6, _pdf_text(title), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         pdf.set_font("Helvetica", "", 10)
         summary = t(lang, "checklist_title", received=received, total=len(lines))

@@ -76,3 +76,5 @@ class Reply:
     # False: the choices are actions named by their words (the review's "Confirm"/"Change"), so text
     # transports list them without numbers and a number typed back does not pick one.
     numbered: bool = True
+    # True: the button or number this message answers was not recorded (shown with another question).
+    refused_choice: bool = False

@@ -225,6 +225,9 @@ def _read_text(spec_field: FieldSpec, text: str, *, need_letter: bool) -> Readin
     if fold(text) in NONE_WORDS:
         # "none", "aucune", "n/a": an optional answer is left out, a required one reads "Néant" (in French).
         return Accepted(SKIPPED if not spec_field.required else NOTHING)
+    if re.fullmatch(r"\d{1,2}", text):
+        # A choice's number typed where a text is asked (a list read on an earlier question): never a value.
+        return Rejected("invalid_bare_number", {"answer": text})
     problem = _length_limits(spec_field, text)
     if problem is not None:
         return problem
@@ -475,3 +478,22 @@ def looks_english(text: str) -> bool:
     if re.search(r"[éèêàùçôîœâûëïü]", text.casefold()):
         score -= 1
     return score > 0
+
+
+def date_notice(spec_field: FieldSpec, value: Any, today: dt.date | None = None) -> Rejected | None:
+    """Say when an accepted date falls inside the decision delay the decree gives the ministry (a notice)."""
+    days = spec_field.validation.get("notice_within_days")
+    if spec_field.type != "date" or not isinstance(days, int) or not isinstance(value, str):
+        return None
+    try:
+        chosen = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    earliest = (today or dt.date.today()) + dt.timedelta(days=days)
+    if chosen >= earliest:
+        return None
+    article = str(spec_field.validation.get("notice_article") or spec_field.article)
+    return Rejected(
+        "notice_date_within_delay",
+        {"days": days, "article": article, "earliest": earliest.strftime("%d/%m/%Y")},
+    )

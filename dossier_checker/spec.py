@@ -44,7 +44,8 @@ _VALIDATION_KEYS: dict[str, frozenset[str]] = {
     "address": frozenset({"min_length", "max_length", "pattern"}),
     "person_name": frozenset({"min_length", "max_length", "pattern"}),
     "number": frozenset({"min", "max", "integer"}),
-    "date": frozenset({"not_before", "not_after"}),
+    # notice_within_days/notice_article: a date sooner than the decision delay gets a notice (not refused).
+    "date": frozenset({"not_before", "not_after", "notice_within_days", "notice_article"}),
     "categories": frozenset({"min_items", "max_items"}),
     "choice": frozenset(),
     "yes_no": frozenset(),
@@ -420,6 +421,10 @@ def _validation(ctx: _Ctx, key: str, ftype: str, value: object) -> dict[str, obj
         return {}
     data = _mapping(ctx, key, value, _VALIDATION_KEYS[ftype], ())
     for k, v in data.items():
+        if k == "notice_within_days" and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ctx.error(f"{key}.{k}", "expected a positive number of days")
+        if k == "notice_article":
+            data[k] = _str(ctx, f"{key}.{k}", v)
         if k in {"min_length", "max_length", "min_items", "max_items"} and (
             isinstance(v, bool) or not isinstance(v, int) or v < 0
         ):

@@ -160,3 +160,32 @@ def test_an_upload_at_the_review_gets_a_short_reminder_not_the_whole_review(chat
     assert "est prêt à valider" in chat.text and not chat.last.numbered
     chat.send("1")  # still an answer's number at the review
     assert "(Réponse actuelle : Dupont)" in chat.text
+
+
+def test_a_number_typed_at_a_text_question_is_not_stored(chat: Chat) -> None:
+    _to_owner_question(chat)
+    chat.send("1")  # "Une société"
+    chat.send("1")  # SAM
+    assert _asked(chat) == "company_name"
+    chat.send("2")  # read on an earlier list: no choice is shown with this question
+    assert "ressemble au numéro d'un choix" in chat.text and _asked(chat) == "company_name"
+    assert "company_name" not in _dossier(chat)
+
+
+def test_small_talk_is_answered_as_such_and_never_stored(chat: Chat) -> None:
+    chat.send("au revoir")
+    assert "Au revoir" in chat.text
+    _to_owner_question(chat)
+    chat.send("1")
+    chat.send("1")
+    assert _asked(chat) == "company_name"
+    chat.send("ok")
+    assert "attend toujours sa réponse" in chat.text and _asked(chat) == "company_name"
+    chat.send("merci")
+    assert "company_name" not in _dossier(chat)
+    chat.send("bye")
+    assert "Votre dossier n° 1 est enregistré" in chat.text
+    chat.send("menu")
+    assert chat.choices[0].startswith("▶️ Reprendre le dossier n° 1")
+    chat.send("1")
+    assert _asked(chat) == "company_name"

@@ -54,3 +54,13 @@ def test_after_a_restart_one_resumes_the_dossier_in_progress(tmp_path: Path) -> 
     chat.send("1")
     assert "Reprenons votre dossier n° 1" in chat.text and "Étape 2/" in chat.text
     assert len(chat.core.store.dossiers(chat.key)) == 1  # no second dossier opened
+
+
+def test_keep_says_plainly_what_happens_to_the_files(tmp_path: Path) -> None:
+    chat = Chat(make_core(tmp_path))
+    chat.send("/keep")
+    assert "Fichiers envoyés : effacés dès leur vérification." in chat.text
+    chat.send("/keep on")
+    chat.send("/keep")
+    assert "Fichiers envoyés : conservés après vérification (vous l'avez demandé)." in chat.text
+    assert "sauf si" not in chat.text

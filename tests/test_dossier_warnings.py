@@ -30,3 +30,24 @@ def test_a_corrected_first_name_clears_the_stale_diploma_warning(tmp_path: Path)
     # The features are personal data: /forget deletes them with the reports.
     chat.send("/forget yes")
     assert not chat.core.store.dossiers(chat.key)
+
+
+def test_each_companys_minutes_uploaded_separately_are_merged_for_the_piece(tmp_path: Path) -> None:
+    import random
+
+    from tests.pdfgen import content, render
+
+    rng = random.Random(8)
+    seller, buyer = content.board_minutes(rng, "dev"), content.board_minutes(rng, "dev")
+    chat = Chat(make_core(tmp_path))
+    chat.send("/dossier transfer")
+    chat.upload("pv-cedant.pdf", render.to_pdf(seller, random.Random(1)))
+    chat.send("/check")
+    assert "Procès-verbaux approuvant le transfert" in chat.text
+    assert "organe" in chat.text  # one company's minutes only, so far
+    chat.upload("pv-cessionnaire.pdf", render.to_pdf(buyer, random.Random(2)))
+    chat.send("/check")
+    line = next(x for x in chat.text.splitlines() if "Procès-verbaux approuvant le transfert" in x)
+    assert "reçue et vérifiée" in line
+    after = chat.text.split(line, 1)[1].splitlines()
+    assert not (after and after[0].lstrip().startswith("⚠")), chat.text  # the one-company warning is gone

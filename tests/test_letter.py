@@ -154,3 +154,12 @@ def test_signatures_never_stand_alone_on_a_page() -> None:
     for page in pdf_pages(request_letter(SPECS["transfer"], answers)):
         if "Signature :" in page:
             assert "agréer" in page
+
+
+def test_references_cite_no_article_of_an_option_not_chosen() -> None:
+    # A plain opening cites no article 15 (extension); a change of ownership no article 23 (end of a lease).
+    opening = " ".join(pdf_text(request_letter(SPECS["opening"], OPENING_ANSWERS)).split())
+    assert "articles 5, 6, 9" in opening and "15" not in opening.split("Monsieur le Ministre d'État,")[0]
+    answers = {**OPENING_ANSWERS, "transfer_kind": "ownership", "previous_responsible_last_name": "Martin"}
+    transfer = " ".join(pdf_text(request_letter(SPECS["transfer"], answers)).split())
+    assert "articles 20, 22" in transfer and "23" not in transfer.split("Monsieur le Ministre d'État,")[0]

@@ -577,6 +577,12 @@ async def test_a_whole_dossier_with_uploads_through_matrix(
         # "premises_change_kind" is a numbered choice, answered "1".
         assert "premises_change_kind" in asked and "premises_concerned" in asked
         assert "Relecture du dossier" in " ".join(p["body"] for p in parts)
+        # The review's actions are listed as words, not numbers: "1" reopens answer 1, it does not submit.
+        assert "• ✅ Valider le dossier" in parts[-1]["body"] and "1. ✅" not in parts[-1]["body"]
+        reopened = " ".join(p["body"] for p in await person.exchange(room, "1"))
+        assert "Modification d'une réponse" in reopened and "est complet" not in reopened
+        parts = await person.exchange(room, answers[asked[0]])
+        assert "Relecture du dossier" in " ".join(p["body"] for p in parts)
 
         await person.exchange(room, "valider")
         done = await person.exchange(room, "1")  # the letter, with the pieces not received "à joindre"

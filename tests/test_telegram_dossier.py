@@ -199,6 +199,9 @@ async def test_a_stale_button_pressed_later_is_refused_and_not_stored(
         await marie._turn(standin.press_button(marie.user, owner_question, data))
         assert "répondait à une autre question" in marie.text
         assert asked(marie.text, "opening") == "company_name"
+        # The old question is not marked as answered "Une personne physique": its keyboard just goes.
+        old = standin.message(USER + 1, owner_question.message_id)
+        assert "reply_markup" not in old and "Une personne physique" not in old.get("text", "")
         await marie.say("VetDistrib SAM")
     [dossier] = real.store.dossiers(real.store.load_session(_key(USER + 1), "fr").key)
     assert dossier.answers["owner"] == "company"

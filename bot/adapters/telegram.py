@@ -387,14 +387,16 @@ class TelegramTransport:
             await _answer(query)  # a second press before the keyboard went away: already handled
             return
         await _answer(query)
-        if isinstance(message, Message):
-            await self._show_choice(message, query.data, pressed.value)
         key = SessionKey(TRANSPORT, str(chat_id), str(user.id))
         async with self._locks.hold(key):
             replies = await self.dispatcher.handle(Incoming(key, pressed.value, display_name=user.full_name))
+            if isinstance(message, Message):
+                # A choice the core refused (a stale button) is not shown as chosen: its keyboard just goes.
+                refused = any(r.refused_choice for r in replies)
+                await self._show_choice(message, query.data, pressed.value, shown=not refused)
             await self.router.deliver_all(replies, key)
 
-    async def _show_choice(self, message: Message, data: str, value: str) -> None:
+    async def _show_choice(self, message: Message, data: str, value: str, *, shown: bool = True) -> None:
         """Edit the question in place: the chosen option appears under it and the keyboard goes."""
         markup = message.reply_markup
         label = value
@@ -403,7 +405,7 @@ class TelegramTransport:
                 (b.text for row in markup.inline_keyboard for b in row if b.callback_data == data), value
             )
         try:
-            if message.text and utf16_len(message.text) + utf16_len(label) + 3 <= MAX_MESSAGE_UTF16:
+            if shown and message.text and utf16_len(message.text) + utf16_len(label) + 3 <= MAX_MESSAGE_UTF16:
                 await message.edit_text(
                     f"{message.text_html}\n\n✅ <b>{html.escape(label, quote=False)}</b>",
                     parse_mode=ParseMode.HTML,
