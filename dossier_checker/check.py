@@ -88,6 +88,7 @@ def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
                     ocr_pages=sum(1 for p in ocr_pages if p.source == "ocr"),
                     error=error,
                     peak_memory_bytes=peak,
+                    format=extraction.format,
                 )
             )
     return results

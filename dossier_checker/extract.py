@@ -9,13 +9,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pdfplumber
 import pypdfium2
 
-from dossier_checker import imaging
+from dossier_checker import imaging, office
 from dossier_checker.model import FileError, Limits, Page
 
 HEAD_FRACTION = 0.4  # titles sit in the top part of a page, under any letterhead
@@ -40,6 +40,7 @@ class Extraction:
     pages: tuple[Page, ...] = ()
     pending: tuple[PendingOcr, ...] = ()
     error: FileError | None = None
+    format: str = ""  # "pdf", "jpeg", "png", "tiff", "heif", "docx", "odt", "doc"
 
 
 Progress = Callable[[int], None]  # told the page count once it is known
@@ -54,10 +55,13 @@ def extract(data: bytes, limits: Limits, progress: Progress) -> Extraction:
         return Extraction(error=FileError("file_too_big", size, limit))
     kind = imaging.image_kind(data)
     if kind is not None:
-        return _extract_image(data, limits, progress)
-    if b"%PDF-" not in data[:1024]:
-        return Extraction(error=FileError("file_not_pdf"))
-    return _extract_pdf(data, limits, progress)
+        return replace(_extract_image(data, limits, progress), format=kind)
+    if b"%PDF-" in data[:1024]:
+        return replace(_extract_pdf(data, limits, progress), format="pdf")
+    document = office.office_kind(data)
+    if document is not None:
+        return replace(_extract_office(data, document, limits, progress), format=document)
+    return Extraction(error=FileError("file_not_pdf"))
 
 
 def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extraction:
@@ -69,6 +73,22 @@ def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extractio
     progress(1)
     prepared = imaging.prepare(image, photo=True)
     return Extraction(page_count=1, pending=(PendingOcr(1, prepared, photo=True),))
+
+
+def _extract_office(data: bytes, kind: str, limits: Limits, progress: Progress) -> Extraction:
+    try:
+        text = office.read_office(data, kind, timeout=limits.open_timeout)
+    except office.OfficeRefused as exc:
+        return Extraction(error=FileError(exc.code, exc.detail))
+    count = len(text.pages)
+    if count == 0:
+        return Extraction(error=FileError("office_empty"))
+    if count > limits.max_pages:
+        return Extraction(
+            page_count=count, error=FileError("file_too_many_pages", f"{count} > {limits.max_pages}")
+        )
+    progress(count)
+    return Extraction(page_count=count, pages=text.pages)
 
 
 def _looks_truncated(data: bytes) -> bool:

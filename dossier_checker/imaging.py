@@ -32,15 +32,33 @@ class PreparedImage:
     ink: float  # share of dark pixels: a blank page is not worth an OCR run
 
 
+# ISO base media brands of HEIF still images (iPhones: heic; others: mif1, heix...).
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
+
+
 def image_kind(data: bytes) -> str | None:
-    """Name the image format from its first bytes ("jpeg", "png", "tiff"), if it is one we accept."""
+    """Name the image format from its first bytes ("jpeg", "png", "tiff", "heif"), if it is one we accept."""
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "heif"
     return None
+
+
+def _register_heif() -> None:
+    # pillow-heif teaches Pillow to open HEIC/HEIF (iPhone photos); Pillow's pixel limit still applies.
+    try:
+        import pillow_heif
+    except ImportError:  # pragma: no cover - a dependency; without it HEIC photos read as damaged
+        return
+    pillow_heif.register_heif_opener()
+
+
+_register_heif()
 
 
 def decode_photo(data: bytes, max_pixels: int) -> Image.Image:
