@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from dossier_checker import classify, ocr
+from dossier_checker import classify, grouping, ocr
 from dossier_checker.classify import Document, Kind
 from dossier_checker.extract import Extraction, PendingOcr
 from dossier_checker.model import (
@@ -180,8 +180,11 @@ def check_files(
     """Check a dossier's files against its spec: each piece present, missing or uncertain, with evidence."""
     limits = limits or Limits()
     spec = load_spec(dossier_id)
-    file_results = read_files(files, limits)
     kinds = classify.known_kinds(spec, _other_specs(spec))
+    file_results = grouping.group_photos(
+        read_files(files, limits),
+        lambda name, pages: [d.numbers for d in classify.segment(name, pages, kinds)],
+    )
     documents: list[Document] = []
     for result in file_results:
         readable = [p for p in result.pages if p.text.strip()]
