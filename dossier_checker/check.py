@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from dossier_checker import classify, grouping, ocr
 from dossier_checker.classify import Document, Kind
@@ -61,6 +62,28 @@ def _ocr_page(pending: PendingOcr, limits: Limits) -> Page:
     )
 
 
+def _merge_pages(pages: Sequence[Page]) -> list[Page]:
+    """Order pages by number; a page read both ways (a drawing with outlined labels) keeps both texts."""
+    merged: dict[int, Page] = {}
+    for page in pages:
+        held = merged.get(page.number)
+        if held is None:
+            merged[page.number] = page
+            continue
+        text, ocr = (held, page) if held.source == "text" else (page, held)
+        if ocr.source != "ocr":
+            continue
+        merged[page.number] = replace(
+            text,
+            text="\n".join(t for t in (text.text, ocr.text) if t),
+            head="\n".join(t for t in (text.head, ocr.head) if t),
+            source="ocr",
+            lines=max(text.lines, ocr.lines),
+            ocr_confidence=ocr.ocr_confidence,
+        )
+    return [merged[n] for n in sorted(merged)]
+
+
 def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
     """Read every file into pages (sandboxed parse, then OCR of scanned pages on all cores)."""
     workers = _workers(limits)
@@ -77,7 +100,7 @@ def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
         for i, (file, (extraction, peak)) in enumerate(zip(files, parsed, strict=True)):
             error = extraction.error
             ocr_pages = [jobs[(i, p.number)].result() for p in extraction.pending if (i, p.number) in jobs]
-            pages = sorted((*extraction.pages, *ocr_pages), key=lambda p: p.number)
+            pages = _merge_pages([*extraction.pages, *ocr_pages])
             if error is None and extraction.pending and not can_ocr and not extraction.pages:
                 error = FileError("ocr_unavailable")
             results.append(

@@ -33,11 +33,20 @@ class OcrFailed(RuntimeError):
     """Tesseract could not read the image (missing, crashed, timed out)."""
 
 
-def _read(png: bytes, timeout: float) -> OcrText:
+Box = tuple[int, int, int, int]  # left, top, width, height in pixels
+READ_WELL = 60  # word confidence above which a word's ink counts as read (not searched for stamps)
+STAMP_CONFIDENCE = 50  # mean confidence a turned block's text needs to be kept
+
+
+def _read(png: bytes, timeout: float, psm: int = 3) -> OcrText:
+    return _read_boxes(png, timeout, psm)[0]
+
+
+def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list[Box]]:
     image = imaging.open_png(png)
     try:
         data = pytesseract.image_to_data(
-            image, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=timeout
+            image, lang=LANG, config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=timeout
         )
     except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
         raise OcrFailed(f"timeout: {exc}") from None
@@ -46,10 +55,15 @@ def _read(png: bytes, timeout: float) -> OcrText:
     lines: dict[tuple[int, int, int], list[tuple[int, str]]] = {}
     tops: dict[tuple[int, int, int], int] = {}
     confidences: list[float] = []
+    boxes: list[Box] = []
     for i, word in enumerate(data["text"]):
         word = str(word).strip()
         if not word:
             continue
+        if float(data["conf"][i]) >= READ_WELL:
+            boxes.append(
+                (int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]))
+            )
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         lines.setdefault(key, []).append((int(data["left"][i]), word))
         tops[key] = min(tops.get(key, 1 << 30), int(data["top"][i]))
@@ -61,7 +75,18 @@ def _read(png: bytes, timeout: float) -> OcrText:
     height = image.height or 1
     head = "\n".join(texts[k] for k in ordered if tops[k] < height * HEAD_FRACTION)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
-    return OcrText("\n".join(texts[k] for k in ordered), head, mean)
+    return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
+
+
+def _turned_text(png: bytes, boxes: list[Box], timeout: float) -> list[str]:
+    """Read the stamps and other turned blocks the page's OCR run left unread."""
+    lines: list[str] = []
+    for crop in imaging.turned_regions(png, boxes):
+        result = _read(crop, timeout, psm=6)
+        words = re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text)
+        if result.confidence >= STAMP_CONFIDENCE and len(words) >= 2:
+            lines += [line for line in result.text.splitlines() if line.strip()]
+    return lines
 
 
 def _orientation(png: bytes, timeout: float) -> int:
@@ -82,17 +107,24 @@ def _readable(result: OcrText) -> bool:
 
 
 def read_page(png: bytes, timeout: float = 30.0) -> OcrText:
-    """Read a page image; when it reads badly, find its orientation, turn it and read again."""
-    first = _read(png, timeout)
-    if _readable(first):
-        return first
-    rotate = _orientation(png, timeout)
-    if rotate == 0:
-        return first
-    second = _read(imaging.rotate_png(png, rotate), timeout)
-    if second.confidence > first.confidence:
-        return OcrText(second.text, second.head, second.confidence, rotate)
-    return first
+    """Read a page image (turned upright when it reads badly), then any turned stamp on it."""
+    result, boxes = _read_boxes(png, timeout)
+    read = png
+    if not _readable(result):
+        rotate = _orientation(png, timeout)
+        if rotate != 0:
+            turned = imaging.rotate_png(png, rotate)
+            second, second_boxes = _read_boxes(turned, timeout)
+            if second.confidence > result.confidence:
+                result, boxes, read = (
+                    OcrText(second.text, second.head, second.confidence, rotate),
+                    second_boxes,
+                    turned,
+                )
+    stamps = _turned_text(read, boxes, timeout) if _readable(result) else []
+    if not stamps:
+        return result
+    return OcrText("\n".join([result.text, *stamps]), result.head, result.confidence, result.rotated)
 
 
 def available() -> bool:
