@@ -120,11 +120,11 @@ def _binary(grey: Image.Image, width: int) -> np.ndarray:
     return pixels < threshold
 
 
-def estimate_skew(grey: Image.Image, max_angle: float = 8.0, step: float = 1.0) -> float:
+def estimate_skew(grey: Image.Image, max_angle: float = 8.0, step: float = 1.0, width: int = 700) -> float:
     """Estimate how far (degrees, counter-clockwise) the text lines are turned from horizontal."""
     if grey.width < 100 or grey.height < 100:
         return 0.0
-    ink = _binary(grey, 700)
+    ink = _binary(grey, width)
     if ink.mean() < 0.002:
         return 0.0
     rows_at, cols_at = np.nonzero(ink)
@@ -197,7 +197,7 @@ def turned_regions(png: bytes, read_boxes: list[tuple[int, int, int, int]]) -> l
         box = tuple(int(v * CELL / scale) for v in (c0 - 1, r0 - 1, c1 + 1, r1 + 1))
         left, top = max(0, box[0]), max(0, box[1])
         crop = grey.crop((left, top, min(grey.width, box[2]), min(grey.height, box[3])))
-        angle = estimate_skew(crop, max_angle=60.0, step=3.0)
+        angle = estimate_skew(crop, max_angle=60.0, step=3.0, width=min(700, crop.width))
         if abs(angle) < TURNED_MIN_DEGREES:
             continue
         level = crop.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)

@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from dossier_checker.model import Page
 
@@ -33,7 +33,10 @@ MAX_UNZIPPED = 200 * 1024 * 1024  # declared uncompressed bytes of all members t
 MAX_XML_PART = 40 * 1024 * 1024  # one XML part (the body of a 300-page document is a few MB)
 MAX_RATIO = 200  # uncompressed / compressed size of a large member; bombs reach thousands
 MAX_TEXT_OUTPUT = 8 * 1024 * 1024  # bytes of text read from antiword
+MAX_PROLOG = 1024 * 1024  # bytes before an XML part's root element (declaration, comments)
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_SKIP = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+_ROOT = re.compile(rb"<[A-Za-z_]")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODT_MIME = b"application/vnd.oasis.opendocument.text"
@@ -112,13 +115,30 @@ def _check_zip(data: bytes) -> None:
                     raise OfficeRefused("office_bomb", f"{info.filename}: {info.file_size} bytes")
                 with archive.open(info) as member:
                     # ZipExtFile stops at the declared size: a lying header cannot inflate past it.
-                    start = member.read(4096)
-                if _DTD.search(start):
+                    prolog = _prolog(member)
+                if prolog is None:
+                    raise OfficeRefused("office_damaged", f"{info.filename}: no root element")
+                if _DTD.search(prolog):
                     raise OfficeRefused("office_dtd", info.filename)
     except OfficeRefused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise OfficeRefused("office_damaged", f"{type(exc).__name__}: {exc}"[:200]) from None
+
+
+def _prolog(member: IO[bytes]) -> bytes | None:
+    """Read an XML part up to its root element (where a DOCTYPE would be); None if there is none."""
+    read = b""
+    while len(read) < MAX_PROLOG:
+        chunk: bytes = member.read(65536)
+        if not chunk:
+            return read if not read.strip() else None
+        read += chunk
+        # A comment or processing instruction may hide a DOCTYPE further on: look past them.
+        start = _ROOT.search(_SKIP.sub(b"", read))
+        if start is not None:
+            return read
+    return None
 
 
 # -- DOCX

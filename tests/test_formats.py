@@ -103,6 +103,8 @@ def test_hostile_office_files_are_refused_before_parsing() -> None:
     with zipfile.ZipFile(io.BytesIO(good)) as archive:
         parts = {n: archive.read(n) for n in archive.namelist()}
     laughs = _zip({**parts, "word/document.xml": BILLION_LAUGHS.replace(b"&lol0;", b"&lol;")})
+    hidden = BILLION_LAUGHS.replace(b"<!DOCTYPE", b"<!--" + b" padding" * 2000 + b" --><!DOCTYPE", 1)
+    hidden_laughs = _zip({**parts, "word/document.xml": hidden})
     bomb = _zip({**parts, "word/media/zeros.bin": b"\0" * (300 * 1024 * 1024)})
     many = _zip({**parts, **{f"customXml/item{i}.xml": b"<a/>" for i in range(office.MAX_MEMBERS + 5)}})
     odt_laughs = _zip(
@@ -110,6 +112,7 @@ def test_hostile_office_files_are_refused_before_parsing() -> None:
     )
     files = [
         InputFile("laughs.docx", laughs),
+        InputFile("hidden.docx", hidden_laughs),
         InputFile("bomb.docx", bomb),
         InputFile("many.docx", many),
         InputFile("laughs.odt", odt_laughs),
@@ -120,6 +123,7 @@ def test_hostile_office_files_are_refused_before_parsing() -> None:
     codes = {f.name: f.error.code if f.error else None for f in report.files}
     assert codes == {
         "laughs.docx": "office_dtd",
+        "hidden.docx": "office_dtd",
         "bomb.docx": "office_bomb",
         "many.docx": "office_bomb",
         "laughs.odt": "office_dtd",
