@@ -266,6 +266,13 @@ def _runs(ink: np.ndarray, axis: int) -> int:
     return count
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height from its header, without decoding it."""
+    if len(png) < 24 or not png.startswith(b"\x89PNG"):
+        return open_png(png).size
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
 def open_png(png: bytes) -> Image.Image:
     """Open a PNG this module produced."""
     image = Image.open(io.BytesIO(png))

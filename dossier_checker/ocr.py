@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 
 import pytesseract
@@ -16,6 +17,7 @@ from dossier_checker import imaging
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per tesseract: pages run in parallel instead
 LANG = "fra"
+CONFIG = "-c tessedit_do_invert=0"  # no second pass for white-on-black text: dossiers have next to none
 HEAD_FRACTION = 0.4
 
 
@@ -43,15 +45,23 @@ def _read(png: bytes, timeout: float, psm: int = 3) -> OcrText:
 
 
 def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list[Box]]:
-    image = imaging.open_png(png)
-    try:
-        data = pytesseract.image_to_data(
-            image, lang=LANG, config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=timeout
-        )
-    except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-        raise OcrFailed(f"timeout: {exc}") from None
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
-        raise OcrFailed(str(exc)) from None
+    # Handed to tesseract as the PNG file it already is: a PIL image would be decoded here and
+    # re-encoded by pytesseract at full compression, which costs more CPU than half the OCR itself.
+    with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+        handle.write(png)
+        handle.flush()
+        try:
+            data = pytesseract.image_to_data(
+                handle.name,
+                lang=LANG,
+                config=f"--psm {psm} {CONFIG}",
+                output_type=pytesseract.Output.DICT,
+                timeout=timeout,
+            )
+        except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
+            raise OcrFailed(f"timeout: {exc}") from None
+        except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
+            raise OcrFailed(str(exc)) from None
     lines: dict[tuple[int, int, int], list[tuple[int, str]]] = {}
     tops: dict[tuple[int, int, int], int] = {}
     confidences: list[float] = []
@@ -72,7 +82,7 @@ def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list
             confidences.append(confidence)
     ordered = sorted(lines, key=lambda k: (tops[k], k))
     texts = {k: " ".join(w for _, w in sorted(lines[k])) for k in ordered}
-    height = image.height or 1
+    height = imaging.png_size(png)[1] or 1
     head = "\n".join(texts[k] for k in ordered if tops[k] < height * HEAD_FRACTION)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
     return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
@@ -91,7 +101,10 @@ def _turned_text(png: bytes, boxes: list[Box], timeout: float) -> list[str]:
 
 def _orientation(png: bytes, timeout: float) -> int:
     try:
-        info = pytesseract.image_to_osd(imaging.open_png(png), config="--psm 0", timeout=timeout)
+        with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+            handle.write(png)
+            handle.flush()
+            info = pytesseract.image_to_osd(handle.name, config="--psm 0", timeout=timeout)
     except (RuntimeError, pytesseract.TesseractError, OSError):
         return 0
     match = re.search(r"Rotate:\s*(\d+)", info)
