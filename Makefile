@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSPKG := tesseract-ocr tesseract-ocr-fra wfrench wamerican
+SYSPKG := tesseract-ocr tesseract-ocr-fra wfrench wamerican antiword
 TESTPKG := postgresql
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -17,10 +17,12 @@ test: setup test-system-packages lint typecheck unit
 setup: system-packages $(STAMP)
 
 # System packages: tesseract and its French data, for OCR of scanned uploads; French and English word lists,
-# to ask again in French a free-text answer the (French) request letter would quote in English.
+# to ask again in French a free-text answer the (French) request letter would quote in English;
+# antiword, to read legacy Word (.doc) uploads.
 system-packages:
 	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra \
-	  && [ -f /usr/share/dict/french ] && [ -f /usr/share/dict/american-english ]; then :; else \
+	  && [ -f /usr/share/dict/french ] && [ -f /usr/share/dict/american-english ] \
+	  && command -v antiword >/dev/null 2>&1; then :; else \
 	  echo "Installing system packages: $(SYSPKG)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSPKG); \
 	fi

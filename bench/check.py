@@ -142,6 +142,75 @@ def ocr_speed() -> None:
     )
 
 
+REAL = ROOT.parent / "shared" / "corpora" / "real-documents" / "documents"
+
+
+def _cpu() -> float:
+    """Return CPU seconds used so far by this process and its finished children (tesseract runs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed_pages(
+    named: list[tuple[str, bytes]], text: dict[str, list[float]], ocr_cpu: dict[str, list[float]]
+) -> None:
+    """Extract and OCR files in process, adding CPU seconds per page by format to ``text`` and ``ocr_cpu``."""
+    for name, data in named:
+        started = _cpu()
+        result = extract(data, Limits(), lambda n: None)
+        spent = _cpu() - started
+        if result.error is not None:
+            print(f"  {name}: {result.error.code}")
+            continue
+        kind = result.format
+        parts = len(result.pages) + len(result.pending)
+        if result.pages:
+            held = text.setdefault(kind, [0.0, 0.0])
+            held[0] += spent * len(result.pages) / parts
+            held[1] += len(result.pages)
+        for pending in result.pending:
+            started = _cpu()
+            ocr.read_page(pending.image.png)
+            key = (
+                "photo"
+                if pending.photo
+                else ("drawing, OCR on top of text" if pending.merge else f"{kind} scan")
+            )
+            ocr_cpu.setdefault(key, []).append(_cpu() - started + spent / parts)
+
+
+def format_speed() -> None:
+    """CPU time per page on one core, by format: text layers in process, OCR (render + read) per page.
+
+    CPU seconds (this process and its tesseract children), not wall-clock: the figure holds on a busy
+    machine. Real documents from ../shared/corpora/real-documents, and the scanned dev fixtures.
+    """
+    if not ocr.available():
+        print("format speed: tesseract with French data is not installed")
+        return
+    for label, named in (
+        ("fixtures (dev scans and photos)", [f for case in cases("dev") if case.ocr for f in case.files]),
+        (
+            "real documents",
+            [(p.name, p.read_bytes()) for p in sorted(REAL.iterdir())] if REAL.is_dir() else [],
+        ),
+    ):
+        text: dict[str, list[float]] = {}
+        ocr_cpu: dict[str, list[float]] = {}
+        _timed_pages(named, text, ocr_cpu)
+        print(f"speed on {label}, CPU time on one core:")
+        for kind, (seconds, pages) in sorted(text.items()):
+            print(f"  text layer, {kind}: {pages:.0f} pages, {1000 * seconds / pages:.1f} ms/page")
+        every = [t for times in ocr_cpu.values() for t in times]
+        for kind, times in sorted(ocr_cpu.items()):
+            print(
+                f"  OCR, {kind}: {len(times)} pages, mean {statistics.mean(times):.2f} s/page, max {max(times):.2f} s"
+            )
+        if every:
+            print(f"  OCR, all: {len(every)} pages, mean {statistics.mean(every):.2f} s/page")
+
+
 def worker_memory() -> None:
     peaks = []
     for case in cases("dev"):
@@ -190,6 +259,7 @@ def main() -> None:
     text_speed()
     if not args.no_ocr:
         ocr_speed()
+    format_speed()
     worker_memory()
     if not args.no_hostile:
         hostile()

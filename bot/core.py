@@ -19,7 +19,16 @@ from typing import Any, Protocol
 from bot import events as ev
 from bot import walkthrough as wt
 from bot.commands import parse_command
-from bot.documents import MISSING, PRESENT, UNCERTAIN, Documents, PieceStatus, checklist, upload_summary
+from bot.documents import (
+    MISSING,
+    PRESENT,
+    UNCERTAIN,
+    Documents,
+    PhotoRuns,
+    PieceStatus,
+    checklist,
+    upload_summary,
+)
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import (
@@ -226,6 +235,7 @@ class Core:
         self.specs = dict(specs) if specs is not None else load_specs()
         self.questions = questions or Questions()
         self.documents = documents or Documents()
+        self.photo_runs = PhotoRuns()  # photos sent in a row, checked together as one document
         self.desk: HumanDesk = desk or StoreDesk(store)
         self.events: ev.EventSink = events or ev.NullSink()
         self._extra_commands: dict[str, tuple[str, CommandHandler]] = {}
@@ -304,6 +314,8 @@ class Core:
                 return filtered
         raw = incoming.text or ""
         text = clean_text(raw)
+        if incoming.attachment is None:
+            self.photo_runs.end(incoming.key)  # a message between photos ends their run
         if incoming.attachment is not None:
             replies = self._upload(turn, incoming.attachment)
         elif incoming.attachment_error:
@@ -334,6 +346,7 @@ class Core:
         if self._last_purge is not None and timedelta(0) <= now - self._last_purge < PURGE_EVERY:
             return
         self._last_purge = now
+        self.photo_runs.purge(now)
         if self.settings.retention_days > 0:
             before = now - timedelta(days=self.settings.retention_days)
             done = self.store.purge_inactive(before)
@@ -1407,7 +1420,9 @@ class Core:
                 turn.session.key, None, name, attachment.mime or "application/octet-stream", attachment.data
             )
             return [Reply(t(lang, "upload_which_dossier", name=name), choices=self._start_choices(lang))]
-        replies = self._check_files(turn, dossier, [(name, attachment.mime, attachment.data)])
+        upload = (name, attachment.mime, attachment.data)
+        run = self.photo_runs.extend(turn.session.key, [upload], attachment.group, self.clock())
+        replies = self._check_files(turn, dossier, run, new=[upload])
         if dossier.status == REVIEW and not dossier.editing:
             # At the review, a reminder of what to do next, not the whole review again after each upload.
             reminder = Reply(
@@ -1419,8 +1434,13 @@ class Core:
         return replies + self._resume_prompt(turn)
 
     def _check_files(
-        self, turn: _Turn, dossier: DossierRecord, files: Sequence[tuple[str, str, bytes]]
+        self,
+        turn: _Turn,
+        dossier: DossierRecord,
+        files: Sequence[tuple[str, str, bytes]],
+        new: Sequence[tuple[str, str, bytes]] | None = None,
     ) -> list[Reply]:
+        """Check files together (``new``: the ones just received, when earlier photos come again)."""
         lang = turn.lang
         spec = self.specs[dossier.kind]
         outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
@@ -1428,7 +1448,7 @@ class Core:
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
         if turn.session.keep_files:
-            for name, mime, data in files:
+            for name, mime, data in files if new is None else new:
                 self.store.add_file(
                     turn.session.key, dossier.id, name, mime or "application/octet-stream", data
                 )

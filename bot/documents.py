@@ -7,11 +7,14 @@ best evidence over every stored report: a piece found in any upload counts as re
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.i18n import t
+from bot.messages import SessionKey
 from dossier_checker.model import InputFile, Limits
 from dossier_checker.spec import DossierSpec, PieceSpec
 
@@ -189,3 +192,65 @@ def checklist(
             )
         )
     return result
+
+
+# Photos of one document arrive one message each (an album, or pictures sent in a row).
+PHOTO_RUN_WINDOW = timedelta(minutes=3)  # a photo later than this after the previous one starts anew
+PHOTO_RUN_MAX = 10  # photos checked together at most (the oldest drop out of a longer run)
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".tif", ".tiff")
+
+Upload = tuple[str, str, bytes]  # name, media type, bytes
+
+
+def is_photo(name: str, mime: str) -> bool:
+    """Tell whether an upload is a picture (photo or scan image) rather than a PDF or a document."""
+    return mime.lower().startswith("image/") or name.lower().endswith(PHOTO_SUFFIXES)
+
+
+@dataclass
+class _Run:
+    last: datetime
+    group: str
+    photos: list[Upload] = field(default_factory=list)
+
+
+class PhotoRuns:
+    """The photos each user sent one after another, kept in memory a few minutes to be checked together.
+
+    The checker joins consecutive pictures whose content continues into one document (photos of a
+    three-page statute), so each new photo is checked with the ones just before it. A text message, a
+    non-photo file, a pause longer than the window or another album ends the run, and its bytes go.
+    Held in this process only: after a restart, or on another bot process, a photo starts a new run.
+    """
+
+    def __init__(self, window: timedelta = PHOTO_RUN_WINDOW, max_photos: int = PHOTO_RUN_MAX) -> None:
+        self.window = window
+        self.max_photos = max_photos
+        self._runs: dict[SessionKey, _Run] = {}
+        self._lock = threading.Lock()
+
+    def extend(self, key: SessionKey, uploads: Sequence[Upload], group: str, now: datetime) -> list[Upload]:
+        """Add uploads to the user's run and return the run to check (only the uploads when not photos)."""
+        with self._lock:
+            if not uploads or not all(is_photo(name, mime) for name, mime, _ in uploads):
+                self._runs.pop(key, None)
+                return list(uploads)
+            run = self._runs.get(key)
+            stale = run is None or not timedelta(0) <= now - run.last <= self.window
+            other_album = run is not None and bool(group) and bool(run.group) and group != run.group
+            if run is None or stale or other_album:
+                run = self._runs[key] = _Run(now, group)
+            run.last, run.group = now, group or run.group
+            run.photos = [*run.photos, *uploads][-self.max_photos :]
+            return list(run.photos)
+
+    def end(self, key: SessionKey) -> None:
+        """Forget the user's run (a text message came, or they asked to forget everything)."""
+        with self._lock:
+            self._runs.pop(key, None)
+
+    def purge(self, now: datetime) -> None:
+        """Drop runs older than the window."""
+        with self._lock:
+            for key in [k for k, r in self._runs.items() if now - r.last > self.window]:
+                del self._runs[key]

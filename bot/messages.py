@@ -26,6 +26,7 @@ class Attachment:
     name: str
     mime: str
     data: bytes
+    group: str = ""  # photos sent together as one album (Telegram's media_group_id)
 
     @property
     def size(self) -> int:

@@ -6,8 +6,9 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
-from dossier_checker import classify, ocr
+from dossier_checker import classify, grouping, ocr
 from dossier_checker.classify import Document, Kind
 from dossier_checker.extract import Extraction, PendingOcr
 from dossier_checker.model import (
@@ -61,6 +62,28 @@ def _ocr_page(pending: PendingOcr, limits: Limits) -> Page:
     )
 
 
+def _merge_pages(pages: Sequence[Page]) -> list[Page]:
+    """Order pages by number; a page read both ways (a drawing with outlined labels) keeps both texts."""
+    merged: dict[int, Page] = {}
+    for page in pages:
+        held = merged.get(page.number)
+        if held is None:
+            merged[page.number] = page
+            continue
+        text, ocr = (held, page) if held.source == "text" else (page, held)
+        if ocr.source != "ocr":
+            continue
+        merged[page.number] = replace(
+            text,
+            text="\n".join(t for t in (text.text, ocr.text) if t),
+            head="\n".join(t for t in (text.head, ocr.head) if t),
+            source="ocr",
+            lines=max(text.lines, ocr.lines),
+            ocr_confidence=ocr.ocr_confidence,
+        )
+    return [merged[n] for n in sorted(merged)]
+
+
 def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
     """Read every file into pages (sandboxed parse, then OCR of scanned pages on all cores)."""
     workers = _workers(limits)
@@ -77,7 +100,7 @@ def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
         for i, (file, (extraction, peak)) in enumerate(zip(files, parsed, strict=True)):
             error = extraction.error
             ocr_pages = [jobs[(i, p.number)].result() for p in extraction.pending if (i, p.number) in jobs]
-            pages = sorted((*extraction.pages, *ocr_pages), key=lambda p: p.number)
+            pages = _merge_pages([*extraction.pages, *ocr_pages])
             if error is None and extraction.pending and not can_ocr and not extraction.pages:
                 error = FileError("ocr_unavailable")
             results.append(
@@ -88,6 +111,7 @@ def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
                     ocr_pages=sum(1 for p in ocr_pages if p.source == "ocr"),
                     error=error,
                     peak_memory_bytes=peak,
+                    format=extraction.format,
                 )
             )
     return results
@@ -179,8 +203,11 @@ def check_files(
     """Check a dossier's files against its spec: each piece present, missing or uncertain, with evidence."""
     limits = limits or Limits()
     spec = load_spec(dossier_id)
-    file_results = read_files(files, limits)
     kinds = classify.known_kinds(spec, _other_specs(spec))
+    file_results = grouping.group_photos(
+        read_files(files, limits),
+        lambda name, pages: [d.numbers for d in classify.segment(name, pages, kinds)],
+    )
     documents: list[Document] = []
     for result in file_results:
         readable = [p for p in result.pages if p.text.strip()]

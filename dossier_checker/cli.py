@@ -22,7 +22,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of labels and messages")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="PDF files or photos (JPEG, PNG)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="PDF files, photos or scans (JPEG, PNG, HEIC), Word or OpenDocument files (DOCX, DOC, ODT); "
+        "consecutive photos of one document are read as one document, in order",
+    )
 
 
 def _conditions(dossier: str, pairs: list[str]) -> dict[str, object] | str:

@@ -7,19 +7,23 @@ child process (``dossier_checker.sandbox``): everything here may meet hostile by
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pdfplumber
 import pypdfium2
 
-from dossier_checker import imaging
+from dossier_checker import imaging, office
 from dossier_checker.model import FileError, Limits, Page
 
 HEAD_FRACTION = 0.4  # titles sit in the top part of a page, under any letterhead
 MIN_LETTERS = 40  # fewer letters than this in the text layer: the page is a scan, OCR it
+OUTLINE_MIN_OBJECTS = 80  # vector objects from which a page is a drawing worth reading by OCR too...
+OUTLINE_RATIO = 4  # ...when it has fewer letters than a quarter of its objects
+TURNED_DEGREES = 3.0  # characters turned more than this from horizontal are read along their baseline
 _CID = re.compile(r"\(cid:\d+\)")
 
 
@@ -30,6 +34,7 @@ class PendingOcr:
     number: int
     image: imaging.PreparedImage
     photo: bool
+    merge: bool = False  # the page also has a text layer: OCR adds to it (labels drawn as outlines)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Extraction:
     pages: tuple[Page, ...] = ()
     pending: tuple[PendingOcr, ...] = ()
     error: FileError | None = None
+    format: str = ""  # "pdf", "jpeg", "png", "tiff", "heif", "docx", "odt", "doc"
 
 
 Progress = Callable[[int], None]  # told the page count once it is known
@@ -54,10 +60,13 @@ def extract(data: bytes, limits: Limits, progress: Progress) -> Extraction:
         return Extraction(error=FileError("file_too_big", size, limit))
     kind = imaging.image_kind(data)
     if kind is not None:
-        return _extract_image(data, limits, progress)
-    if b"%PDF-" not in data[:1024]:
-        return Extraction(error=FileError("file_not_pdf"))
-    return _extract_pdf(data, limits, progress)
+        return replace(_extract_image(data, limits, progress), format=kind)
+    if b"%PDF-" in data[:1024]:
+        return replace(_extract_pdf(data, limits, progress), format="pdf")
+    document = office.office_kind(data)
+    if document is not None:
+        return replace(_extract_office(data, document, limits, progress), format=document)
+    return Extraction(error=FileError("file_not_pdf"))
 
 
 def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extraction:
@@ -69,6 +78,22 @@ def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extractio
     progress(1)
     prepared = imaging.prepare(image, photo=True)
     return Extraction(page_count=1, pending=(PendingOcr(1, prepared, photo=True),))
+
+
+def _extract_office(data: bytes, kind: str, limits: Limits, progress: Progress) -> Extraction:
+    try:
+        text = office.read_office(data, kind, timeout=limits.open_timeout)
+    except office.OfficeRefused as exc:
+        return Extraction(error=FileError(exc.code, exc.detail))
+    count = len(text.pages)
+    if count == 0:
+        return Extraction(error=FileError("office_empty"))
+    if count > limits.max_pages:
+        return Extraction(
+            page_count=count, error=FileError("file_too_many_pages", f"{count} > {limits.max_pages}")
+        )
+    progress(count)
+    return Extraction(page_count=count, pages=text.pages)
 
 
 def _looks_truncated(data: bytes) -> bool:
@@ -127,6 +152,7 @@ def _extract_pdf(data: bytes, limits: Limits, progress: Progress) -> Extraction:
         progress(count)
         pages: list[Page] = []
         scans: list[int] = []
+        outlined: list[int] = []  # drawings whose text is mostly outlines: OCR'd on top of their text
         for index in range(count):
             page_object = pdf.pages[index]
             try:
@@ -143,11 +169,13 @@ def _extract_pdf(data: bytes, limits: Limits, progress: Progress) -> Extraction:
                 scans.append(index)
             else:
                 pages.append(page)
+                if _outlined(page):
+                    outlined.append(index)
     finally:
         pdf.close()
     pending: list[PendingOcr] = []
-    if scans:
-        rendered = _render(data, scans, limits)
+    if scans or outlined:
+        rendered = _render(data, sorted(scans + outlined), limits, merge=set(outlined))
         if isinstance(rendered, FileError):
             if not pages:
                 return Extraction(page_count=count, error=rendered)
@@ -166,11 +194,62 @@ def _words_to_lines(words: list[dict[str, Any]]) -> list[str]:
     return [" ".join(str(w["text"]) for w in sorted(line, key=lambda w: float(w["x0"]))) for line in lines]
 
 
+def _angle(char: dict[str, Any]) -> float:
+    """Return the direction of a character's baseline in degrees (0: horizontal, left to right)."""
+    a, b = float(char["matrix"][0]), float(char["matrix"][1])
+    return math.degrees(math.atan2(b, a))
+
+
+def _is_turned(char: dict[str, Any]) -> bool:
+    matrix = char.get("matrix")
+    if not matrix or (matrix[1] == 0 and matrix[2] == 0 and matrix[0] > 0):
+        return False  # the common case, decided without trigonometry
+    return abs(_angle(char)) > TURNED_DEGREES
+
+
+def _turned_lines(chars: list[dict[str, Any]]) -> list[str]:
+    """Assemble turned characters (stamps, vertical labels) into lines along their own baseline."""
+    by_angle: dict[int, list[dict[str, Any]]] = {}
+    for char in chars:
+        by_angle.setdefault(round(_angle(char) / 2) * 2, []).append(char)
+    lines: list[str] = []
+    for angle, group in sorted(by_angle.items()):
+        theta = math.radians(angle)
+        cos, sin = math.cos(theta), math.sin(theta)
+        placed = []
+        for char in group:
+            x, y = float(char["matrix"][4]), float(char["matrix"][5])  # origin on the baseline, y upwards
+            placed.append((-x * sin + y * cos, x * cos + y * sin, char))
+        rows: list[list[tuple[float, float, dict[str, Any]]]] = []
+        for item in sorted(placed, key=lambda p: -p[0]):  # from the top of the text block down
+            size = float(item[2].get("size") or 10.0)
+            if rows and abs(rows[-1][0][0] - item[0]) <= size * 0.4:
+                rows[-1].append(item)
+            else:
+                rows.append([item])
+        for row in rows:
+            text, end = "", None
+            for _, along, char in sorted(row, key=lambda p: p[1]):
+                size = float(char.get("size") or 10.0)
+                if end is not None and along - end > size * 0.25 and not text.endswith(" "):
+                    text += " "  # words placed apart without a space glyph
+                text += str(char["text"])
+                end = along + float(char.get("adv") or 0.0)
+            if text.strip():
+                lines.append(" ".join(text.split()))
+    return lines
+
+
 def _text_page(page: Any, number: int) -> Page | None:
     """Read one page's text layer and drawing objects; None when it has no usable text."""
+    turned = [c for c in page.chars if _is_turned(c)]
+    if turned:
+        # Stamps and rotated labels: read along their own baseline, not cut into letters by the layout.
+        ids = {id(c) for c in turned}
+        page = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in ids)
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
     height = float(page.height) or 1.0
-    text = "\n".join(_words_to_lines(words))
+    text = "\n".join([*_words_to_lines(words), *_turned_lines(turned)])
     clean = _CID.sub("", text)
     letters = sum(ch.isalpha() for ch in clean)
     lines, rects, curves = len(page.lines), len(page.rects), len(page.curves)
@@ -192,7 +271,16 @@ def _text_page(page: Any, number: int) -> Page | None:
     )
 
 
-def _render(data: bytes, indexes: list[int], limits: Limits) -> list[PendingOcr] | FileError:
+def _outlined(page: Page) -> bool:
+    """Tell whether a drawing has far more vector objects than letters: its labels are likely outlines."""
+    objects = page.lines + page.rects + page.curves
+    letters = sum(ch.isalpha() for ch in page.text)
+    return objects >= OUTLINE_MIN_OBJECTS and letters * OUTLINE_RATIO < objects
+
+
+def _render(
+    data: bytes, indexes: list[int], limits: Limits, merge: set[int] | frozenset[int] = frozenset()
+) -> list[PendingOcr] | FileError:
     try:
         document = pypdfium2.PdfDocument(data)
     except Exception as exc:
@@ -208,7 +296,8 @@ def _render(data: bytes, indexes: list[int], limits: Limits) -> list[PendingOcr]
                 scale = min(scale, imaging.MAX_SIDE / longest)  # huge page boxes: bounded pixels
                 bitmap = page.render(scale=scale, grayscale=True)
                 image = bitmap.to_pil()
-                pending.append(PendingOcr(index + 1, imaging.prepare(image), photo=False))
+                prepared = imaging.prepare(image)
+                pending.append(PendingOcr(index + 1, prepared, photo=False, merge=index in merge))
             except Exception:
                 continue  # this page cannot be drawn; the others may
             finally:

@@ -32,15 +32,33 @@ class PreparedImage:
     ink: float  # share of dark pixels: a blank page is not worth an OCR run
 
 
+# ISO base media brands of HEIF still images (iPhones: heic; others: mif1, heix...).
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
+
+
 def image_kind(data: bytes) -> str | None:
-    """Name the image format from its first bytes ("jpeg", "png", "tiff"), if it is one we accept."""
+    """Name the image format from its first bytes ("jpeg", "png", "tiff", "heif"), if it is one we accept."""
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "heif"
     return None
+
+
+def _register_heif() -> None:
+    # pillow-heif teaches Pillow to open HEIC/HEIF (iPhone photos); Pillow's pixel limit still applies.
+    try:
+        import pillow_heif
+    except ImportError:  # pragma: no cover - a dependency; without it HEIC photos read as damaged
+        return
+    pillow_heif.register_heif_opener()
+
+
+_register_heif()
 
 
 def decode_photo(data: bytes, max_pixels: int) -> Image.Image:
@@ -102,17 +120,21 @@ def _binary(grey: Image.Image, width: int) -> np.ndarray:
     return pixels < threshold
 
 
-def estimate_skew(grey: Image.Image, max_angle: float = 8.0) -> float:
+def estimate_skew(grey: Image.Image, max_angle: float = 8.0, step: float = 1.0, width: int = 700) -> float:
     """Estimate how far (degrees, counter-clockwise) the text lines are turned from horizontal."""
     if grey.width < 100 or grey.height < 100:
         return 0.0
-    ink = _binary(grey, 700)
+    ink = _binary(grey, width)
     if ink.mean() < 0.002:
         return 0.0
-    ys, xs = np.nonzero(ink)
-    if len(xs) > 60_000:  # sample: the profile's shape survives, the time does not grow with the page
-        keep = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
-        ys, xs = ys[keep], xs[keep]
+    rows_at, cols_at = np.nonzero(ink)
+    if len(cols_at) > 60_000:  # sample: the profile's shape survives, the time does not grow with the page
+        keep = np.random.default_rng(0).choice(len(cols_at), 60_000, replace=False)
+        rows_at, cols_at = rows_at[keep], cols_at[keep]
+    # Points jittered within their pixel: at steep angles a pixel grid's rows alias into false peaks.
+    jitter = np.random.default_rng(1)
+    ys = rows_at + jitter.random(len(rows_at))
+    xs = cols_at + jitter.random(len(cols_at))
     height = ink.shape[0]
 
     def sharpness(angle: float) -> float:
@@ -122,11 +144,100 @@ def estimate_skew(grey: Image.Image, max_angle: float = 8.0) -> float:
         profile = np.bincount(rows - rows.min(), minlength=height)
         return float(np.sum(np.diff(profile.astype(np.float64)) ** 2))
 
-    coarse = np.arange(-max_angle, max_angle + 0.01, 1.0)
+    coarse = np.arange(-max_angle, max_angle + 0.01, step)
     best = max(coarse, key=sharpness)
-    fine = np.arange(best - 1.0, best + 1.01, 0.2)
+    fine = np.arange(best - step, best + step + 0.01, 0.2 * step)
     best = max(fine, key=sharpness)
     return round(float(best), 1)
+
+
+CELL = 12  # pixels of the 700-pixel-wide ink map per cell when looking for leftover blocks
+TURNED_MIN_DEGREES = 5.0  # a leftover block whose lines are turned less than this is no stamp
+DARK_BLOCK_CELLS = 20  # dense cells joined into a block this large are background, not letters
+TURNED_MAX_REGIONS = 3  # blocks read again per page, largest first: time stays bounded
+
+
+def turned_regions(png: bytes, read_boxes: list[tuple[int, int, int, int]]) -> list[bytes]:
+    """Find blocks of ink that OCR did not read and whose lines are turned (stamps); return them upright.
+
+    ``read_boxes`` are the (left, top, width, height) pixel boxes of words OCR read well. What ink is
+    left is cut into blocks (cells of the ink map joined with their neighbours); a block whose text
+    lines run at an angle is cropped from the page, turned level and handed back for another OCR run.
+    """
+    grey = open_png(png).convert("L")
+    ink = _binary(grey, 700)
+    scale = ink.shape[1] / grey.width
+    for left, top, width, height in read_boxes:
+        pad = 3
+        x0, y0 = max(0, int(left * scale) - pad), max(0, int(top * scale) - pad)
+        ink[y0 : int((top + height) * scale) + pad, x0 : int((left + width) * scale) + pad] = False
+    rows, cols = ink.shape[0] // CELL, ink.shape[1] // CELL
+    if rows == 0 or cols == 0:
+        return []
+    density = ink[: rows * CELL, : cols * CELL].reshape(rows, CELL, cols, CELL).mean(axis=(1, 3))
+    # Text cells hold some ink; solid dark ones are shadows, margins beyond the sheet, photos, and the
+    # cells around them are their frayed edges: a stamp near the sheet's edge must not join them.
+    labels = np.zeros(density.shape, dtype=np.int32)
+    dense = _cell_blocks(density >= 0.45, labels)
+    # Bold letters make small dense blocks; shadows and the background around a sheet make large ones.
+    dark = np.isin(labels, [i + 1 for i, block in enumerate(dense) if block[4] >= DARK_BLOCK_CELLS])
+    near_dark = dark.copy()
+    padded = np.pad(dark, 2)
+    for dr in range(5):
+        for dc in range(5):
+            near_dark |= padded[dr : dr + rows, dc : dc + cols]
+    cells = (density > 0.04) & ~near_dark
+    blocks = _cell_blocks(cells)
+    found: list[tuple[int, bytes]] = []
+    for r0, c0, r1, c1, count in sorted(blocks, key=lambda b: -b[4])[: TURNED_MAX_REGIONS * 3]:
+        if count < 6 or (r1 - r0) * (c1 - c0) > rows * cols * 0.5:
+            continue  # a speck, or most of the page (a drawing, a photo): not a stamp
+        if r0 == 0 or c0 == 0 or r1 == rows or c1 == cols:
+            continue  # touches the edge: the shadow or background around a photographed sheet
+        box = tuple(int(v * CELL / scale) for v in (c0 - 1, r0 - 1, c1 + 1, r1 + 1))
+        left, top = max(0, box[0]), max(0, box[1])
+        crop = grey.crop((left, top, min(grey.width, box[2]), min(grey.height, box[3])))
+        angle = estimate_skew(crop, max_angle=60.0, step=3.0, width=min(700, crop.width))
+        if abs(angle) < TURNED_MIN_DEGREES:
+            continue
+        level = crop.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        buffer = io.BytesIO()
+        level.save(buffer, format="PNG", compress_level=1)
+        found.append((count, buffer.getvalue()))
+        if len(found) >= TURNED_MAX_REGIONS:
+            break
+    return [data for _, data in found]
+
+
+def _cell_blocks(cells: np.ndarray, labels: np.ndarray | None = None) -> list[tuple[int, int, int, int, int]]:
+    """Join inked cells with their 8 neighbours; return each block's cell box and size.
+
+    When ``labels`` is given, each cell of block i (0-based in the list returned) is set to i + 1.
+    """
+    seen = np.zeros_like(cells, dtype=bool)
+    blocks: list[tuple[int, int, int, int, int]] = []
+    rows, cols = cells.shape
+    for start in zip(*np.nonzero(cells), strict=True):
+        if seen[start]:
+            continue
+        stack = [start]
+        seen[start] = True
+        number = len(blocks) + 1
+        r0, c0, r1, c1, count = start[0], start[1], start[0] + 1, start[1] + 1, 0
+        while stack:
+            r, c = stack.pop()
+            count += 1
+            if labels is not None:
+                labels[r, c] = number
+            r0, c0, r1, c1 = min(r0, r), min(c0, c), max(r1, r + 1), max(c1, c + 1)
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    nr, nc = r + dr, c + dc
+                    if 0 <= nr < rows and 0 <= nc < cols and cells[nr, nc] and not seen[nr, nc]:
+                        seen[nr, nc] = True
+                        stack.append((nr, nc))
+        blocks.append((int(r0), int(c0), int(r1), int(c1), count))
+    return blocks
 
 
 def count_ruling_lines(grey: Image.Image) -> int:
@@ -153,6 +264,13 @@ def _runs(ink: np.ndarray, axis: int) -> int:
             count += 1
         previous = has_line
     return count
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Return a PNG's width and height from its header, without decoding it."""
+    if len(png) < 24 or not png.startswith(b"\x89PNG"):
+        return open_png(png).size
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def open_png(png: bytes) -> Image.Image:

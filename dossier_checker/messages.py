@@ -12,8 +12,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file is too large ({detail} MB; {limit} MB at most).",
     },
     "file_not_pdf": {
-        "fr": "Ce fichier n'est ni un PDF ni une image (JPEG, PNG) : envoyez le document en PDF.",
-        "en": "This file is neither a PDF nor an image (JPEG, PNG): please send the document as a PDF.",
+        "fr": "Ce fichier n'est pas d'un format lisible : envoyez un PDF, une photo (JPEG, PNG, HEIC) "
+        "ou un document Word (DOCX, DOC) ou OpenDocument (ODT).",
+        "en": "This file is not in a readable format: please send a PDF, a photo (JPEG, PNG, HEIC) "
+        "or a Word (DOCX, DOC) or OpenDocument (ODT) document.",
+    },
+    "office_damaged": {
+        "fr": "Ce document Word ou OpenDocument est endommagé et ne peut pas être lu : "
+        "enregistrez-le à nouveau ou exportez-le en PDF.",
+        "en": "This Word or OpenDocument file is damaged and cannot be read: please save it again or "
+        "export it as a PDF.",
+    },
+    "office_bomb": {
+        "fr": "Ce document se décompresse en une taille anormale (fichier piégé ?) : il a été ignoré.",
+        "en": "This document unpacks to an abnormal size (booby-trapped file?): it was skipped.",
+    },
+    "office_dtd": {
+        "fr": "Ce document contient des déclarations XML qu'aucun traitement de texte n'écrit "
+        "(fichier piégé ?) : il a été ignoré.",
+        "en": "This document contains XML declarations no word processor writes (booby-trapped file?): "
+        "it was skipped.",
+    },
+    "office_empty": {
+        "fr": "Ce document ne contient pas de texte : s'il s'agit d'images, envoyez un PDF ou des photos.",
+        "en": "This document has no text: if it holds pictures, please send a PDF or photos.",
+    },
+    "office_doc_unavailable": {
+        "fr": "Les anciens fichiers Word (.doc) ne peuvent pas être lus ici : envoyez un DOCX ou un PDF.",
+        "en": "Old Word files (.doc) cannot be read here: please send a DOCX or a PDF.",
     },
     "file_encrypted": {
         "fr": "Ce PDF est protégé par un mot de passe : un mot de passe est nécessaire pour l'ouvrir. "

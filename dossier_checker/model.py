@@ -85,6 +85,8 @@ class FileResult:
     ocr_pages: int = 0
     error: FileError | None = None
     peak_memory_bytes: int = 0  # of the child process that parsed it
+    format: str = ""  # what the bytes were: "pdf", "jpeg", "png", "heif", "docx", "odt", "doc"...
+    parts: tuple[str, ...] = ()  # photos of one document joined in this order (page n = parts[n - 1])
 
 
 @dataclass(frozen=True)

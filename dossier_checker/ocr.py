@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 
 import pytesseract
@@ -16,6 +17,7 @@ from dossier_checker import imaging
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per tesseract: pages run in parallel instead
 LANG = "fra"
+CONFIG = "-c tessedit_do_invert=0"  # no second pass for white-on-black text: dossiers have next to none
 HEAD_FRACTION = 0.4
 
 
@@ -33,23 +35,45 @@ class OcrFailed(RuntimeError):
     """Tesseract could not read the image (missing, crashed, timed out)."""
 
 
-def _read(png: bytes, timeout: float) -> OcrText:
-    image = imaging.open_png(png)
-    try:
-        data = pytesseract.image_to_data(
-            image, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=timeout
-        )
-    except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-        raise OcrFailed(f"timeout: {exc}") from None
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
-        raise OcrFailed(str(exc)) from None
+Box = tuple[int, int, int, int]  # left, top, width, height in pixels
+READ_WELL = 60  # word confidence above which a word's ink counts as read (not searched for stamps)
+STAMP_CONFIDENCE = 50  # mean confidence a turned block's text needs to be kept
+
+
+def _read(png: bytes, timeout: float, psm: int = 3) -> OcrText:
+    return _read_boxes(png, timeout, psm)[0]
+
+
+def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list[Box]]:
+    # Handed to tesseract as the PNG file it already is: a PIL image would be decoded here and
+    # re-encoded by pytesseract at full compression, which costs more CPU than half the OCR itself.
+    with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+        handle.write(png)
+        handle.flush()
+        try:
+            data = pytesseract.image_to_data(
+                handle.name,
+                lang=LANG,
+                config=f"--psm {psm} {CONFIG}",
+                output_type=pytesseract.Output.DICT,
+                timeout=timeout,
+            )
+        except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
+            raise OcrFailed(f"timeout: {exc}") from None
+        except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
+            raise OcrFailed(str(exc)) from None
     lines: dict[tuple[int, int, int], list[tuple[int, str]]] = {}
     tops: dict[tuple[int, int, int], int] = {}
     confidences: list[float] = []
+    boxes: list[Box] = []
     for i, word in enumerate(data["text"]):
         word = str(word).strip()
         if not word:
             continue
+        if float(data["conf"][i]) >= READ_WELL:
+            boxes.append(
+                (int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]))
+            )
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         lines.setdefault(key, []).append((int(data["left"][i]), word))
         tops[key] = min(tops.get(key, 1 << 30), int(data["top"][i]))
@@ -58,15 +82,29 @@ def _read(png: bytes, timeout: float) -> OcrText:
             confidences.append(confidence)
     ordered = sorted(lines, key=lambda k: (tops[k], k))
     texts = {k: " ".join(w for _, w in sorted(lines[k])) for k in ordered}
-    height = image.height or 1
+    height = imaging.png_size(png)[1] or 1
     head = "\n".join(texts[k] for k in ordered if tops[k] < height * HEAD_FRACTION)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
-    return OcrText("\n".join(texts[k] for k in ordered), head, mean)
+    return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
+
+
+def _turned_text(png: bytes, boxes: list[Box], timeout: float) -> list[str]:
+    """Read the stamps and other turned blocks the page's OCR run left unread."""
+    lines: list[str] = []
+    for crop in imaging.turned_regions(png, boxes):
+        result = _read(crop, timeout, psm=6)
+        words = re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text)
+        if result.confidence >= STAMP_CONFIDENCE and len(words) >= 2:
+            lines += [line for line in result.text.splitlines() if line.strip()]
+    return lines
 
 
 def _orientation(png: bytes, timeout: float) -> int:
     try:
-        info = pytesseract.image_to_osd(imaging.open_png(png), config="--psm 0", timeout=timeout)
+        with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+            handle.write(png)
+            handle.flush()
+            info = pytesseract.image_to_osd(handle.name, config="--psm 0", timeout=timeout)
     except (RuntimeError, pytesseract.TesseractError, OSError):
         return 0
     match = re.search(r"Rotate:\s*(\d+)", info)
@@ -82,17 +120,24 @@ def _readable(result: OcrText) -> bool:
 
 
 def read_page(png: bytes, timeout: float = 30.0) -> OcrText:
-    """Read a page image; when it reads badly, find its orientation, turn it and read again."""
-    first = _read(png, timeout)
-    if _readable(first):
-        return first
-    rotate = _orientation(png, timeout)
-    if rotate == 0:
-        return first
-    second = _read(imaging.rotate_png(png, rotate), timeout)
-    if second.confidence > first.confidence:
-        return OcrText(second.text, second.head, second.confidence, rotate)
-    return first
+    """Read a page image (turned upright when it reads badly), then any turned stamp on it."""
+    result, boxes = _read_boxes(png, timeout)
+    read = png
+    if not _readable(result):
+        rotate = _orientation(png, timeout)
+        if rotate != 0:
+            turned = imaging.rotate_png(png, rotate)
+            second, second_boxes = _read_boxes(turned, timeout)
+            if second.confidence > result.confidence:
+                result, boxes, read = (
+                    OcrText(second.text, second.head, second.confidence, rotate),
+                    second_boxes,
+                    turned,
+                )
+    stamps = _turned_text(read, boxes, timeout) if _readable(result) else []
+    if not stamps:
+        return result
+    return OcrText("\n".join([result.text, *stamps]), result.head, result.confidence, result.rotated)
 
 
 def available() -> bool:

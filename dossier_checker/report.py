@@ -44,6 +44,7 @@ def report_dict(report: DossierReport, lang: str = "fr") -> dict[str, object]:
                 "ocr_pages": f.ocr_pages,
                 "error": file_error_text(f, lang),
             }
+            | ({"parts": list(f.parts)} if f.parts else {})
             for f in report.files
         ],
         "pieces": [_piece_dict(p, lang) for p in report.pieces],

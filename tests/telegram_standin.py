@@ -376,8 +376,12 @@ class BotApiStandIn:
         *,
         caption: str | None = None,
         chat: dict[str, Any] | None = None,
+        media_group_id: str | None = None,
     ) -> dict[str, Any]:
-        """Inject a photo given as its sizes (width, height, JPEG bytes), smallest first like Telegram."""
+        """Inject a photo given as its sizes (width, height, JPEG bytes), smallest first like Telegram.
+
+        Photos of one album carry the same ``media_group_id`` and arrive as separate messages.
+        """
         photo = []
         for width, height, data in sizes:
             stored = self.store_file(data, "photos", ".jpg")
@@ -393,6 +397,8 @@ class BotApiStandIn:
         content: dict[str, Any] = {"photo": photo}
         if caption:
             content["caption"] = caption
+        if media_group_id:
+            content["media_group_id"] = media_group_id
         message = self._new_message(chat or self.private_chat(user), user, **content)
         await self.push_update({"message": message})
         return message

@@ -65,7 +65,7 @@ def test_upload_before_any_dossier_waits_for_the_dossier_then_is_checked_and_del
 def test_unreadable_uploads_get_a_sentence_and_the_dossier_goes_on(chat: Chat) -> None:
     chat.send("/dossier opening")
     chat.upload("photo.txt", b"this is not a pdf at all", mime="text/plain")
-    assert "ni un PDF ni une image" in chat.text
+    assert "pas d'un format lisible : envoyez un PDF, une photo" in chat.text
     assert "Étape 1/" in chat.text
     chat.upload("vide.pdf", b"")
     assert "Le fichier « vide.pdf » est vide" in chat.text

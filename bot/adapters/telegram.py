@@ -363,7 +363,7 @@ class TelegramTransport:
             return None, TEXTS[lang]["download_failed"]
         if len(data) > limit:
             return None, self._too_big(len(data), limit, lang)
-        return Attachment(name, mime, data), None
+        return Attachment(name, mime, data, group=message.media_group_id or ""), None
 
     @staticmethod
     def _too_big(size: int, limit: int, lang: str) -> str:
