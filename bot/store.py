@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot.messages import SessionKey
+from bot.schema import upgrade as upgrade_schema
 
 # Dossier statuses: answering questions, reviewing the answers, finished (letter issued), abandoned.
 IN_PROGRESS = "in_progress"
@@ -355,6 +356,9 @@ class Store:
         self.engine = sa.create_engine(url, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine, file=file)
+        # Migrations first (a database of an older release is upgraded in place), then any table a module
+        # declares that no revision creates yet.
+        upgrade_schema(self.engine)
         _Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -1,0 +1,38 @@
+"""``vetpharma db``: show or upgrade the database schema (Alembic revisions), SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+
+import sqlalchemy as sa
+
+from bot.schema import schema_state, upgrade
+from bot.settings import load_settings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Declare the ``db`` actions."""
+    parser.add_argument(
+        "action", choices=("upgrade", "current"), help="upgrade to the newest revision, or show"
+    )
+    parser.add_argument(
+        "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
+    )
+    parser.add_argument("--url", help="database URL (default: the settings' database)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Upgrade the database in place, or print its revision."""
+    url = args.url or load_settings(args.config).effective_database_url
+    engine = sa.create_engine(url, hide_parameters=True)
+    try:
+        before = schema_state(engine)
+        if args.action == "current":
+            note = " (made before migrations: 'upgrade' stamps it)" if before.legacy else ""
+            print(f"revision {before.current or 'none'}, newest {before.head}{note}")
+            return 0
+        after = upgrade(engine)
+        print(f"database at revision {after.current} (was {before.current or 'none'})")
+        return 0
+    finally:
+        engine.dispose()
