@@ -24,8 +24,13 @@ def upgrade() -> None:
         sa.Column("chat", sa.String(length=255), nullable=False),
         sa.Column("user", sa.String(length=255), nullable=False),
         sa.Column("replies", sa.Text(), nullable=False),
+        # What produced the replies ("check:<job id>"): a job run twice posts them once.
+        sa.Column("source", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source", name="uq_outbox_source"),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_transport"), ["transport"], unique=False)
