@@ -39,6 +39,7 @@ outbox = sa.Table(
     sa.Column("source", sa.String(64), nullable=True, unique=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("claimed_until", sa.DateTime, nullable=True),
+    sa.Column("claims", sa.Integer, nullable=False, server_default="0"),
     sa.Column("delivered_at", sa.DateTime, nullable=True),
 )
 
@@ -140,7 +141,11 @@ def claim(engine: Engine, transports: Iterable[str], *, lease: timedelta, limit:
         if not rows:
             return []
         ids = [row.id for row in rows]
-        db.execute(outbox.update().where(outbox.c.id.in_(ids)).values(claimed_until=now + lease))
+        db.execute(
+            outbox.update()
+            .where(outbox.c.id.in_(ids))
+            .values(claimed_until=now + lease, claims=outbox.c.claims + 1)
+        )
     return [
         Parcel(row.id, SessionKey(row.transport, row.chat, row.user), decode_replies(row.replies))
         for row in rows

@@ -102,7 +102,7 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "tornado.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

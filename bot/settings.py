@@ -20,6 +20,9 @@ class TelegramSettings:
     webhook_url: str = ""  # empty: long polling
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Shared by every bot process behind one balancer (each calls setWebhook with it); empty: a random one
+    # per start, which only suits a single process.
+    webhook_secret: str = ""
     max_download_bytes: int = 20 * 1024 * 1024
 
 

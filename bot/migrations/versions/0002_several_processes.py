@@ -1,4 +1,4 @@
-"""Check queue: the outbox of replies a worker leaves for the bot processes; procrastinate's jobs (PostgreSQL)
+"""Several processes: the outbox of replies a worker leaves, handled webhook updates, procrastinate's jobs
 
 Revision ID: 0002
 Revises: 0001
@@ -28,12 +28,24 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        # How many times a process took it: more than once means one died (or stalled) while sending it.
+        sa.Column("claims", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("delivered_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", name="uq_outbox_source"),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_transport"), ["transport"], unique=False)
+    # Updates (Telegram webhooks) already answered, so a redelivery is not answered twice.
+    op.create_table(
+        "handled_updates",
+        sa.Column("transport", sa.String(length=32), nullable=False),
+        sa.Column("update_id", sa.String(length=255), nullable=False),
+        sa.Column("handled_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("transport", "update_id"),
+    )
+    with op.batch_alter_table("handled_updates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_handled_updates_handled_at"), ["handled_at"], unique=False)
     bind = op.get_bind()
     if bind.dialect.name == "postgresql" and not sa.inspect(bind).has_table("procrastinate_jobs"):
         # procrastinate's own schema (its jobs, events, workers tables and functions), as its release ships
@@ -44,6 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("handled_updates")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_transport"))
     op.drop_table("outbox")
