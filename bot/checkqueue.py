@@ -135,3 +135,28 @@ class CheckQueue:
     def submit_waiting(self, key: SessionKey, dossier_id: int, file_ids: Sequence[int]) -> list[int]:
         """Attach files that waited for a dossier to it and enqueue their check."""
         return self.store.assign_files(key, file_ids, dossier_id, within=self._enqueue(key, dossier_id))
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """The check queue now: jobs waiting and running, and the age of the oldest of each (seconds)."""
+
+    waiting: int
+    running: int
+    oldest_waiting_seconds: float
+    oldest_running_seconds: float
+
+
+def queue_figures(engine: sa.Engine) -> QueueFigures:
+    """Read the queue's depth and job ages from procrastinate's tables."""
+    query = sa.text(
+        "SELECT j.status::text, count(DISTINCT j.id), "
+        "coalesce(extract(epoch FROM now() - min(e.at)), 0) "
+        "FROM procrastinate_jobs j LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred' "
+        "WHERE j.queue_name = :queue AND j.status IN ('todo', 'doing') GROUP BY j.status"
+    )
+    with engine.connect() as connection:
+        rows = {str(s): (int(n), float(age)) for s, n, age in connection.execute(query, {"queue": QUEUE})}
+    waiting, waiting_age = rows.get("todo", (0, 0.0))
+    running, running_age = rows.get("doing", (0, 0.0))
+    return QueueFigures(waiting, running, waiting_age, running_age)

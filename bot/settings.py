@@ -64,9 +64,10 @@ class QueueSettings:
     stalled_after_seconds: float = 30.0  # a running check of a worker silent this long is queued again
     shutdown_grace_seconds: float = 120.0  # on SIGTERM a worker finishes its checks for this long, then stops
     outbox_poll_seconds: float = 0.5  # how often a bot process looks for finished reports to deliver
-    outbox_lease_seconds: float = (
-        30.0  # a report claimed by a process that died is sent by another after this
-    )
+    # A report claimed by a process that died is sent by another after this.
+    outbox_lease_seconds: float = 30.0
+    # A worker's CPU priority below the bot's, so answers keep their pace during a wave of scans.
+    worker_nice: int = 10
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
     )
     parser.add_argument("--concurrency", type=int, help="checks run at once (default: queue.concurrency)")
+    parser.add_argument(
+        "--metrics-port", type=int, default=0, help="serve /metrics and /health/* on this port (0: off)"
+    )
 
 
 async def requeue_stalled(app: procrastinate.App, queue: QueueSettings) -> None:
@@ -70,9 +73,18 @@ def run(args: argparse.Namespace) -> int:
     if not settings.database_url.startswith("postgresql"):
         print("vetpharma worker: set database_url to the PostgreSQL database the bot processes use.")
         return 2
+    if settings.queue.worker_nice > 0:
+        # OCR must not take the CPU from the answers of a bot process on the same machine (children inherit it).
+        os.nice(settings.queue.worker_nice)
     # The bot processes serve the figures; a worker on the same machine must not take their port.
     settings = replace(settings, helpdesk=replace(settings.helpdesk, metrics_port=0))
     core = build_core(settings)
+    if args.metrics_port:
+        from bot.analytics import Analytics
+        from bot.metrics import start_metrics_server
+
+        server = start_metrics_server(settings, Analytics(core.store), port=args.metrics_port, role="worker")
+        core.add_closer(server.close)
     try:
         app = make_app(settings.database_url, runner=core)
         concurrency = args.concurrency or settings.queue.concurrency

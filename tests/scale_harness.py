@@ -138,7 +138,9 @@ class Deployment:
         self.workers[index] = start_worker(self.url, self.folder, f"worker{index}-again")
 
 
-def _start_bot(standin: BotApiStandIn, url: str, folder: Path, port: int, balancer: int, name: str) -> Any:
+def _start_bot(
+    standin: BotApiStandIn, url: str, folder: Path, port: int, balancer: int, name: str, queue: bool
+) -> Any:
     extra = {
         "VETPHARMA_TELEGRAM_TOKEN": TOKEN,
         "VETPHARMA_TELEGRAM_BASE_URL": standin.base_url,
@@ -148,6 +150,7 @@ def _start_bot(standin: BotApiStandIn, url: str, folder: Path, port: int, balanc
         "VETPHARMA_TELEGRAM_WEBHOOK_PORT": str(port),
         "VETPHARMA_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
         **FAST_QUEUE,
+        "VETPHARMA_QUEUE_ENABLED": "true" if queue else "false",
     }
     log = open(folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
@@ -175,9 +178,12 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes], timeout: floa
 
 @contextlib.asynccontextmanager
 async def deployment(
-    standin: BotApiStandIn, url: str, folder: Path, *, bots: int = 3, workers: int = 2
+    standin: BotApiStandIn, url: str, folder: Path, *, bots: int = 3, workers: int = 2, queue: bool = True
 ) -> AsyncIterator[Deployment]:
-    """Start nginx, ``bots`` webhook processes and ``workers`` check workers; stop them all afterwards."""
+    """Start nginx, ``bots`` webhook processes and ``workers`` check workers; stop them all afterwards.
+
+    Without ``queue`` (the single-machine default) each bot process checks uploads itself.
+    """
     balancer = free_port()
     ports = [free_port() for _ in range(bots)]
     (folder / "nginx.conf").write_text(_nginx_config(folder, balancer, ports))
@@ -190,7 +196,7 @@ async def deployment(
     from bot.store import open_store
 
     open_store(url).close()
-    started = [_start_bot(standin, url, folder, p, balancer, f"bot{i}") for i, p in enumerate(ports)]
+    started = [_start_bot(standin, url, folder, p, balancer, f"bot{i}", queue) for i, p in enumerate(ports)]
     running = [start_worker(url, folder, f"worker{i}") for i in range(workers)]
     deployed = Deployment(folder, url, balancer, ports, started, running, nginx)
     try:
@@ -247,6 +253,7 @@ async def simulate_user(
     *,
     dossier: bool,
     upload: bool = True,
+    think: tuple[float, float] = (0.05, 0.3),
 ) -> UserRun:
     """Talk until ``until`` (monotonic): a dossier user starts a dossier, answers, may upload one scan."""
     run = UserRun(uid)
@@ -271,7 +278,7 @@ async def simulate_user(
         replies = await say("dossier", "/dossier opening")
         last_reply = "\n".join(replies)
     while time.monotonic() < until:
-        await asyncio.sleep(rng.uniform(0.05, 0.3))
+        await asyncio.sleep(rng.uniform(*think))
         field_id = _asked_field(last_reply) if dossier else None
         if dossier and not uploaded and len(run.answered_fields) >= 2:
             name = f"scan-u{uid}.pdf"
@@ -338,10 +345,10 @@ def reclaimed_reports(url: str) -> set[int]:
         engine.dispose()
 
 
-def outcome(standin: BotApiStandIn, runs: list[UserRun], url: str) -> Outcome:
+def outcome(standin: BotApiStandIn, runs: list[UserRun], url: str | None) -> Outcome:
     """Count losses and duplicates; a duplicate is allowed only for an update Telegram had to send again,
     or a report whose first sender died before recording it as sent."""
-    reclaimed = reclaimed_reports(url)
+    reclaimed = reclaimed_reports(url) if url is not None else set()
     sent = [s for run in runs for s in run.sent]
     lost = [s for s in sent if not s.replies]
     duplicates = [s for s in sent if _duplicated(s.replies)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.analytics import Analytics
 from bot.core import Core, build_core
 from bot.messages import Reply, SessionKey
+from bot.metrics import render_queue_metrics, start_metrics_server
 from bot.outbox import deliver_once
 from bot.router import Router
 from bot.settings import QueueSettings, Settings
@@ -140,3 +143,48 @@ def test_a_check_whose_worker_is_killed_is_run_again_by_another_and_reported_onc
         or "queued again" in (tmp_path / "second.log").read_text()
     )
     core.close()
+
+
+def test_a_worker_told_to_stop_finishes_its_check_first(postgres: str, tmp_path: Path) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="dora")
+    chat.send("/dossier opening")
+    chat.upload("scan.pdf", scanned_diploma(2))
+    worker = start_worker(url, tmp_path, "graceful")
+    try:
+        wait_for(lambda: job_statuses(url).get("doing") == 1, 60, "the worker to take the check")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(120) == 0
+    finally:
+        stop(worker, signal.SIGKILL)
+    # The check in hand was finished and reported before the worker left; nothing waits or runs.
+    assert job_statuses(url) == {}
+    inbox = Inbox()
+    inbox.deliver_until(core, 2, timeout=10)
+    core.close()
+
+
+def test_metrics_show_the_queue_and_health_answers(postgres: str, tmp_path: Path) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="eve")
+    chat.send("/dossier opening")
+    chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    text = render_queue_metrics(core.store.engine, "bot")
+    assert 'vetpharma_check_jobs{status="waiting"} 1' in text
+    assert 'vetpharma_check_jobs{status="running"} 0' in text
+    assert 'vetpharma_process_info{role="bot"} 1' in text
+    assert "vetpharma_reports_waiting 0" in text
+    settings = Settings(data_dir=str(tmp_path), database_url=url, queue=QueueSettings(enabled=True))
+    server = start_metrics_server(settings, Analytics(core.store), port=0)
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        for path in ("/health/alive", "/health/ready"):
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                assert response.status == 200
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+            assert 'vetpharma_check_jobs{status="waiting"} 1' in response.read().decode()
+    finally:
+        server.close()
+        core.close()
