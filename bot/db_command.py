@@ -6,15 +6,18 @@ import argparse
 
 import sqlalchemy as sa
 
-from bot.schema import schema_state, upgrade
+from bot.schema import new_revision, schema_state, upgrade
 from bot.settings import load_settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Declare the ``db`` actions."""
     parser.add_argument(
-        "action", choices=("upgrade", "current"), help="upgrade to the newest revision, or show"
+        "action",
+        choices=("upgrade", "current", "revision"),
+        help="upgrade to the newest revision, show the database's, or write a new one from the models",
     )
+    parser.add_argument("-m", "--message", default="schema change", help="the new revision's title")
     parser.add_argument(
         "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
     )
@@ -23,6 +26,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Upgrade the database in place, or print its revision."""
+    if args.action == "revision":
+        path = new_revision(args.message)
+        print(f"wrote {path}: check it, then commit it" if path else "no revision written")
+        return 0
     url = args.url or load_settings(args.config).effective_database_url
     engine = sa.create_engine(url, hide_parameters=True)
     try:
