@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSPKG := tesseract-ocr tesseract-ocr-fra wfrench wamerican antiword
-TESTPKG := postgresql
+TESTPKG := postgresql nginx-light
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-packages test-system-packages lint typecheck unit bench index clean
@@ -27,9 +27,11 @@ system-packages:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSPKG); \
 	fi
 
-# For the tests only: a PostgreSQL server, which the store's tests start on a private port (same code as SQLite).
+# For the tests only: a PostgreSQL server, which the store's tests start on a private port (same code as SQLite),
+# and nginx, the balancer in front of several Telegram webhook processes in the scale test.
 test-system-packages:
-	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
+	@if { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } && \
+	  { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then :; else \
 	  echo "Installing test system packages: $(TESTPKG)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TESTPKG); \
 	fi

@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": ("bot.adapters.matrix", "run the Matrix bot"),
     "serve": ("bot.serve", "run every configured transport in one process"),
     "stats": ("bot.staff_command", "print usage figures for ministry staff"),
+    "db": ("bot.db_command", "show or upgrade the database schema (migrations)"),
+    "worker": ("bot.worker_command", "run queued document checks (PostgreSQL task queue)"),
 }
 
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot import events as ev
 from bot import walkthrough as wt
@@ -54,6 +54,10 @@ from bot.store import (
     open_store,
 )
 from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
+
+if TYPE_CHECKING:
+    from bot.checkqueue import CheckQueue, QueuedCheckResult
+    from bot.store import StoredFile
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +253,8 @@ class Core:
         self.feedback = feedback
         self._closers: list[Callable[[], None]] = []
         self._help_sections: list[Callable[[SessionKey, str], str | None]] = []
+        # Set on PostgreSQL deployments with a task queue: uploads are checked by ``vetpharma worker``.
+        self.check_queue: CheckQueue | None = None
 
     def add_command(self, name: str, handler: CommandHandler, aliases: Iterable[str] = ()) -> None:
         """Add a command (``/name`` or ``!name``, and its aliases) answered by ``handler``."""
@@ -1442,6 +1448,9 @@ class Core:
     ) -> list[Reply]:
         """Check files together (``new``: the ones just received, when earlier photos come again)."""
         lang = turn.lang
+        if self.check_queue is not None:
+            self.check_queue.submit(turn.session.key, dossier.id, files)
+            return [Reply(t(lang, "upload_queued", name=", ".join(n for n, _, _ in files)))]
         spec = self.specs[dossier.kind]
         outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
@@ -1461,9 +1470,38 @@ class Core:
         pending = self.store.files(turn.session.key, None)
         if not pending:
             return []
+        if self.check_queue is not None:
+            self.check_queue.submit_waiting(turn.session.key, dossier.id, [f.id for f in pending])
+            return [Reply(t(turn.lang, "upload_queued", name=", ".join(f.name for f in pending)))]
         replies = self._check_files(turn, dossier, [(f.name, f.mime, f.data) for f in pending])
         self.store.delete_files([f.id for f in pending])
         return replies
+
+    def run_queued_check(
+        self, key: SessionKey, dossier_id: int, files: Sequence[StoredFile]
+    ) -> QueuedCheckResult | None:
+        """Check files a bot process queued (on a worker): the report and the replies, not yet stored."""
+        from bot.checkqueue import QueuedCheckResult
+
+        dossier = self.store.dossier(key, dossier_id)
+        if dossier is None:
+            return None
+        turn = _Turn(self.store.load_session(key, self.default_lang), None)
+        lang = turn.lang
+        outcome = self.documents.check(dossier.kind, dossier.answers, [(f.name, f.data) for f in files], lang)
+        statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
+        self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
+        reports = [*self._reports(dossier), outcome.report]
+        pieces = checklist(self.specs[dossier.kind], dossier.answers, reports, lang)
+        keep = turn.session.keep_files
+        kept = t(lang, "upload_kept" if keep else "upload_deleted")
+        summary = "\n".join(upload_summary(outcome.report, lang))
+        return QueuedCheckResult(
+            file_names=tuple(f.name for f in files),
+            report=dict(outcome.report),
+            replies=(Reply(summary), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)),
+            keep_files=keep,
+        )
 
 
 def build_core(
@@ -1483,7 +1521,13 @@ def build_core(
     chosen = settings or load_settings()
     opened = store or open_store(chosen.effective_database_url)
     if not helpdesk:
-        return Core(chosen, opened, desk=desk(opened) if desk else None, events=events)
-    from bot.staff import install_helpdesk
+        core = Core(chosen, opened, desk=desk(opened) if desk else None, events=events)
+    else:
+        from bot.staff import install_helpdesk
 
-    return install_helpdesk(chosen, opened, desk=desk(opened) if desk else None, events=events)
+        core = install_helpdesk(chosen, opened, desk=desk(opened) if desk else None, events=events)
+    if chosen.queue.enabled:
+        from bot.checkqueue import CheckQueue, make_app
+
+        core.check_queue = CheckQueue(opened, make_app(opened.url))
+    return core

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from bot.analytics import Analytics, Totals
 from bot.settings import Settings
 
@@ -22,6 +25,52 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render_queue_metrics(engine: Engine, role: str) -> str:
+    """Write this process's role and the check queue's depth, job ages and waiting reports (PostgreSQL)."""
+    from bot.checkqueue import queue_figures
+    from bot.outbox import figures
+
+    queue, waiting = queue_figures(engine), figures(engine)
+    samples = [
+        ("vetpharma_process_info", "gauge", "This process's role (bot or worker).", f'{{role="{role}"}} 1'),
+        ("vetpharma_check_jobs", "gauge", "Document checks in the queue, by status.", None),
+        (
+            "vetpharma_check_job_age_seconds",
+            "gauge",
+            "Age of the oldest check in the queue, by status.",
+            None,
+        ),
+        (
+            "vetpharma_reports_waiting",
+            "gauge",
+            "Check reports not yet sent to their user.",
+            f" {waiting.waiting}",
+        ),
+        (
+            "vetpharma_report_wait_seconds",
+            "gauge",
+            "Age of the oldest report not yet sent.",
+            f" {waiting.oldest_seconds:.1f}",
+        ),
+    ]
+    lines: list[str] = []
+    for name, kind, text, value in samples:
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
+        if name == "vetpharma_check_jobs":
+            lines += [
+                f'{name}{{status="waiting"}} {queue.waiting}',
+                f'{name}{{status="running"}} {queue.running}',
+            ]
+        elif name == "vetpharma_check_job_age_seconds":
+            lines += [
+                f'{name}{{status="waiting"}} {queue.oldest_waiting_seconds:.1f}',
+                f'{name}{{status="running"}} {queue.oldest_running_seconds:.1f}',
+            ]
+        else:
+            lines.append(f"{name}{value}")
+    return "\n".join(lines) + "\n"
 
 
 def render_metrics(totals: Totals) -> str:
@@ -91,18 +140,42 @@ class MetricsServer:
         self.thread.join(timeout=5)
 
 
+def _ready(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return True
+    except Exception as exc:
+        log.warning("health: the database does not answer (%s)", type(exc).__name__)
+        return False
+
+
 def start_metrics_server(
-    settings: Settings, analytics: Analytics, *, port: int | None = None
+    settings: Settings, analytics: Analytics, *, port: int | None = None, role: str = "bot"
 ) -> MetricsServer:
-    """Serve ``/metrics`` on ``helpdesk.metrics_host:metrics_port`` (or ``port``) in a daemon thread."""
+    """Serve ``/metrics`` and ``/health/{alive,ready}`` on ``helpdesk.metrics_host:metrics_port`` (or ``port``)."""
+    engine = analytics.store.engine
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path.split("?")[0] != "/metrics":
+            path = self.path.split("?")[0]
+            if path in ("/health/alive", "/health/ready"):
+                healthy = path == "/health/alive" or _ready(engine)
+                body = b"ok\n" if healthy else b"not ready\n"
+                self.send_response(200 if healthy else 503)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            if path != "/metrics":
                 self.send_error(404)
                 return
             try:
-                body = render_metrics(analytics.totals()).encode()
+                text = render_metrics(analytics.totals())
+                if settings.queue.enabled:
+                    text += render_queue_metrics(engine, role)
+                body = text.encode()
             except Exception:
                 log.exception("could not read the figures for /metrics")
                 self.send_error(500)

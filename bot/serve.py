@@ -9,6 +9,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
 from typing import Any
 
 from bot.core import build_core
@@ -50,6 +51,16 @@ async def run_transports(
         asyncio.create_task(_runner(name)(settings, dispatcher, router, stop), name=f"transport-{name}"): name
         for name in names
     }
+    delivering = None
+    if settings.queue.enabled:
+        # Reports of checks done by workers wait in the database: this process sends its share of them.
+        from bot.outbox import deliver_forever
+
+        lease = timedelta(seconds=settings.queue.outbox_lease_seconds)
+        every = settings.queue.outbox_poll_seconds
+        delivering = asyncio.create_task(
+            deliver_forever(core.store.engine, router, stop, every=every, lease=lease)
+        )
     stopping = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
     failed = False
@@ -68,6 +79,8 @@ async def run_transports(
             failed = True
             log.error("transport %s failed while stopping", tasks[task], exc_info=result)
     stopping.cancel()
+    if delivering is not None:
+        await delivering
     # Let the answers in hand finish, then release the core's resources (metrics endpoint, database).
     await asyncio.to_thread(dispatcher.close)
     core.close()
@@ -89,7 +102,7 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "tornado.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -20,6 +20,9 @@ class TelegramSettings:
     webhook_url: str = ""  # empty: long polling
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Shared by every bot process behind one balancer (each calls setWebhook with it); empty: a random one
+    # per start, which only suits a single process.
+    webhook_secret: str = ""
     max_download_bytes: int = 20 * 1024 * 1024
 
 
@@ -52,6 +55,22 @@ class HelpdeskSettings:
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    """Document checks on a PostgreSQL task queue (procrastinate) run by ``vetpharma worker`` processes."""
+
+    enabled: bool = False  # False: checks run in the bot process (the single-machine default)
+    concurrency: int = 1  # checks one worker process runs at once (OCR takes a core each)
+    heartbeat_seconds: float = 5.0  # how often a worker says it is alive
+    stalled_after_seconds: float = 30.0  # a running check of a worker silent this long is queued again
+    shutdown_grace_seconds: float = 120.0  # on SIGTERM a worker finishes its checks for this long, then stops
+    outbox_poll_seconds: float = 0.5  # how often a bot process looks for finished reports to deliver
+    # A report claimed by a process that died is sent by another after this.
+    outbox_lease_seconds: float = 30.0
+    # A worker's CPU priority below the bot's, so answers keep their pace during a wave of scans.
+    worker_nice: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = ""  # empty: SQLite file under data_dir
     data_dir: str = str(ROOT / "var")
@@ -64,6 +83,7 @@ class Settings:
     helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     matrix: MatrixSettings = field(default_factory=MatrixSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from bot.messages import SessionKey
+from bot.schema import upgrade as upgrade_schema
 
 # Dossier statuses: answering questions, reviewing the answers, finished (letter issued), abandoned.
 IN_PROGRESS = "in_progress"
@@ -355,6 +356,9 @@ class Store:
         self.engine = sa.create_engine(url, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine, file=file)
+        # Migrations first (a database of an older release is upgraded in place), then any table a module
+        # declares that no revision creates yet.
+        upgrade_schema(self.engine)
         _Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -514,6 +518,86 @@ class Store:
                 _FileRow.dossier_id.is_(None) if dossier_id is None else _FileRow.dossier_id == dossier_id
             )
             return [_file_value(r) for r in db.scalars(stmt.order_by(_FileRow.id))]
+
+    def add_files(
+        self,
+        key: SessionKey,
+        dossier_id: int | None,
+        files: Sequence[tuple[str, str, bytes]],
+        *,
+        within: Callable[[Session, list[int]], None] | None = None,
+    ) -> list[int]:
+        """Keep uploaded files, and run ``within(db, ids)`` (enqueue their check) in the same transaction."""
+        with self._tx() as db:
+            rows = [
+                _FileRow(
+                    transport=key.transport,
+                    chat=key.chat,
+                    user=key.user,
+                    dossier_id=dossier_id,
+                    name=name,
+                    mime=mime,
+                    data=data,
+                    created_at=self.clock(),
+                )
+                for name, mime, data in files
+            ]
+            db.add_all(rows)
+            db.flush()
+            ids = [row.id for row in rows]
+            if within is not None:
+                within(db, ids)
+            return ids
+
+    def assign_files(
+        self,
+        key: SessionKey,
+        ids: Sequence[int],
+        dossier_id: int,
+        *,
+        within: Callable[[Session, list[int]], None] | None = None,
+    ) -> list[int]:
+        """Attach some of the user's files to a dossier, running ``within(db, ids)`` in the same transaction."""
+        with self._tx() as db:
+            stmt = _owned(sa.select(_FileRow), _FileRow, key).where(_FileRow.id.in_(list(ids)))
+            rows = list(db.scalars(stmt.order_by(_FileRow.id)))
+            for row in rows:
+                row.dossier_id = dossier_id
+            db.flush()
+            assigned = [row.id for row in rows]
+            if within is not None and assigned:
+                within(db, assigned)
+            return assigned
+
+    def files_by_id(self, ids: Sequence[int]) -> list[StoredFile]:
+        """Return the files with these ids that still exist (a check worker reads its job's files)."""
+        with self._tx() as db:
+            stmt = sa.select(_FileRow).where(_FileRow.id.in_(list(ids))).order_by(_FileRow.id)
+            return [_file_value(r) for r in db.scalars(stmt)]
+
+    def finish_check(
+        self,
+        dossier_id: int,
+        file_names: Sequence[str],
+        report: Mapping[str, Any],
+        *,
+        delete_file_ids: Sequence[int],
+        within: Callable[[Session], None] | None = None,
+    ) -> None:
+        """Keep a queued check's report, delete its files, and run ``within(db)`` (post the replies), at once."""
+        with self._tx() as db:
+            db.add(
+                _CheckRow(
+                    dossier_id=dossier_id,
+                    file_names=json.dumps(list(file_names), ensure_ascii=False),
+                    report=json.dumps(dict(report), ensure_ascii=False, default=str),
+                    created_at=self.clock(),
+                )
+            )
+            if delete_file_ids:
+                db.execute(sa.delete(_FileRow).where(_FileRow.id.in_(list(delete_file_ids))))
+            if within is not None:
+                within(db)
 
     def delete_files(self, ids: Sequence[int]) -> int:
         """Delete files by id; return how many were deleted."""

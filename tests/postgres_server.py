@@ -62,6 +62,8 @@ def postgres_server() -> Iterator[str]:
         [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "vetpharma", "-E", "UTF8", "--no-sync"], **run
     )
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    # Several bot and worker processes share one server in the scale tests, each with its own pools.
+    options += " -c max_connections=400"
     subprocess.run(
         [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"], **run
     )

@@ -195,6 +195,8 @@ class BotApiStandIn:
         self.commands: dict[str, list[dict[str, str]]] = {}  # language code ("" = default) -> commands
         self.webhook: dict[str, Any] = {}
         self.updates_delivered: dict[int, int] = {}  # update_id -> times handed out by getUpdates
+        self.webhook_attempts: dict[int, int] = {}  # update_id -> webhook calls made (more than 1: retried)
+        self.update_of: dict[tuple[int, int], int] = {}  # (chat id, message id) -> update that carried it
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -419,6 +421,10 @@ class BotApiStandIn:
     async def push_update(self, body: dict[str, Any]) -> int:
         """Queue an update for getUpdates, or POST it to the webhook when one is set."""
         update = {"update_id": next(self._update_ids), **body}
+        if "message" in body:
+            self.update_of[(body["message"]["chat"]["id"], body["message"]["message_id"])] = update[
+                "update_id"
+            ]
         if self.webhook.get("url"):
             await self._post_to_webhook(update)
         else:
@@ -429,20 +435,24 @@ class BotApiStandIn:
 
     async def _post_to_webhook(self, update: dict[str, Any]) -> None:
         if self._client is None:
-            self._client = aiohttp.ClientSession()
+            self._client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
         headers = {}
         if self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-        # Like Telegram, retry a webhook that does not answer yet (the bot may still be starting).
+        # Like Telegram, send a webhook call again when it does not answer yet (the bot may still be starting)
+        # or fails (a server error, a process gone mid-call): the update counts as delivered only on a 2xx.
+        update_id = int(update["update_id"])
         for attempt in range(50):
+            self.webhook_attempts[update_id] = self.webhook_attempts.get(update_id, 0) + 1
             try:
                 async with self._client.post(self.webhook["url"], json=update, headers=headers) as response:
-                    response.raise_for_status()
-                    return
+                    if response.status < 500 or attempt == 49:
+                        response.raise_for_status()
+                        return
             except aiohttp.ClientConnectionError:
                 if attempt == 49:
                     raise
-                await asyncio.sleep(0.1)
+            await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
 
     # ---- the server side -------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import html
+import json
 import logging
 import re
 import secrets
@@ -17,6 +18,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import tornado.httpserver
+import tornado.web
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -41,6 +44,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.cluster import UpdateGuard, update_guard
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
 from bot.router import Router
@@ -546,22 +550,18 @@ async def run_transport(
         return
     updater = application.updater
     assert updater is not None
+    webhook: WebhookServer | None = None
     try:
         await application.start()
         await transport.register_commands()
         tg = settings.telegram
         if tg.webhook_url:
-            # A fresh secret each start: setWebhook hands it to Telegram, which sends it back on every call.
-            secret = secrets.token_urlsafe(32)
-            await updater.start_webhook(
-                listen=tg.webhook_listen,
-                port=tg.webhook_port,
-                url_path=urlsplit(tg.webhook_url).path.lstrip("/"),
-                webhook_url=tg.webhook_url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-                bootstrap_retries=5,
-            )
+            # setWebhook hands the secret to Telegram, which sends it back on every call. Processes behind one
+            # balancer share a configured one; a single process may draw a fresh one each start.
+            secret = tg.webhook_secret or secrets.token_urlsafe(32)
+            webhook = WebhookServer(transport, update_guard(settings.effective_database_url), secret)
+            await webhook.start(tg.webhook_listen, tg.webhook_port, urlsplit(tg.webhook_url).path or "/")
+            await _set_webhook(application, tg.webhook_url, secret, stop)
             log.info("telegram: webhook on %s:%d", tg.webhook_listen, tg.webhook_port)
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
@@ -571,11 +571,133 @@ async def run_transport(
         await stop.wait()
     finally:
         router.unregister(TRANSPORT)
+        if webhook is not None:
+            await webhook.stop()
         if updater.running:
             await updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
+
+
+# ---- webhook mode: several processes behind a balancer ---------------------------------------
+
+
+async def _set_webhook(application: Application, url: str, secret: str, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    """Tell Telegram where to post updates (every process of a deployment says the same)."""
+    for attempt in range(6):
+        try:
+            await application.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            return
+        except NetworkError as exc:
+            if attempt == 5 or stop.is_set():
+                raise
+            log.warning("setWebhook failed (%s); retrying", exc)
+            await asyncio.sleep(2**attempt)
+
+
+class WebhookServer:
+    """Receives Telegram's webhook calls and answers each only once its update is handled.
+
+    python-telegram-bot's own server answers 200 as soon as an update is queued, so a process that dies
+    then loses it. Here the answer comes after the replies were sent and the update recorded (by the
+    guard, which also keeps one user's updates in order across processes): a process killed mid-way gets
+    no answer, and Telegram sends the update again, to whichever process the balancer picks. It also
+    serves ``/health/alive`` and ``/health/ready`` for the balancer and the service manager.
+    """
+
+    def __init__(self, transport: TelegramTransport, guard: UpdateGuard, secret: str) -> None:
+        self.transport = transport
+        self.guard = guard
+        self.secret = secret
+        self.stopping = False
+        self.in_flight = 0
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    async def start(self, listen: str, port: int, path: str) -> None:
+        """Listen for webhook calls on ``path`` and health checks under ``/health/``."""
+        app = tornado.web.Application(
+            [
+                (r"/health/(alive|ready)", _HealthHandler, {"hook": self}),
+                (re.escape(path), _UpdateHandler, {"hook": self}),
+            ]
+        )
+        self._server = tornado.httpserver.HTTPServer(app, max_body_size=16 * 1024 * 1024)
+        self._server.listen(port, address=listen)
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Stop taking calls (the balancer sends them elsewhere) and finish those in hand."""
+        self.stopping = True
+        if self._server is not None:
+            self._server.stop()
+        for _ in range(int(grace * 10)):
+            if not self.in_flight:
+                break
+            await asyncio.sleep(0.1)
+        if self._server is not None:
+            await self._server.close_all_connections()
+        await self.guard.close()
+
+    async def ready(self) -> bool:
+        """Tell whether this process should get updates: running, and the database answers."""
+        return not self.stopping and self.transport.application.running and await self.guard.ready()
+
+    async def handle(self, data: object) -> int:
+        """Handle one posted update once; return the HTTP status to answer."""
+        application = self.transport.application
+        update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+        if update is None:
+            return 400
+        sender = update.effective_user or update.effective_chat
+        who = str(sender.id) if sender is not None else ""
+        async with self.guard.once(TRANSPORT, str(update.update_id), who) as fresh:
+            if fresh:
+                await application.process_update(update)
+        return 200
+
+
+class _UpdateHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+
+    def initialize(self, hook: WebhookServer) -> None:
+        self.hook = hook
+
+    async def post(self) -> None:
+        header = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not secrets.compare_digest(header, self.hook.secret):
+            self.set_status(403)
+            return
+        if self.hook.stopping:
+            self.set_status(503)  # Telegram sends it again, the balancer to another process
+            return
+        try:
+            data = json.loads(self.request.body)
+        except ValueError:
+            self.set_status(400)
+            return
+        self.hook.in_flight += 1
+        try:
+            self.set_status(await self.hook.handle(data))
+        except Exception:
+            log.exception("a webhook update could not be handled")
+            self.set_status(500)
+        finally:
+            self.hook.in_flight -= 1
+
+    def log_exception(self, *args: object) -> None:
+        log.warning("webhook request failed")
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
+
+    def initialize(self, hook: WebhookServer) -> None:
+        self.hook = hook
+
+    async def get(self, which: str) -> None:
+        healthy = True if which == "alive" else await self.hook.ready()
+        self.set_status(200 if healthy else 503)
+        self.write("ok\n" if healthy else "not ready\n")
 
 
 # ---- the `vetpharma telegram` command -------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Document checks on a PostgreSQL task queue (procrastinate): bot processes enqueue, workers check.
+
+A bot process keeps the uploaded files in the store and enqueues their check in the same transaction, so a
+check is never lost nor run on files that were not saved. A worker (``vetpharma worker``, any number, on any
+machine sharing the database) runs the checker, then in one transaction keeps the report, deletes the files
+(unless the user keeps them) and posts the replies to the outbox, which every bot process delivers. A job
+run twice (its worker killed after that transaction) finds its replies posted and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import procrastinate
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.messages import Reply, SessionKey
+from bot.store import Store, StoredFile
+
+log = logging.getLogger(__name__)
+
+TASK = "vetpharma.check_upload"
+QUEUE = "checks"
+
+
+@dataclass(frozen=True)
+class QueuedCheckResult:
+    """What a worker made of a queued check: the report to keep, the replies to send, files to keep."""
+
+    file_names: tuple[str, ...]
+    report: dict[str, Any]
+    replies: tuple[Reply, ...]
+    keep_files: bool
+
+
+class CheckRunner(Protocol):
+    """The core's side of a queued check (``Core.run_queued_check``)."""
+
+    store: Store
+
+    def run_queued_check(
+        self, key: SessionKey, dossier_id: int, files: Sequence[StoredFile]
+    ) -> QueuedCheckResult | None: ...
+
+
+def libpq_url(url: str) -> str:
+    """Turn a SQLAlchemy PostgreSQL URL into the libpq one procrastinate's psycopg pool takes."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError("the check queue needs a PostgreSQL database_url")
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _lock(dossier_id: int) -> str:
+    # Checks of one dossier run one after the other: each one's checklist includes the previous reports.
+    return f"dossier:{dossier_id}"
+
+
+def make_app(url: str, *, runner: CheckRunner | None = None) -> procrastinate.App:
+    """Build the queue's app on the database; with ``runner``, the app a worker runs checks with."""
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(url)))
+
+    def check_upload(
+        context: procrastinate.JobContext,
+        *,
+        transport: str,
+        chat: str,
+        user: str,
+        dossier_id: int,
+        file_ids: list[int],
+    ) -> None:
+        if runner is None:
+            raise RuntimeError("this process only enqueues checks")
+        job_id = context.job.id if context.job is not None else None
+        run_check(runner, SessionKey(transport, chat, user), dossier_id, file_ids, source=f"check:{job_id}")
+
+    app.task(name=TASK, queue=QUEUE, pass_context=True)(check_upload)
+    return app
+
+
+def run_check(
+    runner: CheckRunner, key: SessionKey, dossier_id: int, file_ids: Sequence[int], *, source: str
+) -> bool:
+    """Check a job's files and post the report; False when it was done before or the files are gone."""
+    store = runner.store
+    with Session(store.engine) as db:
+        if outbox.already_posted(db, source):
+            log.info("check %s was already reported", source)
+            return False
+    files = store.files_by_id(file_ids)
+    if not files:
+        # The user deleted everything (/forget), or the retention purge ran: nothing to report.
+        return False
+    result = runner.run_queued_check(key, dossier_id, files)
+    if result is None:
+        return False
+
+    def post(db: Session) -> None:
+        outbox.post(db, key, result.replies, source=source)
+
+    delete = [] if result.keep_files else [f.id for f in files]
+    store.finish_check(dossier_id, result.file_names, result.report, delete_file_ids=delete, within=post)
+    return True
+
+
+class CheckQueue:
+    """The bot process's side: keep uploads and enqueue their check in one transaction."""
+
+    def __init__(self, store: Store, app: procrastinate.App) -> None:
+        self.store = store
+        self.app = app
+
+    def _enqueue(self, key: SessionKey, dossier_id: int) -> Any:
+        def within(db: Session, ids: list[int]) -> None:
+            connection = db.connection().connection.driver_connection
+            self.app.configure_task(TASK, lock=_lock(dossier_id), connection=connection).defer(
+                transport=key.transport,
+                chat=key.chat,
+                user=key.user,
+                dossier_id=dossier_id,
+                file_ids=list[Any](ids),
+            )
+
+        return within
+
+    def submit(self, key: SessionKey, dossier_id: int, files: Sequence[tuple[str, str, bytes]]) -> list[int]:
+        """Keep new uploads for a dossier and enqueue their check."""
+        return self.store.add_files(key, dossier_id, files, within=self._enqueue(key, dossier_id))
+
+    def submit_waiting(self, key: SessionKey, dossier_id: int, file_ids: Sequence[int]) -> list[int]:
+        """Attach files that waited for a dossier to it and enqueue their check."""
+        return self.store.assign_files(key, file_ids, dossier_id, within=self._enqueue(key, dossier_id))
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """The check queue now: jobs waiting and running, and the age of the oldest of each (seconds)."""
+
+    waiting: int
+    running: int
+    oldest_waiting_seconds: float
+    oldest_running_seconds: float
+
+
+def queue_figures(engine: sa.Engine) -> QueueFigures:
+    """Read the queue's depth and job ages from procrastinate's tables."""
+    query = sa.text(
+        "SELECT j.status::text, count(DISTINCT j.id), "
+        "coalesce(extract(epoch FROM now() - min(e.at)), 0) "
+        "FROM procrastinate_jobs j LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred' "
+        "WHERE j.queue_name = :queue AND j.status IN ('todo', 'doing') GROUP BY j.status"
+    )
+    with engine.connect() as connection:
+        rows = {str(s): (int(n), float(age)) for s, n, age in connection.execute(query, {"queue": QUEUE})}
+    waiting, waiting_age = rows.get("todo", (0, 0.0))
+    running, running_age = rows.get("doing", (0, 0.0))
+    return QueueFigures(waiting, running, waiting_age, running_age)

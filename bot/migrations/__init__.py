@@ -1,0 +1,1 @@
+"""Alembic revisions of the store's schema (sessions, dossiers, analytics, the check queue)."""

@@ -1,0 +1,190 @@
+"""Document checks on the PostgreSQL task queue: enqueued with the upload, run by a worker process,
+reported through the outbox by whichever bot process polls it, once, even when the worker is killed."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.analytics import Analytics
+from bot.core import Core, build_core
+from bot.messages import Reply, SessionKey
+from bot.metrics import render_queue_metrics, start_metrics_server
+from bot.outbox import deliver_once
+from bot.router import Router
+from bot.settings import QueueSettings, Settings
+from bot.store import open_store
+from tests import postgres_server
+from tests.queue_harness import job_statuses, scanned_diploma, start_worker, stop, wait_for
+from tests.transcript import DIPLOMA_LINES, Chat, text_pdf
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    reason = postgres_server.available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_server.postgres_server() as admin_url:
+        yield admin_url
+
+
+def _core(url: str, data_dir: Path) -> Core:
+    settings = Settings(data_dir=str(data_dir), database_url=url, queue=QueueSettings(enabled=True))
+    return build_core(settings, store=open_store(url))
+
+
+class Inbox:
+    """A transport that keeps what it is asked to send (the outbox's delivery is under test, not a chat app)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[SessionKey, Reply]] = []
+        self.router = Router()
+
+        async def send(key: SessionKey, reply: Reply) -> None:
+            self.sent.append((key, reply))
+
+        self.router.register("test", send)
+
+    def deliver_until(self, core: Core, count: int, timeout: float) -> None:
+        """Poll the outbox until ``count`` replies were sent."""
+
+        def poll() -> bool:
+            asyncio.run(deliver_once(core.store.engine, self.router, lease=timedelta(seconds=5)))
+            return len(self.sent) >= count
+
+        wait_for(poll, timeout, f"{count} delivered replies (got {len(self.sent)})")
+
+
+def test_an_upload_is_checked_by_a_worker_and_reported_through_the_outbox(
+    postgres: str, tmp_path: Path
+) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="ana")
+    chat.send("/dossier opening")
+    text = chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    assert "being checked" in text or "vérification est en cours" in text
+    # The upload waits in the store with its job, nothing is checked in this process.
+    assert job_statuses(url) == {"todo": 1}
+    worker = start_worker(url, tmp_path, "worker")
+    inbox = Inbox()
+    try:
+        inbox.deliver_until(core, 2, timeout=90)
+    finally:
+        stop(worker)
+    summary, checklist = (reply.text for _, reply in inbox.sent)
+    assert all(key == chat.key for key, _ in inbox.sent)
+    assert "diplome.pdf" in summary and "art. 6" in summary
+    assert "art. 6" in checklist
+    # The report is kept with the dossier, the file is gone (the user did not ask to keep it).
+    (dossier,) = core.store.dossiers(chat.key)
+    assert len(core.store.checks(dossier.id)) == 1
+    assert core.store.files(chat.key, dossier.id) == []
+    # /status (any process) shows the diploma as received.
+    assert "✅" in chat.send("/status")
+    core.close()
+
+
+def test_a_file_sent_before_choosing_a_dossier_is_queued_when_the_dossier_is_chosen(
+    postgres: str, tmp_path: Path
+) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="ben")
+    chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    assert job_statuses(url) == {}
+    text = chat.send("/dossier opening")
+    assert "diplome.pdf" in text
+    assert job_statuses(url) == {"todo": 1}
+    (dossier,) = core.store.dossiers(chat.key)
+    assert [f.name for f in core.store.files(chat.key, dossier.id)] == ["diplome.pdf"]
+    core.close()
+
+
+def test_a_check_whose_worker_is_killed_is_run_again_by_another_and_reported_once(
+    postgres: str, tmp_path: Path
+) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="carla")
+    chat.send("/dossier opening")
+    chat.upload("scan.pdf", scanned_diploma())
+    first = start_worker(url, tmp_path, "first")
+    try:
+        wait_for(lambda: job_statuses(url).get("doing") == 1, 60, "the first worker to take the check")
+    finally:
+        stop(first, signal.SIGKILL)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        posted = connection.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one()
+    engine.dispose()
+    assert posted == 0, "the check ended before the kill: nothing to test"
+    second = start_worker(url, tmp_path, "second")
+    inbox = Inbox()
+    try:
+        inbox.deliver_until(core, 2, timeout=120)
+    finally:
+        stop(second)
+    # One report, one delivery; the job was taken again after the first worker went silent.
+    assert len(inbox.sent) == 2
+    (dossier,) = core.store.dossiers(chat.key)
+    assert len(core.store.checks(dossier.id)) == 1
+    assert (
+        "retried" in (tmp_path / "second.log").read_text()
+        or "queued again" in (tmp_path / "second.log").read_text()
+    )
+    core.close()
+
+
+def test_a_worker_told_to_stop_finishes_its_check_first(postgres: str, tmp_path: Path) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="dora")
+    chat.send("/dossier opening")
+    chat.upload("scan.pdf", scanned_diploma(2))
+    worker = start_worker(url, tmp_path, "graceful")
+    try:
+        wait_for(lambda: job_statuses(url).get("doing") == 1, 60, "the worker to take the check")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(120) == 0
+    finally:
+        stop(worker, signal.SIGKILL)
+    # The check in hand was finished and reported before the worker left; nothing waits or runs.
+    assert job_statuses(url) == {}
+    inbox = Inbox()
+    inbox.deliver_until(core, 2, timeout=10)
+    core.close()
+
+
+def test_metrics_show_the_queue_and_health_answers(postgres: str, tmp_path: Path) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="eve")
+    chat.send("/dossier opening")
+    chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    text = render_queue_metrics(core.store.engine, "bot")
+    assert 'vetpharma_check_jobs{status="waiting"} 1' in text
+    assert 'vetpharma_check_jobs{status="running"} 0' in text
+    assert 'vetpharma_process_info{role="bot"} 1' in text
+    assert "vetpharma_reports_waiting 0" in text
+    settings = Settings(data_dir=str(tmp_path), database_url=url, queue=QueueSettings(enabled=True))
+    server = start_metrics_server(settings, Analytics(core.store), port=0)
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        for path in ("/health/alive", "/health/ready"):
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                assert response.status == 200
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+            assert 'vetpharma_check_jobs{status="waiting"} 1' in response.read().decode()
+    finally:
+        server.close()
+        core.close()
