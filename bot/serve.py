@@ -8,6 +8,7 @@ import contextlib
 import importlib
 import logging
 import signal
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
@@ -45,6 +46,9 @@ async def run_transports(
         log.error("no transport configured (Telegram token, or Matrix homeserver, user and password/token)")
         return 2
     core = build_core(settings)
+    # The models load while the transports connect; "ready" is logged once a question waits for nothing.
+    core.questions.warm_up_in_background()
+    threading.Thread(target=_log_when_ready, args=(core.questions.ready,), daemon=True).start()
     dispatcher = Dispatcher(core)
     router = Router()
     tasks: dict[asyncio.Task[None], str] = {
@@ -85,6 +89,11 @@ async def run_transports(
     await asyncio.to_thread(dispatcher.close)
     core.close()
     return 1 if failed else 0
+
+
+def _log_when_ready(ready: threading.Event) -> None:
+    ready.wait()
+    log.info("ready: models loaded, questions are answered at once")
 
 
 async def _serve_until_signal(settings: Settings, transports: Sequence[str] | None) -> int:

@@ -64,11 +64,15 @@ def chat_with_settings(
     source = stdin or sys.stdin
     out = stdout or sys.stdout
     core = build_core(settings)
+    # The models load while the rest starts; a person at the terminal is greeted (told it is ready) only
+    # once they are loaded, so the first question is answered at once.
+    core.questions.warm_up_in_background()
     key = SessionKey(TRANSPORT, "terminal", user or _login())
     folder = output_dir or Path(settings.data_dir) / "documents"
     interactive = source.isatty() and out.isatty()
     console = Console(core, key, folder, out)
     if interactive:
+        core.questions.ready.wait()
         console.send("/start")
         return console.loop(_prompted_lines(out))
     return console.loop(_lines(source), echo=echo)
