@@ -50,6 +50,12 @@ def format_date(day: dt.date, lang: str) -> str:
     return f"{first} {_MONTHS_FR[day.month - 1]} {day.year}"
 
 
+def format_month(day: dt.date, lang: str) -> str:
+    """Write a month as people do: 'mars 2024', 'March 2024'."""
+    names = _MONTHS_EN if lang == "en" else _MONTHS_FR
+    return f"{names[day.month - 1]} {day.year}"
+
+
 def format_months(months: int, lang: str) -> str:
     """Write a duration in months as '2 ans', '1 an', '6 mois' ('2 years', '1 year', '6 months')."""
     if months % 12 == 0:

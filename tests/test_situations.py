@@ -405,3 +405,29 @@ def test_whether_staff_count_under_art_39(question: str, said: str) -> None:
 )
 def test_a_back_reference_asks_about_the_last_category(question: str, first: str) -> None:
     assert _first(answer_question(question)) == first
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "due"),
+    [
+        (
+            "Lot libéré le 3 février 2021, périmé le 30 juin 2024 : jusqu'à quand garder son dossier de lot ?",
+            "48",
+            "3 février 2026",
+        ),
+        (
+            "Wholesale sale made on 9 October 2023: until when must we keep the transaction record?",
+            "50",
+            "9 October 2026",
+        ),
+    ],
+)
+def test_records_are_kept_until_a_computed_date(question: str, first: str, due: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == first
+    assert due in a.answer.split("\n")[0] and f"{due} = " in a.answer
+
+
+def test_a_month_without_a_day_gives_a_month() -> None:
+    spans = find_date_spans(fold("registre de septembre 2020, jeté en 2024"), "fr")
+    assert [(s.day, s.day_given) for s in spans] == [(dt.date(2020, 9, 1), False)]
