@@ -431,3 +431,15 @@ def test_records_are_kept_until_a_computed_date(question: str, first: str, due: 
 def test_a_month_without_a_day_gives_a_month() -> None:
     spans = find_date_spans(fold("registre de septembre 2020, jeté en 2024"), "fr")
     assert [(s.day, s.day_given) for s in spans] == [(dt.date(2020, 9, 1), False)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Je cesse temporairement mon activité pendant six mois : faut-il demander ma radiation de l'Ordre ?",
+        "Does a request for further information stop the 90-day clock while we wait?",
+        "Le pharmacien lié par convention à notre usine d'aliments médicamenteux part 3 semaines : que faire ?",
+    ],
+)
+def test_what_is_no_replacement_of_the_responsible_is_not_weighed_against_art_30(question: str) -> None:
+    assert _first(answer_question(question)) != "30"

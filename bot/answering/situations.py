@@ -193,7 +193,8 @@ def dated_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | 
     if end and "lease" in topics:
         return _simple("lease_end_notice", end.day, "calc_lease_end", lang, facts, direction=-1)
     since = _first(events, "since") or (_first(events, None) if "keep" not in topics else None)
-    if since and "absence" in topics and not _first(events, "received", "filed"):
+    who = topics & {"assistant", "responsible"}
+    if since and "absence" in topics and who and not _first(events, "received", "filed"):
         return _absence_since(since.day, "assistant" in topics and "responsable" not in folded, lang, facts)
     received = _first(events, "received", "filed")
     asked = _first(events, "info_requested")
@@ -407,7 +408,9 @@ def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply 
     """Weigh the length of an absence or replacement against articles 30 and 40."""
     folded = fold(u.text)
     topics = find_topics(folded)
-    if "absence" not in topics or not u.entities.durations:
+    if "absence" not in topics or not u.entities.durations or "practice" in topics:
+        return None  # a cessation (art. 28) or someone else's absence (art. 57) is not a replacement here
+    if not topics & {"assistant", "responsible"}:
         return None
     length = next((d for d in u.entities.durations if d.unit in {"day", "week", "month", "year"}), None)
     if length is None:
