@@ -692,17 +692,26 @@ def absence_rules(
         if who == "assistant"
         else ("replacement_fifteen_days", "replacement_three_months", "replacement_max")
     )
-    length = _days(amount, unit)
     rules = []
     for delay_id in ids:
         delay = facts.delay(delay_id)
         if delay is None or delay.amount is None:
             continue
-        threshold = _days(delay.amount, delay.unit)
-        # Compare in the decree's own unit when the user used it (3 months vs 3 months), else in days.
-        if unit == delay.unit:
-            exceeds = amount > delay.amount or (beyond and amount == delay.amount)
-        else:
-            exceeds = length > threshold or (beyond and length == threshold)
-        rules.append(AbsenceRule(delay_id, delay.article, delay.quote, threshold, exceeds))
+        applies = exceeds(amount, unit, delay_id, facts, beyond)
+        rules.append(
+            AbsenceRule(delay_id, delay.article, delay.quote, _days(delay.amount, delay.unit), applies)
+        )
     return tuple(rules)
+
+
+def exceeds(amount: int, unit: str, delay_id: str, facts: Facts | None = None, beyond: bool = False) -> bool:
+    """Tell whether a length of time exceeds one of the decree's durations (equal does not exceed)."""
+    facts = facts or load_facts()
+    delay = facts.delay(delay_id)
+    if delay is None or delay.amount is None:
+        raise LookupError(f"delays.yaml has no duration {delay_id!r}")
+    # Compare in the decree's own unit when the user used it (3 months vs 3 months), else in days.
+    if unit == delay.unit:
+        return amount > delay.amount or (beyond and amount == delay.amount)
+    length, threshold = _days(amount, unit), _days(delay.amount, delay.unit)
+    return length > threshold or (beyond and length == threshold)

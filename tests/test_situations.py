@@ -443,3 +443,51 @@ def test_a_month_without_a_day_gives_a_month() -> None:
 )
 def test_what_is_no_replacement_of_the_responsible_is_not_weighed_against_art_30(question: str) -> None:
     assert _first(answer_question(question)) != "30"
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("Je m'arrête temporairement dix mois : dois-je demander ma radiation du tableau ?", "Non"),
+        (
+            "Temporary break of two years from practice: do I have to ask for removal from the register?",
+            "Yes",
+        ),
+    ],
+)
+def test_a_temporary_cessation_is_weighed_against_the_year_of_art_28(question: str, said: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == "28" and a.answer.startswith(said)
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "due"),
+    [
+        (
+            "Responsable désigné à titre provisoire le 15 juin 2026 : jusqu'à quelle date au plus ?",
+            "30",
+            "15 juin 2027",
+        ),
+        (
+            "Our authorisation was suspended on 2 March 2026 for an infringement. Latest end of the suspension?",
+            "24",
+            "2 March 2027",
+        ),
+    ],
+)
+def test_maximum_durations_from_a_date(question: str, first: str, due: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == first and due in a.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dossier d'ouverture déposé le 4 mai 2026 : date limite de la décision ?",
+        "We filed our opening application on 4 May 2026. When is the decision due?",
+    ],
+)
+def test_a_filing_date_is_not_taken_for_the_receipt_without_saying_so(question: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == "5"
+    assert "dépôt" in a.answer or "filing date" in a.answer

@@ -21,6 +21,7 @@ from knowledge.calculators import (
     absence_rules,
     count_headcount,
     dated_delay,
+    exceeds,
     experience_required,
     format_date,
     format_month,
@@ -192,6 +193,11 @@ def dated_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | 
     end = _first(events, "contract_end")
     if end and "lease" in topics:
         return _simple("lease_end_notice", end.day, "calc_lease_end", lang, facts, direction=-1)
+    dated = _first(events, None, "since", "signed", "notified")
+    if dated and "provisional" in topics:
+        return _simple("provisional_designation_max", dated.day, "calc_provisional", lang, facts)
+    if dated and "sanction" in topics:
+        return _simple("suspension_max", dated.day, "calc_sanction", lang, facts)
     since = _first(events, "since") or (_first(events, None) if "keep" not in topics else None)
     who = topics & {"assistant", "responsible"}
     if since and "absence" in topics and who and not _first(events, "received", "filed"):
@@ -408,6 +414,8 @@ def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply 
     """Weigh the length of an absence or replacement against articles 30 and 40."""
     folded = fold(u.text)
     topics = find_topics(folded)
+    if "practice" in topics and "temporary" in topics and u.entities.durations:
+        return _temporary_cessation(u, lang, facts)
     if "absence" not in topics or not u.entities.durations or "practice" in topics:
         return None  # a cessation (art. 28) or someone else's absence (art. 57) is not a replacement here
     if not topics & {"assistant", "responsible"}:
@@ -442,6 +450,20 @@ def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply 
         lines.append(t(lang, keys[rule.delay_id] + ("_yes" if rule.applies else "_no")))
     first = next((r for r in rules if r.applies), rules[0])
     return SituationReply("\n".join(lines), ("30",), ((first.article, first.quote),), intent="rule_question")
+
+
+def _temporary_cessation(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
+    """Weigh a temporary cessation against the year of art. 28 after which the registration must be cancelled."""
+    length = next((d for d in u.entities.durations if d.unit in {"day", "week", "month", "year"}), None)
+    threshold = facts.delay("practice_cessation_threshold")
+    if length is None or threshold is None or threshold.amount is None:
+        return None
+    longer = exceeds(length.amount, length.unit, threshold.id, facts)
+    key = "calc_cessation_long" if longer else "calc_cessation_short"
+    text = t(lang, key, length=length.surface)
+    return SituationReply(
+        text, (threshold.article,), ((threshold.article, threshold.quote),), intent="rule_question"
+    )
 
 
 # --- experience (art. 26-27) ---------------------------------------------------------------------------------
