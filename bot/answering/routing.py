@@ -17,7 +17,13 @@ from bot.answering.model import Answer, cite
 from bot.answering.neighbours import Neighbours
 from bot.answering.quoting import quote_source
 from bot.answering.retrieval import decline, definition, rule
-from bot.answering.situations import SituationReply, absence_answer, activity_verdict, dated_answer
+from bot.answering.situations import (
+    SituationReply,
+    absence_answer,
+    activity_verdict,
+    dated_answer,
+    retention_lines,
+)
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
 from knowledge.search import Searcher, load_searcher
@@ -210,7 +216,16 @@ class Answerer:
         defined = definition(ctx, u, lang)
         if defined is not None:
             return defined
-        return rule(ctx, u, lang)
+        found = rule(ctx, u, lang)
+        # Records kept for a period, and a date: say until when (the computation first, then the rule), from
+        # the closest article that sets a retention period, which then comes first.
+        for citation in found.citations[:3] if found.answered else ():
+            kept = retention_lines(u, lang, ctx.facts, citation.article)
+            if kept:
+                first = (citation, *[c for c in found.citations if c != citation])
+                text = "\n".join(kept) + "\n\n" + found.answer
+                return replace(found, answer=text, citations=first, intent="calculation")
+        return found
 
 
 _default: Answerer | None = None
