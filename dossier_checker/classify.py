@@ -24,20 +24,6 @@ from dossier_checker.model import Page, PieceWarning
 from dossier_checker.spec import DossierSpec, PieceSignals, PieceSpec
 from dossier_checker.tuning import DocumentType, tuning
 
-# Titles of documents that are no piece of any dossier: they start a new document in a bundle.
-OTHER_DOCUMENT_TITLES: tuple[str, ...] = (
-    "facture",
-    "invoice",
-    "devis",
-    "curriculum vitae",
-    "convocation",
-    "avis de convocation",
-    "bon de commande",
-    "catalogue",
-    "brochure",
-    "relevé de compte",
-    "attestation d'assurance",
-)
 CERTIFICATION_PHRASES: tuple[str, ...] = (
     "copie certifiée conforme",
     "certifiée conforme",
@@ -77,6 +63,7 @@ class KindScore:
     negatives: tuple[str, ...]
     features: tuple[tuple[str, float], ...]
     requirements_met: bool
+    title_score: float = 0.0
 
     @property
     def has_title(self) -> bool:
@@ -170,7 +157,14 @@ def score_text(
     )
     total = title_score + phrase_score + negative_score + feature_score
     return KindScore(
-        kind.id, round(total, 2), tuple(titles), tuple(phrases), tuple(negatives), tuple(found), met
+        kind.id,
+        round(total, 2),
+        tuple(titles),
+        tuple(phrases),
+        tuple(negatives),
+        tuple(found),
+        met,
+        title_score,
     )
 
 
@@ -210,18 +204,33 @@ def _title_candidates(
     return found
 
 
+def _title_like(raw: str) -> bool:
+    # A title starts with a capital or a number; a line that starts in lower case is a sentence going on.
+    first = next((ch for ch in raw.strip() if ch.isalnum()), "")
+    return bool(first) and not first.islower()
+
+
 def title_line(
-    head: str, kinds: Sequence[Kind], types: Sequence[DocumentType], fuzzy: bool = True, strict: bool = False
+    head: str,
+    kinds: Sequence[Kind],
+    types: Sequence[DocumentType],
+    fuzzy: bool = True,
+    max_lines: int | None = None,
 ) -> TitleMatch | None:
     """Find the first line of a head that a title phrase fills: it names the document's type.
 
     In a line, the phrase that starts first wins ("Avis de résiliation de contrat de bail" is a notice),
-    then the longest ("Procès-verbal de l'assemblée générale" over "procès-verbal"). ``strict``: the
-    phrase opens a short line (a bundle is cut there).
+    then the longest ("Procès-verbal de l'assemblée générale" over "procès-verbal"). ``max_lines``: look
+    at the first lines only (where a document that starts on this page has its title).
     """
     settings = tuning().title_line
     candidates = _title_candidates(kinds, types)
-    for raw in [line for line in head.splitlines() if line.strip()][: settings.head_lines]:
+    lines = [line for line in head.splitlines() if line.strip()][: max_lines or settings.head_lines]
+    # A title may run over two lines ("DÉSIGNATION DU VÉTÉRINAIRE" / "RESPONSABLE").
+    tries = [(line, f"{line} {after}") for line, after in zip(lines, [*lines[1:], ""], strict=True)]
+    for raw, joined in ((text, i == 1) for pair in tries for i, text in enumerate(pair) if text.strip()):
+        if not _title_like(raw):
+            continue
         line = Folded.of(raw, fuzzy)
         words = len(line.text.split())
         best: tuple[int, int, bool, str, str] | None = None
@@ -230,12 +239,12 @@ def title_line(
             extra = words - length
             if extra < 0 or extra > settings.max_extra_words:
                 continue
-            at = features.phrase_position(title, line)
+            at = features.phrase_position(title, line, settings.fuzzy_cutoff)
             if at is None:
                 continue
             opens = at <= 1
-            if strict and not (opens and extra <= 3):
-                continue
+            if joined and not opens:
+                continue  # over two lines, only a title that opens the first one
             if not opens and extra > settings.max_extra_ratio * length:
                 continue
             key = (at, -length, not is_piece, kind, title)
@@ -258,12 +267,16 @@ def _document_types(scores: Mapping[str, KindScore]) -> list[DocumentType]:
 
 
 def _opens_document(page: Page, kinds: Sequence[Kind]) -> bool:
-    # A title line opens a document; a title phrase inside a sentence of the head does not (statutes
-    # that speak of "procès-verbal" or "règlement intérieur" go on).
-    head = Folded.of(page.head, _fuzzy([page]))
-    if any(features.find_phrase(t, head) for t in OTHER_DOCUMENT_TITLES):
+    # A title line at the top of the page opens a document; a title phrase inside the text does not
+    # (statutes whose articles speak of "procès-verbal" or "règlement intérieur" go on).
+    top = tuning().title_line.opening_lines
+    if title_line(_head(page), kinds, tuning().document_types, _fuzzy([page]), top) is not None:
         return True
-    return title_line(page.head, kinds, tuning().document_types, _fuzzy([page])) is not None
+    # A piece's title that starts inside a line and runs over to the next ("Décision du conseil —
+    # désignation du / vétérinaire responsable"), in the page's first lines.
+    lines = [line for line in _head(page).splitlines() if line.strip()][:top]
+    opening = Folded.of(" ".join(lines), _fuzzy([page]))
+    return any(features.find_phrase(t, opening) for k in kinds for t in k.signals.titles if " " in t)
 
 
 def _best(scores: Mapping[str, KindScore]) -> list[KindScore]:
@@ -283,7 +296,7 @@ def segment(file: str, pages: Sequence[Page], kinds: Sequence[Kind]) -> list[Doc
             current = max(running, key=lambda k: running[k])
             if (
                 top.kind != current
-                and top.score >= by_kind[top.kind].signals.present
+                and top.score - top.title_score >= by_kind[top.kind].signals.present
                 and page_scores[current].score < by_kind[current].signals.uncertain
             ):
                 start = True  # this page reads as another document, not as the running one

@@ -60,7 +60,7 @@ def find_phrase(phrase: str, where: Folded) -> bool:
     return False
 
 
-def phrase_position(phrase: str, line: Folded) -> int | None:
+def phrase_position(phrase: str, line: Folded, cutoff: float = FUZZY_CUTOFF) -> int | None:
     """Return where a phrase starts in a folded line (OCR-tolerant on long phrases), or None."""
     needle = fold(phrase)
     if not needle:
@@ -70,7 +70,7 @@ def phrase_position(phrase: str, line: Folded) -> int | None:
         return at
     if not line.fuzzy or len(needle) < FUZZY_MIN_LENGTH or len(line.text) < len(needle):
         return None
-    found = fuzz.partial_ratio_alignment(needle, line.text, score_cutoff=FUZZY_CUTOFF)
+    found = fuzz.partial_ratio_alignment(needle, line.text, score_cutoff=cutoff)
     return None if found is None else found.dest_start
 
 

@@ -150,6 +150,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "doc_attendance_sheet": {"fr": "une feuille d'émargement", "en": "an attendance sheet"},
     "doc_proxy": {"fr": "une procuration", "en": "a proxy"},
     "doc_convocation": {"fr": "une convocation", "en": "a notice of meeting"},
+    "doc_brochure": {"fr": "une brochure ou un catalogue", "en": "a brochure or a catalogue"},
+    "doc_insurance": {"fr": "une attestation d'assurance", "en": "an insurance certificate"},
     "doc_form": {"fr": "un formulaire", "en": "a form"},
     "doc_financial_report": {"fr": "un rapport financier ou moral", "en": "a financial or activity report"},
     "doc_site_plan": {"fr": "un plan de masse ou de situation", "en": "a site plan"},

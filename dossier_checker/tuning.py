@@ -33,8 +33,10 @@ class TitleLine:
     """Where a document's own title is looked for, and how much else its line may hold."""
 
     head_lines: int
+    opening_lines: int
     max_extra_words: int
     max_extra_ratio: float
+    fuzzy_cutoff: float
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,10 @@ def tuning() -> Tuning:
         scoring=Scoring(**{k: float(v) for k, v in raw["scoring"].items()}),
         title_line=TitleLine(
             head_lines=int(raw["title_line"]["head_lines"]),
+            opening_lines=int(raw["title_line"]["opening_lines"]),
             max_extra_words=int(raw["title_line"]["max_extra_words"]),
             max_extra_ratio=float(raw["title_line"]["max_extra_ratio"]),
+            fuzzy_cutoff=float(raw["title_line"]["fuzzy_cutoff"]),
         ),
         registration_max_age_days=int(raw["registration_max_age_days"]),
         plans=Plans(
