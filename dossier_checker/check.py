@@ -169,6 +169,8 @@ def _judge(
         status = "present"
         best = max(present, key=lambda d: d.scores[kind].score)
         pages = sorted({n for d in present if d.file == best.file for n in d.numbers})
+    elif kind == "plans_before_after" and classify.plans_pair(documents) is not None:
+        return _judge_from_others(piece, required, documents, kinds)
     elif candidates or ambiguous:
         status = "uncertain"
         best = max((*candidates, *ambiguous), key=lambda d: d.scores[kind].score)

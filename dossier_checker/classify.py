@@ -64,6 +64,7 @@ class KindScore:
     features: tuple[tuple[str, float], ...]
     requirements_met: bool
     title_score: float = 0.0
+    shaped: bool = True  # has the structure the kind requires (a drawing for a plan)
 
     @property
     def has_title(self) -> bool:
@@ -137,12 +138,12 @@ def score_text(
     phrase_score = min(weights.phrase_cap, weights.phrase * len(phrases))
     negative_score = 0.0
     negatives: list[str] = []
+    damp = weights.titled_negative_factor if titled else 1.0
     for phrase in signals.negative:
         if features.find_phrase(phrase, head):
-            negative_score += weights.negative_in_head
+            negative_score += weights.negative_in_head * damp
             negatives.append(phrase)
         elif features.find_phrase(phrase, body):
-            damp = weights.titled_negative_factor if titled else 1.0
             negative_score += weights.negative_in_body * damp
             negatives.append(phrase)
     feature_score = 0.0
@@ -152,9 +153,8 @@ def score_text(
         if strength > 0:
             feature_score += weight * strength
             found.append((name, strength))
-    met = (not signals.require_title or bool(titles)) and all(
-        measured.get(name, 0.0) >= 0.5 for name in signals.require_features
-    )
+    shaped = all(measured.get(name, 0.0) >= 0.5 for name in signals.require_features)
+    met = (not signals.require_title or bool(titles)) and shaped
     total = title_score + phrase_score + negative_score + feature_score
     return KindScore(
         kind.id,
@@ -165,6 +165,7 @@ def score_text(
         tuple(found),
         met,
         title_score,
+        shaped,
     )
 
 
@@ -266,17 +267,31 @@ def _document_types(scores: Mapping[str, KindScore]) -> list[DocumentType]:
     return [d for d in tuning().document_types if not titled.intersection(d.yields_to)]
 
 
-def _opens_document(page: Page, kinds: Sequence[Kind]) -> bool:
+def _opens_document(page: Page, kinds: Sequence[Kind], running_head: Folded | None = None) -> bool:
     # A title line at the top of the page opens a document; a title phrase inside the text does not
     # (statutes whose articles speak of "procès-verbal" or "règlement intérieur" go on).
     top = tuning().title_line.opening_lines
-    if title_line(_head(page), kinds, tuning().document_types, _fuzzy([page]), top) is not None:
-        return True
-    # A piece's title that starts inside a line and runs over to the next ("Décision du conseil —
-    # désignation du / vétérinaire responsable"), in the page's first lines.
-    lines = [line for line in _head(page).splitlines() if line.strip()][:top]
-    opening = Folded.of(" ".join(lines), _fuzzy([page]))
-    return any(features.find_phrase(t, opening) for k in kinds for t in k.signals.titles if " " in t)
+    found = title_line(_head(page), kinds, tuning().document_types, _fuzzy([page]), top)
+    if found is not None:
+        return True  # two minutes with the same title are two documents
+    # A piece's title of three words or more that starts inside a line and runs over to the next
+    # ("Décision du conseil — désignation du / vétérinaire responsable"), in the page's first lines,
+    # unless the running document's first lines hold it too (a running header).
+    opening = _opening(page)
+    return any(
+        features.find_phrase(t, opening) and not (running_head and features.find_phrase(t, running_head))
+        for k in kinds
+        for t in k.signals.titles
+        if len(fold(t).split()) >= MIN_RUNOVER_TITLE_WORDS
+    )
+
+
+MIN_RUNOVER_TITLE_WORDS = 3
+
+
+def _opening(page: Page) -> Folded:
+    lines = [line for line in _head(page).splitlines() if line.strip()][: tuning().title_line.opening_lines]
+    return Folded.of(" ".join(lines), _fuzzy([page]))
 
 
 def _best(scores: Mapping[str, KindScore]) -> list[KindScore]:
@@ -291,7 +306,7 @@ def segment(file: str, pages: Sequence[Page], kinds: Sequence[Kind]) -> list[Doc
     for page in sorted(pages, key=lambda p: p.number):
         page_scores = _score_pages([page], kinds)
         top = _best(page_scores)[0]
-        start = not documents or _opens_document(page, kinds)
+        start = not documents or _opens_document(page, kinds, _opening(documents[-1].pages[0]))
         if not start and running:
             current = max(running, key=lambda k: running[k])
             if (
@@ -352,10 +367,11 @@ def _decide_by_scores(document: Document, kinds: Mapping[str, Kind]) -> None:
     # some other document (a sketch is no plan without dimensions or a "plan" title): not even uncertain.
     # With a high score but no required title (an extract whose heading is an unknown abbreviation), it
     # stays uncertain: evidence, but not enough.
+    # A title word in an untitled text without the structure of the kind (a plan's drawing) is no plan.
     ranked = [
         s
         for s in _best(document.scores)
-        if s.requirements_met or s.has_title or s.score >= kinds[s.kind].signals.present
+        if s.requirements_met or (s.has_title and s.shaped) or s.score >= kinds[s.kind].signals.present
     ]
     if not ranked:
         return
@@ -498,11 +514,10 @@ def piece_warnings(
         if measured.get("dimension_labels", 0.0) < 0.5:
             warnings.append(PieceWarning("warn_plan_no_dimensions", piece.article))
     if kind == "plans_before_after":
-        before = any(
-            features.find_phrase(p, folded) for p in ("avant", "etat existant", "etat actuel", "before")
-        )
-        after = any(features.find_phrase(p, folded) for p in ("apres", "etat projete", "after"))
-        if not (before and after):
+        states: set[str] = set()
+        for page in document.pages:
+            states |= features.plan_states(page.text)
+        if states != {"before", "after"}:
             warnings.append(PieceWarning("warn_plans_one_state", piece.article))
     if kind == "board_minutes":
         minutes = [d for d in all_documents if d.kind == "board_minutes"] or [document]

@@ -146,7 +146,11 @@ def page_features(page: Page) -> dict[str, float]:
     dimensions = len(_DIMENSION.findall(text)) + len(_FEET.findall(text))
     if drawing >= 0.6 and dimensions < 4:
         plans = tuning().plans
-        bare = [int(n) for n in _BARE.findall(text) if plans.bare_cm_min <= int(n) <= plans.bare_cm_max]
+        bare = [
+            int(n)
+            for n in _BARE.findall(text)
+            if plans.bare_cm_min <= int(n) <= plans.bare_cm_max and not 1900 <= int(n) <= 2099  # no years
+        ]
         if len(bare) >= plans.bare_cm_count:
             dimensions += len(bare)  # "350", "420" on a drawing: centimetres
     rooms = len(room_labels(text))
@@ -196,7 +200,7 @@ def plan_states(text: str) -> set[str]:
             continue
         padded = f" {folded} "
         for name, markers in (("before", settings.before_markers), ("after", settings.after_markers)):
-            if any(f" {fold(m)} " in padded for m in markers):
+            if any(f" {fold(m)}{end} " in padded for m in markers for end in ("", "s", "es")):
                 states.add(name)
     return states
 
