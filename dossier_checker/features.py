@@ -96,7 +96,7 @@ _DIMENSION = re.compile(
 # Feet and inches: 14' x 8', 9' 3", 11'-3", 12 ft 6 in (OCR reads the marks as ’ ” or doubled quotes).
 _FEET = re.compile(
     r"(?<![\w.])\d{1,3}\s?(?:'|’|‘|ft\b|feet\b)(?:\s?-?\s?\d{1,2}(?:\.\d+)?\s?(?:\"|”|''|in\b))?"
-    r"|(?<![\w.])\d{1,2}\s?(?:\"|”|'')(?=\s?(?:x|×)\s?\d)",
+    r"|(?<![\w.'’])\d{1,3}\s?(?:\"|”|'')",  # inches alone: 9", 10 3" as OCR reads them
     re.IGNORECASE,
 )
 _BARE = re.compile(r"(?<![\w.,'’])(\d{2,4})(?![\w.,'’%€²]|\s?(?:m²|m2|€|eur|%))")

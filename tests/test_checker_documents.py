@@ -439,3 +439,15 @@ def test_two_unlabelled_plans_of_the_same_premises_are_uncertain() -> None:
 def test_one_plan_alone_is_no_before_after_pair() -> None:
     files = {"plan.pdf": [Page(("PLAN COTÉ DES LOCAUX",), ROOMS_FR)]}
     assert _piece(_check("modification", files, {}), "plans_before_after").status == "missing"
+
+
+def test_dimensions_as_ocr_reads_them_on_a_drawing() -> None:
+    from dossier_checker import features
+    from dossier_checker.model import Page as TextPage
+
+    def strength(text: str) -> float:
+        return features.page_features(TextPage(1, text, text, "ocr", lines=60))["dimension_labels"]
+
+    assert strength('Dining Kitchen\n14\'x8 9" 3" x 10 3"\nParking\n11 3"x 15\' 3"') == 1.0
+    assert strength("Ufficio 350 Magazzino 680\nBagno 180 Spogliatoio 240") == 1.0  # centimetres
+    assert strength("Rapport 2019 2020 2021 2022 2023") == 0.0  # years on a chart are no lengths
