@@ -6,9 +6,12 @@ straightened and re-encoded, so tesseract never sees the uploaded bytes themselv
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pytesseract
@@ -119,7 +122,30 @@ def _readable(result: OcrText) -> bool:
     return result.confidence >= 55 and len(words) >= 8
 
 
+_CACHE: OrderedDict[bytes, OcrText] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_PAGES = (
+    32  # recent pages whose reading is kept: photos sent in a row are checked again with each new one
+)
+
+
 def read_page(image: bytes, timeout: float = 30.0) -> OcrText:
+    """Read a page image, or return the reading of the same image made a moment ago."""
+    key = hashlib.sha256(image).digest()
+    with _CACHE_LOCK:
+        held = _CACHE.get(key)
+        if held is not None:
+            _CACHE.move_to_end(key)
+            return held
+    result = _read_page(image, timeout)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > CACHE_PAGES:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def _read_page(image: bytes, timeout: float) -> OcrText:
     """Read a page image (turned upright when it reads badly), then any turned stamp on it."""
     result, boxes = _read_boxes(image, timeout)
     read = image
