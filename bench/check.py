@@ -326,7 +326,7 @@ def ocr_speed() -> None:
     times = []
     for p in pending:
         started = time.perf_counter()
-        ocr.read_page(p.image.png)
+        ocr.read_page(p.image.data)
         times.append(time.perf_counter() - started)
     print(
         f"OCR pages (one core, sequential): {len(times)}, mean {statistics.mean(times):.2f} s/page, "
@@ -363,7 +363,7 @@ def _timed_pages(
             held[1] += len(result.pages)
         for pending in result.pending:
             started = _cpu()
-            ocr.read_page(pending.image.png)
+            ocr.read_page(pending.image.data)
             key = (
                 "photo"
                 if pending.photo

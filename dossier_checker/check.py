@@ -49,7 +49,7 @@ def _ocr_page(pending: PendingOcr, limits: Limits) -> Page:
     if pending.image.ink < BLANK_INK:
         return Page(pending.number, "", "", "none", lines=pending.image.lines)
     try:
-        result = ocr.read_page(pending.image.png, timeout=limits.ocr_timeout)
+        result = ocr.read_page(pending.image.data, timeout=limits.ocr_timeout)
     except ocr.OcrFailed:
         return Page(pending.number, "", "", "none", lines=pending.image.lines)
     return Page(

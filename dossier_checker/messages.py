@@ -33,6 +33,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This document contains XML declarations no word processor writes (booby-trapped file?): "
         "it was skipped.",
     },
+    "office_encrypted": {
+        "fr": "Ce document Word est protégé par un mot de passe : envoyez une version sans mot de passe ou un PDF.",
+        "en": "This Word document is password-protected: please send a version without a password, or a PDF.",
+    },
     "office_empty": {
         "fr": "Ce document ne contient pas de texte : s'il s'agit d'images, envoyez un PDF ou des photos.",
         "en": "This document has no text: if it holds pictures, please send a PDF or photos.",
