@@ -16,6 +16,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import tornado.httpserver
@@ -49,6 +50,7 @@ from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
 from bot.router import Router
 from bot.settings import Settings, TelegramSettings
+from bot.store import Inbox, open_store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ MAX_CALLBACK_BYTES = 64  # Bot API limit on an inline button's callback_data
 TYPING_REFRESH_SECONDS = 4.5  # a chat action shows for 5 s at most
 ALLOWED_UPDATES = ["message", "callback_query"]
 RATE_LIMIT_RETRIES = 5  # how many times a request answered 429 is retried after its retry_after
+INBOX_KEPT = timedelta(days=7)  # ids of answered updates are kept this long, to refuse a duplicate
 
 # Commands shown in the clients' "/" menu; the core understands them as plain text.
 COMMANDS: dict[str, list[tuple[str, str]]] = {
@@ -290,6 +293,11 @@ class TelegramTransport:
         self._locks = _SessionLocks()
         self._answered = _Seen()
         self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
+        # Every update is recorded before it is handled and marked done once answered (crash recovery);
+        # the update id is the idempotency key.
+        self._store = open_store(settings.effective_database_url)
+        self.inbox = Inbox(self._store)
+        self._replaying: set[str] = set()
         self.application = build_application(settings.telegram)
         self.application.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message)
@@ -324,7 +332,9 @@ class TelegramTransport:
             # Group chatter not meant for the bot is neither answered nor handed to the core (privacy).
             return
         key = SessionKey(TRANSPORT, str(message.chat.id), str(user.id))
-        async with self._locks.hold(key):
+        if not self._claim(update, key):
+            return
+        async with self._locks.hold(key), self._settle(update):
             lang = _language(user, self._default_language)
             has_file = bool(message.document or message.photo)
             async with self._typing(message.chat.id, active=has_file):
@@ -392,13 +402,52 @@ class TelegramTransport:
             return
         await _answer(query)
         key = SessionKey(TRANSPORT, str(chat_id), str(user.id))
-        async with self._locks.hold(key):
+        if not self._claim(update, key):
+            return
+        async with self._locks.hold(key), self._settle(update):
             replies = await self.dispatcher.handle(Incoming(key, pressed.value, display_name=user.full_name))
             if isinstance(message, Message):
                 # A choice the core refused (a stale button) is not shown as chosen: its keyboard just goes.
                 refused = any(r.refused_choice for r in replies)
                 await self._show_choice(message, query.data, pressed.value, shown=not refused)
             await self.router.deliver_all(replies, key)
+
+    def _claim(self, update: Update, key: SessionKey) -> bool:
+        """Record an update before handling it; False for a duplicate delivery (already recorded)."""
+        update_id = str(update.update_id)
+        if self.inbox.record(TRANSPORT, update_id, key, update.to_dict()):
+            return True
+        return update_id in self._replaying
+
+    @contextlib.asynccontextmanager
+    async def _settle(self, update: Update) -> AsyncIterator[None]:
+        """Mark the update answered when the body ends, or fails (the error handler answers then)."""
+        update_id = str(update.update_id)
+        try:
+            yield
+        except Exception:
+            self.inbox.done(TRANSPORT, update_id)
+            raise
+        self.inbox.done(TRANSPORT, update_id)
+        self._replaying.discard(update_id)
+
+    async def replay_pending(self) -> int:
+        """Queue the updates recorded before a crash and never answered; return how many."""
+        self.inbox.purge(self._store.clock() - INBOX_KEPT)
+        pending = self.inbox.pending(TRANSPORT)
+        for message in pending:
+            update = Update.de_json(message.payload, self.application.bot)
+            if update is None:
+                self.inbox.done(TRANSPORT, message.message_id)
+                continue
+            log.info("answering update %s, received before a restart", message.message_id)
+            self._replaying.add(message.message_id)
+            await self.application.update_queue.put(update)
+        return len(pending)
+
+    def close(self) -> None:
+        """Release the inbox's database connections."""
+        self._store.close()
 
     async def _show_choice(self, message: Message, data: str, value: str, *, shown: bool = True) -> None:
         """Edit the question in place: the chosen option appears under it and the keyboard goes."""
@@ -547,6 +596,7 @@ async def run_transport(
     transport = TelegramTransport(settings, dispatcher, router)
     application = transport.application
     if not await _initialize(application, stop):
+        transport.close()
         return
     updater = application.updater
     assert updater is not None
@@ -554,6 +604,7 @@ async def run_transport(
     try:
         await application.start()
         await transport.register_commands()
+        await transport.replay_pending()
         tg = settings.telegram
         if tg.webhook_url:
             # setWebhook hands the secret to Telegram, which sends it back on every call. Processes behind one
@@ -578,6 +629,7 @@ async def run_transport(
         if application.running:
             await application.stop()
         await application.shutdown()
+        transport.close()
 
 
 # ---- webhook mode: several processes behind a balancer ---------------------------------------
