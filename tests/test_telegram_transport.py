@@ -1,0 +1,40 @@
+"""Telegram findings of issue 13, each on the real python-telegram-bot stack against the Bot API stand-in:
+a burst past the rate limit, edited messages, the command menu, size wording, a clean stop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.settings import HelpdeskSettings
+from tests.telegram_standin import BotApiStandIn, make_settings, running_bot, serving
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+USER = 7301
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandIn]:
+    async with serving() as server:
+        yield server
+
+
+async def test_a_burst_past_the_rate_limit_gets_every_message_answered_or_told_when(
+    standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    settings = replace(make_settings(standin, tmp_path), helpdesk=HelpdeskSettings(rate_limit_per_minute=5))
+    user = standin.user(USER)
+    async with running_bot(standin, settings):
+        for n in range(12):
+            await standin.send_text(user, f"/whoami {n}")
+        sent = await standin.wait_for_messages(USER, 12)
+        answered = [m for m in sent if "telegram:" in m.text]
+        told = [m for m in sent if "Renvoyez-le dans" in m.text]
+        assert len(answered) == 5 and len(told) == 7, [m.text[:60] for m in sent]
+        # Each message not read is quoted back, so the user knows which ones to send again.
+        quoted = {m.text.split("« ")[1].split(" »")[0] for m in told}
+        assert len(quoted) == 7 and quoted <= {f"/whoami {n}" for n in range(12)}
