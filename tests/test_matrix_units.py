@@ -142,3 +142,33 @@ def test_sync_state_round_trip_and_foreign_file(tmp_path: Path) -> None:
     assert load_state(path, "@other:s") == SyncState(user_id="@other:s")
     path.write_text("{not json")
     assert load_state(path, "@bot:s") == SyncState(user_id="@bot:s")
+
+
+def test_library_noise_stays_out_of_the_log_at_info() -> None:
+    import logging
+
+    from bot.serve import LibraryNoiseFilter, configure_logging
+    from bot.settings import Settings
+
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    root.handlers = []
+    try:
+        configure_logging(Settings(log_level="INFO"))
+        (handler,) = root.handlers
+        logging.getLogger("bm25s").setLevel(logging.DEBUG)  # what bm25s does on import
+
+        def kept(name: str, level: int) -> bool:
+            record = logging.LogRecord(name, level, __file__, 1, "x", None, None)
+            return logging.getLogger(name).isEnabledFor(level) and all(
+                f.filter(record) for f in handler.filters
+            )
+
+        assert any(isinstance(f, LibraryNoiseFilter) for f in handler.filters)
+        assert not kept("nio.rooms", logging.INFO) and not kept("nio.crypto.log", logging.INFO)
+        assert not kept("bm25s", logging.DEBUG) and not kept("bm25s", logging.INFO)
+        assert kept("nio.rooms", logging.WARNING) and kept("bm25s", logging.WARNING)
+        assert kept("bot.adapters.matrix", logging.INFO)
+    finally:
+        root.setLevel(saved[0])
+        root.handlers = saved[1]

@@ -83,6 +83,11 @@ async def test_a_file_checked_when_the_bot_is_killed_is_answered_once_after_rest
             lambda: any("Dossier n° 1" in m.text for m in standin.sent_to(777)[sent_before_restart:]), WAIT
         )
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=WAIT)
+        # Waited for without blocking the loop: the stand-in must answer the bot's last getUpdates.
+        await standin.wait_until(lambda: process.poll() is not None, WAIT)
+        assert process.returncode == 0
+    # A service manager's stop (SIGTERM) is clean: nothing logged as an error by the second run.
+    second_run = log.read_text(errors="replace").split("starting: telegram")[-1]
+    assert " ERROR " not in second_run and "Traceback" not in second_run, second_run[-2000:]
     reports = [m for m in standin.sent_to(777) if m.text.startswith("📄 plans.pdf")]
     assert len(reports) == 1, [m.text[:80] for m in standin.sent_to(777)]

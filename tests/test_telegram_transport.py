@@ -38,3 +38,16 @@ async def test_a_burst_past_the_rate_limit_gets_every_message_answered_or_told_w
         # Each message not read is quoted back, so the user knows which ones to send again.
         quoted = {m.text.split("« ")[1].split(" »")[0] for m in told}
         assert len(quoted) == 7 and quoted <= {f"/whoami {n}" for n in range(12)}
+
+
+async def test_stopping_is_clean_no_error_logged(
+    standin: BotApiStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = standin.user(USER)
+    async with running_bot(standin, make_settings(standin, tmp_path)):
+        await standin.send_text(user, "/whoami")
+        await standin.wait_for_messages(USER, 1)
+        # Stopped while a long poll is waiting for updates, as a service manager's SIGTERM would.
+        await standin.wait_until(lambda: len(standin.calls_to("getUpdates")) >= 2)
+    errors = [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+    assert errors == [], [(r.name, r.getMessage()) for r in errors]
