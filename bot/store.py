@@ -870,6 +870,17 @@ class Inbox:
                 )
             return found
 
+    def last_chat(self, transport: str, user: str) -> str | None:
+        """Return the chat a user's latest recorded message came from (None when none is kept)."""
+        with self.store._tx() as db:
+            chat: str | None = db.scalar(
+                sa.select(_InboxRow.chat)
+                .where(_InboxRow.transport == transport, _InboxRow.user == user)
+                .order_by(_InboxRow.created_at.desc())
+                .limit(1)
+            )
+            return chat
+
     def status(self, transport: str, message_id: str) -> str | None:
         """Return a message's status (pending, done), or None when it was never recorded."""
         with self.store._tx() as db:
@@ -880,4 +891,47 @@ class Inbox:
         """Forget the messages recorded before ``before`` (answered or given up); return how many."""
         with self.store._tx() as db:
             result = db.execute(sa.delete(_InboxRow).where(_InboxRow.created_at < before))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+class _MemoRow(_Base):
+    __tablename__ = "adapter_memo"
+
+    transport: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now, index=True)
+
+
+class Memo:
+    """What adapters must remember across restarts: the choices a button or a sent message stands for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        _MemoRow.__table__.create(store.engine, checkfirst=True)  # type: ignore[attr-defined]
+
+    def put(self, transport: str, kind: str, key: str, value: str) -> None:
+        """Remember ``value`` under (transport, kind, key), replacing an earlier one."""
+        with self.store._tx() as db:
+            row = db.get(_MemoRow, (transport, kind, key))
+            if row is None:
+                db.add(
+                    _MemoRow(
+                        transport=transport, kind=kind, key=key, value=value, created_at=self.store.clock()
+                    )
+                )
+            else:
+                row.value = value
+
+    def get(self, transport: str, kind: str, key: str) -> str | None:
+        """Return what was remembered under (transport, kind, key), or None."""
+        with self.store._tx() as db:
+            row = db.get(_MemoRow, (transport, kind, key))
+            return None if row is None else row.value
+
+    def purge(self, before: datetime) -> int:
+        """Forget what was remembered before ``before``; return how many entries."""
+        with self.store._tx() as db:
+            result = db.execute(sa.delete(_MemoRow).where(_MemoRow.created_at < before))
             return int(getattr(result, "rowcount", 0) or 0)

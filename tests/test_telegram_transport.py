@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.messages import Choice, Incoming, Reply
 from bot.settings import HelpdeskSettings
 from tests.telegram_standin import BotApiStandIn, make_settings, running_bot, serving
 
@@ -51,3 +52,31 @@ async def test_stopping_is_clean_no_error_logged(
         await standin.wait_until(lambda: len(standin.calls_to("getUpdates")) >= 2)
     errors = [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
     assert errors == [], [(r.name, r.getMessage()) for r in errors]
+
+
+class Chooser:
+    """A conversation offering a choice whose value is too long for a button (so it travels as a token)."""
+
+    LONG = "/dossier " + "transfert partiel d'une partie de l'activité de distribution en gros " * 2
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        self.received.append(incoming.text)
+        return [Reply("Lequel ?", choices=(Choice("Transfert partiel", self.LONG),))]
+
+
+async def test_a_button_sent_before_a_restart_still_works(standin: BotApiStandIn, tmp_path: Path) -> None:
+    settings = make_settings(standin, tmp_path)
+    user = standin.user(USER)
+    async with running_bot(standin, settings, core=Chooser()):
+        await standin.send_text(user, "bonjour")
+        (question,) = await standin.wait_for_messages(USER, 1)
+    ((_label, data),) = question.buttons
+    assert data.startswith("#")  # a token, not the value itself
+    after = Chooser()
+    async with running_bot(standin, settings, core=after):
+        await standin.press_button(user, question, data)
+        await standin.wait_until(lambda: bool(after.received))
+    assert after.received == [Chooser.LONG]

@@ -43,7 +43,7 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
-from bot.store import Inbox, open_store
+from bot.store import Inbox, Memo, open_store
 
 log = logging.getLogger(__name__)
 
@@ -451,6 +451,7 @@ class MatrixBot:
         self._feedback: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._warned_encrypted: set[str] = set()
         self._known_rooms: set[str] = set()
+        self._last_dm: dict[str, str] = {}  # user -> the direct chat they last wrote from
         # Staff accounts and staff rooms of this transport: "#N text" there is a staff answer, never chatter.
         self._staff_users = {e.partition(":")[2] for e in settings.staff if e.startswith(f"{TRANSPORT}:")}
         self._staff_rooms = {
@@ -466,6 +467,7 @@ class MatrixBot:
         # Every message is recorded before it is handled and marked done once answered (crash recovery).
         self._store = open_store(settings.effective_database_url)
         self.inbox = Inbox(self._store)
+        self.memo = Memo(self._store)
 
     # -- start and stop --
 
@@ -821,6 +823,7 @@ class MatrixBot:
     def _replay_pending(self) -> None:
         """Answer the messages recorded before a crash and never answered (once: the inbox has their ids)."""
         self.inbox.purge(self._store.clock() - INBOX_KEPT)
+        self.memo.purge(self._store.clock() - timedelta(days=max(self.settings.retention_days, 1)))
         for message in self.inbox.pending(TRANSPORT):
             content = message.payload.get("content")
             if not isinstance(content, dict):
@@ -899,12 +902,17 @@ class MatrixBot:
         if not isinstance(relation, dict) or relation.get("rel_type") != "m.annotation":
             return None
         target, key = relation.get("event_id"), relation.get("key")
-        if not isinstance(target, str) or not isinstance(key, str) or target not in self._sent:
+        if not isinstance(target, str) or not isinstance(key, str):
             return None
         direction = FEEDBACK_REACTIONS.get(strip_emoji_modifiers(key))
         if direction is None:
             return None
-        for value in self._feedback.get(target, ()):
+        offered = self._feedback.get(target)
+        if offered is None:
+            # Sent before a restart: the feedback offered with it was kept in the store.
+            remembered = self.memo.get(TRANSPORT, "feedback", target)
+            offered = tuple(json.loads(remembered)) if remembered else ()
+        for value in offered:
             if value.startswith(f"/feedback {direction} "):
                 return value
         return None
@@ -923,10 +931,12 @@ class MatrixBot:
         return body
 
     async def _answer(self, room_id: str, sender: str, event_id: str, content: dict[str, Any]) -> None:
-        key = SessionKey(TRANSPORT, room_id, sender)
+        key = self.session_key(room_id, sender)
+        if key.chat != room_id:
+            self._last_dm[sender] = room_id
         async with self._lock(key):
             try:
-                await self._answer_locked(key, event_id, content)
+                await self._answer_locked(room_id, key, event_id, content)
             except Exception:
                 log.exception("failed to answer %s in %s", event_id, room_id)
                 with contextlib.suppress(Exception):
@@ -937,8 +947,9 @@ class MatrixBot:
         if lock is not None and not lock.locked():
             del self._locks[key]
 
-    async def _answer_locked(self, key: SessionKey, event_id: str, content: dict[str, Any]) -> None:
-        room_id = key.chat
+    async def _answer_locked(
+        self, room_id: str, key: SessionKey, event_id: str, content: dict[str, Any]
+    ) -> None:
         msgtype = content.get("msgtype")
         raw_body = content.get("body")
         body = strip_reply_fallback(raw_body) if isinstance(raw_body, str) else ""
@@ -1039,7 +1050,31 @@ class MatrixBot:
 
     async def send_to_session(self, key: SessionKey, reply: Reply) -> None:
         """Send a reply to a Matrix session (used by the router for handoff relays)."""
-        await self.send_replies(key.chat, [replace(reply, to=None)], Thread())
+        room_id = key.chat if key.chat != key.user else self.direct_room(key.user)
+        if not room_id:
+            log.warning("no direct room known for a reply to a Matrix user")
+            return
+        await self.send_replies(room_id, [replace(reply, to=None)], Thread())
+
+    def session_key(self, room_id: str, sender: str) -> SessionKey:
+        """Return the session of a message: the user's own in a direct chat (any of them), the room's otherwise.
+
+        A user's dossiers follow them from one direct chat with the bot to another, as on Telegram, where a
+        private chat's id is the user's; a group or a staff room keeps one session per member.
+        """
+        if room_id in self._staff_rooms or self._is_group(room_id):
+            return SessionKey(TRANSPORT, room_id, sender)
+        return SessionKey(TRANSPORT, sender, sender)
+
+    def direct_room(self, user_id: str) -> str:
+        """Return the direct chat a user last wrote from (after a restart: from the inbox, or any shared one)."""
+        known = self._last_dm.get(user_id) or self.inbox.last_chat(TRANSPORT, user_id)
+        if known and known in self.client.rooms:
+            return known
+        for room_id, room in self.client.rooms.items():
+            if user_id in room.users and not self._is_group(room_id) and room_id not in self._staff_rooms:
+                return str(room_id)
+        return known or ""
 
     async def send_replies(self, room_id: str, replies: Sequence[Reply], thread: Thread) -> None:
         """Send replies in order: each one's text (with numbered choices), then its file, if any."""
@@ -1055,6 +1090,7 @@ class MatrixBot:
                     _remember(self._sent_text, event_id, str(content.get("body", "")))
                     if feedback:
                         _remember(self._feedback, event_id, feedback)
+                        self.memo.put(TRANSPORT, "feedback", event_id, json.dumps(feedback))
             if reply.file is not None:
                 part += 1
                 await self._send(room_id, await self._upload(room_id, reply.file), thread, part, total)

@@ -50,7 +50,7 @@ from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
 from bot.router import Router
 from bot.settings import Settings, TelegramSettings
-from bot.store import Inbox, open_store
+from bot.store import Inbox, Memo, open_store
 
 log = logging.getLogger(__name__)
 
@@ -210,9 +210,11 @@ class ChoiceCallbacks:
     VALUE = "="
     TOKEN = "#"
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 50_000, memo: Memo | None = None) -> None:
         self._tokens: OrderedDict[str, PendingChoice] = OrderedDict()
         self._capacity = capacity
+        # Tokens are also kept in the store, so that buttons sent before a restart still work.
+        self._memo = memo
 
     def encode(self, key: SessionKey, choice: Choice) -> str:
         """Return the callback data for ``choice`` offered to ``key``."""
@@ -221,7 +223,10 @@ class ChoiceCallbacks:
         if private and len(direct.encode()) <= MAX_CALLBACK_BYTES:
             return direct
         token = self.TOKEN + secrets.token_urlsafe(12)
-        self._tokens[token] = PendingChoice(choice.value, "" if private else key.user)
+        pending = PendingChoice(choice.value, "" if private else key.user)
+        self._tokens[token] = pending
+        if self._memo is not None:
+            self._memo.put(TRANSPORT, "button", token, json.dumps([pending.value, pending.user]))
         while len(self._tokens) > self._capacity:
             self._tokens.popitem(last=False)
         return token
@@ -230,7 +235,13 @@ class ChoiceCallbacks:
         """Return what ``data`` stands for, or None when it is unknown or forgotten."""
         if data.startswith(self.VALUE):
             return PendingChoice(data[len(self.VALUE) :])
-        return self._tokens.get(data)
+        found = self._tokens.get(data)
+        if found is None and self._memo is not None and data.startswith(self.TOKEN):
+            remembered = self._memo.get(TRANSPORT, "button", data)
+            if remembered is not None:
+                value, user = json.loads(remembered)
+                found = PendingChoice(str(value), str(user))
+        return found
 
 
 class _SessionLocks:
@@ -289,13 +300,14 @@ class TelegramTransport:
         self.settings = settings
         self.dispatcher = dispatcher
         self.router = router
-        self.choices = ChoiceCallbacks()
+        self._store = open_store(settings.effective_database_url)
+        self.memo = Memo(self._store)
+        self.choices = ChoiceCallbacks(memo=self.memo)
         self._locks = _SessionLocks()
         self._answered = _Seen()
         self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
         # Every update is recorded before it is handled and marked done once answered (crash recovery);
         # the update id is the idempotency key.
-        self._store = open_store(settings.effective_database_url)
         self.inbox = Inbox(self._store)
         self._replaying: set[str] = set()
         self.application = build_application(settings.telegram)
@@ -434,6 +446,7 @@ class TelegramTransport:
     async def replay_pending(self) -> int:
         """Queue the updates recorded before a crash and never answered; return how many."""
         self.inbox.purge(self._store.clock() - INBOX_KEPT)
+        self.memo.purge(self._store.clock() - timedelta(days=max(self.settings.retention_days, 1)))
         pending = self.inbox.pending(TRANSPORT)
         for message in pending:
             update = Update.de_json(message.payload, self.application.bot)
