@@ -105,3 +105,44 @@ async def test_a_reaction_to_an_answer_sent_before_a_restart_is_feedback(
             assert analytics.figures(days=1).feedback_down == 1
     finally:
         await person.close()
+
+
+async def test_an_edit_of_the_last_answer_corrects_it(
+    synapse: Synapse, bot_account: MatrixAccount, user_account: MatrixAccount, tmp_path: Path
+) -> None:
+    settings = bot_settings(synapse, bot_account, tmp_path)
+    async with (
+        running_bot(settings, bot_account) as running,
+        direct_room(synapse, user_account, bot_account) as (person, room),
+    ):
+        await person.exchange(room, "/dossier modification")
+        typo = await person.say(room, "Dupnot")
+        assert "prénom" in text_of(await person.answer_to(room, typo))
+        # As Element sends an edit: a fallback body with "* ", the new content, and the replaced event.
+        edit = await person.send(
+            room,
+            {
+                "msgtype": "m.text",
+                "body": "* Dupont",
+                "m.new_content": {"msgtype": "m.text", "body": "Dupont"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": typo},
+            },
+        )
+        corrected = text_of(await person.answer_to(room, edit))
+        assert "corrigé" in corrected and "Dupont" in corrected and "prénom" in corrected
+        (dossier,) = running.core.inner.store.dossiers(running.core.seen[-1].key)
+        assert "Dupont" in dossier.answers.values() and "Dupnot" not in dossier.answers.values()
+        # An edit of an older message is not the last answer: ignored.
+        assert "adresse" in text_of(await person.exchange(room, "Marie"))
+        late = await person.send(
+            room,
+            {
+                "msgtype": "m.text",
+                "body": "* Durand",
+                "m.new_content": {"msgtype": "m.text", "body": "Durand"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": typo},
+            },
+        )
+        after = await person.say(room, "/status")
+        await person.answer_to(room, after)
+        assert person.answers(room, late) == []

@@ -80,3 +80,21 @@ async def test_a_button_sent_before_a_restart_still_works(standin: BotApiStandIn
         await standin.press_button(user, question, data)
         await standin.wait_until(lambda: bool(after.received))
     assert after.received == [Chooser.LONG]
+
+
+async def test_an_edited_last_answer_is_a_correction(standin: BotApiStandIn, tmp_path: Path) -> None:
+    user = standin.user(USER)
+    async with running_bot(standin, make_settings(standin, tmp_path)):
+        await standin.send_text(user, "/dossier modification")
+        await standin.wait_until(lambda: any("Étape 1/" in m.text for m in standin.sent_to(USER)))
+        count = standin.count_sent(USER)
+        typo = await standin.send_text(user, "Dupnot")
+        await standin.wait_until(lambda: standin.count_sent(USER) > count)
+        assert "prénom" in standin.sent_to(USER)[-1].text
+        count = standin.count_sent(USER)
+        await standin.push_update(
+            {"edited_message": {**typo, "text": "Dupont", "edit_date": typo["date"] + 5}}
+        )
+        await standin.wait_until(lambda: standin.count_sent(USER) > count)
+        corrected = standin.sent_to(USER)[-1].text
+        assert "corrigé" in corrected and "Dupont" in corrected and "prénom" in corrected

@@ -371,6 +371,8 @@ FEEDBACK_REACTIONS = {"👍": "up", "👎": "down"}
 _EMOJI_MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _REMEMBERED = 2_000
 # "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
+# Set by the adapter on an edit of the user's last message: [original event id, text it replaces].
+CORRECTION_KEY = "org.vetpharma.correction_of"
 TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
 
 
@@ -452,6 +454,8 @@ class MatrixBot:
         self._warned_encrypted: set[str] = set()
         self._known_rooms: set[str] = set()
         self._last_dm: dict[str, str] = {}  # user -> the direct chat they last wrote from
+        # (room, user) -> (event id, text) of the user's last text message: an edit of it is a correction.
+        self._last_text: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         # Staff accounts and staff rooms of this transport: "#N text" there is a staff answer, never chatter.
         self._staff_users = {e.partition(":")[2] for e in settings.staff if e.startswith(f"{TRANSPORT}:")}
         self._staff_rooms = {
@@ -805,12 +809,26 @@ class MatrixBot:
         msgtype = content.get("msgtype")
         relation = content.get("m.relates_to")
         if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
-            return  # an edit of a message already answered
+            self._on_edit(room_id, sender, event_id, relation, content)
+            return
+        content = {k: v for k, v in content.items() if k != CORRECTION_KEY}
         # m.notice is what bots send: never answer one, so two bots cannot talk forever. Interactive key
         # verification requests are not answered: devices are trusted on first use.
         if not isinstance(msgtype, str) or msgtype == "m.notice" or msgtype.startswith("m.key."):
             return
         self._accept(room_id, sender, event_id, content)
+
+    def _on_edit(
+        self, room_id: str, sender: str, event_id: str, relation: dict[str, Any], content: dict[str, Any]
+    ) -> None:
+        """Read an edit (``m.replace``) of the user's last message as a correction; other edits are ignored."""
+        new_content = content.get("m.new_content")
+        last = self._last_text.get((room_id, sender))
+        if not isinstance(new_content, dict) or last is None or relation.get("event_id") != last[0]:
+            return
+        if new_content.get("msgtype") not in {"m.text", "m.emote"}:
+            return
+        self._accept(room_id, sender, event_id, {**new_content, CORRECTION_KEY: [last[0], last[1]]})
 
     def _accept(self, room_id: str, sender: str, event_id: str, content: dict[str, Any]) -> None:
         """Record a message in the inbox (before the sync token moves past it), then answer it."""
@@ -980,6 +998,13 @@ class MatrixBot:
             else:
                 text = normalise_command(ref.caption.strip())
                 attachment, attachment_error = await self._download(ref)
+        correction = content.get(CORRECTION_KEY)
+        corrected = correction if isinstance(correction, list) and len(correction) == 2 else None
+        if msgtype not in MEDIA_TYPES:
+            # The user's last message (an edit keeps the id of the message it edits).
+            self._last_text[(room_id, key.user)] = (str(corrected[0]) if corrected else event_id, text)
+            while len(self._last_text) > _REMEMBERED:
+                self._last_text.popitem(last=False)
         incoming = Incoming(
             key=key,
             text=text,
@@ -988,6 +1013,7 @@ class MatrixBot:
             display_name=display_name if isinstance(display_name, str) else None,
             attachment_error=attachment_error,
             reply_to_text=reply_to_text,
+            correction_of=str(corrected[1]) if corrected else None,
         )
         typing = attachment is not None
         if typing:

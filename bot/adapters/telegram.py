@@ -58,7 +58,7 @@ TRANSPORT = "telegram"
 MAX_MESSAGE_UTF16 = 4096  # Bot API limit on a message's text after entity parsing
 MAX_CALLBACK_BYTES = 64  # Bot API limit on an inline button's callback_data
 TYPING_REFRESH_SECONDS = 4.5  # a chat action shows for 5 s at most
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 RATE_LIMIT_RETRIES = 5  # how many times a request answered 429 is retried after its retry_after
 INBOX_KEPT = timedelta(days=7)  # ids of answered updates are kept this long, to refuse a duplicate
 
@@ -314,7 +314,12 @@ class TelegramTransport:
         self.application.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message)
         )
+        self.application.add_handler(
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, self._on_edit)
+        )
         self.application.add_handler(CallbackQueryHandler(self._on_button))
+        # session -> (message id, text) of the user's last text message: an edit of it is a correction.
+        self._last_text: OrderedDict[SessionKey, tuple[int, str]] = OrderedDict()
         self.application.add_error_handler(self._on_error)
 
     @property
@@ -349,6 +354,8 @@ class TelegramTransport:
         async with self._locks.hold(key), self._settle(update):
             lang = _language(user, self._default_language)
             has_file = bool(message.document or message.photo)
+            if not has_file:
+                self._remember_text(key, message.message_id, addressing.text)
             async with self._typing(message.chat.id, active=has_file):
                 attachment, error = await self._download(message, lang)
                 incoming = Incoming(
@@ -362,6 +369,29 @@ class TelegramTransport:
                 await self.router.deliver_all(replies, key)
             finally:
                 self._quote.pop(key, None)
+
+    def _remember_text(self, key: SessionKey, message_id: int, text: str) -> None:
+        self._last_text[key] = (message_id, text)
+        self._last_text.move_to_end(key)
+        while len(self._last_text) > 10_000:
+            self._last_text.popitem(last=False)
+
+    async def _on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Read an edit of the user's last message as a correction of it; other edits are ignored."""
+        message, user = update.edited_message, update.effective_user
+        if message is None or user is None or user.is_bot or message.text is None:
+            return
+        key = SessionKey(TRANSPORT, str(message.chat.id), str(user.id))
+        last = self._last_text.get(key)
+        if last is None or last[0] != message.message_id:
+            return
+        if not self._claim(update, key):
+            return
+        async with self._locks.hold(key), self._settle(update):
+            self._remember_text(key, message.message_id, message.text)
+            incoming = Incoming(key, message.text, display_name=user.full_name, correction_of=last[1])
+            replies = await self.dispatcher.handle(incoming)
+            await self.router.deliver_all(replies, key)
 
     async def _download(self, message: Message, lang: str) -> tuple[Attachment | None, str | None]:
         """Fetch the document or largest photo, refusing oversize files before asking for them."""
