@@ -19,7 +19,8 @@ from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-# transport name -> adapter module exposing run_transport(settings, dispatcher, router, stop)
+# The one registry of chat transports: name -> adapter module exposing ``configured(settings)`` (whether the
+# settings give it credentials) and ``run_transport(settings, dispatcher, router, stop)``.
 TRANSPORTS: dict[str, str] = {"telegram": "bot.adapters.telegram", "matrix": "bot.adapters.matrix"}
 # Libraries whose INFO lines are per request or per event (nio logs every sync and room event; bm25s sets its
 # own logger to DEBUG): only their warnings reach the bot's log.
@@ -38,9 +39,13 @@ TransportRunner = Callable[[Settings, Dispatcher, Router, asyncio.Event], Corout
 
 
 def configured_transports(settings: Settings) -> list[str]:
-    """Names of the transports the settings give credentials for."""
-    flags = {"telegram": settings.telegram_configured, "matrix": settings.matrix_configured}
-    return [name for name in TRANSPORTS if flags[name]]
+    """Names of the transports the settings give credentials for (each adapter says so itself)."""
+    names = []
+    for name, module_name in TRANSPORTS.items():
+        configured: Callable[[Settings], bool] = importlib.import_module(module_name).configured
+        if configured(settings):
+            names.append(name)
+    return names
 
 
 def _runner(name: str) -> TransportRunner:

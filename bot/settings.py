@@ -25,6 +25,7 @@ class TelegramSettings:
     # per start, which only suits a single process.
     webhook_secret: str = ""
     max_download_bytes: int = 20 * 1024 * 1024
+    typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class MatrixSettings:
     state_dir: str = ""  # sync token, device id
     device_name: str = "vetpharma"
     max_download_bytes: int = 20 * 1024 * 1024  # checked against info.size before downloading
+    typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
 
 
 @dataclass(frozen=True)

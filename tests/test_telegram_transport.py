@@ -98,3 +98,39 @@ async def test_an_edited_last_answer_is_a_correction(standin: BotApiStandIn, tmp
         await standin.wait_until(lambda: standin.count_sent(USER) > count)
         corrected = standin.sent_to(USER)[-1].text
         assert "corrigé" in corrected and "Dupont" in corrected and "prénom" in corrected
+
+
+async def test_size_wording_has_one_colon_and_a_decimal(standin: BotApiStandIn, tmp_path: Path) -> None:
+    user = standin.user(USER)
+    async with running_bot(standin, make_settings(standin, tmp_path)):
+        await standin.send_document(user, "scan.pdf", b"%PDF-1.4 x", announced_size=int(20.9 * 1024 * 1024))
+        (reply,) = await standin.wait_for_messages(USER, 1, 30)
+    assert "« scan.pdf » fait 20,9 Mo" in reply.text and "plus de 20,0 Mo" in reply.text
+    assert reply.text.count(" : ") <= 1, reply.text
+
+
+async def test_a_chosen_label_with_a_check_mark_gets_no_second_one(
+    standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    class Confirm:
+        def handle(self, incoming: Incoming) -> list[Reply]:
+            return [Reply("Tout est exact ?", choices=(Choice("✅ Valider", "valider"),))]
+
+    user = standin.user(USER)
+    async with running_bot(standin, make_settings(standin, tmp_path), core=Confirm()):
+        await standin.send_text(user, "bonjour")
+        (question,) = await standin.wait_for_messages(USER, 1)
+        await standin.press_button(user, question, question.buttons[0][1])
+        await standin.wait_until(lambda: bool(standin.edits_in(USER)))
+    edited = standin.edits_in(USER)[0].text
+    assert edited.endswith("✅ Valider") and "✅ ✅" not in edited
+
+
+async def test_a_slow_answer_shows_typing(standin: BotApiStandIn, tmp_path: Path) -> None:
+    settings = make_settings(standin, tmp_path, typing_delay=0.0)
+    user = standin.user(USER)
+    async with running_bot(standin, settings):
+        await standin.send_text(user, "Combien d'assistants pour un distributeur de 150 personnes ?")
+        await standin.wait_for_messages(USER, 1, 60)
+    (action,) = {c.params.get("action") for c in standin.calls_to("sendChatAction")}
+    assert action == "typing"

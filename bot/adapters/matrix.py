@@ -40,6 +40,8 @@ import nio
 from nio.crypto import ENCRYPTION_ENABLED
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.adapters import base
+from bot.adapters.base import human_size, typing_while
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
@@ -55,9 +57,11 @@ RESPONSE_TO_KEY = "org.vetpharma.response_to"
 # [n, total]: this event is part n of the total sent for that message, so a reader knows when it has all.
 PART_KEY = "org.vetpharma.part"
 SYNC_TIMEOUT_MS = 30_000
-# Matrix caps an event at 64 KiB; the body and its HTML copy must both fit.
-MAX_BODY_CHARS = 12_000
+# Matrix caps an event at 64 KiB, but Element shows a long event as a wall of text: a reply is cut into events
+# of at most this many UTF-16 units (an article of the decree in a few events, each at an item's start).
+MAX_BODY_CHARS = 4_000
 STOP_GRACE_SECONDS = 30.0
+TYPING_REFRESH_SECONDS = 20.0  # the typing notice is sent for 30 s: renewed before it fades
 MEDIA_TYPES = frozenset({"m.file", "m.image", "m.audio", "m.video"})
 # An undecryptable message waits this long for its room key (requested from the sender) before the user is
 # asked to send it again, and is retried until it is this old.
@@ -214,16 +218,6 @@ def inviter_allowed(inviter: str, allowed: Iterable[str]) -> bool:
     return False
 
 
-def human_size(size: int, lang: str = "fr") -> str:
-    """Format a byte count for a sentence: ``20 Mo`` in French, ``20 MB`` in English."""
-    units = ("o", "ko", "Mo") if lang == "fr" else ("B", "kB", "MB")
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} {units[2]}"
-    if size >= 1024:
-        return f"{size / 1024:.0f} {units[1]}"
-    return f"{size} {units[0]}"
-
-
 _LEADING_PILL = re.compile(r'\s*<a href="https://matrix\.to/#/([^"?]+)[^"]*">(.*?)</a>', re.DOTALL)
 _REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
 
@@ -234,40 +228,23 @@ def strip_reply_fallback(body: str) -> str:
 
 
 def split_text(text: str, limit: int = MAX_BODY_CHARS) -> list[str]:
-    """Cut a long text into pieces under ``limit`` characters, at paragraph or line ends when possible."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    pieces.append(rest)
-    return [piece for piece in pieces if piece] or [""]
-
-
-def _html_text(text: str) -> str:
-    return html.escape(text, quote=False).replace("\n", "<br/>")
+    """Cut a long text into events Element shows well, at paragraph, item or line ends when possible."""
+    return base.split_text(text, limit)
 
 
 def render_reply(reply: Reply) -> list[dict[str, Any]]:
     """Turn a reply's text and choices into ``m.notice`` contents (numbered choices, HTML escaped)."""
     chunks = split_text(reply.text) if reply.text or reply.choices else []
+    if reply.choices and not chunks:
+        chunks = [""]
     contents: list[dict[str, Any]] = []
     for index, chunk in enumerate(chunks):
-        body, formatted = chunk, _html_text(chunk)
+        body, formatted = chunk, base.matrix_html(chunk)
         if reply.choices and index == len(chunks) - 1:
-            marks = [f"{n}." if reply.numbered else "•" for n in range(1, len(reply.choices) + 1)]
-            numbered = [f"{mark} {choice.label}" for mark, choice in zip(marks, reply.choices, strict=True)]
+            body = base.numbered_choices(body, reply.choices, numbered=reply.numbered)
             items = "".join(f"<li>{html.escape(choice.label, quote=False)}</li>" for choice in reply.choices)
-            body = "\n".join([body, "", *numbered]) if body else "\n".join(numbered)
             tag = "ol" if reply.numbered else "ul"
-            formatted = f"{formatted}<{tag}>{items}</{tag}>" if formatted else f"<{tag}>{items}</{tag}>"
+            formatted = f"{formatted}<{tag}>{items}</{tag}>"
         contents.append(
             {"msgtype": "m.notice", "body": body, "format": HTML_FORMAT, "formatted_body": formatted}
         )
@@ -454,6 +431,7 @@ class MatrixBot:
         self._warned_encrypted: set[str] = set()
         self._known_rooms: set[str] = set()
         self._last_dm: dict[str, str] = {}  # user -> the direct chat they last wrote from
+        self._in_flight: set[str] = set()  # ids of the messages being answered
         # (room, user) -> (event id, text) of the user's last text message: an edit of it is a correction.
         self._last_text: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         # Staff accounts and staff rooms of this transport: "#N text" there is a staff answer, never chatter.
@@ -592,14 +570,15 @@ class MatrixBot:
                     await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0**failures))
                 continue
             failures = 0
+            if first:
+                # Before this sync's messages are recorded: only what a crash left unanswered is replayed.
+                self._replay_pending()
             # Without a saved token the first sync is history: joined rooms' timelines are not answered.
             await self.process_sync(response, answer=resuming or not first)
             await self._crypto_chores()
             first = False
             self.state = replace(self.state, next_batch=response.next_batch)
             self._save()
-            if not self.ready.is_set():
-                self._replay_pending()
             self.ready.set()
 
     async def _sync_or_stop(self, stop: asyncio.Event, full_state: bool) -> Any:
@@ -843,6 +822,8 @@ class MatrixBot:
         self.inbox.purge(self._store.clock() - INBOX_KEPT)
         self.memo.purge(self._store.clock() - timedelta(days=max(self.settings.retention_days, 1)))
         for message in self.inbox.pending(TRANSPORT):
+            if message.message_id in self._in_flight:
+                continue
             content = message.payload.get("content")
             if not isinstance(content, dict):
                 self.inbox.done(TRANSPORT, message.message_id)
@@ -952,6 +933,7 @@ class MatrixBot:
         key = self.session_key(room_id, sender)
         if key.chat != room_id:
             self._last_dm[sender] = room_id
+        self._in_flight.add(event_id)
         async with self._lock(key):
             try:
                 await self._answer_locked(room_id, key, event_id, content)
@@ -961,6 +943,7 @@ class MatrixBot:
                     await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
             # Not reached when cancelled or killed: the message stays pending and is answered after a restart.
             self.inbox.done(TRANSPORT, event_id)
+            self._in_flight.discard(event_id)
         lock = self._locks.get(key)
         if lock is not None and not lock.locked():
             del self._locks[key]
@@ -1015,14 +998,14 @@ class MatrixBot:
             reply_to_text=reply_to_text,
             correction_of=str(corrected[1]) if corrected else None,
         )
-        typing = attachment is not None
-        if typing:
-            await self._typing(room_id, True)
-        try:
+        # "typing…" at once for a file (it will be checked), after a moment for any slow reply.
+        delay = 0.0 if attachment is not None else self.config.typing_delay
+
+        async def show(on: bool) -> None:
+            await self._typing(room_id, on)
+
+        async with typing_while(show, delay=delay, refresh=TYPING_REFRESH_SECONDS):
             replies = await self.dispatcher.handle(incoming)
-        finally:
-            if typing:
-                await self._typing(room_id, False)
         local = [reply for reply in replies if reply.to is None or reply.to == key]
         await self.send_replies(room_id, local, Thread(event_id, mention=key.user if group else None))
         for reply in replies:
@@ -1202,6 +1185,11 @@ async def run_transport(
         await bot.run(stop)
     finally:
         await bot.close()
+
+
+def configured(settings: Settings) -> bool:
+    """Tell whether the settings give this transport what it needs to run (a Matrix homeserver, user id and password or access token)."""
+    return settings.matrix_configured
 
 
 # --- the ``vetpharma matrix`` command ---------------------------------------------------------------

@@ -45,6 +45,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.base import human_size, split_text, typing_while, utf16_len
 from bot.cluster import UpdateGuard, update_guard
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
@@ -73,6 +74,10 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("cancel", "Annuler l'étape en cours"),
         ("lang", "Changer de langue (fr / en)"),
         ("article", "Afficher un article de l'arrêté (ex. /article 14)"),
+        ("dossiers", "Lister mes dossiers"),
+        ("edit", "Corriger une réponse du dossier"),
+        ("letter", "Recevoir à nouveau la lettre de demande"),
+        ("keep", "Conserver mes fichiers après vérification"),
         ("human", "Parler à un agent du ministère"),
         ("privacy", "Données personnelles et durée de conservation"),
         ("forget", "Effacer toutes mes données"),
@@ -86,6 +91,10 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("cancel", "Cancel the current step"),
         ("lang", "Change language (fr / en)"),
         ("article", "Show an article of the decree (e.g. /article 14)"),
+        ("dossiers", "List my dossiers"),
+        ("edit", "Correct an answer of the dossier"),
+        ("letter", "Get the request letter again"),
+        ("keep", "Keep my files after the check"),
         ("human", "Talk to ministry staff"),
         ("privacy", "Personal data and how long it is kept"),
         ("forget", "Delete all my data"),
@@ -96,19 +105,19 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
         "too_big": (
-            "Ce fichier fait {size} : Telegram ne laisse pas un bot télécharger plus de {limit}. "
+            "« {name} » fait {size}, et Telegram ne laisse pas un bot télécharger plus de {limit}. "
             "Envoyez-le en plusieurs parties, ou numérisé à plus basse résolution."
         ),
-        "download_failed": "Je n'ai pas pu récupérer ce fichier auprès de Telegram ; renvoyez-le, s'il vous plaît.",
+        "download_failed": "Telegram ne me l'a pas transmis ; renvoyez-le, s'il vous plaît.",
         "expired": "Ce bouton n'est plus valable : répondez par écrit, ou envoyez /status.",
         "not_yours": "Ce choix s'adresse à une autre personne.",
     },
     "en": {
         "too_big": (
-            "This file is {size}: Telegram does not let a bot download more than {limit}. "
+            "“{name}” is {size}, and Telegram does not let a bot download more than {limit}. "
             "Send it in several parts, or scanned at a lower resolution."
         ),
-        "download_failed": "I could not fetch this file from Telegram; please send it again.",
+        "download_failed": "Telegram did not hand it over; please send it again.",
         "expired": "This button is no longer valid: type your answer, or send /status.",
         "not_yours": "This choice is meant for someone else.",
     },
@@ -118,45 +127,9 @@ TEXTS: dict[str, dict[str, str]] = {
 # ---- pure helpers (no Telegram object involved) ---------------------------------------------
 
 
-def utf16_len(text: str) -> int:
-    """Count UTF-16 code units, the unit of Telegram's length limits."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix_within(text: str, limit: int) -> int:
-    """Return the longest prefix length (in code points) of ``text`` that fits in ``limit`` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
 def split_message(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
-    """Split ``text`` into messages of at most ``limit`` UTF-16 units, at paragraph or line ends if possible."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while utf16_len(rest) > limit:
-        fits = _prefix_within(rest, limit)
-        cut, skip = fits, 0
-        # Prefer a paragraph break, then a line break, then a space, as long as the chunk stays
-        # reasonably full; a hard cut (between code points) is the last resort.
-        for separator in ("\n\n", "\n", " "):
-            at = rest.rfind(separator, 0, fits)
-            if at >= fits // 2:
-                cut, skip = at, len(separator)
-                break
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut + skip :].lstrip()
-    if rest:
-        chunks.append(rest)
-    return chunks
-
-
-def _human_size(size: int, lang: str) -> str:
-    megabytes = f"{size / (1024 * 1024):.1f}"
-    return f"{megabytes.replace('.', ',')} Mo" if lang == "fr" else f"{megabytes} MB"
+    """Split ``text`` into messages of at most ``limit`` UTF-16 units, at paragraph, item or line ends."""
+    return split_text(text.strip(), limit)
 
 
 def _language(user: User | None, default: str) -> str:
@@ -305,10 +278,13 @@ class TelegramTransport:
         self.choices = ChoiceCallbacks(memo=self.memo)
         self._locks = _SessionLocks()
         self._answered = _Seen()
+        self._typing_delay = settings.telegram.typing_delay
         self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
-        # Every update is recorded before it is handled and marked done once answered (crash recovery);
-        # the update id is the idempotency key.
+        # Long polling: every update is recorded before it is handled and marked done once answered (crash
+        # recovery; the update id is the idempotency key). A webhook needs no inbox: Telegram posts an update
+        # again until a process answers it, and the cluster guard handles each one once.
         self.inbox = Inbox(self._store)
+        self._use_inbox = not settings.telegram.webhook_url
         self._replaying: set[str] = set()
         self.application = build_application(settings.telegram)
         self.application.add_handler(
@@ -356,7 +332,8 @@ class TelegramTransport:
             has_file = bool(message.document or message.photo)
             if not has_file:
                 self._remember_text(key, message.message_id, addressing.text)
-            async with self._typing(message.chat.id, active=has_file):
+            # "typing…" at once for a file (it will be checked), after a moment for anything slow.
+            async with self._typing(message.chat.id, delay=0.0 if has_file else self._typing_delay):
                 attachment, error = await self._download(message, lang)
                 incoming = Incoming(
                     key, addressing.text, attachment, True, user.full_name, error, reply_to_text=reply_to_text
@@ -408,22 +385,24 @@ class TelegramTransport:
             return None, None
         limit = self.settings.telegram.max_download_bytes
         if size is not None and size > limit:
-            return None, self._too_big(size, limit, lang)
+            return None, self._too_big(name, size, limit, lang)
         try:
             telegram_file = await message.get_bot().get_file(file_id)
             if telegram_file.file_size is not None and telegram_file.file_size > limit:
-                return None, self._too_big(telegram_file.file_size, limit, lang)
+                return None, self._too_big(name, telegram_file.file_size, limit, lang)
             data = bytes(await telegram_file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not download a file: %s", exc)
             return None, TEXTS[lang]["download_failed"]
         if len(data) > limit:
-            return None, self._too_big(len(data), limit, lang)
+            return None, self._too_big(name, len(data), limit, lang)
         return Attachment(name, mime, data, group=message.media_group_id or ""), None
 
     @staticmethod
-    def _too_big(size: int, limit: int, lang: str) -> str:
-        return TEXTS[lang]["too_big"].format(size=_human_size(size, lang), limit=_human_size(limit, lang))
+    def _too_big(name: str, size: int, limit: int, lang: str) -> str:
+        return TEXTS[lang]["too_big"].format(
+            name=name, size=human_size(size, lang), limit=human_size(limit, lang)
+        )
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -447,7 +426,9 @@ class TelegramTransport:
         if not self._claim(update, key):
             return
         async with self._locks.hold(key), self._settle(update):
-            replies = await self.dispatcher.handle(Incoming(key, pressed.value, display_name=user.full_name))
+            async with self._typing(chat_id, delay=self._typing_delay):
+                incoming = Incoming(key, pressed.value, display_name=user.full_name)
+                replies = await self.dispatcher.handle(incoming)
             if isinstance(message, Message):
                 # A choice the core refused (a stale button) is not shown as chosen: its keyboard just goes.
                 refused = any(r.refused_choice for r in replies)
@@ -457,26 +438,34 @@ class TelegramTransport:
     def _claim(self, update: Update, key: SessionKey) -> bool:
         """Record an update before handling it; False for a duplicate delivery (already recorded)."""
         update_id = str(update.update_id)
-        if self.inbox.record(TRANSPORT, update_id, key, update.to_dict()):
+        if not self._use_inbox or self.inbox.record(TRANSPORT, update_id, key, update.to_dict()):
             return True
-        return update_id in self._replaying
+        if update_id in self._replaying:
+            # Replayed from the inbox: handled once, even if Telegram hands the update out again.
+            self._replaying.discard(update_id)
+            return True
+        return False
 
     @contextlib.asynccontextmanager
     async def _settle(self, update: Update) -> AsyncIterator[None]:
         """Mark the update answered when the body ends, or fails (the error handler answers then)."""
         update_id = str(update.update_id)
+        if not self._use_inbox:
+            yield
+            return
         try:
             yield
         except Exception:
             self.inbox.done(TRANSPORT, update_id)
             raise
         self.inbox.done(TRANSPORT, update_id)
-        self._replaying.discard(update_id)
 
     async def replay_pending(self) -> int:
         """Queue the updates recorded before a crash and never answered; return how many."""
         self.inbox.purge(self._store.clock() - INBOX_KEPT)
         self.memo.purge(self._store.clock() - timedelta(days=max(self.settings.retention_days, 1)))
+        if not self._use_inbox:
+            return 0
         pending = self.inbox.pending(TRANSPORT)
         for message in pending:
             update = Update.de_json(message.payload, self.application.bot)
@@ -501,9 +490,11 @@ class TelegramTransport:
                 (b.text for row in markup.inline_keyboard for b in row if b.callback_data == data), value
             )
         try:
+            # "✅ Valider" stays as is: no second check mark in front of a label that has one.
+            mark = "" if label.startswith(("✅", "✔", "☑")) else "✅ "
             if shown and message.text and utf16_len(message.text) + utf16_len(label) + 3 <= MAX_MESSAGE_UTF16:
                 await message.edit_text(
-                    f"{message.text_html}\n\n✅ <b>{html.escape(label, quote=False)}</b>",
+                    f"{message.text_html}\n\n{mark}<b>{html.escape(label, quote=False)}</b>",
                     parse_mode=ParseMode.HTML,
                     reply_markup=None,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -525,25 +516,15 @@ class TelegramTransport:
                 )
 
     @contextlib.asynccontextmanager
-    async def _typing(self, chat_id: int, *, active: bool) -> AsyncIterator[None]:
-        """Show "typing…" in the chat while the body runs (refreshed, since it fades after 5 s)."""
-        if not active:
-            yield
-            return
+    async def _typing(self, chat_id: int, *, delay: float) -> AsyncIterator[None]:
+        """Show "typing…" while the body runs, once it has run ``delay`` seconds (refreshed: it fades after 5 s)."""
 
-        async def keep_typing() -> None:
-            while True:
-                with contextlib.suppress(TelegramError):
-                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
-                await asyncio.sleep(TYPING_REFRESH_SECONDS)
+        async def show(on: bool) -> None:
+            if on:
+                await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-        task = asyncio.create_task(keep_typing())
-        try:
+        async with typing_while(show, delay=delay, refresh=TYPING_REFRESH_SECONDS):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     # -- outgoing
 
@@ -793,6 +774,11 @@ class _HealthHandler(tornado.web.RequestHandler):
         healthy = True if which == "alive" else await self.hook.ready()
         self.set_status(200 if healthy else 503)
         self.write("ok\n" if healthy else "not ready\n")
+
+
+def configured(settings: Settings) -> bool:
+    """Tell whether the settings give this transport what it needs to run (a Telegram bot token)."""
+    return settings.telegram_configured
 
 
 # ---- the `vetpharma telegram` command -------------------------------------------------------
