@@ -242,8 +242,10 @@ async def test_a_whole_session_in_encrypted_rooms_with_a_restart(
                 )
 
             await alice.wait_for(room, relayed, "the staff answer")
-            devices = "\n".join(running.bot.device_lines(staff_room))
-            assert agent.client.device_id in devices and agent_account.user_id in devices
+            # /whoami in the encrypted staff room lists the devices the bot trusts there, with fingerprints.
+            whoami = "\n".join(part["body"] for part in await agent.exchange(staff_room, "/whoami"))
+            fingerprint = agent.client.olm.account.identity_keys["ed25519"]  # type: ignore[union-attr]
+            assert f"✅ {agent_account.user_id} {agent.client.device_id} {fingerprint[:4]}" in whoami
 
         # Joining a room is no lost history: no "oldest were skipped" warning.
         assert not [r for r in caplog.records if "oldest were skipped" in r.getMessage()]

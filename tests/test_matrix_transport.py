@@ -146,3 +146,37 @@ async def test_an_edit_of_the_last_answer_corrects_it(
         after = await person.say(room, "/status")
         await person.answer_to(room, after)
         assert person.answers(room, late) == []
+
+
+async def test_a_question_shows_typing_and_sizes_have_a_decimal(
+    synapse: Synapse, bot_account: MatrixAccount, user_account: MatrixAccount, tmp_path: Path
+) -> None:
+    from tests.test_matrix_crash import WatchingPerson
+
+    settings = bot_settings(synapse, bot_account, tmp_path, typing_delay=0.0)
+    person = await WatchingPerson.login(synapse, user_account)
+    assert isinstance(person, WatchingPerson)
+    seen_typing: set[str] = set()
+    try:
+        async with running_bot(settings, bot_account):
+            room = await person.open_room(bot_account.user_id)
+            await person.membership_of(room, bot_account.user_id, "join")
+            question = await person.say(room, "Combien d'assistants pour un distributeur de 150 personnes ?")
+            while not person.complete(room, question):
+                await person.pump(200)
+                seen_typing |= person.typing
+            assert bot_account.user_id in seen_typing
+            # 20.9 MB announced: refused before downloading, with its size as users read it.
+            big = await person.send(
+                room,
+                {
+                    "msgtype": "m.file",
+                    "body": "scan.pdf",
+                    "url": "mxc://vetpharma.test/none",
+                    "info": {"mimetype": "application/pdf", "size": int(20.9 * 1024 * 1024)},
+                },
+            )
+            refused = text_of(await person.answer_to(room, big))
+            assert "20,9 Mo" in refused and "20,0 Mo" in refused
+    finally:
+        await person.close()

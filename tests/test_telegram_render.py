@@ -110,3 +110,14 @@ def test_article_2_is_cut_between_items_not_inside_one(tmp_path: Path) -> None:
     # Item 12° (and every other) stays whole: a later message starts an item, not an indented continuation.
     assert all(re.match(r"\d+° ", c) for c in chunks[1:]), [c[:30] for c in chunks]
     assert " ".join(chunks).split() == text.split()
+
+
+def test_a_ticket_answer_is_addressed_in_a_staff_room_only() -> None:
+    def group(text: str, staff_room: bool) -> bool:
+        return address(
+            text, private=False, bot_username="vet_bot", replied_to_bot=False, staff_room=staff_room
+        ).addressed
+
+    assert group("#3 Le dossier est complet.", staff_room=True)
+    assert not group("#3 Le dossier est complet.", staff_room=False)
+    assert not group("#3", staff_room=True) and not group("on en parle #3", staff_room=True)

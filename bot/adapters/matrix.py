@@ -348,6 +348,13 @@ FEEDBACK_REACTIONS = {"👍": "up", "👎": "down"}
 _EMOJI_MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _REMEMBERED = 2_000
 # "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
+# /whoami (and the spellings bot.staff registers): in an encrypted room, the devices trusted there follow.
+WHOAMI = re.compile(r"\s*/(?:whoami|quisuisje|id|compte)\b", re.IGNORECASE)
+DEVICES_TITLE = (
+    "Appareils de ce salon chiffré (✅ approuvé à la première rencontre ; comparez les empreintes avec celles "
+    "de vos applications) / Devices of this encrypted room (✅ trusted on first use; compare the fingerprints "
+    "with your apps'):"
+)
 # Set by the adapter on an edit of the user's last message: [original event id, text it replaces].
 CORRECTION_KEY = "org.vetpharma.correction_of"
 TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
@@ -1007,6 +1014,9 @@ class MatrixBot:
         async with typing_while(show, delay=delay, refresh=TYPING_REFRESH_SECONDS):
             replies = await self.dispatcher.handle(incoming)
         local = [reply for reply in replies if reply.to is None or reply.to == key]
+        if WHOAMI.match(text) and self._room_encrypted(room_id):
+            # Setting up an encrypted (staff) room: the devices the bot trusts there, to compare fingerprints.
+            local.append(Reply("\n".join([DEVICES_TITLE, *self.device_lines(room_id)])))
         await self.send_replies(room_id, local, Thread(event_id, mention=key.user if group else None))
         for reply in replies:
             if reply.to is not None and reply.to != key:

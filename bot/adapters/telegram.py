@@ -151,8 +151,14 @@ class Addressing:
 _COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(.*)$", re.DOTALL)
 
 
-def address(text: str, *, private: bool, bot_username: str, replied_to_bot: bool) -> Addressing:
-    """Decide if the bot is addressed (private chat, command, @mention, reply) and clean the text."""
+# "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
+TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
+
+
+def address(
+    text: str, *, private: bool, bot_username: str, replied_to_bot: bool, staff_room: bool = False
+) -> Addressing:
+    """Decide if the bot is addressed (private chat, command, @mention, reply, "#N" in a staff room)."""
     match = _COMMAND.match(text)
     if match:
         command, target, rest = match.groups()
@@ -162,7 +168,10 @@ def address(text: str, *, private: bool, bot_username: str, replied_to_bot: bool
     mention = re.compile(rf"(?<![\w@])@{re.escape(bot_username)}\b[,:]?", re.IGNORECASE)
     cleaned, mentions = mention.subn("", text)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned).strip()
-    return Addressing(private or replied_to_bot or mentions > 0, cleaned if mentions else text)
+    staff_answer = staff_room and TICKET_ANSWER.match(text) is not None
+    return Addressing(
+        private or replied_to_bot or staff_answer or mentions > 0, cleaned if mentions else text
+    )
 
 
 @dataclass(frozen=True)
@@ -320,6 +329,7 @@ class TelegramTransport:
             private=message.chat.type == ChatType.PRIVATE,
             bot_username=bot.username,
             replied_to_bot=replied_to_bot,
+            staff_room=f"{TRANSPORT}:{message.chat.id}" in self.settings.staff_rooms,
         )
         if not addressing.addressed:
             # Group chatter not meant for the bot is neither answered nor handed to the core (privacy).
