@@ -17,6 +17,7 @@ from tests import postgres_server
 from tests.queue_harness import scanned_diploma
 from tests.scale_harness import (
     deployment,
+    diagnose,
     nginx_available,
     outcome,
     percentile,
@@ -65,6 +66,7 @@ async def test_nothing_is_lost_when_a_bot_process_and_a_worker_are_killed(
         runs = await asyncio.gather(*users)
         await wait_for_reports(standin, runs, timeout=120)
         result = outcome(standin, runs, url)
+        state = diagnose(url, tmp_path) if result.reports_missing or result.lost else ""
 
     print(
         f"\n{result.messages} messages, {result.uploads} uploads; {len(result.lost)} lost, "
@@ -75,8 +77,8 @@ async def test_nothing_is_lost_when_a_bot_process_and_a_worker_are_killed(
     )
     assert result.messages > USERS * 5
     # Every message answered, every upload reported.
-    assert result.lost == []
-    assert result.reports_missing == []
+    assert result.lost == [], state
+    assert result.reports_missing == [], state
     assert result.uploads == USERS // 4
     # A message is answered twice only when Telegram had to send it again (its process died after
     # replying and before recording the update as handled); no such message without a redelivery.
