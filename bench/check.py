@@ -334,9 +334,6 @@ def ocr_speed() -> None:
     )
 
 
-REAL = ROOT.parent / "shared" / "corpora" / "real-documents" / "documents"
-
-
 def _cpu() -> float:
     """Return CPU seconds used so far by this process and its finished children (tesseract runs)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -385,7 +382,9 @@ def format_speed() -> None:
         ("fixtures (dev scans and photos)", [f for case in cases("dev") if case.ocr for f in case.files]),
         (
             "real documents",
-            [(p.name, p.read_bytes()) for p in sorted(REAL.iterdir())] if REAL.is_dir() else [],
+            [(p.name, p.read_bytes()) for p in sorted((REAL / "documents").iterdir())]
+            if (REAL / "documents").is_dir()
+            else [],
         ),
     ):
         text: dict[str, list[float]] = {}

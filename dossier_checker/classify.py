@@ -277,7 +277,7 @@ def _opens_document(page: Page, kinds: Sequence[Kind], running_head: Folded | No
     # A piece's title of three words or more that starts inside a line and runs over to the next
     # ("Décision du conseil — désignation du / vétérinaire responsable"), in the page's first lines,
     # unless the running document's first lines hold it too (a running header).
-    opening = _opening(page)
+    opening = _opening(page, short=True)
     return any(
         features.find_phrase(t, opening) and not (running_head and features.find_phrase(t, running_head))
         for k in kinds
@@ -289,9 +289,41 @@ def _opens_document(page: Page, kinds: Sequence[Kind], running_head: Folded | No
 MIN_RUNOVER_TITLE_WORDS = 3
 
 
-def _opening(page: Page) -> Folded:
+RUNOVER_LINE_WORDS = 10  # a title over two lines is in short lines, not in the sentences of a clause
+
+
+def _opening(page: Page, short: bool = False) -> Folded:
     lines = [line for line in _head(page).splitlines() if line.strip()][: tuning().title_line.opening_lines]
+    if short:
+        lines = [line for line in lines if len(line.split()) <= RUNOVER_LINE_WORDS]
     return Folded.of(" ".join(lines), _fuzzy([page]))
+
+
+_NUMBERED_HEADING = re.compile(r"^\W*(?:article|art\.|articolo|section|chapitre|titre|\d)", re.IGNORECASE)
+SHORT_HEADING_WORDS = 6
+
+
+def _starts_like_a_document(page: Page) -> bool:
+    # A new document opens with a short heading ("EXTRAIT R.C.I."), not with a sentence going on or a
+    # numbered clause of the running one ("Article 12 - Cession du bail").
+    lines = [line.strip() for line in _head(page).splitlines() if line.strip()][:2]
+    return any(
+        _title_like(line) and len(line.split()) <= SHORT_HEADING_WORDS and not _NUMBERED_HEADING.match(line)
+        for line in lines
+    )
+
+
+def _is_letter(head: str) -> bool:
+    # A letter's layout: a subject line ("Objet :", "Re:", "Oggetto:") in its head.
+    markers = tuning().letter_subjects
+    return any(
+        fold(line.split(":", 1)[0]) in markers
+        for line in head.splitlines()[:LETTER_HEAD_LINES]
+        if ":" in line
+    )
+
+
+LETTER_HEAD_LINES = 12
 
 
 def _best(scores: Mapping[str, KindScore]) -> list[KindScore]:
@@ -311,6 +343,7 @@ def segment(file: str, pages: Sequence[Page], kinds: Sequence[Kind]) -> list[Doc
             current = max(running, key=lambda k: running[k])
             if (
                 top.kind != current
+                and _starts_like_a_document(page)
                 and top.score - top.title_score >= by_kind[top.kind].signals.present
                 and page_scores[current].score < by_kind[current].signals.uncertain
             ):
@@ -349,6 +382,9 @@ def _decide(document: Document, ordered: Sequence[Kind], kinds: Mapping[str, Kin
     document.title = main
     if main is not None and not main.is_piece:
         document.seems = main.kind
+        return
+    if main is None and _is_letter(_head_of(document)):
+        document.seems = "letter"  # an untitled letter (an answer to an offer of lease) is no piece
         return
     if main is not None:
         # A title two kinds share (a US "certificate of incorporation" is a charter, elsewhere a

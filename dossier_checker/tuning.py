@@ -72,6 +72,7 @@ class Tuning:
     after_markers: tuple[str, ...]
     appointment_phrases: tuple[str, ...]
     responsible_phrases: tuple[str, ...]
+    letter_subjects: frozenset[str]
     document_types: tuple[DocumentType, ...]
 
 
@@ -118,5 +119,6 @@ def tuning() -> Tuning:
         after_markers=_strings(raw["after_markers"], "after_markers"),
         appointment_phrases=_strings(raw["appointment_phrases"], "appointment_phrases"),
         responsible_phrases=_strings(raw["responsible_phrases"], "responsible_phrases"),
+        letter_subjects=frozenset(_strings(raw["letter_subjects"], "letter_subjects")),
         document_types=types,
     )

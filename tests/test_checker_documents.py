@@ -451,3 +451,33 @@ def test_dimensions_as_ocr_reads_them_on_a_drawing() -> None:
     assert strength('Dining Kitchen\n14\'x8 9" 3" x 10 3"\nParking\n11 3"x 15\' 3"') == 1.0
     assert strength("Ufficio 350 Magazzino 680\nBagno 180 Spogliatoio 240") == 1.0  # centimetres
     assert strength("Rapport 2019 2020 2021 2022 2023") == 0.0  # years on a chart are no lengths
+
+
+def test_a_lease_page_on_assignment_stays_in_the_lease() -> None:
+    clause = Page(
+        (
+            "Le Bailleur sera appelé à concourir à l'acte de cession de fonds de commerce, au moins un mois avant",
+            "la signature. La cession du présent bail au cessionnaire du fonds de commerce sera constatée par acte",
+            "authentique ; le cédant restera garant solidaire du cessionnaire pour le paiement du loyer et de la",
+            "redevance. Toute location-gérance du fonds par le preneur est soumise à l'accord écrit du bailleur.",
+        )
+    )
+    report = _check("transfer", {"bail.pdf": [LEASE_FR, clause]})
+    assert _piece(report, "premises_title").status == "present"
+    assert _piece(report, "premises_title").pages == (1, 2)
+    assert _piece(report, "acquisition_act").status == "missing"
+
+
+def test_a_letter_answering_an_offer_of_lease_is_no_lease() -> None:
+    letter = Page(
+        (
+            "Vetalis SARL",
+            "A l'attention de Madame Roche",
+            "Objet : réponse à votre offre de prise à bail de locaux commerciaux",
+            "Madame, suite à votre offre, voici nos conditions : bail commercial de neuf ans, loyer annuel de",
+            "36 000 euros, dépôt de garantie de trois mois, locaux à usage de commerce de gros.",
+            "Le preneur et le bailleur signeront le bail avant le 1er mars 2026. Cordialement.",
+        )
+    )
+    piece = _piece(_check("opening", {"lettre.pdf": [letter]}), "premises_title")
+    assert piece.status == "missing" and _looks_like(piece) == "letter"
