@@ -29,6 +29,7 @@ from bot.documents import (
     checklist,
     upload_summary,
 )
+from bot.faults import log_failure
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import (
@@ -54,6 +55,7 @@ from bot.store import (
     open_store,
 )
 from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
+from nlu.numbers import digits_value, normalise_digits, read_index
 
 if TYPE_CHECKING:
     from bot.checkqueue import CheckQueue, QueuedCheckResult
@@ -291,7 +293,7 @@ class Core:
         try:
             self.events.record(ev.Event(event_kind, turn.session.key, turn.lang, data))
         except Exception:
-            log.exception("an event sink failed on %s", event_kind)
+            log_failure(log, "an event sink failed on %s", event_kind)
 
     # ------------------------------------------------------------------------------------------------------
     # Entry point
@@ -303,12 +305,12 @@ class Core:
         try:
             return self._handle(incoming)
         except Exception:
-            log.exception("core failed on a message from transport %s", incoming.key.transport)
+            log_failure(log, "core failed on a message from transport %s", incoming.key.transport)
             lang = self.default_lang
             try:
                 lang = self.store.load_session(incoming.key, self.default_lang).lang
             except Exception:
-                log.exception("could not read the session either")
+                log_failure(log, "could not read the session either")
             return [Reply(t(lang, "internal_error"))]
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
@@ -362,7 +364,7 @@ class Core:
                 try:
                     changed = purger(before)
                 except Exception:
-                    log.exception("a retention purger failed")
+                    log_failure(log, "a retention purger failed")
                     continue
                 if changed:
                     log.info("retention purge anonymised %d analytics rows", changed)
@@ -378,8 +380,9 @@ class Core:
                 if value.startswith(feedback):
                     return value
         folded = wt.fold(text)
-        if session.offered_numbered and folded.isdigit() and 1 <= int(folded) <= len(session.offered):
-            return session.offered[int(folded) - 1][1]
+        index = read_index(text, len(session.offered)) if session.offered_numbered else None
+        if index is not None:
+            return session.offered[index - 1][1]
         for label, value in session.offered:
             if folded and folded == wt.fold(label):
                 return value
@@ -794,9 +797,9 @@ class Core:
             if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
                 return self._resume(turn, dossier)
             return self._dossier_menu(turn)
-        number = re.fullmatch(r"(?:n[°o]?\s*|#)?(\d{1,6})", arg.strip(), flags=re.IGNORECASE)
+        number = re.fullmatch(r"(?:n[°o]?\s*|#)?([0-9]{1,6})", normalise_digits(arg), flags=re.IGNORECASE)
         if number:
-            found = self.store.dossier_by_number(turn.session.key, int(number.group(1)))
+            found = self.store.dossier_by_number(turn.session.key, digits_value(number.group(1)) or 0)
             if found is None or found.kind not in self.specs:
                 return [
                     Reply(
@@ -1153,8 +1156,9 @@ class Core:
         fields = wt.answered_fields(spec, dossier.answers)
         target: FieldSpec | None = None
         wanted = arg.strip()
-        if wanted.isdigit() and 1 <= int(wanted) <= len(fields):
-            target = fields[int(wanted) - 1]
+        index = read_index(wanted, len(fields))
+        if index is not None:
+            target = fields[index - 1]
         elif wanted:
             target = next((f for f in fields if f.id == wanted), None)
         if target is None:

@@ -7,6 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core import Conversation
+from bot.faults import log_failure
 from bot.messages import Incoming, Reply, SessionKey
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Dispatcher:
                 try:
                     return await asyncio.get_running_loop().run_in_executor(pool, self.core.handle, incoming)
                 except Exception:
-                    log.exception("core failed on a message from %s", key.transport)
+                    log_failure(log, "core failed on a message from %s", key.transport)
                     return [Reply(FALLBACK_ERROR)]
         finally:
             # Forget the lock of an idle session, so the table does not grow with every user ever seen.

@@ -15,6 +15,7 @@ from bot import events as ev
 from bot.access import RateLimiter, StaffAccounts
 from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
 from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
+from bot.faults import log_failure
 from bot.handoff import HumanDesk
 from bot.helpdesk import CLOSE, OfficeHours, TicketDesk
 from bot.i18n import t
@@ -43,7 +44,7 @@ class FanOut:
             try:
                 sink.record(event)
             except Exception:
-                log.exception("an event sink failed on %s", event.kind)
+                log_failure(log, "an event sink failed on %s", event.kind)
 
 
 def _percent(share: float | None, lang: str) -> str:

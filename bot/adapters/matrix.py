@@ -30,6 +30,7 @@ import nio
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.faults import log_failure
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
 
@@ -517,7 +518,7 @@ class MatrixBot:
                 try:
                     self._on_event(room_id, event, answer)
                 except Exception:
-                    log.exception("could not handle an event in %s", room_id)
+                    log_failure(log, "could not handle an event in %s", room_id)
 
     # -- invites --
 
@@ -695,7 +696,7 @@ class MatrixBot:
             try:
                 await self._answer_locked(key, event_id, content)
             except Exception:
-                log.exception("failed to answer %s in %s", event_id, room_id)
+                log_failure(log, "failed to answer %s in %s", event_id, room_id)
                 with contextlib.suppress(Exception):
                     await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
         lock = self._locks.get(key)

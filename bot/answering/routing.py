@@ -17,6 +17,7 @@ from bot.answering.model import Answer, cite
 from bot.answering.quoting import quote_source
 from bot.answering.retrieval import decline, definition, rule
 from bot.answering.situations import SituationReply, absence_answer, activity_verdict, dated_answer
+from bot.faults import log_failure
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
 from knowledge.search import Searcher, load_searcher
@@ -83,7 +84,7 @@ class Answerer:
         try:
             return self._answer(question, lang, understanding)
         except Exception:  # a reply, never a traceback: log it for the maintainers
-            log.exception("answer failed for a message of %d characters", len(question))
+            log_failure(log, "answer failed for a message of %d characters", len(question))
             out = lang if lang in {"fr", "en"} else "fr"
             return Answer(question[:MAX_SHOWN], "out_of_scope", False, phrase(out, "error"), (), 0.0, out)
 
