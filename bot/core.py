@@ -54,6 +54,7 @@ from bot.store import (
     Store,
     open_store,
 )
+from dossier_checker.model import Limits
 from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
 from nlu.numbers import digits_value, normalise_digits, read_index
 
@@ -240,7 +241,9 @@ class Core:
         self.store = store
         self.specs = dict(specs) if specs is not None else load_specs()
         self.questions = questions or Questions()
-        self.documents = documents or Documents()
+        self.documents = documents or Documents(
+            Limits(file_seconds=settings.limits.file_seconds), settings.limits.check_workers
+        )
         self.photo_runs = PhotoRuns()  # photos sent in a row, checked together as one document
         self.desk: HumanDesk = desk or StoreDesk(store)
         self.events: ev.EventSink = events or ev.NullSink()
@@ -287,6 +290,7 @@ class Core:
             except Exception:
                 log.exception("could not stop a helper of the core")
         self._closers.clear()
+        self.documents.close()
         self.store.close()
 
     def _emit(self, event_kind: str, turn: _Turn, **data: Any) -> None:
@@ -1456,7 +1460,10 @@ class Core:
             self.check_queue.submit(turn.session.key, dossier.id, files)
             return [Reply(t(lang, "upload_queued", name=", ".join(n for n, _, _ in files)))]
         spec = self.specs[dossier.kind]
-        outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
+        owner = f"{turn.session.key.transport}:{turn.session.key.user}"
+        outcome = self.documents.check(
+            dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang, owner
+        )
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)

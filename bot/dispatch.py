@@ -25,7 +25,9 @@ class Dispatcher:
     checked never hold up the questions of everyone else.
     """
 
-    def __init__(self, core: Conversation, *, text_workers: int = 8, upload_workers: int = 2) -> None:
+    # Upload threads mostly wait for the checker's own pool, which shares its workers fairly between users:
+    # enough of them that one user's uploads never queue another's behind them here.
+    def __init__(self, core: Conversation, *, text_workers: int = 8, upload_workers: int = 16) -> None:
         self.core = core
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._waiting: dict[SessionKey, int] = {}

@@ -71,6 +71,18 @@ class QueueSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """What one user may ask of the checker and the store (stated in /help and /privacy)."""
+
+    file_seconds: float = 15.0  # wall-clock seconds to read one file, parsing and OCR together
+    check_workers: int = 2  # files read at once, shared fairly between users
+    stored_mb_per_user: int = 60  # uploads a user may have in the store, pending ones included
+    files_per_message: int = 5  # files checked for one message (uploads waiting for a dossier included)
+    pages_per_minute: int = 120  # pages read for one user in any minute
+    check_seconds_per_minute: int = 60  # checking seconds spent for one user in any minute
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = ""  # empty: SQLite file under data_dir
     data_dir: str = str(ROOT / "var")
@@ -84,6 +96,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     matrix: MatrixSettings = field(default_factory=MatrixSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytesseract
@@ -88,11 +90,14 @@ def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list
     return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
 
 
-def _turned_text(png: bytes, boxes: list[Box], timeout: float) -> list[str]:
+def _turned_text(png: bytes, boxes: list[Box], timeout: Callable[[], float]) -> list[str]:
     """Read the stamps and other turned blocks the page's OCR run left unread."""
     lines: list[str] = []
     for crop in imaging.turned_regions(png, boxes):
-        result = _read(crop, timeout, psm=6)
+        try:
+            result = _read(crop, timeout(), psm=6)
+        except OcrFailed:  # out of time: the page's own text is kept without its stamps
+            break
         words = re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text)
         if result.confidence >= STAMP_CONFIDENCE and len(words) >= 2:
             lines += [line for line in result.text.splitlines() if line.strip()]
@@ -119,22 +124,35 @@ def _readable(result: OcrText) -> bool:
     return result.confidence >= 55 and len(words) >= 8
 
 
-def read_page(png: bytes, timeout: float = 30.0) -> OcrText:
-    """Read a page image (turned upright when it reads badly), then any turned stamp on it."""
-    result, boxes = _read_boxes(png, timeout)
+def read_page(png: bytes, timeout: float = 30.0, deadline: float | None = None) -> OcrText:
+    """Read a page image (turned upright when it reads badly), then any turned stamp on it.
+
+    Every tesseract run ends by ``deadline`` (``time.monotonic()``) when one is given.
+    """
+
+    def left() -> float:
+        """Return the seconds one run may take: ``timeout``, or less when the deadline is nearer."""
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        if remaining < 0.5:
+            raise OcrFailed("deadline")
+        return min(timeout, remaining)
+
+    result, boxes = _read_boxes(png, left())
     read = png
     if not _readable(result):
-        rotate = _orientation(png, timeout)
+        rotate = _orientation(png, left())
         if rotate != 0:
             turned = imaging.rotate_png(png, rotate)
-            second, second_boxes = _read_boxes(turned, timeout)
+            second, second_boxes = _read_boxes(turned, left())
             if second.confidence > result.confidence:
                 result, boxes, read = (
                     OcrText(second.text, second.head, second.confidence, rotate),
                     second_boxes,
                     turned,
                 )
-    stamps = _turned_text(read, boxes, timeout) if _readable(result) else []
+    stamps = _turned_text(read, boxes, left) if _readable(result) else []
     if not stamps:
         return result
     return OcrText("\n".join([result.text, *stamps]), result.head, result.confidence, result.rotated)
