@@ -42,6 +42,7 @@ from bot.letter import (
 )
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.questions import Questions, Understood
+from bot.quotas import Quotas, owner_of
 from bot.settings import Settings, load_settings
 from bot.store import (
     CANCELLED,
@@ -52,6 +53,7 @@ from bot.store import (
     DossierRecord,
     SessionState,
     Store,
+    is_storage_error,
     open_store,
 )
 from dossier_checker.model import Limits
@@ -241,6 +243,7 @@ class Core:
         self.store = store
         self.specs = dict(specs) if specs is not None else load_specs()
         self.questions = questions or Questions()
+        self.quotas = Quotas(settings.limits)
         self.documents = documents or Documents(
             Limits(file_seconds=settings.limits.file_seconds), settings.limits.check_workers
         )
@@ -308,14 +311,15 @@ class Core:
             return []
         try:
             return self._handle(incoming)
-        except Exception:
+        except Exception as exc:
             log_failure(log, "core failed on a message from transport %s", incoming.key.transport)
             lang = self.default_lang
             try:
                 lang = self.store.load_session(incoming.key, self.default_lang).lang
             except Exception:
                 log_failure(log, "could not read the session either")
-            return [Reply(t(lang, "internal_error"))]
+            # A storage error is told as such: what the message said was not recorded, it must be sent again.
+            return [Reply(t(lang, "storage_failed" if is_storage_error(exc) else "internal_error"))]
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
         self._purge_if_due()
@@ -685,7 +689,21 @@ class Core:
 
     def _privacy_text(self, turn: _Turn) -> str:
         keep = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
-        return t(turn.lang, "privacy", days=self.settings.retention_days, keep=keep)
+        text = t(turn.lang, "privacy", days=self.settings.retention_days, keep=keep)
+        return text + "\n" + self._limits_text(turn.lang)
+
+    def _limits_text(self, lang: str) -> str:
+        limits = self.settings.limits
+        return t(
+            lang,
+            "limits_text",
+            stored=limits.stored_mb_per_user,
+            files=limits.files_per_message,
+            pages=limits.pages_per_minute,
+            seconds=limits.check_seconds_per_minute,
+            file_seconds=f"{limits.file_seconds:g}",
+            maximum=self.documents.max_bytes // 1024 // 1024,
+        )
 
     def _forget_command(self, turn: _Turn, arg: str) -> list[Reply]:
         folded = wt.fold(arg)
@@ -1429,6 +1447,9 @@ class Core:
             return [reply, *self._resume_prompt(turn)]
         dossier = self._active(turn.session)
         if dossier is None:
+            refused = self._storage_refusal(turn, attachment.size)
+            if refused is not None:
+                return [Reply(t(lang, refused, name=name, **self._quota_params(refused)))]
             # Kept only until the user says which dossier it is for; checked and deleted then.
             self.store.add_file(
                 turn.session.key, None, name, attachment.mime or "application/octet-stream", attachment.data
@@ -1460,22 +1481,58 @@ class Core:
             self.check_queue.submit(turn.session.key, dossier.id, files)
             return [Reply(t(lang, "upload_queued", name=", ".join(n for n, _, _ in files)))]
         spec = self.specs[dossier.kind]
-        owner = f"{turn.session.key.transport}:{turn.session.key.user}"
-        outcome = self.documents.check(
-            dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang, owner
-        )
+        owner = owner_of(turn.session.key)
+        admission = self.quotas.admit(owner, len(files))
+        refused = [
+            t(lang, admission.refused, name=name, **self._quota_params(admission.refused))
+            for name, _, _ in files[admission.files :]
+            if admission.refused is not None
+        ]
+        files = files[: admission.files]
+        if not files:
+            return [Reply("\n".join(refused))]
+        try:
+            outcome = self.documents.check(
+                dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang, owner
+            )
+        except BaseException:
+            self.quotas.settle(admission, 0, 0.0)
+            raise
+        self.quotas.settle(admission, outcome.pages, outcome.seconds)
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
+        kept_all = turn.session.keep_files
         if turn.session.keep_files:
             for name, mime, data in files if new is None else new:
+                not_kept = self._storage_refusal(turn, len(data), pending=False)
+                if not_kept is not None:
+                    refused.append(t(lang, not_kept, name=name, **self._quota_params(not_kept)))
+                    kept_all = False
+                    continue
                 self.store.add_file(
                     turn.session.key, dossier.id, name, mime or "application/octet-stream", data
                 )
         pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
-        kept = t(lang, "upload_kept" if turn.session.keep_files else "upload_deleted")
-        summary = "\n".join(upload_summary(outcome.report, lang))
+        kept = t(lang, "upload_kept" if kept_all else "upload_deleted")
+        summary = "\n".join([*upload_summary(outcome.report, lang), *refused])
         return [Reply(summary), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)]
+
+    def _storage_refusal(self, turn: _Turn, size: int, *, pending: bool = True) -> str | None:
+        """Say why one more file may not be stored for this user (a message id), or None."""
+        key = turn.session.key
+        waiting = self.store.stored_files(key) if pending else 0
+        return self.quotas.store_refusal(self.store.stored_bytes(key.transport, key.user), size, waiting)
+
+    def _quota_params(self, refused: str | None) -> dict[str, object]:
+        limits = self.settings.limits
+        values: dict[str, object] = {
+            "quota_files": limits.files_per_message,
+            "quota_storage": limits.stored_mb_per_user,
+            "quota_pages": limits.pages_per_minute,
+            "quota_seconds": limits.check_seconds_per_minute,
+        }
+        return {"limit": values[refused]} if refused in values else {}
 
     def _check_pending_files(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
         pending = self.store.files(turn.session.key, None)

@@ -13,8 +13,8 @@ from bot.messages import Incoming, Reply, SessionKey
 log = logging.getLogger(__name__)
 
 FALLBACK_ERROR = (
-    "Désolé, une erreur interne m'empêche de répondre à ce message ; rien n'a été perdu, réessayez dans un instant. "
-    "/ Sorry, an internal error stopped me from answering; nothing was lost, please try again."
+    "Désolé, une erreur interne m'empêche de répondre à ce message : renvoyez-le dans un instant. "
+    "/ Sorry, an internal error stopped me from answering: please send it again in a moment."
 )
 
 

@@ -33,6 +33,8 @@ class CheckOutcome:
 
     report: Mapping[str, Any]
     complete: bool
+    pages: int = 0  # pages read, for the user's quota
+    seconds: float = 0.0  # wall-clock seconds spent reading the files
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,12 @@ class Documents:
         for piece in pieces if isinstance(pieces, list) else []:
             if isinstance(piece, dict) and piece.get("id") in features:
                 piece["features"] = features[piece["id"]]
-        return CheckOutcome(report=data, complete=report.complete)
+        return CheckOutcome(
+            report=data,
+            complete=report.complete,
+            pages=sum(len(f.pages) for f in report.files),
+            seconds=sum(f.seconds for f in report.files),
+        )
 
 
 def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:

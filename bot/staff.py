@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot import events as ev
-from bot.access import RateLimiter, StaffAccounts
+from bot.access import StaffAccounts
 from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
 from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
 from bot.faults import log_failure
@@ -20,6 +20,7 @@ from bot.handoff import HumanDesk
 from bot.helpdesk import CLOSE, OfficeHours, TicketDesk
 from bot.i18n import t
 from bot.messages import Choice, Incoming, Reply, SessionKey
+from bot.quotas import RateLimiter
 from bot.settings import Settings
 from bot.store import TICKET_OPEN, SessionState, Store
 

@@ -334,6 +334,10 @@ def _tune_sqlite(engine: Engine, *, file: bool) -> None:
         # Deleted rows (a user's /forget, the retention purge) are overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         if file:
+            # Free pages go back to the file system (``Store.checkpoint``): a user's deleted uploads do not
+            # leave the database file its largest size. Takes effect on a new file; older ones are
+            # converted once on opening.
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
             # WAL: readers do not block the writer (several bot processes may share the file), and a
             # commit costs one fsync of the log instead of two of the database.
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -360,7 +364,16 @@ class Store:
         # declares that no revision creates yet.
         upgrade_schema(self.engine)
         _Base.metadata.create_all(self.engine)
+        if file:
+            self._enable_incremental_vacuum()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _enable_incremental_vacuum(self) -> None:
+        with self.engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA auto_vacuum").scalar()
+            if mode != 2:  # a file made before: VACUUM rewrites it with the mode set on connecting
+                connection.exec_driver_sql("PRAGMA auto_vacuum=INCREMENTAL")
+                connection.exec_driver_sql("VACUUM")
 
     def close(self) -> None:
         """Release the database connections."""
@@ -600,12 +613,30 @@ class Store:
                 within(db)
 
     def delete_files(self, ids: Sequence[int]) -> int:
-        """Delete files by id; return how many were deleted."""
+        """Delete files by id and give their space back; return how many were deleted."""
         if not ids:
             return 0
         with self._tx() as db:
             result = db.execute(sa.delete(_FileRow).where(_FileRow.id.in_(list(ids))))
-            return int(getattr(result, "rowcount", 0) or 0)
+            deleted = int(getattr(result, "rowcount", 0) or 0)
+        self.checkpoint()
+        return deleted
+
+    def stored_bytes(self, transport: str, user: str) -> int:
+        """Return the bytes of every file kept for one user (waiting for a dossier, or kept on request)."""
+        with self._tx() as db:
+            total = db.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(sa.func.length(_FileRow.data)), 0)).where(
+                    _FileRow.transport == transport, _FileRow.user == user
+                )
+            )
+            return int(total or 0)
+
+    def stored_files(self, key: SessionKey) -> int:
+        """Return how many files wait for this session's next dossier."""
+        with self._tx() as db:
+            stmt = _owned(sa.select(sa.func.count()).select_from(_FileRow), _FileRow, key)
+            return int(db.scalar(stmt.where(_FileRow.dossier_id.is_(None))) or 0)
 
     # Human handoff
 
@@ -697,10 +728,13 @@ class Store:
         return done
 
     def checkpoint(self) -> None:
-        """Fold SQLite's write-ahead log into the database, so deleted content leaves the disk now."""
+        """Fold SQLite's write-ahead log into the database and give free pages back to the disk."""
         if self.engine.dialect.name != "sqlite":
             return
         with self.engine.connect() as connection:
+            # executescript runs the pragma to its end (one execute frees a single page).
+            raw: Any = connection.connection.dbapi_connection
+            raw.executescript("PRAGMA incremental_vacuum;")
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def purge_inactive(self, before: datetime) -> ForgetResult:
@@ -769,6 +803,11 @@ class Store:
 
 def _counts(result: ForgetResult) -> tuple[int, int, int, int, int]:
     return (result.sessions, result.dossiers, result.checks, result.files, result.handoffs)
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """Tell whether an exception came from the database (full disk, read-only file, lost connection)."""
+    return isinstance(exc, sa.exc.SQLAlchemyError)
 
 
 def open_store(url: str, *, clock: Callable[[], datetime] | None = None) -> Store:
