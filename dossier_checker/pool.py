@@ -4,7 +4,9 @@ Each user with files waiting or being read counts the files started for them sin
 in hand. A free worker takes the oldest file of the waiting user with the lowest count; a user who arrives
 starts just below the lowest count of those already active. So a user who sends ten slow files gets one
 worker at a time like everyone else, and another user's file starts as soon as a worker is free (each file
-is bounded by ``Limits.file_seconds``), before any further file of the users already served.
+is bounded by ``Limits.file_seconds``), before any further file of the users already served. One user
+never holds every worker (``per_owner``, one less than the workers): another user's file finds a free
+worker at once unless several users are busy.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ class Started:
 class FairPool:
     """A fixed number of worker threads serving per-owner FIFO queues round-robin."""
 
-    def __init__(self, workers: int, *, history: int = 1000) -> None:
+    def __init__(self, workers: int, *, per_owner: int = 0, history: int = 1000) -> None:
         self.workers = max(1, workers)
+        self.per_owner = per_owner if per_owner > 0 else max(1, self.workers - 1)
         self._queues: dict[str, deque[tuple[Future[Any], Callable[[], Any], str, float]]] = {}
         self._served: dict[str, int] = {}  # files started per active owner (queued or running)
         self._running: dict[str, int] = {}
@@ -79,11 +82,14 @@ class FairPool:
 
     def _next(self) -> tuple[str, Future[Any], Callable[[], Any]] | None:
         with self._lock:
-            while not self._queues:
-                if self._closed:
+            while True:
+                ready = [o for o in self._queues if self._running.get(o, 0) < self.per_owner]
+                if ready:
+                    break
+                if self._closed and not self._queues:
                     return None
                 self._lock.wait()
-            owner = min(self._queues, key=lambda o: (self._served[o], self._queues[o][0][3]))
+            owner = min(ready, key=lambda o: (self._served[o], self._queues[o][0][3]))
             queue = self._queues[owner]
             future, job, label, queued = queue.popleft()
             if not queue:
@@ -97,6 +103,7 @@ class FairPool:
     def _done(self, owner: str) -> None:
         with self._lock:
             self._running[owner] -= 1
+            self._lock.notify_all()  # a worker waiting for this owner's turn may go on
             if not self._running[owner]:
                 del self._running[owner]
                 if owner not in self._queues:
