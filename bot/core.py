@@ -244,6 +244,7 @@ class Core:
         self.specs = dict(specs) if specs is not None else load_specs()
         self.questions = questions or Questions()
         self.quotas = Quotas(settings.limits)
+        self._checking: set[str] = set()  # users whose files this process is checking now
         self.documents = documents or Documents(
             Limits(file_seconds=settings.limits.file_seconds), settings.limits.check_workers
         )
@@ -324,6 +325,11 @@ class Core:
     def _handle(self, incoming: Incoming) -> list[Reply]:
         self._purge_if_due()
         turn = _Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
+        if turn.session.checking and owner_of(incoming.key) not in self._checking:
+            # The process that was checking these files died: they were lost with it.
+            names = ", ".join(f"« {n} »" if turn.lang == "fr" else f'"{n}"' for n in turn.session.checking)
+            turn.extra.append(Reply(t(turn.lang, "check_interrupted", names=names)))
+            turn.session = replace(turn.session, checking=())
         for message_filter in self._filters:
             filtered = message_filter(incoming, turn.session)
             if filtered is not None:
@@ -1491,6 +1497,9 @@ class Core:
         files = files[: admission.files]
         if not files:
             return [Reply("\n".join(refused))]
+        # Saved before the check: if the process dies during it, the next message says so.
+        self.store.save_session(replace(turn.session, checking=tuple(n for n, _, _ in files)))
+        self._checking.add(owner)
         try:
             outcome = self.documents.check(
                 dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang, owner
@@ -1498,6 +1507,8 @@ class Core:
         except BaseException:
             self.quotas.settle(admission, 0, 0.0)
             raise
+        finally:
+            self._checking.discard(owner)
         self.quotas.settle(admission, outcome.pages, outcome.seconds)
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}

@@ -133,6 +133,9 @@ class SessionState:
     awaiting: str | None = None
     keep_files: bool = False
     recent: tuple[str, ...] = ()
+    # Names of the files being checked, saved before the check: still there on the next message if the
+    # process died during it (the files are gone with it; the user is told to send them again).
+    checking: tuple[str, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
     # A question waiting for the user's choice (which category, request, study length), and what it asks.
@@ -160,6 +163,7 @@ class SessionState:
                 "pending_question": self.pending_question,
                 "pending_slot": self.pending_slot,
                 "last_question": self.last_question,
+                "checking": list(self.checking),
             },
             ensure_ascii=False,
         )
@@ -262,6 +266,7 @@ def _session_value(row: _SessionRow) -> SessionState:
         pending_question=_text_or_none(data.get("pending_question")),
         pending_slot=_text_or_none(data.get("pending_slot")),
         last_question=_text_or_none(data.get("last_question")),
+        checking=tuple(str(n) for n in data.get("checking", []) if isinstance(n, str)),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -1,0 +1,66 @@
+"""The data directory: checked once at start-up, and home of every temporary file the bot makes.
+
+Page renders and OCR files (tesseract reads and writes files) hold users' documents: they live in
+``data_dir/tmp``, never in the system's temporary folder, so the retention purge and /forget are not
+defeated by a crash; what a killed process left there is swept at the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+class DataDirUnusable(Exception):
+    """The data directory cannot be created or written to."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def prepare_data_dir(data_dir: str | Path) -> Path:
+    """Check that the data directory can be written, sweep its temporary folder, and send temp files there.
+
+    Returns the temporary folder. Raises ``DataDirUnusable`` with the reason when the folder is missing and
+    cannot be made, or is read-only.
+    """
+    path = Path(data_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise DataDirUnusable(path, exc.strerror or type(exc).__name__) from None
+    temporary = path / "tmp"
+    shutil.rmtree(temporary, ignore_errors=True)  # what a killed process left behind
+    try:
+        temporary.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise DataDirUnusable(temporary, exc.strerror or type(exc).__name__) from None
+    # This process (OCR threads) and the processes it starts (parse children) write temporary files here.
+    os.environ["TMPDIR"] = str(temporary)
+    tempfile.tempdir = str(temporary)
+    return temporary
+
+
+def start_up(data_dir: str | Path, database_url: str, lang: str) -> str | None:
+    """Prepare the data directory and open the store once; return the sentence that says why not, or None."""
+    from bot.i18n import t
+    from bot.store import is_storage_error, open_store
+
+    try:
+        prepare_data_dir(data_dir)
+    except DataDirUnusable as exc:
+        return t(lang, "data_dir_unusable", path=str(exc.path), reason=exc.reason)
+    try:
+        open_store(database_url).close()
+    except Exception as exc:
+        if not is_storage_error(exc):
+            raise
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__)
+        return t(lang, "storage_unusable", reason=reason)
+    return None
