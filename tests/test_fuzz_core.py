@@ -113,3 +113,17 @@ def test_a_failure_logs_no_user_text(tmp_path: Path, caplog: pytest.LogCaptureFi
     logged = "\n".join(r.getMessage() + (logging.Formatter().formatException(r.exc_info) if r.exc_info else "")
                        for r in caplog.records)  # fmt: skip
     assert "ValueError" in logged and secret not in logged
+
+
+def test_minus_one_at_the_review_does_not_confirm_the_dossier(tmp_path: Path) -> None:
+    from tests.test_core_console import OPENING_SCRIPT
+    from tests.transcript import make_core
+
+    chat = Chat(make_core(tmp_path))
+    for line in OPENING_SCRIPT.split("/upload")[0].splitlines()[1:]:
+        chat.send(line)
+    assert "Valider le dossier" in chat.choices[0]
+    chat.send("-1")
+    assert "Je n'ai pas compris" in chat.text
+    dossier = chat.core.store.dossier_by_number(chat.key, 1)
+    assert dossier is not None and dossier.status == "review"
