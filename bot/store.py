@@ -38,6 +38,9 @@ TICKET_OPEN = "open"
 TICKET_CLOSED = "closed"
 
 
+DOSSIER_NUMBER_ATTEMPTS = 5  # numbers tried when other processes create the same user's dossiers at once
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -424,23 +427,33 @@ class Store:
     # Dossiers
 
     def create_dossier(self, key: SessionKey, kind: str) -> DossierRecord:
-        """Start a new dossier of this type for this user, numbered after their others."""
-        now = self.clock()
-        with self._tx() as db:
-            last = db.scalar(_owned(sa.select(sa.func.max(_DossierRow.number)), _DossierRow, key))
-            row = _DossierRow(
-                transport=key.transport,
-                chat=key.chat,
-                user=key.user,
-                number=(last or 0) + 1,
-                kind=kind,
-                status=IN_PROGRESS,
-                created_at=now,
-                updated_at=now,
-            )
-            db.add(row)
-            db.flush()
-            return _dossier_value(row)
+        """Start a new dossier of this type for this user, numbered after their others.
+
+        Two processes serving the same user may pick the same number at once: the unique constraint refuses
+        the second, which takes the next number.
+        """
+        for attempt in range(DOSSIER_NUMBER_ATTEMPTS):
+            now = self.clock()
+            try:
+                with self._tx() as db:
+                    last = db.scalar(_owned(sa.select(sa.func.max(_DossierRow.number)), _DossierRow, key))
+                    row = _DossierRow(
+                        transport=key.transport,
+                        chat=key.chat,
+                        user=key.user,
+                        number=(last or 0) + 1,
+                        kind=kind,
+                        status=IN_PROGRESS,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    db.add(row)
+                    db.flush()
+                    return _dossier_value(row)
+            except sa.exc.IntegrityError:
+                if attempt == DOSSIER_NUMBER_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def dossier(self, key: SessionKey, dossier_id: int) -> DossierRecord | None:
         """Return one dossier if it belongs to this key."""

@@ -36,3 +36,31 @@ def test_human_repeated_is_relayed_once_and_the_ticket_stays_small(tmp_path: Pat
     assert "message 149" in agent.text and "message 100 " not in agent.text
     assert "(120 message(s) plus ancien(s) non affiché(s))" in agent.text
     assert len(agent.text) < 40_000
+
+
+def test_two_processes_creating_one_users_dossiers_never_collide(tmp_path: Path) -> None:
+    import threading
+
+    from bot.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    stores = [open_store(url), open_store(url)]  # two bot processes on one database
+    key = SessionKey("telegram", "7001", "7001")
+    numbers: list[int] = []
+    errors: list[BaseException] = []
+
+    def create(store_index: int) -> None:
+        for _ in range(40):
+            try:
+                numbers.append(stores[store_index].create_dossier(key, "opening").number)
+            except BaseException as exc:  # counted: none expected
+                errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(i % 2,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.close()
+    assert errors == [] and sorted(numbers) == list(range(1, 161))
