@@ -2,11 +2,12 @@
 the core.
 
     .venv/bin/python bench/robustness.py [--corpus bad-pdfs|hostile-2|all] [--sample N] [--fuzz N]
+                                         [--hostile-users N]
 
 Per corpus: files, outcomes (read, read with pages left unread, or each error sentence's code), worst
 wall time per file (parsing and OCR), worst parse-child memory, and the delay seen by a concurrent user's
 valid upload (from its submission to the moment a worker starts it, on the same pool of workers while the
-corpus is being read as a second user). Then the fuzz figures: messages sent through the real core (24
+corpus is being read by ``--hostile-users`` other users, two by default: the files are dealt to them in turn). Then the fuzz figures: messages sent through the real core (24
 users on several transport keys), internal-error replies, escaped exceptions, and latency percentiles.
 """
 
@@ -53,8 +54,8 @@ def outcome(result: FileResult) -> str:
     return "read, pages left unread" if result.unread_pages else "read"
 
 
-def run_corpus(name: str, files: list[Path], limits: Limits, workers: int) -> None:
-    """Read every file as one hostile user while another user uploads a valid PDF every few seconds."""
+def run_corpus(name: str, files: list[Path], limits: Limits, workers: int, hostile_users: int) -> None:
+    """Read every file as hostile users while another user uploads a valid PDF every few seconds."""
     pool = FairPool(workers)
     valid = text_pdf(*DIPLOMA_LINES)
     results: list[FileResult] = []
@@ -77,8 +78,11 @@ def run_corpus(name: str, files: list[Path], limits: Limits, workers: int) -> No
     started = time.monotonic()
     watcher.start()
     futures = [
-        pool.submit("hostile-user", lambda p=p: read_file(InputFile.from_path(p, limits.max_bytes), limits))
-        for p in files
+        pool.submit(
+            f"hostile-user-{i % hostile_users}",
+            lambda p=p: read_file(InputFile.from_path(p, limits.max_bytes), limits),
+        )
+        for i, p in enumerate(files)
     ]
     for future in futures:
         results.append(future.result())
@@ -89,7 +93,9 @@ def run_corpus(name: str, files: list[Path], limits: Limits, workers: int) -> No
     outcomes = Counter(outcome(r) for r in results)
     worst = max(results, key=lambda r: r.seconds)
     hungriest = max(results, key=lambda r: r.peak_memory_bytes)
-    print(f"\n== {name}: {len(results)} files in {elapsed:.0f} s on {workers} workers")
+    print(
+        f"\n== {name}: {len(results)} files from {hostile_users} user(s) in {elapsed:.0f} s on {workers} workers"
+    )
     print("outcomes: " + ", ".join(f"{code} {n}" for code, n in outcomes.most_common()))
     print(
         f"worst time per file: {worst.seconds:.1f} s ({Path(worst.name).name}; limit {limits.file_seconds:g} s)"
@@ -177,6 +183,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=[*CORPORA, "all", "none"], default="all")
     parser.add_argument("--sample", type=int, default=0, help="files per corpus (0: all)")
     parser.add_argument("--fuzz", type=int, default=10_000, help="fuzzed messages (0: none)")
+    parser.add_argument("--hostile-users", type=int, default=2, help="users the corpus files are dealt to")
     args = parser.parse_args()
     defaults = LimitsSettings()
     limits = Limits(file_seconds=defaults.file_seconds)
@@ -195,7 +202,7 @@ def main() -> None:
             files = unpack(archive, Path(folder))
             if args.sample:
                 files = sorted(random.Random(16).sample(files, min(args.sample, len(files))))
-            run_corpus(name, files, limits, defaults.check_workers)
+            run_corpus(name, files, limits, defaults.check_workers, max(1, args.hostile_users))
     if args.fuzz:
         run_fuzz(args.fuzz)
 
