@@ -1552,9 +1552,10 @@ class Core:
         if self.check_queue is not None:
             self.check_queue.submit_waiting(turn.session.key, dossier.id, [f.id for f in pending])
             return [Reply(t(turn.lang, "upload_queued", name=", ".join(f.name for f in pending)))]
-        replies = self._check_files(turn, dossier, [(f.name, f.mime, f.data) for f in pending])
+        # Deleted before the check (their bytes are in hand): a crash during it is told on the next message,
+        # with the files to send again, never left waiting unsaid.
         self.store.delete_files([f.id for f in pending])
-        return replies
+        return self._check_files(turn, dossier, [(f.name, f.mime, f.data) for f in pending])
 
     def run_queued_check(
         self, key: SessionKey, dossier_id: int, files: Sequence[StoredFile]
