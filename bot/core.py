@@ -1568,7 +1568,9 @@ class Core:
             return None
         turn = _Turn(self.store.load_session(key, self.default_lang), None)
         lang = turn.lang
-        outcome = self.documents.check(dossier.kind, dossier.answers, [(f.name, f.data) for f in files], lang)
+        outcome = self.documents.check(
+            dossier.kind, dossier.answers, [(f.name, f.data) for f in files], lang, owner_of(key)
+        )
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
         reports = [*self._reports(dossier), outcome.report]
