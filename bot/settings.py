@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from dossier_checker.model import default_file_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
 
@@ -74,7 +76,8 @@ class QueueSettings:
 class LimitsSettings:
     """What one user may ask of the checker and the store (stated in /help and /privacy)."""
 
-    file_seconds: float = 15.0  # wall-clock seconds to read one file, parsing and OCR together
+    # Wall-clock seconds to read one file, parsing and OCR together (the checker's CLI reads the same variable).
+    file_seconds: float = field(default_factory=default_file_seconds)
     check_workers: int = 2  # files read at once, shared fairly between users
     stored_mb_per_user: int = 60  # uploads a user may have in the store, pending ones included
     files_per_message: int = 5  # files checked for one message (uploads waiting for a dossier included)

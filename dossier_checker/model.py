@@ -8,6 +8,17 @@ from pathlib import Path
 from typing import Literal
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # Telegram's Bot API lets a bot download 20 MB at most
+DEFAULT_FILE_SECONDS = 15.0  # wall-clock seconds to read one file, parsing and OCR together
+FILE_SECONDS_VARIABLE = "VETPHARMA_LIMITS_FILE_SECONDS"  # the bot's [limits] file_seconds, read here too
+
+
+def default_file_seconds() -> float:
+    """Return the time one file may take: ``$VETPHARMA_LIMITS_FILE_SECONDS`` when set, else 15 s."""
+    try:
+        return float(os.environ.get(FILE_SECONDS_VARIABLE) or DEFAULT_FILE_SECONDS)
+    except ValueError:
+        return DEFAULT_FILE_SECONDS
+
 
 TextSource = Literal["text", "ocr", "none"]
 Status = Literal["present", "missing", "uncertain"]
@@ -23,7 +34,7 @@ class Limits:
     memory_bytes: int = 1_200 * 1024 * 1024  # address-space limit of the parsing child process
     # Wall-clock seconds for one file, parsing and OCR together, whatever its page count: pages not read by
     # then are named in the report as unread, and the file is checked on the pages read.
-    file_seconds: float = 15.0
+    file_seconds: float = field(default_factory=default_file_seconds)
     ocr_timeout: float = 30.0  # seconds for one OCR run of one page (within the file's seconds)
     ocr_dpi: int = 200  # tesseract reads 10-point text well at 200 dpi; 250 costs half as much again
     workers: int = 0  # parallel OCR / parse processes; 0: the machine's cores
@@ -128,7 +139,7 @@ class DossierReport:
     complete: bool
     files: tuple[FileResult, ...]
     pieces: tuple[PieceResult, ...] = field(default_factory=tuple)
-    file_seconds: float = Limits.file_seconds  # the time each file was given (told with unread pages)
+    file_seconds: float = DEFAULT_FILE_SECONDS  # the time each file was given (told with unread pages)
 
     def to_dict(self, lang: str = "fr") -> dict[str, object]:
         """Return the JSON object of ``vetpharma check --json`` (SPEC §3)."""

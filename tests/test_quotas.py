@@ -82,7 +82,7 @@ def test_forget_gives_the_space_back_to_the_disk(tmp_path: Path) -> None:
 
 
 def test_privacy_states_the_limits(tmp_path: Path) -> None:
-    chat = _chat(tmp_path, stored_mb_per_user=7, files_per_message=3, pages_per_minute=90)
+    chat = _chat(tmp_path, stored_mb_per_user=7, files_per_message=3, pages_per_minute=90, file_seconds=15.0)
     chat.send("/privacy")
     assert "Limites par utilisateur" in chat.text and "3 fichiers par message" in chat.text
     assert "7 Mo de fichiers conservés" in chat.text and "90 pages" in chat.text
