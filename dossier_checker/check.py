@@ -116,17 +116,22 @@ def read_file(file: InputFile, limits: Limits) -> FileResult:
         extraction, peak = _parse(file, limits, deadline, on_pending)
         wait(jobs.values(), timeout=max(0.0, deadline - time.monotonic()))
         ocr_pages: list[Page] = []
+        ocr_cut = False  # a page's OCR did not end in time
         for future in jobs.values():
             page = future.result() if future.done() and not future.cancelled() else None
             future.cancel()
             if page is not None:
                 ocr_pages.append(page)
+            else:
+                ocr_cut = True
     error = extraction.error
     pages = _merge_pages([*extraction.pages, *ocr_pages])
     if error is None and extraction.pending and not can_ocr and not extraction.pages:
         error = FileError("ocr_unavailable")
     unread: tuple[int, ...] = ()
-    out_of_time = time.monotonic() >= deadline or (error is not None and error.code == "file_too_slow")
+    out_of_time = (
+        ocr_cut or time.monotonic() >= deadline or (error is not None and error.code == "file_too_slow")
+    )
     if error is None and out_of_time and extraction.page_count:
         read = {p.number for p in pages}
         unread = tuple(n for n in range(1, extraction.page_count + 1) if n not in read)
