@@ -35,9 +35,14 @@ def prepare_data_dir(data_dir: str | Path) -> Path:
             pass
     except OSError as exc:
         raise DataDirUnusable(path, exc.strerror or type(exc).__name__) from None
-    temporary = path / "tmp"
-    shutil.rmtree(temporary, ignore_errors=True)  # what a killed process left behind
+    # One folder per process (several bot processes may share the data folder): a starting process sweeps
+    # the folders of processes that are gone, never those of the living.
+    temporary = path / "tmp" / str(os.getpid())
     try:
+        temporary.parent.mkdir(mode=0o700, exist_ok=True)
+        for left in temporary.parent.iterdir():
+            if not (left.name.isdigit() and _alive(int(left.name))):
+                shutil.rmtree(left, ignore_errors=True) if left.is_dir() else left.unlink(missing_ok=True)
         temporary.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise DataDirUnusable(temporary, exc.strerror or type(exc).__name__) from None
@@ -45,6 +50,19 @@ def prepare_data_dir(data_dir: str | Path) -> Path:
     os.environ["TMPDIR"] = str(temporary)
     tempfile.tempdir = str(temporary)
     return temporary
+
+
+def _alive(pid: int) -> bool:
+    """Tell whether a process of this machine still runs (another bot process sharing the folder)."""
+    if pid == os.getpid():
+        return False  # a folder of an earlier process with our number: ours now, swept
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def start_up(data_dir: str | Path, database_url: str, lang: str) -> str | None:

@@ -114,8 +114,8 @@ def test_kill_9_during_a_check_leaves_nothing_outside_the_data_folder(tmp_path: 
     process.stdin.write(f"/dossier opening\n/upload {scan}\n")
     process.stdin.flush()
     deadline = time.monotonic() + 120
-    # Tesseract's files appear in the data folder's temporary folder while the page is read.
-    while not any((data_dir / "tmp").glob("*")):
+    # The parse children (their forkserver) and tesseract keep their files in the data folder.
+    while not any((data_dir / "tmp").glob("*/pymp-*")):  # the check has started its parse children
         assert time.monotonic() < deadline and process.poll() is None, "the check never started"
         time.sleep(0.05)
     family = _descendants(process.pid)
@@ -130,7 +130,7 @@ def test_kill_9_during_a_check_leaves_nothing_outside_the_data_folder(tmp_path: 
     again = _chat(tmp_path, data_dir, "/check\n")
     assert "Le service a été interrompu pendant la vérification de : « bail.png »" in again.stdout
     assert "renvoyez-les" in again.stdout
-    assert not [p for p in (data_dir / "tmp").iterdir() if p.name.startswith("tess_")]  # swept at start
+    assert not list((data_dir / "tmp").rglob("tess_*"))  # the dead process's folder was swept at start
 
 
 def test_terminal_upload_reads_only_regular_files_outside_system_and_bot_folders(tmp_path: Path) -> None:
