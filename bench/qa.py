@@ -28,6 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 DATA = ROOT / "tests" / "data"
 CORPUS = ROOT.parent / "shared" / "corpora" / "french-codes-en-vigueur.tar.xz"
 EXTERNAL = ROOT.parent / "shared" / "data" / "questions_external.jsonl"
@@ -263,14 +264,47 @@ def print_configuration() -> None:
     print("== configuration: " + load_config().describe())
 
 
-def run_set(name: str, path: Path, answerer: Any, show_failures: bool) -> list[str]:
-    """Answer one set, print its figures (whole set, then French and English apart) and latency."""
+def cv_answerers(folds: int, answerer: Any) -> tuple[list[Any], dict[tuple[str, str], str]]:
+    """Return one answerer per fold: the labelled questions and the fitted weights of the other folds only."""
+    import pickle
+
+    from train_answering import collect, fold_banks, fold_configs, group_index
+
+    from bot.answering import Answerer
+
+    cache = ROOT / "var" / "cache" / f"train-rows-{folds}.pickle"
+    rows = pickle.loads(cache.read_bytes()) if cache.is_file() else collect(folds)
+    configs = fold_configs(rows, folds, answerer.context.config.evidence.threshold)
+    banks = fold_banks(folds)
+    return [
+        Answerer(answerer.searcher, warm=False, config=configs[f], neighbours=banks[f]) for f in range(folds)
+    ], group_index()
+
+
+def run_set(
+    name: str,
+    path: Path,
+    answerer: Any,
+    show_failures: bool,
+    cv: tuple[list[Any], dict[Any, str]] | None = None,
+) -> list[str]:
+    """Answer one set, print its figures (whole set, then French and English apart) and latency.
+
+    ``cv``: per-fold answerers; a question of the bank is answered by the one that never saw its fold."""
+    from train_answering import fold_of
+
     items = load_items(path)
     answers = []
     times = []
+    source = {"questions_dev": "dev", "questions_external": "external"}.get(path.stem, path.stem)
     for item in items:
+        chosen = answerer
+        if cv is not None:
+            group = cv[1].get((source, item.q))
+            if group is not None:
+                chosen = cv[0][fold_of(group, len(cv[0]))]
         t0 = time.perf_counter()
-        answers.append(answerer.answer(item.q))
+        answers.append(chosen.answer(item.q))
         times.append((time.perf_counter() - t0) * 1000)
     figures = score(items, answers)
     times.sort()
@@ -278,7 +312,8 @@ def run_set(name: str, path: Path, answerer: Any, show_failures: bool) -> list[s
     def pick(p: float) -> float:
         return times[min(len(times) - 1, round(p * (len(times) - 1)))]
 
-    print(f"== {name} ({path.name}): {len(items)} questions, {figures['oos']} out of scope")
+    how = f", cross-validated over {len(cv[0])} folds" if cv is not None else ""
+    print(f"== {name} ({path.name}): {len(items)} questions, {figures['oos']} out of scope{how}")
     print_figures(name, figures)
     for lang in ("fr", "en"):
         part = [k for k, i in enumerate(items) if i.lang == lang]
@@ -404,6 +439,33 @@ def startup() -> tuple[float, float]:
     return first[1], warm[1]
 
 
+READY = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+t0 = time.perf_counter()
+from bot.questions import Questions
+questions = Questions()
+questions.warm_up_in_background()
+questions.ready.wait()
+ready = time.perf_counter() - t0
+firsts = []
+for text in {questions!r}:
+    t1 = time.perf_counter()
+    questions.answer(text, None)
+    firsts.append((time.perf_counter() - t1) * 1000)
+print(json.dumps({{"ready_s": ready, "first_ms": firsts[0], "max_ms": max(firsts)}}))
+"""
+
+
+def ready_then_first(questions: list[str]) -> dict[str, float]:
+    """Start a fresh process as chat and serve do (warm-up in the background), wait until it says it is ready,
+    then time its first questions."""
+    code = READY.format(root=str(ROOT), questions=questions)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def _startup_once(code: str) -> float:
     t0 = time.perf_counter()
     subprocess.run(
@@ -429,14 +491,22 @@ def main() -> int:
     parser.add_argument("--failures", action="store_true", help="list the questions that miss")
     parser.add_argument("--no-codes", action="store_true", help="skip the run with the code corpus loaded")
     parser.add_argument("--no-latency", action="store_true", help="only accuracy figures")
+    parser.add_argument(
+        "--cv",
+        type=int,
+        default=0,
+        metavar="K",
+        help="grouped K-fold: questions of the labelled bank answered without their fold (bench/train_answering.py)",
+    )
     args = parser.parse_args()
     from bot.answer import Answerer
     from nlu import warm_up
 
     answerer = Answerer(warm=False)
     warm_up()
-    answerer.answer("délai de réponse pour une modification ?")  # warm every lazy model before timing
+    answerer.warm_up()  # every lazy model loaded before timing
     print_configuration()
+    cv = cv_answerers(args.cv, answerer) if args.cv else None
     chosen = args.set or ["all"]
     names: list[tuple[str, Path]] = []
     for name in chosen:
@@ -448,7 +518,7 @@ def main() -> int:
             names.append((Path(name).stem, Path(name)))
     every: list[str] = []
     for name, path in names:
-        every += run_set(name, path, answerer, args.failures)
+        every += run_set(name, path, answerer, args.failures, cv)
         base = baseline(load_items(path))
         print(f"   plain BM25 over whole articles: top-1 {base['top1']:.3f}, top-3 {base['top3']:.3f}")
     if args.no_latency:
@@ -461,6 +531,16 @@ def main() -> int:
     )
     first, warm = startup()
     print(f"== process start-up: first answer after {first:.2f} s; language model loaded after {warm:.2f} s")
+    hard = [
+        "On ferme notre entrepôt à la fin du mois : quelles démarches côté ministère ?",
+        "combien d'assistants pour un grossiste de 150 personnes ?",
+        "Do we need approval before installing a new blister packaging line?",
+    ]
+    ready = ready_then_first(hard)
+    print(
+        f"== ready (chat/serve warm-up) after {ready['ready_s']:.2f} s; first question after ready answered in "
+        f"{ready['first_ms']:.0f} ms (slowest of {len(hard)}: {ready['max_ms']:.0f} ms)"
+    )
     if not args.no_codes:
         store = codes_store()
         if store is None:

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TASK = "vetpharma.check_upload"
 QUEUE = "checks"
+CHECK_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ def make_app(url: str, *, runner: CheckRunner | None = None) -> procrastinate.Ap
         job_id = context.job.id if context.job is not None else None
         run_check(runner, SessionKey(transport, chat, user), dossier_id, file_ids, source=f"check:{job_id}")
 
-    app.task(name=TASK, queue=QUEUE, pass_context=True)(check_upload)
+    # A check that fails (database gone for a moment) is tried again; one that works is never run twice.
+    retry = procrastinate.RetryStrategy(max_attempts=CHECK_ATTEMPTS, wait=5)
+    app.task(name=TASK, queue=QUEUE, pass_context=True, retry=retry)(check_upload)
     return app
 
 

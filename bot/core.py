@@ -348,6 +348,8 @@ class Core:
         elif len(text) > MAX_TEXT:
             replies = [Reply(t(turn.lang, "too_long", length=len(text), maximum=MAX_TEXT))]
             replies += self._resume_prompt(turn)
+        elif incoming.correction_of is not None and (corrected := self._correct(turn, text, incoming)):
+            replies = corrected
         else:
             text = self._resolve_choice(turn.session, text)
             turn.session = replace(turn.session, offered=())
@@ -1584,6 +1586,28 @@ class Core:
             replies=(Reply(summary), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)),
             keep_files=keep,
         )
+
+    def _correct(self, turn: _Turn, text: str, incoming: Incoming) -> list[Reply] | None:
+        """Read an edit of the user's last message as a correction of the answer it gave; None if it gave none."""
+        dossier = self._active(turn.session)
+        if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW) or not dossier.history:
+            return None
+        spec = self.specs[dossier.kind]
+        field_spec = spec.field(dossier.history[-1])
+        if field_spec is None:
+            return None
+        before = wt.read_answer(field_spec, clean_text(incoming.correction_of or ""))
+        if not isinstance(before, wt.Accepted) or before.value != dossier.answers.get(field_spec.id):
+            return None  # the edited message was not the last answer (a question, a command): read it anew
+        reading = wt.read_answer(field_spec, text)
+        if isinstance(reading, wt.Rejected):
+            problem = t(turn.lang, reading.reason, **dict(reading.params))
+            return self._prompt(turn, dossier, prefix=problem)
+        answers, history = wt.record(dossier.answers, dossier.history, field_spec.id, reading.value)
+        dossier = self._save(replace(dossier, answers=answers, history=history))
+        shown = wt.display_value(field_spec, reading.value, turn.lang)
+        label = self._field_label(field_spec, turn.lang)
+        return self._prompt(turn, dossier, prefix=t(turn.lang, "corrected", field=label, value=shown))
 
 
 def build_core(

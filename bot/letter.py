@@ -364,22 +364,38 @@ def _write_letter(
     pdf.set_font("Helvetica", "", 10.5)
     ending = pdf.text_height(width, 5.5, closing) + SIGNATURE_HEIGHT
     sections = [
-        ("Pièces jointes :", [p for p in pieces if p.received]),
-        ("Pièces à joindre (non encore reçues) :", [p for p in pieces if not p.received]),
+        (title, items)
+        for title, items in (
+            ("Pièces jointes :", [p for p in pieces if p.received]),
+            ("Pièces à joindre (non encore reçues) :", [p for p in pieces if not p.received]),
+        )
+        if items
     ]
-    listing = sum(_section_height(pdf, title, items) for title, items in sections if items)
-    # The pieces and the end of the letter go together when they fit on one page: never a closing formula
-    # and signatures alone on a page, never a pieces heading left at the bottom of one.
-    if listing + ending > pdf.room() and listing + ending < pdf.h - pdf.t_margin - pdf.b_margin - 15:
-        pdf.add_page()
-    for title, items in sections:
-        if items:
-            _pieces(pdf, title, items)
+    heights = [_section_height(pdf, title, items) for title, items in sections]
+    # Never a closing formula and signatures alone on a page, never a pieces heading left at the bottom of
+    # one: the page breaks before the latest list after which the rest and the end fit on one new page.
+    breaks_before = _break_before(heights, ending, pdf.room(), pdf.h - pdf.t_margin - pdf.b_margin - 15)
+    for index, (title, items) in enumerate(sections):
+        if index == breaks_before:
+            pdf.add_page()
+        _pieces(pdf, title, items)
     if ending > pdf.room():
         pdf.add_page()
     pdf.set_font("Helvetica", "", 10.5)
     pdf.multi_cell(width, 5.5, _pdf_text(closing), new_x="LMARGIN", new_y="NEXT")
     _signatures(pdf, people)
+
+
+def _break_before(heights: Sequence[float], ending: float, room: float, page: float) -> int | None:
+    """Return the list to start a new page with (None: no break needed, or none keeps the end company)."""
+    if sum(heights) + ending <= room:
+        return None
+    # The latest list that can open a page holding it, the lists after it and the end; the lists before it
+    # must fit on this page. The end is never carried alone.
+    for index in range(len(heights) - 1, -1, -1):
+        if sum(heights[:index]) <= room and sum(heights[index:]) + ending <= page:
+            return index
+    return None
 
 
 def _piece_line(piece: LetterPiece) -> str:

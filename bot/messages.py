@@ -47,6 +47,8 @@ class Incoming:
     attachment_error: str | None = None
     # The text of the bot's message this one replies to (a staff reply in a ticket's thread), if any.
     reply_to_text: str | None = None
+    # An edit of the user's last message: the text it replaces (the new text is ``text``); None otherwise.
+    correction_of: str | None = None
 
 
 @dataclass(frozen=True)

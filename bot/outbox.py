@@ -45,6 +45,9 @@ outbox = sa.Table(
 
 # Delivered rows are kept this long (a job run again finds its source and posts nothing), then deleted.
 KEEP_DELIVERED = timedelta(days=1)
+# A parcel whose sending failed (transport stopping, network) is tried again after this, this many times.
+RETRY_AFTER = timedelta(seconds=5)
+MAX_CLAIMS = 10
 
 
 def _now() -> datetime:
@@ -58,6 +61,7 @@ class Parcel:
     id: int
     key: SessionKey
     replies: tuple[Reply, ...]
+    claims: int = 1
 
 
 def encode_replies(replies: Sequence[Reply]) -> str:
@@ -128,7 +132,14 @@ def claim(engine: Engine, transports: Iterable[str], *, lease: timedelta, limit:
     now = _now()
     with Session(engine) as db, db.begin():
         rows = db.execute(
-            sa.select(outbox.c.id, outbox.c.transport, outbox.c.chat, outbox.c.user, outbox.c.replies)
+            sa.select(
+                outbox.c.id,
+                outbox.c.transport,
+                outbox.c.chat,
+                outbox.c.user,
+                outbox.c.replies,
+                outbox.c.claims,
+            )
             .where(
                 outbox.c.delivered_at.is_(None),
                 outbox.c.transport.in_(names),
@@ -147,9 +158,21 @@ def claim(engine: Engine, transports: Iterable[str], *, lease: timedelta, limit:
             .values(claimed_until=now + lease, claims=outbox.c.claims + 1)
         )
     return [
-        Parcel(row.id, SessionKey(row.transport, row.chat, row.user), decode_replies(row.replies))
+        Parcel(
+            row.id, SessionKey(row.transport, row.chat, row.user), decode_replies(row.replies), row.claims + 1
+        )
         for row in rows
     ]
+
+
+def release(engine: Engine, ids: Sequence[int]) -> None:
+    """Give parcels whose sending failed back to the outbox, to be tried again after ``RETRY_AFTER``."""
+    if not ids:
+        return
+    with Session(engine) as db, db.begin():
+        db.execute(
+            outbox.update().where(outbox.c.id.in_(list(ids))).values(claimed_until=_now() + RETRY_AFTER)
+        )
 
 
 def mark_delivered(engine: Engine, ids: Sequence[int]) -> None:
@@ -185,11 +208,21 @@ async def deliver_once(engine: Engine, router: Router, *, lease: timedelta) -> i
     """Send what is waiting for this process's transports; return how many parcels were delivered."""
     parcels = await asyncio.to_thread(claim, engine, router.transports, lease=lease)
     done: list[int] = []
+    failed: list[int] = []
     for parcel in parcels:
-        await router.deliver_all(parcel.replies, parcel.key)
-        done.append(parcel.id)
+        deliveries = await router.deliver_all(parcel.replies, parcel.key)
+        if all(d.delivered for d in deliveries) or parcel.claims >= MAX_CLAIMS:
+            if not all(d.delivered for d in deliveries):
+                log.warning(
+                    "a report to %s could not be sent after %d tries", parcel.key.transport, parcel.claims
+                )
+            done.append(parcel.id)
+        else:
+            failed.append(parcel.id)
     if done:
         await asyncio.to_thread(mark_delivered, engine, done)
+    if failed:
+        await asyncio.to_thread(release, engine, failed)
     return len(done)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,26 @@ class Questions:
         self._answer = _load("bot.answer", "answer_question")
         self._is_follow_up = _load("bot.answering.followups", "is_follow_up")
         self._compose = _load("bot.answering.followups", "compose")
+        self._warm_up = _load("bot.answer", "warm_up_default")
+        self.ready = threading.Event()  # set once the models are loaded (at once when there are none)
+        if self._warm_up is None:
+            self.ready.set()
+
+    def warm_up(self) -> None:
+        """Load the language models and the answerer now, so that no question waits for them; never raises."""
+        try:
+            if self._warm_up is not None:
+                self._warm_up()
+        except Exception:
+            log.exception("warming up question answering failed; questions will load what they need")
+        finally:
+            self.ready.set()
+
+    def warm_up_in_background(self) -> threading.Thread:
+        """Start the warm-up in a thread (the transports connect meanwhile); ``ready`` tells when it is done."""
+        thread = threading.Thread(target=self.warm_up, name="questions-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def can_answer(self) -> bool:

@@ -4,6 +4,7 @@ seconds per minute. One module for every per-user limit; the numbers are setting
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -48,6 +49,18 @@ class RateLimiter:
                 return None
             self._warned[who] = now
             return False
+
+    def wait_seconds(self, key: SessionKey) -> int:
+        """Return in how many whole seconds this user may send a message again (0: now)."""
+        if self.per_minute <= 0:
+            return 0
+        now = self.clock()
+        with self._lock:
+            seen = self._seen.get((key.transport, key.user))
+            if not seen or len(seen) < self.per_minute:
+                return 0
+            remaining = (seen[0] + WINDOW - now).total_seconds()
+        return max(1, math.ceil(remaining))
 
     def _forget_idle(self, now: datetime) -> None:
         # Keep memory bounded by the users active in the last minute.

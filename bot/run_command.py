@@ -21,7 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def uses_terminal(settings: Settings) -> bool:
     """Tell whether ``run`` falls back to the terminal chat (no Telegram token, no Matrix account)."""
-    return not (settings.telegram_configured or settings.matrix_configured)
+    from bot.serve import configured_transports
+
+    return not configured_transports(settings)
 
 
 def run(args: argparse.Namespace) -> int:

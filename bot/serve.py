@@ -9,6 +9,7 @@ import importlib
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
@@ -21,15 +22,33 @@ from bot.workspace import start_up
 
 log = logging.getLogger(__name__)
 
-# transport name -> adapter module exposing run_transport(settings, dispatcher, router, stop)
+# The one registry of chat transports: name -> adapter module exposing ``configured(settings)`` (whether the
+# settings give it credentials) and ``run_transport(settings, dispatcher, router, stop)``.
 TRANSPORTS: dict[str, str] = {"telegram": "bot.adapters.telegram", "matrix": "bot.adapters.matrix"}
+# Libraries whose INFO lines are per request or per event (nio logs every sync and room event; bm25s sets its
+# own logger to DEBUG): only their warnings reach the bot's log.
+NOISY_LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "aiohttp.access",
+    "tornado.access",
+    "nio",
+    "bm25s",
+    "peewee",
+    "PIL",
+    "pdfminer",
+)
 TransportRunner = Callable[[Settings, Dispatcher, Router, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def configured_transports(settings: Settings) -> list[str]:
-    """Names of the transports the settings give credentials for."""
-    flags = {"telegram": settings.telegram_configured, "matrix": settings.matrix_configured}
-    return [name for name in TRANSPORTS if flags[name]]
+    """Names of the transports the settings give credentials for (each adapter says so itself)."""
+    names = []
+    for name, module_name in TRANSPORTS.items():
+        configured: Callable[[Settings], bool] = importlib.import_module(module_name).configured
+        if configured(settings):
+            names.append(name)
+    return names
 
 
 def _runner(name: str) -> TransportRunner:
@@ -47,6 +66,9 @@ async def run_transports(
         log.error("no transport configured (Telegram token, or Matrix homeserver, user and password/token)")
         return 2
     core = build_core(settings)
+    # The models load while the transports connect; "ready" is logged once a question waits for nothing.
+    core.questions.warm_up_in_background()
+    threading.Thread(target=_log_when_ready, args=(core.questions.ready,), daemon=True).start()
     dispatcher = Dispatcher(core)
     router = Router()
     tasks: dict[asyncio.Task[None], str] = {
@@ -89,6 +111,11 @@ async def run_transports(
     return 1 if failed else 0
 
 
+def _log_when_ready(ready: threading.Event) -> None:
+    ready.wait()
+    log.info("ready: models loaded, questions are answered at once")
+
+
 async def _serve_until_signal(settings: Settings, transports: Sequence[str] | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -104,8 +131,22 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "tornado.access"):
+    for noisy in NOISY_LIBRARIES:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A library that sets its own level on import (bm25s) is still held back, by the handlers themselves.
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, LibraryNoiseFilter) for f in handler.filters):
+            handler.addFilter(LibraryNoiseFilter())
+
+
+class LibraryNoiseFilter(logging.Filter):
+    """Drop the records of noisy libraries below WARNING."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record unless a noisy library logged it below WARNING."""
+        if record.levelno >= logging.WARNING:
+            return True
+        return not any(record.name == n or record.name.startswith(n + ".") for n in NOISY_LIBRARIES)
 
 
 def serve(settings: Settings, transports: Sequence[str] | None = None) -> int:

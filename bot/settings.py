@@ -1,4 +1,5 @@
-"""Settings: defaults, then ``config/vetpharma.toml`` (or $VETPHARMA_CONFIG), then environment variables."""
+"""Settings: defaults, then ``config/vetpharma.toml``, then the private file ($VETPHARMA_CONFIG or ``--config``)
+over it key by key, then environment variables."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class TelegramSettings:
     # per start, which only suits a single process.
     webhook_secret: str = ""
     max_download_bytes: int = 20 * 1024 * 1024
+    typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class MatrixSettings:
     state_dir: str = ""  # sync token, device id
     device_name: str = "vetpharma"
     max_download_bytes: int = 20 * 1024 * 1024  # checked against info.size before downloading
+    typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,30 @@ def _apply(obj: Any, data: dict[str, Any], env_prefix: str) -> Any:
     return replace(obj, **changes)
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``top`` over ``base`` key by key, tables recursively: a key ``top`` lacks keeps ``base``'s value."""
+    merged = dict(base)
+    for key, value in top.items():
+        below = merged.get(key)
+        merged[key] = overlay(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Read the settings file (if any) and the VETPHARMA_* environment variables."""
-    chosen = path or os.environ.get("VETPHARMA_CONFIG") or (CONFIG_DIR / "vetpharma.toml")
-    data: dict[str, Any] = {}
-    if Path(chosen).is_file():
-        with open(chosen, "rb") as fh:
-            data = tomllib.load(fh)
+    """Read the shipped settings, the private file over them (key by key), then VETPHARMA_* variables."""
+    shipped = CONFIG_DIR / "vetpharma.toml"
+    data = _read_toml(shipped)
+    private = path or os.environ.get("VETPHARMA_CONFIG")
+    if private and Path(private).resolve() != shipped.resolve():
+        # A private file holding only secrets keeps the shipped rate limit, data directory and the rest.
+        data = overlay(data, _read_toml(Path(private)))
     settings: Settings = _apply(Settings(), data, "VETPHARMA_")
     # Conventional names many deployments already use.
     token = os.environ.get("TELEGRAM_BOT_TOKEN")

@@ -31,6 +31,7 @@ DEFAULT_DAYS = 7
 UNLIMITED_TRANSPORTS = frozenset({"console"})
 MAX_DAYS = 366
 UNANSWERED_SHOWN = 20
+RATE_LIMIT_QUOTE = 40  # characters of an unread message quoted back to its sender
 
 
 class FanOut:
@@ -288,17 +289,20 @@ class StaffCommands:
 def rate_limit(
     limiter: RateLimiter, staff: StaffAccounts
 ) -> Callable[[Incoming, SessionState], list[Reply] | None]:
-    """Return the core filter that answers a user over the limit once, politely, then not at all."""
+    """Return the core filter that tells a user over the limit, for each message, when to send it again."""
 
     def limit(incoming: Incoming, session: SessionState) -> list[Reply] | None:
         if staff.is_staff(incoming.key) or incoming.key.transport in UNLIMITED_TRANSPORTS:
             return None
-        allowed = limiter.allow(incoming.key)
-        if allowed is True:
+        if limiter.allow(incoming.key) is True:
             return None
-        if allowed is False:
-            return [Reply(t(session.lang, "rate_limited"))]
-        return []
+        # Never silent: every message not read says so (quoting its start) and when it can be sent again.
+        text = " ".join((incoming.text or "").split())
+        start = text if len(text) <= RATE_LIMIT_QUOTE else text[: RATE_LIMIT_QUOTE - 1] + "…"
+        if incoming.attachment is not None:
+            start = incoming.attachment.name[:RATE_LIMIT_QUOTE]
+        seconds = limiter.wait_seconds(incoming.key)
+        return [Reply(t(session.lang, "rate_limited_resend", start=start, seconds=seconds))]
 
     return limit
 

@@ -55,7 +55,7 @@ def _ocr_page(pending: PendingOcr, limits: Limits, deadline: float) -> Page | No
     if pending.image.ink < BLANK_INK:
         return Page(pending.number, "", "", "none", lines=pending.image.lines)
     try:
-        result = ocr.read_page(pending.image.png, timeout=limits.ocr_timeout, deadline=deadline)
+        result = ocr.read_page(pending.image.data, timeout=limits.ocr_timeout, deadline=deadline)
     except ocr.OcrFailed:
         if time.monotonic() >= deadline - 0.5:
             return None
@@ -210,20 +210,26 @@ def _judge(
     kind = piece.document_kind
     required = evaluate(piece.required_if, conditions)
     candidates = [d for d in documents if d.kind == kind]
-    present = [d for d in candidates if classify.is_present(d, kinds)]
+    gaps = {id(d): classify.definition_gaps(kind, d) for d in candidates}
+    present = [d for d in candidates if classify.is_present(d, kinds) and not gaps[id(d)]]
     ambiguous = [d for d in documents if d.ambiguous_with == kind]
     status: Status
     if present:
         status = "present"
         best = max(present, key=lambda d: d.scores[kind].score)
         pages = sorted({n for d in present if d.file == best.file for n in d.numbers})
+    elif kind == "plans_before_after" and classify.plans_pair(documents) is not None:
+        return _judge_from_others(piece, required, documents, kinds)
     elif candidates or ambiguous:
         status = "uncertain"
         best = max((*candidates, *ambiguous), key=lambda d: d.scores[kind].score)
         pages = list(best.numbers)
     else:
-        return PieceResult(piece.id, dict(piece.label), piece.article, required, "missing")
+        return _judge_from_others(piece, required, documents, kinds)
     warnings = classify.piece_warnings(piece, best, documents, conditions, today)
+    for code in gaps.get(id(best), []):
+        if code not in {w.code for w in warnings}:
+            warnings.append(PieceWarning(code, piece.article))
     other = best.ambiguous_with if best.kind == kind else best.kind
     if status == "uncertain" and other:
         warnings.append(PieceWarning("warn_ambiguous", piece.article, (("other", other),)))
@@ -240,6 +246,62 @@ def _judge(
         score=best.scores[kind].score,
         features=tuple(classify.answer_features(kind, best).items()),
     )
+
+
+def _judge_from_others(
+    piece: PieceSpec, required: bool, documents: Sequence[Document], kinds: Mapping[str, Kind]
+) -> PieceResult:
+    """Judge a piece no document is of: minutes that appoint, two plans, or a look-alike to name."""
+    kind = piece.document_kind
+    result = PieceResult(piece.id, dict(piece.label), piece.article, required, "missing")
+    if kind == "designation_decision":
+        # Minutes that appoint someone may hold the decision: present when they name the responsible.
+        for document in documents:
+            if document.kind == "board_minutes" and classify.appoints(document):
+                named = classify.names_responsible(document)
+                return replace(
+                    result,
+                    status="present" if named else "uncertain",
+                    file=document.file,
+                    pages=document.numbers,
+                    evidence=_evidence(document, "board_minutes"),
+                    warnings=()
+                    if named
+                    else (PieceWarning("warn_designation_not_responsible", piece.article),),
+                )
+    if kind == "plans_before_after":
+        pair = classify.plans_pair(documents)
+        if pair is not None:
+            before, after, labelled = pair
+            pages = (
+                before.numbers
+                if before.file != after.file
+                else tuple(sorted({*before.numbers, *after.numbers}))
+            )
+            return replace(
+                result,
+                status="present" if labelled else "uncertain",
+                file=before.file,
+                pages=pages,
+                evidence=f"{_evidence(before, 'floor_plan')} + {after.file} p. {','.join(map(str, after.numbers))}",
+                warnings=() if labelled else (PieceWarning("warn_plans_pair_unlabelled", piece.article),),
+            )
+    lookalikes = [
+        d
+        for d in documents
+        if d.seems is not None
+        and (d.scores[kind].has_title or d.scores[kind].score >= kinds[kind].signals.uncertain)
+    ]
+    if lookalikes:
+        document = max(lookalikes, key=lambda d: d.scores[kind].score)
+        return replace(
+            result,
+            file=document.file,
+            pages=document.numbers,
+            evidence=f"« {document.title.line if document.title else ''} »",
+            warnings=(PieceWarning("warn_looks_like", piece.article, (("what", document.seems or ""),)),),
+        )
+    return result
 
 
 def check_files(

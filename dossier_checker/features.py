@@ -14,6 +14,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from dossier_checker.model import Page
+from dossier_checker.tuning import tuning
 
 FUZZY_MIN_LENGTH = 8  # shorter phrases must match exactly: fuzzy short words match anything
 FUZZY_CUTOFF = 87.0
@@ -59,6 +60,20 @@ def find_phrase(phrase: str, where: Folded) -> bool:
     return False
 
 
+def phrase_position(phrase: str, line: Folded, cutoff: float = FUZZY_CUTOFF) -> int | None:
+    """Return where a phrase starts in a folded line (OCR-tolerant on long phrases), or None."""
+    needle = fold(phrase)
+    if not needle:
+        return None
+    at = line.padded.find(f" {needle} ")
+    if at >= 0:
+        return at
+    if not line.fuzzy or len(needle) < FUZZY_MIN_LENGTH or len(line.text) < len(needle):
+        return None
+    found = fuzz.partial_ratio_alignment(needle, line.text, score_cutoff=cutoff)
+    return None if found is None else found.dest_start
+
+
 def similar_name(name: str, text: Folded, cutoff: float = 85.0) -> bool:
     """Tell whether a person's name appears in a text, allowing OCR errors and missing accents."""
     needle = fold(name)
@@ -78,10 +93,25 @@ _DIMENSION = re.compile(
     r"(?<![\d.,])(?:\d{1,3}[.,]\d{1,2}\s?(?:m|cm|mm)?|\d{2,4}\s?(?:m|cm|mm))(?![\d.,]?\d)(?!\s?(?:m²|m2|€|eur|%))",
     re.IGNORECASE,
 )
+# Feet and inches: 14' x 8', 9' 3", 11'-3", 12 ft 6 in (OCR reads the marks as ’ ” or doubled quotes).
+_FEET = re.compile(
+    r"(?<![\w.])\d{1,3}\s?(?:'|’|‘|ft\b|feet\b)(?:\s?-?\s?\d{1,2}(?:\.\d+)?\s?(?:\"|”|''|in\b))?"
+    r"|(?<![\w.'’])\d{1,3}\s?(?:\"|”|'')",  # inches alone: 9", 10 3" as OCR reads them
+    re.IGNORECASE,
+)
+_BARE = re.compile(r"(?<![\w.,'’])(\d{2,4})(?![\w.,'’%€²]|\s?(?:m²|m2|€|eur|%))")
 _SCALE = re.compile(
     r"(?:[ée]chelle|scale|scala)\s*:?\s*1\s*[:/]\s*\d{2,4}|\b1\s*[:/]\s*(?:50|100|200|250|500)\b", re.I
 )
-_ARTICLE = re.compile(r"^\s*(?:article|art\.)\s+(?:\d{1,3}|premier|1er)\b", re.IGNORECASE | re.MULTILINE)
+_ARTICLE = re.compile(
+    r"^\s*(?:(?:article|articolo|art\.)\s+(?:\d{1,3}|premier|1er|[IVXL]{1,6}\b)"
+    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth)\s*[:.])",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Numbered headings without the word "article" ("1 Constitution et dénomination", "2. Objet"): weaker.
+_HEADING = re.compile(
+    r"^\s*\d{1,2}(?:\.\d{1,2})?\.?\s+[A-ZÉÈÀ][a-zéèêàç']{2,}(?:\s+\S+){0,5}\s*$", re.MULTILINE
+)
 _REGISTRATION = re.compile(
     r"\b(?:RCI|R\.C\.I\.|RCS|R\.C\.S\.)\b[^\n]{0,40}?\d{2}\s?[A-Z]?\s?\d{3,6}"
     r"|\b\d{2}\s?S\s?\d{4,6}\b|\b\d{3}\s?\d{3}\s?\d{3}\b(?=[^\n]{0,30}(?:RCS|R\.C\.S|SIREN))"
@@ -113,19 +143,66 @@ def page_features(page: Page) -> dict[str, float]:
         drawing = 1.0
     elif vectors >= 20:
         drawing = 0.6
-    dimensions = len(_DIMENSION.findall(text))
+    dimensions = len(_DIMENSION.findall(text)) + len(_FEET.findall(text))
+    if drawing >= 0.6 and dimensions < 4:
+        plans = tuning().plans
+        bare = [
+            int(n)
+            for n in _BARE.findall(text)
+            if plans.bare_cm_min <= int(n) <= plans.bare_cm_max and not 1900 <= int(n) <= 2099  # no years
+        ]
+        if len(bare) >= plans.bare_cm_count:
+            dimensions += len(bare)  # "350", "420" on a drawing: centimetres
+    rooms = len(room_labels(text))
+    wanted = tuning().plans.room_labels_min
     articles = len(_ARTICLE.findall(text))
+    headings = len(_HEADING.findall(text))
     dates = len(DATE.findall(text))
     return {
         "drawing": drawing,
         "dimension_labels": 1.0 if dimensions >= 4 else (0.5 if dimensions >= 2 else 0.0),
         "scale": 1.0 if _SCALE.search(text) else 0.0,
-        "numbered_articles": 1.0 if articles >= 3 else (0.5 if articles >= 1 else 0.0),
+        "numbered_articles": 1.0 if articles >= 3 else (0.5 if articles >= 1 or headings >= 3 else 0.0),
         "registration_number": 1.0 if _REGISTRATION.search(text) else 0.0,
         "signature": 1.0 if _SIGNATURE.search(text) else 0.0,
         "date": 1.0 if dates else 0.0,
         "money_amounts": 1.0 if len(_MONEY.findall(text)) >= 3 else 0.0,
+        "room_labels": 1.0 if rooms >= wanted else (0.5 if rooms >= max(1, wanted - 1) else 0.0),
+        "before_after": 1.0 if drawing >= 0.6 and plan_states(text) == {"before", "after"} else 0.0,
     }
+
+
+@lru_cache(maxsize=1)
+def _room_patterns() -> tuple[tuple[str, str], ...]:
+    return tuple((label, f" {fold(label)} ") for label in tuning().room_labels)
+
+
+def room_labels(text: str) -> frozenset[str]:
+    """Return the distinct room labels of a plan ("kitchen", "stockage", "ufficio"), plural or not."""
+    padded = f" {fold(text)} "
+    found: set[str] = set()
+    for label, needle in _room_patterns():
+        if needle in padded or f"{needle[:-1]}s " in padded:
+            found.add(fold(label))
+    return frozenset(found)
+
+
+SHORT_LINE_WORDS = 9  # a state marker counts in a title or a caption, not inside a sentence
+
+
+def plan_states(text: str) -> set[str]:
+    """Tell which states ("before", "after") a plan's titles and captions name, in FR, EN or IT."""
+    states: set[str] = set()
+    settings = tuning()
+    for line in text.splitlines():
+        folded = fold(line)
+        if not folded or len(folded.split()) > SHORT_LINE_WORDS:
+            continue
+        padded = f" {folded} "
+        for name, markers in (("before", settings.before_markers), ("after", settings.after_markers)):
+            if any(f" {fold(m)}{end} " in padded for m in markers for end in ("", "s", "es")):
+                states.add(name)
+    return states
 
 
 def dimension_count(text: str) -> int:

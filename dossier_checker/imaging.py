@@ -22,9 +22,9 @@ class ImageRefused(ValueError):
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """A page image ready for OCR, with the layout facts read from it."""
+    """A page image ready for OCR (grey TIFF bytes), with the layout facts read from it."""
 
-    png: bytes
+    data: bytes
     width: int
     height: int
     lines: int  # long horizontal or vertical ruling lines
@@ -83,7 +83,7 @@ def decode_photo(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def prepare(image: Image.Image, photo: bool = False) -> PreparedImage:
-    """Even out lighting (photos), straighten, count ruling lines and encode a grey PNG for OCR."""
+    """Even out lighting (photos), straighten, count ruling lines and encode a grey image for OCR."""
     grey = image.convert("L")
     scale = min(1.0, MAX_SIDE / max(grey.width, grey.height))
     if scale < 1.0:
@@ -98,7 +98,7 @@ def prepare(image: Image.Image, photo: bool = False) -> PreparedImage:
     lines = count_ruling_lines(grey)
     ink = float(_binary(grey, 700).mean())
     buffer = io.BytesIO()
-    grey.save(buffer, format="PNG", optimize=False, compress_level=1)
+    grey.save(buffer, format="TIFF", compression="packbits")  # fast to write; runs of white shrink
     return PreparedImage(buffer.getvalue(), grey.width, grey.height, lines, skew, ink)
 
 
@@ -158,14 +158,14 @@ DARK_BLOCK_CELLS = 20  # dense cells joined into a block this large are backgrou
 TURNED_MAX_REGIONS = 3  # blocks read again per page, largest first: time stays bounded
 
 
-def turned_regions(png: bytes, read_boxes: list[tuple[int, int, int, int]]) -> list[bytes]:
+def turned_regions(encoded: bytes, read_boxes: list[tuple[int, int, int, int]]) -> list[bytes]:
     """Find blocks of ink that OCR did not read and whose lines are turned (stamps); return them upright.
 
     ``read_boxes`` are the (left, top, width, height) pixel boxes of words OCR read well. What ink is
     left is cut into blocks (cells of the ink map joined with their neighbours); a block whose text
     lines run at an angle is cropped from the page, turned level and handed back for another OCR run.
     """
-    grey = open_png(png).convert("L")
+    grey = open_image(encoded).convert("L")
     ink = _binary(grey, 700)
     scale = ink.shape[1] / grey.width
     for left, top, width, height in read_boxes:
@@ -203,7 +203,7 @@ def turned_regions(png: bytes, read_boxes: list[tuple[int, int, int, int]]) -> l
             continue
         level = crop.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
         buffer = io.BytesIO()
-        level.save(buffer, format="PNG", compress_level=1)
+        level.save(buffer, format="TIFF", compression="packbits")
         found.append((count, buffer.getvalue()))
         if len(found) >= TURNED_MAX_REGIONS:
             break
@@ -267,23 +267,22 @@ def _runs(ink: np.ndarray, axis: int) -> int:
     return count
 
 
-def png_size(png: bytes) -> tuple[int, int]:
-    """Return a PNG's width and height from its header, without decoding it."""
-    if len(png) < 24 or not png.startswith(b"\x89PNG"):
-        return open_png(png).size
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+def image_size(encoded: bytes) -> tuple[int, int]:
+    """Return an encoded image's width and height from its header, without decoding its pixels."""
+    size: tuple[int, int] = Image.open(io.BytesIO(encoded)).size
+    return size
 
 
-def open_png(png: bytes) -> Image.Image:
-    """Open a PNG this module produced."""
-    image = Image.open(io.BytesIO(png))
+def open_image(encoded: bytes) -> Image.Image:
+    """Open an image this module produced (a grey TIFF) and decode it."""
+    image = Image.open(io.BytesIO(encoded))
     image.load()
     return image
 
 
-def rotate_png(png: bytes, degrees: int) -> bytes:
+def rotate_image(encoded: bytes, degrees: int) -> bytes:
     """Rotate an image by a multiple of 90 degrees (clockwise, as tesseract's OSD reports it)."""
-    image = open_png(png).rotate(-degrees, expand=True)
+    image = open_image(encoded).rotate(-degrees, expand=True)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
+    image.save(buffer, format="TIFF", compression="packbits")
     return buffer.getvalue()

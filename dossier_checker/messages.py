@@ -33,6 +33,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This document contains XML declarations no word processor writes (booby-trapped file?): "
         "it was skipped.",
     },
+    "office_encrypted": {
+        "fr": "Ce document Word est protégé par un mot de passe : envoyez une version sans mot de passe ou un PDF.",
+        "en": "This Word document is password-protected: please send a version without a password, or a PDF.",
+    },
     "office_empty": {
         "fr": "Ce document ne contient pas de texte : s'il s'agit d'images, envoyez un PDF ou des photos.",
         "en": "This document has no text: if it holds pictures, please send a PDF or photos.",
@@ -131,6 +135,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Le document ressemble aussi à : {other}.",
         "en": "The document also looks like: {other}.",
     },
+    "warn_plan_no_uses": {
+        "fr": "Le plan n'indique pas l'utilisation de chaque zone (réception, stockage, bureaux…).",
+        "en": "The plan does not say how each area is used (reception, storage, offices…).",
+    },
+    "warn_designation_not_responsible": {
+        "fr": "Le document nomme ou élit quelqu'un, mais pas le pharmacien ou vétérinaire responsable.",
+        "en": "The document appoints or elects someone, but not the responsible pharmacist or veterinarian.",
+    },
+    "warn_plans_pair_unlabelled": {
+        "fr": "Deux plans des mêmes locaux, mais aucun ne dit lequel montre l'état avant et l'état après.",
+        "en": "Two plans of the same premises, but neither says which shows the state before and after.",
+    },
+    "warn_looks_like": {
+        "fr": "Ce document ressemble à {what}, pas à cette pièce.",
+        "en": "This document looks like {what}, not this piece.",
+    },
+    # What a document that is no piece seems to be (config/checker.yaml, document_types).
+    "doc_internal_rules": {"fr": "un règlement intérieur", "en": "internal rules (règlement intérieur)"},
+    "doc_legal_notice": {"fr": "une annonce légale", "en": "a legal notice"},
+    "doc_invoice": {"fr": "une facture ou un devis", "en": "an invoice or a quotation"},
+    "doc_resume": {"fr": "un curriculum vitae", "en": "a résumé"},
+    "doc_termination_notice": {"fr": "un avis de résiliation", "en": "a notice of termination"},
+    "doc_attendance_sheet": {"fr": "une feuille d'émargement", "en": "an attendance sheet"},
+    "doc_proxy": {"fr": "une procuration", "en": "a proxy"},
+    "doc_convocation": {"fr": "une convocation", "en": "a notice of meeting"},
+    "doc_brochure": {"fr": "une brochure ou un catalogue", "en": "a brochure or a catalogue"},
+    "doc_insurance": {"fr": "une attestation d'assurance", "en": "an insurance certificate"},
+    "doc_form": {"fr": "un formulaire", "en": "a form"},
+    "doc_financial_report": {"fr": "un rapport financier ou moral", "en": "a financial or activity report"},
+    "doc_site_plan": {"fr": "un plan de masse ou de situation", "en": "a site plan"},
+    "doc_elevation": {"fr": "une façade ou une coupe", "en": "an elevation or a section"},
+    "doc_electrical_plan": {"fr": "un plan électrique", "en": "an electrical plan"},
+    "doc_object_drawing": {"fr": "le dessin d'un objet", "en": "a drawing of an object"},
+    "doc_diploma_other": {
+        "fr": "un diplôme qui n'est pas celui de docteur en pharmacie ou vétérinaire",
+        "en": "a diploma other than a doctor of pharmacy or veterinary doctor's",
+    },
+    "doc_letter": {"fr": "une lettre", "en": "a letter"},
+    "doc_declaration": {"fr": "une déclaration sur l'honneur", "en": "a sworn statement"},
     # The report.
     "status_present": {"fr": "présente", "en": "present"},
     "status_missing": {"fr": "manquante", "en": "missing"},

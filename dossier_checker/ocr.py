@@ -6,10 +6,13 @@ straightened and re-encoded, so tesseract never sees the uploaded bytes themselv
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,15 +45,15 @@ READ_WELL = 60  # word confidence above which a word's ink counts as read (not s
 STAMP_CONFIDENCE = 50  # mean confidence a turned block's text needs to be kept
 
 
-def _read(png: bytes, timeout: float, psm: int = 3) -> OcrText:
-    return _read_boxes(png, timeout, psm)[0]
+def _read(image: bytes, timeout: float, psm: int = 3) -> OcrText:
+    return _read_boxes(image, timeout, psm)[0]
 
 
-def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list[Box]]:
-    # Handed to tesseract as the PNG file it already is: a PIL image would be decoded here and
-    # re-encoded by pytesseract at full compression, which costs more CPU than half the OCR itself.
-    with tempfile.NamedTemporaryFile(suffix=".png") as handle:
-        handle.write(png)
+def _read_boxes(image: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list[Box]]:
+    # Handed to tesseract as the file it already is (TIFF): a PIL image would be decoded here and
+    # re-encoded by pytesseract as a PNG at full compression, which costs half as much as the OCR itself.
+    with tempfile.NamedTemporaryFile(suffix=".tif") as handle:
+        handle.write(image)
         handle.flush()
         try:
             data = pytesseract.image_to_data(
@@ -84,16 +87,16 @@ def _read_boxes(png: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list
             confidences.append(confidence)
     ordered = sorted(lines, key=lambda k: (tops[k], k))
     texts = {k: " ".join(w for _, w in sorted(lines[k])) for k in ordered}
-    height = imaging.png_size(png)[1] or 1
+    height = imaging.image_size(image)[1] or 1
     head = "\n".join(texts[k] for k in ordered if tops[k] < height * HEAD_FRACTION)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
     return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
 
 
-def _turned_text(png: bytes, boxes: list[Box], timeout: Callable[[], float]) -> list[str]:
+def _turned_text(image: bytes, boxes: list[Box], timeout: Callable[[], float]) -> list[str]:
     """Read the stamps and other turned blocks the page's OCR run left unread."""
     lines: list[str] = []
-    for crop in imaging.turned_regions(png, boxes):
+    for crop in imaging.turned_regions(image, boxes):
         try:
             result = _read(crop, timeout(), psm=6)
         except OcrFailed:  # out of time: the page's own text is kept without its stamps
@@ -104,10 +107,10 @@ def _turned_text(png: bytes, boxes: list[Box], timeout: Callable[[], float]) -> 
     return lines
 
 
-def _orientation(png: bytes, timeout: float) -> int:
+def _orientation(image: bytes, timeout: float) -> int:
     try:
-        with tempfile.NamedTemporaryFile(suffix=".png") as handle:
-            handle.write(png)
+        with tempfile.NamedTemporaryFile(suffix=".image") as handle:
+            handle.write(image)
             handle.flush()
             info = pytesseract.image_to_osd(handle.name, config="--psm 0", timeout=timeout)
     except (RuntimeError, pytesseract.TesseractError, OSError):
@@ -124,11 +127,34 @@ def _readable(result: OcrText) -> bool:
     return result.confidence >= 55 and len(words) >= 8
 
 
-def read_page(png: bytes, timeout: float = 30.0, deadline: float | None = None) -> OcrText:
-    """Read a page image (turned upright when it reads badly), then any turned stamp on it.
+_CACHE: OrderedDict[bytes, OcrText] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_PAGES = (
+    32  # recent pages whose reading is kept: photos sent in a row are checked again with each new one
+)
+
+
+def read_page(image: bytes, timeout: float = 30.0, deadline: float | None = None) -> OcrText:
+    """Read a page image, or return the reading of the same image made a moment ago.
 
     Every tesseract run ends by ``deadline`` (``time.monotonic()``) when one is given.
     """
+    key = hashlib.sha256(image).digest()
+    with _CACHE_LOCK:
+        held = _CACHE.get(key)
+        if held is not None:
+            _CACHE.move_to_end(key)
+            return held
+    result = _read_page(image, timeout, deadline)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > CACHE_PAGES:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
+    """Read a page image (turned upright when it reads badly), then any turned stamp on it."""
 
     def left() -> float:
         """Return the seconds one run may take: ``timeout``, or less when the deadline is nearer."""
@@ -139,12 +165,12 @@ def read_page(png: bytes, timeout: float = 30.0, deadline: float | None = None) 
             raise OcrFailed("deadline")
         return min(timeout, remaining)
 
-    result, boxes = _read_boxes(png, left())
-    read = png
+    result, boxes = _read_boxes(image, left())
+    read = image
     if not _readable(result):
-        rotate = _orientation(png, left())
+        rotate = _orientation(image, left())
         if rotate != 0:
-            turned = imaging.rotate_png(png, rotate)
+            turned = imaging.rotate_image(image, rotate)
             second, second_boxes = _read_boxes(turned, left())
             if second.confidence > result.confidence:
                 result, boxes, read = (

@@ -40,6 +40,7 @@ _ROOT = re.compile(rb"<[A-Za-z_]")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODT_MIME = b"application/vnd.oasis.opendocument.text"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream of a password-protected Office file
 
 
 class OfficeRefused(ValueError):
@@ -82,6 +83,8 @@ def office_kind(data: bytes) -> str | None:
 def read_office(data: bytes, kind: str, timeout: float) -> OfficeText:
     """Read a DOCX, ODT or .doc file into pages; raise OfficeRefused when it cannot or must not be read."""
     if kind == "doc":
+        if ENCRYPTED_PACKAGE in data:
+            raise OfficeRefused("office_encrypted")  # a password-protected DOCX, wrapped in an OLE file
         return OfficeText("doc", _pages(_doc_lines(data, timeout)))
     _check_zip(data)
     try:

@@ -29,6 +29,8 @@ def warning_text(warning: PieceWarning, lang: str = "fr") -> str:
     params: dict[str, object] = dict(warning.params)
     if warning.code == "warn_ambiguous":
         params["other"] = _kind_label(str(params.get("other", "")), lang)
+    if warning.code == "warn_looks_like":
+        params["what"] = message(f"doc_{params.get('what', '')}", lang)
     return f"{message(warning.code, lang, params)} ({message('article_word', lang)} {warning.article})"
 
 

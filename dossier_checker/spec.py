@@ -37,6 +37,8 @@ KNOWN_FEATURES: frozenset[str] = frozenset(
         "signature",  # "Fait à … le …", "Signature", "Le Président"
         "date",  # a full date anywhere on the page
         "money_amounts",  # several amounts with a currency: invoices, price lists
+        "room_labels",  # labels saying how areas are used: "stockage", "kitchen", "ufficio"
+        "before_after",  # a drawing whose titles name both a state before and a state after works
     }
 )
 _VALIDATION_KEYS: dict[str, frozenset[str]] = {

@@ -50,6 +50,12 @@ def format_date(day: dt.date, lang: str) -> str:
     return f"{first} {_MONTHS_FR[day.month - 1]} {day.year}"
 
 
+def format_month(day: dt.date, lang: str) -> str:
+    """Write a month as people do: 'mars 2024', 'March 2024'."""
+    names = _MONTHS_EN if lang == "en" else _MONTHS_FR
+    return f"{names[day.month - 1]} {day.year}"
+
+
 def format_months(months: int, lang: str) -> str:
     """Write a duration in months as '2 ans', '1 an', '6 mois' ('2 years', '1 year', '6 months')."""
     if months % 12 == 0:
@@ -686,17 +692,26 @@ def absence_rules(
         if who == "assistant"
         else ("replacement_fifteen_days", "replacement_three_months", "replacement_max")
     )
-    length = _days(amount, unit)
     rules = []
     for delay_id in ids:
         delay = facts.delay(delay_id)
         if delay is None or delay.amount is None:
             continue
-        threshold = _days(delay.amount, delay.unit)
-        # Compare in the decree's own unit when the user used it (3 months vs 3 months), else in days.
-        if unit == delay.unit:
-            exceeds = amount > delay.amount or (beyond and amount == delay.amount)
-        else:
-            exceeds = length > threshold or (beyond and length == threshold)
-        rules.append(AbsenceRule(delay_id, delay.article, delay.quote, threshold, exceeds))
+        applies = exceeds(amount, unit, delay_id, facts, beyond)
+        rules.append(
+            AbsenceRule(delay_id, delay.article, delay.quote, _days(delay.amount, delay.unit), applies)
+        )
     return tuple(rules)
+
+
+def exceeds(amount: int, unit: str, delay_id: str, facts: Facts | None = None, beyond: bool = False) -> bool:
+    """Tell whether a length of time exceeds one of the decree's durations (equal does not exceed)."""
+    facts = facts or load_facts()
+    delay = facts.delay(delay_id)
+    if delay is None or delay.amount is None:
+        raise LookupError(f"delays.yaml has no duration {delay_id!r}")
+    # Compare in the decree's own unit when the user used it (3 months vs 3 months), else in days.
+    if unit == delay.unit:
+        return amount > delay.amount or (beyond and amount == delay.amount)
+    length, threshold = _days(amount, unit), _days(delay.amount, delay.unit)
+    return length > threshold or (beyond and length == threshold)

@@ -69,6 +69,11 @@ class Delay:
     counted_from: Text | None
     statement: Text
     keywords: tuple[str, ...]
+    # For a computed date: the role of the event the delay runs from ("released", "expiry"), and a second
+    # period of the same sentence that must also have run ("un an après la péremption et cinq ans après la
+    # libération"): (amount, unit, role).
+    start_role: str | None = None
+    also: tuple[int, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -419,6 +424,13 @@ def _categories(r: _Reader) -> tuple[Category, ...]:
     return tuple(result)
 
 
+def _also(item: _Reader) -> tuple[int, str, str] | None:
+    if "also" not in item.data:
+        return None
+    also = item.sub("also")
+    return (also.integer("amount"), also.choice("unit", UNITS), also.string("start_role"))
+
+
 def _delays(r: _Reader) -> tuple[Delay, ...]:
     result = []
     for item in r.items("delays"):
@@ -435,6 +447,8 @@ def _delays(r: _Reader) -> tuple[Delay, ...]:
                 counted_from=item.opt_text("counted_from"),
                 statement=item.text("statement"),
                 keywords=item.strings("keywords", default=()),
+                start_role=item.opt_string("start_role"),
+                also=_also(item),
             )
         )
     ids = [d.id for d in result]

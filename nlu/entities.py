@@ -399,6 +399,9 @@ _MONTH_DAY = re.compile(
 )
 
 
+_MONTH_YEAR = re.compile(rf"(?<!\d\s)(?<!\d)\b(?P<m>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b")
+
+
 @dataclass(frozen=True)
 class DateSpan:
     """A date in a message and where it is written (in the folded text)."""
@@ -407,6 +410,7 @@ class DateSpan:
     start: int
     end: int
     year_given: bool = True
+    day_given: bool = True  # False for "mars 2019", "June 2021" (the first of the month is kept)
 
 
 def find_date_spans(folded: str, lang: str) -> list[DateSpan]:
@@ -436,6 +440,13 @@ def find_date_spans(folded: str, lang: str) -> list[DateSpan]:
         if d:
             found.append(DateSpan(d, m.start(), m.end()))
     taken = [(s.start, s.end) for s in found]
+    for m in _MONTH_YEAR.finditer(folded):
+        if any(m.start() < end and start < m.end() for start, end in taken):
+            continue
+        d = _date(int(m.group("y")), _MONTHS[m.group("m")], 1)
+        if d:
+            found.append(DateSpan(d, m.start(), m.end(), day_given=False))
+            taken.append((m.start(), m.end()))
     yearless: list[tuple[int, int, int, int]] = []  # start, end, month, day
     for pattern in (_DAY_MONTH, _MONTH_DAY):
         for m in pattern.finditer(folded):
@@ -471,7 +482,7 @@ def find_dates(folded: str, lang: str) -> list[dt.date]:
     """Find dates: '2 mars 2026', '1er juin 2026', '02/03/2026', 'March 2, 2026', '2026-03-02'."""
     seen: list[dt.date] = []
     for span in find_date_spans(folded, lang):
-        if span.year_given and span.day not in seen:
+        if span.year_given and span.day_given and span.day not in seen:
             seen.append(span.day)
     return seen
 

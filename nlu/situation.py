@@ -80,6 +80,7 @@ class DatedEvent:
     day: dt.date
     role: str | None
     year_given: bool = True
+    day_given: bool = True
 
 
 _CLAUSE = re.compile(r"[.;?!\n]|\bmais\b|\bbut\b")
@@ -111,7 +112,7 @@ def find_events(folded: str, lang: str) -> list[DatedEvent]:
         clause_end = _AFTER_CUT.search(after)
         after = after[: clause_end.start()] if clause_end else after
         role = _pick_role(_roles_in(before, cues), _roles_in(after, cues))
-        events.append(DatedEvent(span.day, role, span.year_given))
+        events.append(DatedEvent(span.day, role, span.year_given, span.day_given))
     return _settle(events)
 
 
@@ -135,7 +136,7 @@ def _settle(events: list[DatedEvent]) -> list[DatedEvent]:
             asked = True
         elif asked and role in {"received", "filed", None}:
             role = "info_received"
-        settled.append(DatedEvent(event.day, role, event.year_given))
+        settled.append(DatedEvent(event.day, role, event.year_given, event.day_given))
     return settled
 
 

@@ -280,7 +280,8 @@ async def simulate_user(
     while time.monotonic() < until:
         await asyncio.sleep(rng.uniform(*think))
         field_id = _asked_field(last_reply) if dossier else None
-        if dossier and not uploaded and len(run.answered_fields) >= 2:
+        # The scan comes first, so every uploading user sends one however slow the machine is.
+        if dossier and not uploaded:
             name = f"scan-u{uid}.pdf"
             replies = await say("upload", name, scan)
             run.uploads.append(name)
@@ -326,7 +327,7 @@ async def wait_for_reports(standin: BotApiStandIn, runs: list[UserRun], timeout:
             1
             for run in runs
             for name in run.uploads
-            if not any(m.text.startswith("📄") and name in m.text for m in standin.sent_to(run.user))
+            if not any(m.text.startswith(("📄", "✘")) and name in m.text for m in standin.sent_to(run.user))
         )
 
     deadline = time.monotonic() + timeout
@@ -359,7 +360,9 @@ def outcome(standin: BotApiStandIn, runs: list[UserRun], url: str | None) -> Out
             s.text: standin.webhook_attempts.get(s.update_id, 0) for s in run.sent if s.kind == "upload"
         }
         for name in run.uploads:
-            reports = [m for m in standin.sent_to(run.user) if m.text.startswith("📄") and name in m.text]
+            reports = [
+                m for m in standin.sent_to(run.user) if m.text.startswith(("📄", "✘")) and name in m.text
+            ]
             if not reports:
                 missing.append(name)
             elif len(reports) > 1:
@@ -386,3 +389,25 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def diagnose(url: str, folder: Path) -> str:
+    """Say where the checks and reports stand, and what the processes logged as errors (failure messages)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            jobs = connection.execute(
+                sa.text("SELECT id, status, attempts, args::text FROM procrastinate_jobs ORDER BY id")
+            ).all()
+            parcels = connection.execute(
+                sa.text('SELECT id, "user", source, claims, delivered_at FROM outbox ORDER BY id')
+            ).all()
+    finally:
+        engine.dispose()
+    errors = [
+        f"{log.name}: {line}"
+        for log in sorted(folder.glob("*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if " ERROR " in line or " WARNING " in line
+    ]
+    return "\n".join(["jobs:", *map(str, jobs), "outbox:", *map(str, parcels), "log:", *errors[-40:]])

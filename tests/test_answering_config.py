@@ -43,3 +43,30 @@ def test_an_answer_from_a_reading_matches_an_answer_read_afresh() -> None:
     again = answerer.answer(question, "fr", understand(question, "fr"))
     assert again == answerer.answer(question, "fr")
     assert again.answered and again.citations[0].article == "13"
+
+
+def test_a_question_the_evidence_does_not_settle_gets_the_closest_passages_not_an_assertion() -> None:
+    from bot.answering import Answerer
+
+    answerer = Answerer(warm=False)
+    a = answerer.answer("Le délai de 90 jours court-il à partir du dépôt ou du dossier complet ?")
+    if a.answered:
+        pytest.skip("the evidence now settles this question")
+    assert a.confidence < answerer.context.config.evidence.threshold
+    assert a.answer.startswith("Je ne suis pas assez sûr") and "/human" in a.answer
+    assert a.citations[0].article == "5" and "« " in a.answer  # quotes, most likely first
+    assert a.to_json_dict()["answered"] is False and a.to_json_dict()["citations"]
+
+
+def test_unfamiliar_words_for_a_request_reach_its_article() -> None:
+    from bot.answering import Answerer
+
+    answerer = Answerer(warm=False)
+    # The decree never says "chambre froide" or "blister line": the request is a change of equipment (art. 12).
+    a = answerer.answer(
+        "Nous changeons notre chambre froide pour une plus grande : faut-il une autorisation ?"
+    )
+    assert a.intent != "out_of_scope"
+    assert "12" in [c.article for c in a.citations[:3]], a.citations
+    a = answerer.answer("Do we need approval before installing a new blister packaging line?")
+    assert "12" in [c.article for c in a.citations[:3]], a.citations

@@ -117,6 +117,7 @@ def test_hostile_office_files_are_refused_before_parsing() -> None:
         InputFile("many.docx", many),
         InputFile("laughs.odt", odt_laughs),
         InputFile("broken.doc", office.OLE_MAGIC + b"\0" * 600),
+        InputFile("locked.docx", office.OLE_MAGIC + b"\0" * 600 + office.ENCRYPTED_PACKAGE + b"\0" * 64),
         InputFile("statuts.docx", good),
     ]
     report = check_files("opening", {"owner": "company"}, files)
@@ -128,6 +129,7 @@ def test_hostile_office_files_are_refused_before_parsing() -> None:
         "many.docx": "office_bomb",
         "laughs.odt": "office_dtd",
         "broken.doc": "office_damaged",
+        "locked.docx": "office_encrypted",
         "statuts.docx": None,
     }
     assert _piece(report, "statutes").status == "present"  # type: ignore[attr-defined]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from bot.adapters.base import human_size, matrix_html, utf16_len
 from bot.adapters.matrix import (
     MAX_BODY_CHARS,
     SyncState,
@@ -142,3 +144,82 @@ def test_sync_state_round_trip_and_foreign_file(tmp_path: Path) -> None:
     assert load_state(path, "@other:s") == SyncState(user_id="@other:s")
     path.write_text("{not json")
     assert load_state(path, "@bot:s") == SyncState(user_id="@bot:s")
+
+
+def test_library_noise_stays_out_of_the_log_at_info() -> None:
+    import logging
+
+    from bot.serve import LibraryNoiseFilter, configure_logging
+    from bot.settings import Settings
+
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    root.handlers = []
+    try:
+        configure_logging(Settings(log_level="INFO"))
+        (handler,) = root.handlers
+        logging.getLogger("bm25s").setLevel(logging.DEBUG)  # what bm25s does on import
+
+        def kept(name: str, level: int) -> bool:
+            record = logging.LogRecord(name, level, __file__, 1, "x", None, None)
+            return logging.getLogger(name).isEnabledFor(level) and all(
+                f.filter(record) for f in handler.filters
+            )
+
+        assert any(isinstance(f, LibraryNoiseFilter) for f in handler.filters)
+        assert not kept("nio.rooms", logging.INFO) and not kept("nio.crypto.log", logging.INFO)
+        assert not kept("bm25s", logging.DEBUG) and not kept("bm25s", logging.INFO)
+        assert kept("nio.rooms", logging.WARNING) and kept("bm25s", logging.WARNING)
+        assert kept("bot.adapters.matrix", logging.INFO)
+    finally:
+        root.setLevel(saved[0])
+        root.handlers = saved[1]
+
+
+def article_2_text(tmp_path: Path) -> str:
+    from bot.core import build_core
+    from bot.messages import Incoming, SessionKey
+    from bot.settings import Settings
+
+    core = build_core(Settings(data_dir=str(tmp_path)))
+    try:
+        (reply,) = core.handle(Incoming(SessionKey("matrix", "@a:x", "@a:x"), "/article 2"))
+    finally:
+        core.close()
+    return reply.text
+
+
+def test_article_2_is_cut_into_events_element_shows_well_at_item_starts(tmp_path: Path) -> None:
+    text = article_2_text(tmp_path)
+    assert len(text) > MAX_BODY_CHARS
+    contents = render_reply(Reply(text))
+    assert len(contents) >= 3
+    assert all(utf16_len(c["body"]) <= MAX_BODY_CHARS for c in contents)
+    # Each later event starts an item ("5° …"), never inside one (items continue on indented lines).
+    assert all(re.match(r"\d+° ", c["body"]) for c in contents[1:]), [c["body"][:30] for c in contents]
+    assert "\n".join(c["body"] for c in contents) == text
+
+
+def test_matrix_html_sets_the_lead_apart_quotes_passages_and_keeps_indentation() -> None:
+    text = (
+        "Il faut 2 pharmaciens assistants (art. 38 b).\n\n"
+        "« Pour chaque établissement […] b) un deuxième pharmacien ; »\n"
+        "— Art. 38, b), Arrêté Ministériel n° 2003-175\n\n"
+        "📄 plans.pdf\n"
+        "   ✅ trouvé : Plans <avant/après>"
+    )
+    formatted = matrix_html(text)
+    assert formatted.startswith("<strong>Il faut 2 pharmaciens assistants (art. 38 b).</strong>")
+    assert (
+        "<blockquote>« Pour chaque établissement […] b) un deuxième pharmacien ; »<br/>"
+        "— Art. 38, b), Arrêté Ministériel n° 2003-175</blockquote>"
+    ) in formatted
+    assert "📄 plans.pdf<br/>&nbsp;&nbsp;&nbsp;✅ trouvé : Plans &lt;avant/après&gt;" in formatted
+    # One line, one paragraph: no lead to set apart.
+    assert matrix_html("Bonjour & bienvenue") == "Bonjour &amp; bienvenue"
+
+
+def test_sizes_are_written_as_users_read_them() -> None:
+    assert human_size(int(20.9 * 1024 * 1024), "fr") == "20,9 Mo"
+    assert human_size(int(20.9 * 1024 * 1024), "en") == "20.9 MB"
+    assert human_size(1000, "fr") == "1000 o" and human_size(2048, "en") == "2 kB"

@@ -14,7 +14,8 @@ import pytest
 from bot.documents import PhotoRuns
 from bot.messages import SessionKey
 from dossier_checker.check import check_files
-from dossier_checker.model import InputFile
+from dossier_checker.grouping import continues
+from dossier_checker.model import FileResult, InputFile, Page
 from tests.pdfgen import content, render
 from tests.transcript import Chat, make_core
 
@@ -51,21 +52,43 @@ STATUTES = _photos(_three_page_statutes(), 1)
 
 def test_consecutive_photos_of_one_document_are_joined_in_order() -> None:
     diploma = _photos(content.diploma(random.Random(2), "dev", language="fr"), 2)[0]
+    plan = _photos(content.floor_plan(random.Random(4), "dev"), 3)[0]
     files = [
         InputFile("diplome.jpg", diploma),
-        *(InputFile(f"statuts-{i}.jpg", data) for i, data in enumerate(STATUTES, start=1)),
+        *(InputFile(f"page{i}.jpg", data) for i, data in enumerate(STATUTES, start=1)),
+        InputFile("plan.jpg", plan),
     ]
     assert len(STATUTES) == 3
     report = check_files("opening", {"owner": "company"}, files)
     names = [f.name for f in report.files]
-    assert names == ["diplome.jpg", "statuts-1.jpg + statuts-2.jpg + statuts-3.jpg"]
-    assert report.files[1].parts == ("statuts-1.jpg", "statuts-2.jpg", "statuts-3.jpg")
+    assert names == ["diplome.jpg", "page1.jpg + page2.jpg + page3.jpg", "plan.jpg"]
+    assert report.files[1].parts == ("page1.jpg", "page2.jpg", "page3.jpg")
     assert report.files[1].page_count == 3 and report.files[1].ocr_pages == 3
     pieces = {p.id: p for p in report.pieces}
     assert pieces["statutes"].status == "present"
     assert pieces["statutes"].file == names[1] and pieces["statutes"].pages == (1, 2, 3)
     assert pieces["diploma"].file == "diplome.jpg" and pieces["diploma"].pages == (1,)
+    assert pieces["floor_plan"].file == "plan.jpg"  # a plan after the statutes is not their last page
     assert report.to_dict()["files"][1]["parts"] == list(report.files[1].parts)  # type: ignore[index]
+
+
+def _picture(name: str, text: str) -> FileResult:
+    return FileResult(name, (Page(1, text, text[:80], "ocr"),), 1, 1, format="jpeg")
+
+
+def test_content_must_say_a_picture_continues() -> None:
+    body = "Le preneur entretiendra les locaux loués en bon état de réparations locatives et il"
+    assert continues(
+        _picture("a.jpg", "ARTICLE 3 Durée\nARTICLE 4 Loyer"), _picture("b.jpg", "ARTICLE 5 Charges")
+    )
+    assert continues(_picture("a.jpg", "BAIL\n" + body), _picture("b.jpg", body.lower() + " suite"))
+    assert continues(_picture("a.jpg", "BAIL COMMERCIAL"), _picture("b.jpg", "Les charges\n- 2 -"))
+    assert continues(_picture("bail-1.jpg", "BAIL"), _picture("bail-2.jpg", "Charges"))
+    assert not continues(_picture("IMG_0041.jpg", "BAIL"), _picture("IMG_0042.jpg", "Charges"))
+    assert not continues(
+        _picture("a.jpg", "STATUTS\nArticle 9. Gérance."), _picture("b.jpg", "Séjour 12 m²\n3,50")
+    )
+    assert not continues(_picture("a.jpg", "Fait le 12/03/2024"), _picture("b.jpg", "Reçu le 02/04/2024"))
 
 
 def test_photo_runs_end_on_a_message_a_pause_or_another_album() -> None:

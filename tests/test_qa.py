@@ -233,8 +233,10 @@ def test_a_formality_word_about_another_subject_is_left_to_retrieval() -> None:
 )
 def test_answers_colleagues_found_wrong(question: str, first: str, fact: str) -> None:
     a = answer_question(question)
-    assert a.answered and _first(a) == first, _cited(a)
+    assert _first(a) == first, _cited(a)
     assert fact in a.answer
+    # Asserted, or (the evidence below the confidence threshold) the closest passages holding it, unasserted.
+    assert a.answered or a.answer.startswith("Je ne suis pas assez sûr")
 
 
 @pytest.mark.parametrize(

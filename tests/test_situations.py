@@ -405,3 +405,89 @@ def test_whether_staff_count_under_art_39(question: str, said: str) -> None:
 )
 def test_a_back_reference_asks_about_the_last_category(question: str, first: str) -> None:
     assert _first(answer_question(question)) == first
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "due"),
+    [
+        (
+            "Lot libéré le 3 février 2021, périmé le 30 juin 2024 : jusqu'à quand garder son dossier de lot ?",
+            "48",
+            "3 février 2026",
+        ),
+        (
+            "Wholesale sale made on 9 October 2023: until when must we keep the transaction record?",
+            "50",
+            "9 October 2026",
+        ),
+    ],
+)
+def test_records_are_kept_until_a_computed_date(question: str, first: str, due: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == first
+    assert due in a.answer.split("\n")[0] and f"{due} = " in a.answer
+
+
+def test_a_month_without_a_day_gives_a_month() -> None:
+    spans = find_date_spans(fold("registre de septembre 2020, jeté en 2024"), "fr")
+    assert [(s.day, s.day_given) for s in spans] == [(dt.date(2020, 9, 1), False)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Je cesse temporairement mon activité pendant six mois : faut-il demander ma radiation de l'Ordre ?",
+        "Does a request for further information stop the 90-day clock while we wait?",
+        "Le pharmacien lié par convention à notre usine d'aliments médicamenteux part 3 semaines : que faire ?",
+    ],
+)
+def test_what_is_no_replacement_of_the_responsible_is_not_weighed_against_art_30(question: str) -> None:
+    assert _first(answer_question(question)) != "30"
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("Je m'arrête temporairement dix mois : dois-je demander ma radiation du tableau ?", "Non"),
+        (
+            "Temporary break of two years from practice: do I have to ask for removal from the register?",
+            "Yes",
+        ),
+    ],
+)
+def test_a_temporary_cessation_is_weighed_against_the_year_of_art_28(question: str, said: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == "28" and a.answer.startswith(said)
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "due"),
+    [
+        (
+            "Responsable désigné à titre provisoire le 15 juin 2026 : jusqu'à quelle date au plus ?",
+            "30",
+            "15 juin 2027",
+        ),
+        (
+            "Our authorisation was suspended on 2 March 2026 for an infringement. Latest end of the suspension?",
+            "24",
+            "2 March 2027",
+        ),
+    ],
+)
+def test_maximum_durations_from_a_date(question: str, first: str, due: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == first and due in a.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dossier d'ouverture déposé le 4 mai 2026 : date limite de la décision ?",
+        "We filed our opening application on 4 May 2026. When is the decision due?",
+    ],
+)
+def test_a_filing_date_is_not_taken_for_the_receipt_without_saying_so(question: str) -> None:
+    a = answer_question(question)
+    assert _first(a) == "5"
+    assert "dépôt" in a.answer or "filing date" in a.answer

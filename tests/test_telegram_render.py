@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from bot.adapters.telegram import (
     MAX_CALLBACK_BYTES,
     ChoiceCallbacks,
@@ -96,3 +99,25 @@ def test_forgotten_tokens_decode_to_nothing() -> None:
     callbacks.encode(GROUP, Choice("c", "c"))
     assert callbacks.decode(first) is None
     assert callbacks.decode("#never-issued") is None
+
+
+def test_article_2_is_cut_between_items_not_inside_one(tmp_path: Path) -> None:
+    from tests.test_matrix_units import article_2_text
+
+    text = article_2_text(tmp_path)
+    chunks = split_message(text)
+    assert len(chunks) >= 3 and all(utf16_len(c) <= 4096 for c in chunks)
+    # Item 12° (and every other) stays whole: a later message starts an item, not an indented continuation.
+    assert all(re.match(r"\d+° ", c) for c in chunks[1:]), [c[:30] for c in chunks]
+    assert " ".join(chunks).split() == text.split()
+
+
+def test_a_ticket_answer_is_addressed_in_a_staff_room_only() -> None:
+    def group(text: str, staff_room: bool) -> bool:
+        return address(
+            text, private=False, bot_username="vet_bot", replied_to_bot=False, staff_room=staff_room
+        ).addressed
+
+    assert group("#3 Le dossier est complet.", staff_room=True)
+    assert not group("#3 Le dossier est complet.", staff_room=False)
+    assert not group("#3", staff_room=True) and not group("on en parle #3", staff_room=True)

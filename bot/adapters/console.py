@@ -74,6 +74,9 @@ def chat_with_settings(
     source = stdin or sys.stdin
     out = stdout or sys.stdout
     core = build_core(settings)
+    # The models load while the rest starts; a person at the terminal is greeted (told it is ready) only
+    # once they are loaded, so the first question is answered at once.
+    core.questions.warm_up_in_background()
     key = SessionKey(TRANSPORT, "terminal", user or _login())
     # Letters go to the user's own folder of the data directory, deleted by /forget with the rest.
     private = output_dir is None
@@ -83,6 +86,7 @@ def chat_with_settings(
     if private:
         console.forgotten = lambda: not core.store.session_exists(key)
     if interactive:
+        core.questions.ready.wait()
         console.send("/start")
         return console.loop(_prompted_lines(out))
     return console.loop(_lines(source), echo=echo)

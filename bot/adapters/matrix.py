@@ -1,9 +1,18 @@
-"""Matrix transport on matrix-nio: room events in, the core's replies out (unencrypted rooms only).
+"""Matrix transport on matrix-nio: room events in, the core's replies out, in plain or encrypted rooms.
 
 The only module that imports ``nio``. It logs in (password or access token, device id kept), syncs with a
 persisted token so that a restart never answers a message twice, joins rooms it is invited to by allowed
 users, downloads uploads (encrypted attachments included), and renders each ``Reply`` as an ``m.notice``
 with a plain ``body`` and an HTML ``formatted_body``.
+
+End-to-end encryption (``matrix-nio[e2e]``): the device's keys live in a crypto store under the state
+directory (``<state_dir>/crypto``), uploaded at login; room keys are shared with the members' devices when
+the bot writes in an encrypted room, and requested from the sender when a message cannot be decrypted.
+Device trust is *trust on first use*: a device is trusted the first time its keys are seen, and a device
+whose keys later change is not (nio refuses the new keys). ``/whoami`` lists the devices of the room's
+members with their fingerprints, so staff can compare them with what their own clients show. If the crypto
+store is lost, the bot logs in as a new device (deleting the old one when it has the password), and a
+message it cannot decrypt gets a notice asking the user to send it again.
 """
 
 from __future__ import annotations
@@ -22,17 +31,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import nio
+from nio.crypto import ENCRYPTION_ENABLED
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.adapters import base
+from bot.adapters.base import human_size, typing_while
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.faults import log_failure
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
+from bot.store import Inbox, Memo, open_store
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +58,18 @@ RESPONSE_TO_KEY = "org.vetpharma.response_to"
 # [n, total]: this event is part n of the total sent for that message, so a reader knows when it has all.
 PART_KEY = "org.vetpharma.part"
 SYNC_TIMEOUT_MS = 30_000
-# Matrix caps an event at 64 KiB; the body and its HTML copy must both fit.
-MAX_BODY_CHARS = 12_000
+# Matrix caps an event at 64 KiB, but Element shows a long event as a wall of text: a reply is cut into events
+# of at most this many UTF-16 units (an article of the decree in a few events, each at an item's start).
+MAX_BODY_CHARS = 4_000
 STOP_GRACE_SECONDS = 30.0
+TYPING_REFRESH_SECONDS = 20.0  # the typing notice is sent for 30 s: renewed before it fades
 MEDIA_TYPES = frozenset({"m.file", "m.image", "m.audio", "m.video"})
+# An undecryptable message waits this long for its room key (requested from the sender) before the user is
+# asked to send it again, and is retried until it is this old.
+DECRYPT_GRACE_SECONDS = 5.0
+DECRYPT_RETRY_SECONDS = 600.0
+# Ids of answered messages are kept this long, to refuse a duplicate delivery.
+INBOX_KEPT = timedelta(days=7)
 
 
 def sync_filter(user_id: str) -> dict[str, Any]:
@@ -86,6 +108,11 @@ ENCRYPTED_ROOM = (
     "Ce salon est chiffré de bout en bout : je ne peux pas lire vos messages. Écrivez-moi dans un salon "
     "non chiffré. / This room is end-to-end encrypted, so I cannot read your messages. Please talk to me "
     "in an unencrypted room."
+)
+UNREADABLE = (
+    "Je n'ai pas pu déchiffrer votre dernier message : ses clés de chiffrement ne me sont pas parvenues "
+    "(par exemple après un redémarrage). Renvoyez-le, s'il vous plaît. / I could not decrypt your last "
+    "message: its encryption keys did not reach me (after a restart, for instance). Please send it again."
 )
 FILE_NOT_SENT = (
     "Je n'ai pas pu envoyer le fichier « {name} » ; réessayez dans un instant. "
@@ -130,6 +157,16 @@ def state_path(settings: Settings) -> Path:
     """Return the file holding the Matrix sync state."""
     directory = Path(settings.matrix.state_dir or Path(settings.data_dir) / "matrix")
     return directory / "sync_state.json"
+
+
+def crypto_dir(settings: Settings) -> Path:
+    """Return the directory of the end-to-end encryption store (the device's keys and room keys)."""
+    return state_path(settings).parent / "crypto"
+
+
+def crypto_store_file(directory: Path, user_id: str, device_id: str) -> Path:
+    """Return the file nio's default crypto store keeps for one device."""
+    return directory / f"{user_id}_{device_id}.db"
 
 
 def load_state(path: Path, user_id: str) -> SyncState:
@@ -182,16 +219,6 @@ def inviter_allowed(inviter: str, allowed: Iterable[str]) -> bool:
     return False
 
 
-def human_size(size: int, lang: str = "fr") -> str:
-    """Format a byte count for a sentence: ``20 Mo`` in French, ``20 MB`` in English."""
-    units = ("o", "ko", "Mo") if lang == "fr" else ("B", "kB", "MB")
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} {units[2]}"
-    if size >= 1024:
-        return f"{size / 1024:.0f} {units[1]}"
-    return f"{size} {units[0]}"
-
-
 _LEADING_PILL = re.compile(r'\s*<a href="https://matrix\.to/#/([^"?]+)[^"]*">(.*?)</a>', re.DOTALL)
 _REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
 
@@ -202,55 +229,44 @@ def strip_reply_fallback(body: str) -> str:
 
 
 def split_text(text: str, limit: int = MAX_BODY_CHARS) -> list[str]:
-    """Cut a long text into pieces under ``limit`` characters, at paragraph or line ends when possible."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    pieces.append(rest)
-    return [piece for piece in pieces if piece] or [""]
-
-
-def _html_text(text: str) -> str:
-    return html.escape(text, quote=False).replace("\n", "<br/>")
+    """Cut a long text into events Element shows well, at paragraph, item or line ends when possible."""
+    return base.split_text(text, limit)
 
 
 def render_reply(reply: Reply) -> list[dict[str, Any]]:
     """Turn a reply's text and choices into ``m.notice`` contents (numbered choices, HTML escaped)."""
     chunks = split_text(reply.text) if reply.text or reply.choices else []
+    if reply.choices and not chunks:
+        chunks = [""]
     contents: list[dict[str, Any]] = []
     for index, chunk in enumerate(chunks):
-        body, formatted = chunk, _html_text(chunk)
+        body, formatted = chunk, base.matrix_html(chunk)
         if reply.choices and index == len(chunks) - 1:
-            marks = [f"{n}." if reply.numbered else "•" for n in range(1, len(reply.choices) + 1)]
-            numbered = [f"{mark} {choice.label}" for mark, choice in zip(marks, reply.choices, strict=True)]
+            body = base.numbered_choices(body, reply.choices, numbered=reply.numbered)
             items = "".join(f"<li>{html.escape(choice.label, quote=False)}</li>" for choice in reply.choices)
-            body = "\n".join([body, "", *numbered]) if body else "\n".join(numbered)
             tag = "ol" if reply.numbered else "ul"
-            formatted = f"{formatted}<{tag}>{items}</{tag}>" if formatted else f"<{tag}>{items}</{tag}>"
+            formatted = f"{formatted}<{tag}>{items}</{tag}>"
         contents.append(
             {"msgtype": "m.notice", "body": body, "format": HTML_FORMAT, "formatted_body": formatted}
         )
     return contents
 
 
-def file_content(name: str, mime: str, size: int, mxc: str) -> dict[str, Any]:
-    """Build the ``m.file`` content for an uploaded file."""
-    return {
+def file_content(
+    name: str, mime: str, size: int, mxc: str, keys: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Build the ``m.file`` content for an uploaded file (``keys``: an encrypted upload's decryption keys)."""
+    content: dict[str, Any] = {
         "msgtype": "m.file",
         "body": name,
         "filename": name,
-        "url": mxc,
         "info": {"mimetype": mime, "size": size},
     }
+    if keys is None:
+        content["url"] = mxc
+    else:
+        content["file"] = {"url": mxc, "mimetype": mime, **keys}
+    return content
 
 
 @dataclass(frozen=True)
@@ -332,6 +348,17 @@ class Thread:
 FEEDBACK_REACTIONS = {"👍": "up", "👎": "down"}
 _EMOJI_MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _REMEMBERED = 2_000
+# "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
+# /whoami (and the spellings bot.staff registers): in an encrypted room, the devices trusted there follow.
+WHOAMI = re.compile(r"\s*/(?:whoami|quisuisje|id|compte)\b", re.IGNORECASE)
+DEVICES_TITLE = (
+    "Appareils de ce salon chiffré (✅ approuvé à la première rencontre ; comparez les empreintes avec celles "
+    "de vos applications) / Devices of this encrypted room (✅ trusted on first use; compare the fingerprints "
+    "with your apps'):"
+)
+# Set by the adapter on an edit of the user's last message: [original event id, text it replaces].
+CORRECTION_KEY = "org.vetpharma.correction_of"
+TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
 
 
 def strip_emoji_modifiers(key: str) -> str:
@@ -372,15 +399,32 @@ class MatrixBot:
         self.router = router
         self.state_file = state_path(settings)
         self.state = load_state(self.state_file, self.config.user_id)
+        self.crypto_dir = crypto_dir(settings)
+        device = self.state.device_id or self.config.device_id
+        # A device that had keys and lost its crypto store cannot decrypt nor prove who it is any more: with a
+        # password, log in as a new device (the old one is deleted once logged in).
+        self.lost_device = ""
+        if (
+            ENCRYPTION_ENABLED
+            and self.state.device_id
+            and not crypto_store_file(self.crypto_dir, self.config.user_id, self.state.device_id).exists()
+        ):
+            self.lost_device = self.state.device_id
+            if self.config.password and not self.config.access_token:
+                device = ""
+        if ENCRYPTION_ENABLED:
+            self.crypto_dir.mkdir(parents=True, exist_ok=True)
         self.client = nio.AsyncClient(
             self.config.homeserver.rstrip("/"),
             self.config.user_id,
-            device_id=self.state.device_id or self.config.device_id or None,
+            device_id=device or None,
+            store_path=str(self.crypto_dir) if ENCRYPTION_ENABLED else "",
             config=nio.AsyncClientConfig(
                 request_timeout=60,
                 max_limit_exceeded=None,
                 max_timeouts=None,
                 max_timeout_retry_wait_time=30,
+                encryption_enabled=ENCRYPTION_ENABLED,
             ),
         )
         self.user_id = self.config.user_id
@@ -393,10 +437,27 @@ class MatrixBot:
         self._sent_text: OrderedDict[str, str] = OrderedDict()
         self._feedback: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._warned_encrypted: set[str] = set()
+        self._known_rooms: set[str] = set()
+        self._last_dm: dict[str, str] = {}  # user -> the direct chat they last wrote from
+        self._in_flight: set[str] = set()  # ids of the messages being answered
+        # (room, user) -> (event id, text) of the user's last text message: an edit of it is a correction.
+        self._last_text: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
+        # Staff accounts and staff rooms of this transport: "#N text" there is a staff answer, never chatter.
+        self._staff_users = {e.partition(":")[2] for e in settings.staff if e.startswith(f"{TRANSPORT}:")}
+        self._staff_rooms = {
+            e.partition(":")[2] for e in settings.staff_rooms if e.startswith(f"{TRANSPORT}:")
+        }
+        # Encrypted messages whose room key has not arrived yet: event id -> (room, event, first seen).
+        self._undecrypted: OrderedDict[str, tuple[str, Any, float]] = OrderedDict()
+        self._told_unreadable: dict[str, float] = {}
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Set once the first sync is handled: from then on every new message is answered.
         self.ready = asyncio.Event()
+        # Every message is recorded before it is handled and marked done once answered (crash recovery).
+        self._store = open_store(settings.effective_database_url)
+        self.inbox = Inbox(self._store)
+        self.memo = Memo(self._store)
 
     # -- start and stop --
 
@@ -409,6 +470,9 @@ class MatrixBot:
                 raise MatrixStartError(f"access token refused by {self.config.homeserver}: {whoami.message}")
             self.client.user_id = self.user_id = whoami.user_id
             self.client.device_id = whoami.device_id or self.client.device_id
+            if ENCRYPTION_ENABLED and self.client.device_id:
+                # Loads (or creates) the crypto store of this device.
+                self.client.restore_login(self.user_id, self.client.device_id, self.config.access_token)
         elif self.config.password:
             response = await self.client.login(
                 password=self.config.password, device_name=self.config.device_name
@@ -430,7 +494,48 @@ class MatrixBot:
         profile = await self.client.get_displayname(self.user_id)
         name = getattr(profile, "displayname", None)
         self.display_name = name if isinstance(name, str) else ""
-        log.info("logged in to Matrix as %s (device %s)", self.user_id, self.client.device_id)
+        await self._start_encryption()
+        log.info(
+            "logged in to Matrix as %s (device %s, end-to-end encryption %s)",
+            self.user_id,
+            self.client.device_id,
+            "on" if self.encrypted else "off",
+        )
+
+    @property
+    def encrypted(self) -> bool:
+        """Tell whether end-to-end encryption is working (crypto store loaded)."""
+        return self.client.olm is not None
+
+    async def _start_encryption(self) -> None:
+        """Upload the device's keys, and retire a device whose crypto store was lost."""
+        if not self.encrypted:
+            if ENCRYPTION_ENABLED:
+                log.warning("no crypto store loaded: encrypted rooms cannot be read")
+            return
+        if self.lost_device and self.lost_device != self.client.device_id:
+            log.warning(
+                "the crypto store of device %s was lost: now device %s; messages encrypted for the old "
+                "device will be asked again",
+                self.lost_device,
+                self.client.device_id,
+            )
+            auth = {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": self.user_id},
+                "password": self.config.password,
+            }
+            deleted = await self.client.delete_devices([self.lost_device], auth)
+            if not isinstance(deleted, nio.DeleteDevicesResponse):
+                log.warning("could not delete the old device %s: %s", self.lost_device, deleted)
+        elif self.lost_device:
+            log.error(
+                "the crypto store of device %s was lost and an access token cannot change device: log in "
+                "with a password, or with a new access token, to read encrypted rooms again",
+                self.lost_device,
+            )
+        self.lost_device = ""
+        await self._crypto_chores()
 
     async def close(self) -> None:
         """Wait for the answers under way, save the sync token and close the HTTP session."""
@@ -438,6 +543,7 @@ class MatrixBot:
             await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
         self._save()
         await self.client.close()
+        self._store.close()
 
     def _save(self) -> None:
         try:
@@ -472,8 +578,12 @@ class MatrixBot:
                     await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0**failures))
                 continue
             failures = 0
+            if first:
+                # Before this sync's messages are recorded: only what a crash left unanswered is replayed.
+                self._replay_pending()
             # Without a saved token the first sync is history: joined rooms' timelines are not answered.
             await self.process_sync(response, answer=resuming or not first)
+            await self._crypto_chores()
             first = False
             self.state = replace(self.state, next_batch=response.next_batch)
             self._save()
@@ -512,13 +622,99 @@ class MatrixBot:
             except Exception:
                 log.exception("could not handle the invite to %s", room_id)
         for room_id, info in response.rooms.join.items():
-            if answer and getattr(info.timeline, "limited", False) and self.ready.is_set():
+            # A room just joined comes with a cut history: only a known room's cut timeline lost messages.
+            known = room_id in self._known_rooms
+            self._known_rooms.add(room_id)
+            if answer and known and getattr(info.timeline, "limited", False) and self.ready.is_set():
                 log.warning("more new events in %s than one sync holds: the oldest were skipped", room_id)
             for event in info.timeline.events:
                 try:
                     self._on_event(room_id, event, answer)
                 except Exception:
                     log_failure(log, "could not handle an event in %s", room_id)
+
+    # -- end-to-end encryption --
+
+    async def _crypto_chores(self) -> None:
+        """Send queued to-device messages, upload, query and claim keys, trust new devices, retry decryption."""
+        if not self.encrypted:
+            return
+        client = self.client
+        try:
+            await client.send_to_device_messages()
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+        except nio.LocalProtocolError as exc:
+            log.debug("key maintenance skipped: %s", exc)
+        except Exception as exc:  # network trouble: the next sync tries again
+            log.warning("key maintenance failed: %r", exc)
+        self.trust_new_devices()
+        self._retry_undecrypted()
+
+    def trust_new_devices(self) -> int:
+        """Trust on first use: mark every device seen for the first time as verified; return how many."""
+        if not self.encrypted:
+            return 0
+        trusted = 0
+        for device in list(self.client.device_store):
+            if device.deleted or device.verified or device.blacklisted or device.ignored:
+                continue
+            self.client.verify_device(device)
+            trusted += 1
+        return trusted
+
+    def device_lines(self, room_id: str) -> list[str]:
+        """List the devices of a room's members: user, device id, fingerprint and trust."""
+        room = self.client.rooms.get(room_id)
+        if room is None or not self.encrypted:
+            return []
+        lines = []
+        for user in sorted(room.users):
+            for device in self.client.device_store.active_user_devices(user):
+                fingerprint = " ".join(device.ed25519[i : i + 4] for i in range(0, len(device.ed25519), 4))
+                trust = "✅" if device.verified else ("⛔" if device.blacklisted else "?")
+                lines.append(f"{trust} {user} {device.id} {fingerprint}")
+        return lines
+
+    def _undecryptable(self, room_id: str, event: Any) -> None:
+        """Keep an undecryptable message, ask its sender's devices for the key, and tell the user if it stays."""
+        self._undecrypted[event.event_id] = (room_id, event, time.monotonic())
+        while len(self._undecrypted) > _REMEMBERED:
+            self._undecrypted.popitem(last=False)
+        self._spawn(self._request_key(room_id, event))
+
+    async def _request_key(self, room_id: str, event: Any) -> None:
+        with contextlib.suppress(nio.LocalProtocolError):
+            await self.client.request_room_key(event)
+        await asyncio.sleep(DECRYPT_GRACE_SECONDS)
+        self._retry_undecrypted()
+        if event.event_id not in self._undecrypted:
+            return
+        now = time.monotonic()
+        told = self._told_unreadable.get(room_id)
+        if told is not None and now - told < 60.0:
+            return  # one notice for a burst of unreadable messages
+        self._told_unreadable[room_id] = now
+        log.warning("could not decrypt %s in %s: asking the user to send it again", event.event_id, room_id)
+        await self._send_text(room_id, UNREADABLE, event.event_id)
+
+    def _retry_undecrypted(self) -> None:
+        """Decrypt the messages whose keys arrived since, and answer them."""
+        now = time.monotonic()
+        for event_id, (room_id, event, seen) in list(self._undecrypted.items()):
+            try:
+                decrypted = self.client.decrypt_event(event)
+            except Exception:
+                if now - seen > DECRYPT_RETRY_SECONDS:
+                    del self._undecrypted[event_id]
+                continue
+            del self._undecrypted[event_id]
+            log.info("decrypted %s once its key arrived", event_id)
+            self._handle_event(room_id, decrypted)
 
     # -- invites --
 
@@ -570,32 +766,78 @@ class MatrixBot:
         timestamp = source.get("origin_server_ts")
         if not answer or not isinstance(timestamp, int) or timestamp < self.state.since_ms:
             return
+        self._handle_event(room_id, event)
+
+    def _handle_event(self, room_id: str, event: Any) -> None:
+        """Answer one new event of a joined room (already checked as new, not the bot's own)."""
+        source: dict[str, Any] = event.source
+        event_id, sender = str(source["event_id"]), str(source["sender"])
         kind = source.get("type")
         if kind == "m.room.member":
             self._leave_if_alone(room_id)
             return
         if kind == "m.room.encrypted":
-            if room_id not in self._warned_encrypted:
+            if self.encrypted and isinstance(event, nio.MegolmEvent):
+                self._undecryptable(room_id, event)
+            elif room_id not in self._warned_encrypted:
+                # Malformed (not Megolm), or no crypto store: say once per room that it cannot be read.
                 self._warned_encrypted.add(room_id)
-                self._spawn(self._send_text(room_id, ENCRYPTED_ROOM, event_id))
+                notice = UNREADABLE if self.encrypted else ENCRYPTED_ROOM
+                self._spawn(self._send_text(room_id, notice, event_id))
             return
         content = source.get("content")
         if kind == "m.reaction" and isinstance(content, dict):
             text = self._reaction_text(content)
             if text is not None:
-                self._spawn(self._answer(room_id, sender, event_id, {"msgtype": "m.text", "body": text}))
+                self._accept(room_id, sender, event_id, {"msgtype": "m.text", "body": text})
             return
         if kind != "m.room.message" or not isinstance(content, dict):
             return
         msgtype = content.get("msgtype")
         relation = content.get("m.relates_to")
         if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
-            return  # an edit of a message already answered
-        # m.notice is what bots send: never answer one, so two bots cannot talk forever. Key verification
-        # requests are for encryption, which this bot does not do.
+            self._on_edit(room_id, sender, event_id, relation, content)
+            return
+        content = {k: v for k, v in content.items() if k != CORRECTION_KEY}
+        # m.notice is what bots send: never answer one, so two bots cannot talk forever. Interactive key
+        # verification requests are not answered: devices are trusted on first use.
         if not isinstance(msgtype, str) or msgtype == "m.notice" or msgtype.startswith("m.key."):
             return
+        self._accept(room_id, sender, event_id, content)
+
+    def _on_edit(
+        self, room_id: str, sender: str, event_id: str, relation: dict[str, Any], content: dict[str, Any]
+    ) -> None:
+        """Read an edit (``m.replace``) of the user's last message as a correction; other edits are ignored."""
+        new_content = content.get("m.new_content")
+        last = self._last_text.get((room_id, sender))
+        if not isinstance(new_content, dict) or last is None or relation.get("event_id") != last[0]:
+            return
+        if new_content.get("msgtype") not in {"m.text", "m.emote"}:
+            return
+        self._accept(room_id, sender, event_id, {**new_content, CORRECTION_KEY: [last[0], last[1]]})
+
+    def _accept(self, room_id: str, sender: str, event_id: str, content: dict[str, Any]) -> None:
+        """Record a message in the inbox (before the sync token moves past it), then answer it."""
+        key = SessionKey(TRANSPORT, room_id, sender)
+        payload = {"room": room_id, "sender": sender, "content": content}
+        if not self.inbox.record(TRANSPORT, event_id, key, payload):
+            return  # delivered again (a replayed sync): already answered, or answered by the replay
         self._spawn(self._answer(room_id, sender, event_id, content))
+
+    def _replay_pending(self) -> None:
+        """Answer the messages recorded before a crash and never answered (once: the inbox has their ids)."""
+        self.inbox.purge(self._store.clock() - INBOX_KEPT)
+        self.memo.purge(self._store.clock() - timedelta(days=max(self.settings.retention_days, 1)))
+        for message in self.inbox.pending(TRANSPORT):
+            if message.message_id in self._in_flight:
+                continue
+            content = message.payload.get("content")
+            if not isinstance(content, dict):
+                self.inbox.done(TRANSPORT, message.message_id)
+                continue
+            log.info("answering %s, received before a restart", message.message_id)
+            self._spawn(self._answer(message.key.chat, message.key.user, message.message_id, content))
 
     def _leave_if_alone(self, room_id: str) -> None:
         """Leave a room once everyone else has left it (a closed direct chat), so it stops costing syncs."""
@@ -667,12 +909,17 @@ class MatrixBot:
         if not isinstance(relation, dict) or relation.get("rel_type") != "m.annotation":
             return None
         target, key = relation.get("event_id"), relation.get("key")
-        if not isinstance(target, str) or not isinstance(key, str) or target not in self._sent:
+        if not isinstance(target, str) or not isinstance(key, str):
             return None
         direction = FEEDBACK_REACTIONS.get(strip_emoji_modifiers(key))
         if direction is None:
             return None
-        for value in self._feedback.get(target, ()):
+        offered = self._feedback.get(target)
+        if offered is None:
+            # Sent before a restart: the feedback offered with it was kept in the store.
+            remembered = self.memo.get(TRANSPORT, "feedback", target)
+            offered = tuple(json.loads(remembered)) if remembered else ()
+        for value in offered:
             if value.startswith(f"/feedback {direction} "):
                 return value
         return None
@@ -691,20 +938,27 @@ class MatrixBot:
         return body
 
     async def _answer(self, room_id: str, sender: str, event_id: str, content: dict[str, Any]) -> None:
-        key = SessionKey(TRANSPORT, room_id, sender)
+        key = self.session_key(room_id, sender)
+        if key.chat != room_id:
+            self._last_dm[sender] = room_id
+        self._in_flight.add(event_id)
         async with self._lock(key):
             try:
-                await self._answer_locked(key, event_id, content)
+                await self._answer_locked(room_id, key, event_id, content)
             except Exception:
                 log_failure(log, "failed to answer %s in %s", event_id, room_id)
                 with contextlib.suppress(Exception):
                     await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
+            # Not reached when cancelled or killed: the message stays pending and is answered after a restart.
+            self.inbox.done(TRANSPORT, event_id)
+            self._in_flight.discard(event_id)
         lock = self._locks.get(key)
         if lock is not None and not lock.locked():
             del self._locks[key]
 
-    async def _answer_locked(self, key: SessionKey, event_id: str, content: dict[str, Any]) -> None:
-        room_id = key.chat
+    async def _answer_locked(
+        self, room_id: str, key: SessionKey, event_id: str, content: dict[str, Any]
+    ) -> None:
         msgtype = content.get("msgtype")
         raw_body = content.get("body")
         body = strip_reply_fallback(raw_body) if isinstance(raw_body, str) else ""
@@ -715,7 +969,10 @@ class MatrixBot:
         if group:
             command = text.lstrip().startswith(("!", "/"))
             mentioned = self._mentioned(room_id, content, body)
-            if not (command or mentioned or reply_to_text is not None):
+            staff_answer = bool(TICKET_ANSWER.match(text)) and (
+                room_id in self._staff_rooms or key.user in self._staff_users
+            )
+            if not (command or mentioned or staff_answer or reply_to_text is not None):
                 return  # group chatter not meant for the bot
             if mentioned:
                 text = self._strip_mention(room_id, content, text)
@@ -732,6 +989,13 @@ class MatrixBot:
             else:
                 text = normalise_command(ref.caption.strip())
                 attachment, attachment_error = await self._download(ref)
+        correction = content.get(CORRECTION_KEY)
+        corrected = correction if isinstance(correction, list) and len(correction) == 2 else None
+        if msgtype not in MEDIA_TYPES:
+            # The user's last message (an edit keeps the id of the message it edits).
+            self._last_text[(room_id, key.user)] = (str(corrected[0]) if corrected else event_id, text)
+            while len(self._last_text) > _REMEMBERED:
+                self._last_text.popitem(last=False)
         incoming = Incoming(
             key=key,
             text=text,
@@ -740,16 +1004,20 @@ class MatrixBot:
             display_name=display_name if isinstance(display_name, str) else None,
             attachment_error=attachment_error,
             reply_to_text=reply_to_text,
+            correction_of=str(corrected[1]) if corrected else None,
         )
-        typing = attachment is not None
-        if typing:
-            await self._typing(room_id, True)
-        try:
+        # "typing…" at once for a file (it will be checked), after a moment for any slow reply.
+        delay = 0.0 if attachment is not None else self.config.typing_delay
+
+        async def show(on: bool) -> None:
+            await self._typing(room_id, on)
+
+        async with typing_while(show, delay=delay, refresh=TYPING_REFRESH_SECONDS):
             replies = await self.dispatcher.handle(incoming)
-        finally:
-            if typing:
-                await self._typing(room_id, False)
         local = [reply for reply in replies if reply.to is None or reply.to == key]
+        if WHOAMI.match(text) and self._room_encrypted(room_id):
+            # Setting up an encrypted (staff) room: the devices the bot trusts there, to compare fingerprints.
+            local.append(Reply("\n".join([DEVICES_TITLE, *self.device_lines(room_id)])))
         await self.send_replies(room_id, local, Thread(event_id, mention=key.user if group else None))
         for reply in replies:
             if reply.to is not None and reply.to != key:
@@ -802,7 +1070,31 @@ class MatrixBot:
 
     async def send_to_session(self, key: SessionKey, reply: Reply) -> None:
         """Send a reply to a Matrix session (used by the router for handoff relays)."""
-        await self.send_replies(key.chat, [replace(reply, to=None)], Thread())
+        room_id = key.chat if key.chat != key.user else self.direct_room(key.user)
+        if not room_id:
+            log.warning("no direct room known for a reply to a Matrix user")
+            return
+        await self.send_replies(room_id, [replace(reply, to=None)], Thread())
+
+    def session_key(self, room_id: str, sender: str) -> SessionKey:
+        """Return the session of a message: the user's own in a direct chat (any of them), the room's otherwise.
+
+        A user's dossiers follow them from one direct chat with the bot to another, as on Telegram, where a
+        private chat's id is the user's; a group or a staff room keeps one session per member.
+        """
+        if room_id in self._staff_rooms or self._is_group(room_id):
+            return SessionKey(TRANSPORT, room_id, sender)
+        return SessionKey(TRANSPORT, sender, sender)
+
+    def direct_room(self, user_id: str) -> str:
+        """Return the direct chat a user last wrote from (after a restart: from the inbox, or any shared one)."""
+        known = self._last_dm.get(user_id) or self.inbox.last_chat(TRANSPORT, user_id)
+        if known and known in self.client.rooms:
+            return known
+        for room_id, room in self.client.rooms.items():
+            if user_id in room.users and not self._is_group(room_id) and room_id not in self._staff_rooms:
+                return str(room_id)
+        return known or ""
 
     async def send_replies(self, room_id: str, replies: Sequence[Reply], thread: Thread) -> None:
         """Send replies in order: each one's text (with numbered choices), then its file, if any."""
@@ -818,17 +1110,40 @@ class MatrixBot:
                     _remember(self._sent_text, event_id, str(content.get("body", "")))
                     if feedback:
                         _remember(self._feedback, event_id, feedback)
+                        self.memo.put(TRANSPORT, "feedback", event_id, json.dumps(feedback))
             if reply.file is not None:
                 part += 1
-                await self._send(room_id, await self._upload(reply.file), thread, part, total)
+                await self._send(room_id, await self._upload(room_id, reply.file), thread, part, total)
 
-    async def _upload(self, file: OutgoingFile) -> dict[str, Any]:
-        """Upload a file and return its m.file content, or a notice saying it could not be sent."""
-        upload, _ = await self.client.upload(
-            io.BytesIO(file.data), content_type=file.mime, filename=file.name, filesize=len(file.data)
+    async def _ensure_room(self, room_id: str) -> None:
+        """Know a room joined since the last sync (nio must know whether it is encrypted before sending)."""
+        if not self.encrypted or room_id in self.client.rooms:
+            return
+        state = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        encrypted = isinstance(state, nio.RoomGetStateEventResponse)
+        if room_id not in self.client.rooms:
+            self.client.rooms[room_id] = nio.MatrixRoom(room_id, self.user_id, encrypted)
+            if encrypted:
+                self.client.encrypted_rooms.add(room_id)
+
+    def _room_encrypted(self, room_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return room is not None and bool(room.encrypted)
+
+    async def _upload(self, room_id: str, file: OutgoingFile) -> dict[str, Any]:
+        """Upload a file (encrypted for an encrypted room) and return its m.file content, or a notice."""
+        encrypt = self.encrypted and self._room_encrypted(room_id)
+        upload, keys = await self.client.upload(
+            io.BytesIO(file.data),
+            content_type=file.mime,
+            filename=file.name,
+            filesize=len(file.data),
+            encrypt=encrypt,
         )
         if isinstance(upload, nio.UploadResponse):
-            return file_content(file.name, file.mime, len(file.data), upload.content_uri)
+            return file_content(
+                file.name, file.mime, len(file.data), upload.content_uri, keys if encrypt else None
+            )
         log.warning("upload of %s failed: %s", file.name, getattr(upload, "message", upload))
         (notice,) = render_reply(Reply(FILE_NOT_SENT.format(name=file.name)))
         return notice
@@ -847,7 +1162,11 @@ class MatrixBot:
             content[PART_KEY] = [part, total]
             if thread.mention:
                 content["m.relates_to"] = {"m.in_reply_to": {"event_id": thread.event_id}}
-        response = await self.client.room_send(room_id, "m.room.message", content)
+        await self._ensure_room(room_id)
+        # Encrypted rooms: the room key goes to every member's devices (trusted on first use).
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
         if isinstance(response, nio.RoomSendResponse):
             self._sent.add(response.event_id)
             return str(response.event_id)
@@ -877,6 +1196,11 @@ async def run_transport(
         await bot.run(stop)
     finally:
         await bot.close()
+
+
+def configured(settings: Settings) -> bool:
+    """Tell whether the settings give this transport what it needs to run (a Matrix homeserver, user id and password or access token)."""
+    return settings.matrix_configured
 
 
 # --- the ``vetpharma matrix`` command ---------------------------------------------------------------

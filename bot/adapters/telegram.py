@@ -16,6 +16,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import tornado.httpserver
@@ -44,11 +45,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.base import human_size, split_text, typing_while, utf16_len
 from bot.cluster import UpdateGuard, update_guard
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
 from bot.router import Router
 from bot.settings import Settings, TelegramSettings
+from bot.store import Inbox, Memo, open_store
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +59,9 @@ TRANSPORT = "telegram"
 MAX_MESSAGE_UTF16 = 4096  # Bot API limit on a message's text after entity parsing
 MAX_CALLBACK_BYTES = 64  # Bot API limit on an inline button's callback_data
 TYPING_REFRESH_SECONDS = 4.5  # a chat action shows for 5 s at most
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 RATE_LIMIT_RETRIES = 5  # how many times a request answered 429 is retried after its retry_after
+INBOX_KEPT = timedelta(days=7)  # ids of answered updates are kept this long, to refuse a duplicate
 
 # Commands shown in the clients' "/" menu; the core understands them as plain text.
 COMMANDS: dict[str, list[tuple[str, str]]] = {
@@ -70,6 +74,10 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("cancel", "Annuler l'étape en cours"),
         ("lang", "Changer de langue (fr / en)"),
         ("article", "Afficher un article de l'arrêté (ex. /article 14)"),
+        ("dossiers", "Lister mes dossiers"),
+        ("edit", "Corriger une réponse du dossier"),
+        ("letter", "Recevoir à nouveau la lettre de demande"),
+        ("keep", "Conserver mes fichiers après vérification"),
         ("human", "Parler à un agent du ministère"),
         ("privacy", "Données personnelles et durée de conservation"),
         ("forget", "Effacer toutes mes données"),
@@ -83,6 +91,10 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("cancel", "Cancel the current step"),
         ("lang", "Change language (fr / en)"),
         ("article", "Show an article of the decree (e.g. /article 14)"),
+        ("dossiers", "List my dossiers"),
+        ("edit", "Correct an answer of the dossier"),
+        ("letter", "Get the request letter again"),
+        ("keep", "Keep my files after the check"),
         ("human", "Talk to ministry staff"),
         ("privacy", "Personal data and how long it is kept"),
         ("forget", "Delete all my data"),
@@ -93,19 +105,19 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
         "too_big": (
-            "Ce fichier fait {size} : Telegram ne laisse pas un bot télécharger plus de {limit}. "
+            "« {name} » fait {size}, et Telegram ne laisse pas un bot télécharger plus de {limit}. "
             "Envoyez-le en plusieurs parties, ou numérisé à plus basse résolution."
         ),
-        "download_failed": "Je n'ai pas pu récupérer ce fichier auprès de Telegram ; renvoyez-le, s'il vous plaît.",
+        "download_failed": "Telegram ne me l'a pas transmis ; renvoyez-le, s'il vous plaît.",
         "expired": "Ce bouton n'est plus valable : répondez par écrit, ou envoyez /status.",
         "not_yours": "Ce choix s'adresse à une autre personne.",
     },
     "en": {
         "too_big": (
-            "This file is {size}: Telegram does not let a bot download more than {limit}. "
+            "“{name}” is {size}, and Telegram does not let a bot download more than {limit}. "
             "Send it in several parts, or scanned at a lower resolution."
         ),
-        "download_failed": "I could not fetch this file from Telegram; please send it again.",
+        "download_failed": "Telegram did not hand it over; please send it again.",
         "expired": "This button is no longer valid: type your answer, or send /status.",
         "not_yours": "This choice is meant for someone else.",
     },
@@ -115,45 +127,9 @@ TEXTS: dict[str, dict[str, str]] = {
 # ---- pure helpers (no Telegram object involved) ---------------------------------------------
 
 
-def utf16_len(text: str) -> int:
-    """Count UTF-16 code units, the unit of Telegram's length limits."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix_within(text: str, limit: int) -> int:
-    """Return the longest prefix length (in code points) of ``text`` that fits in ``limit`` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
 def split_message(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
-    """Split ``text`` into messages of at most ``limit`` UTF-16 units, at paragraph or line ends if possible."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while utf16_len(rest) > limit:
-        fits = _prefix_within(rest, limit)
-        cut, skip = fits, 0
-        # Prefer a paragraph break, then a line break, then a space, as long as the chunk stays
-        # reasonably full; a hard cut (between code points) is the last resort.
-        for separator in ("\n\n", "\n", " "):
-            at = rest.rfind(separator, 0, fits)
-            if at >= fits // 2:
-                cut, skip = at, len(separator)
-                break
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut + skip :].lstrip()
-    if rest:
-        chunks.append(rest)
-    return chunks
-
-
-def _human_size(size: int, lang: str) -> str:
-    megabytes = f"{size / (1024 * 1024):.1f}"
-    return f"{megabytes.replace('.', ',')} Mo" if lang == "fr" else f"{megabytes} MB"
+    """Split ``text`` into messages of at most ``limit`` UTF-16 units, at paragraph, item or line ends."""
+    return split_text(text.strip(), limit)
 
 
 def _language(user: User | None, default: str) -> str:
@@ -175,8 +151,14 @@ class Addressing:
 _COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(.*)$", re.DOTALL)
 
 
-def address(text: str, *, private: bool, bot_username: str, replied_to_bot: bool) -> Addressing:
-    """Decide if the bot is addressed (private chat, command, @mention, reply) and clean the text."""
+# "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
+TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
+
+
+def address(
+    text: str, *, private: bool, bot_username: str, replied_to_bot: bool, staff_room: bool = False
+) -> Addressing:
+    """Decide if the bot is addressed (private chat, command, @mention, reply, "#N" in a staff room)."""
     match = _COMMAND.match(text)
     if match:
         command, target, rest = match.groups()
@@ -186,7 +168,10 @@ def address(text: str, *, private: bool, bot_username: str, replied_to_bot: bool
     mention = re.compile(rf"(?<![\w@])@{re.escape(bot_username)}\b[,:]?", re.IGNORECASE)
     cleaned, mentions = mention.subn("", text)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned).strip()
-    return Addressing(private or replied_to_bot or mentions > 0, cleaned if mentions else text)
+    staff_answer = staff_room and TICKET_ANSWER.match(text) is not None
+    return Addressing(
+        private or replied_to_bot or staff_answer or mentions > 0, cleaned if mentions else text
+    )
 
 
 @dataclass(frozen=True)
@@ -207,9 +192,11 @@ class ChoiceCallbacks:
     VALUE = "="
     TOKEN = "#"
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 50_000, memo: Memo | None = None) -> None:
         self._tokens: OrderedDict[str, PendingChoice] = OrderedDict()
         self._capacity = capacity
+        # Tokens are also kept in the store, so that buttons sent before a restart still work.
+        self._memo = memo
 
     def encode(self, key: SessionKey, choice: Choice) -> str:
         """Return the callback data for ``choice`` offered to ``key``."""
@@ -218,7 +205,10 @@ class ChoiceCallbacks:
         if private and len(direct.encode()) <= MAX_CALLBACK_BYTES:
             return direct
         token = self.TOKEN + secrets.token_urlsafe(12)
-        self._tokens[token] = PendingChoice(choice.value, "" if private else key.user)
+        pending = PendingChoice(choice.value, "" if private else key.user)
+        self._tokens[token] = pending
+        if self._memo is not None:
+            self._memo.put(TRANSPORT, "button", token, json.dumps([pending.value, pending.user]))
         while len(self._tokens) > self._capacity:
             self._tokens.popitem(last=False)
         return token
@@ -227,7 +217,13 @@ class ChoiceCallbacks:
         """Return what ``data`` stands for, or None when it is unknown or forgotten."""
         if data.startswith(self.VALUE):
             return PendingChoice(data[len(self.VALUE) :])
-        return self._tokens.get(data)
+        found = self._tokens.get(data)
+        if found is None and self._memo is not None and data.startswith(self.TOKEN):
+            remembered = self._memo.get(TRANSPORT, "button", data)
+            if remembered is not None:
+                value, user = json.loads(remembered)
+                found = PendingChoice(str(value), str(user))
+        return found
 
 
 class _SessionLocks:
@@ -286,15 +282,29 @@ class TelegramTransport:
         self.settings = settings
         self.dispatcher = dispatcher
         self.router = router
-        self.choices = ChoiceCallbacks()
+        self._store = open_store(settings.effective_database_url)
+        self.memo = Memo(self._store)
+        self.choices = ChoiceCallbacks(memo=self.memo)
         self._locks = _SessionLocks()
         self._answered = _Seen()
+        self._typing_delay = settings.telegram.typing_delay
         self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
+        # Long polling: every update is recorded before it is handled and marked done once answered (crash
+        # recovery; the update id is the idempotency key). A webhook needs no inbox: Telegram posts an update
+        # again until a process answers it, and the cluster guard handles each one once.
+        self.inbox = Inbox(self._store)
+        self._use_inbox = not settings.telegram.webhook_url
+        self._replaying: set[str] = set()
         self.application = build_application(settings.telegram)
         self.application.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message)
         )
+        self.application.add_handler(
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, self._on_edit)
+        )
         self.application.add_handler(CallbackQueryHandler(self._on_button))
+        # session -> (message id, text) of the user's last text message: an edit of it is a correction.
+        self._last_text: OrderedDict[SessionKey, tuple[int, str]] = OrderedDict()
         self.application.add_error_handler(self._on_error)
 
     @property
@@ -319,15 +329,21 @@ class TelegramTransport:
             private=message.chat.type == ChatType.PRIVATE,
             bot_username=bot.username,
             replied_to_bot=replied_to_bot,
+            staff_room=f"{TRANSPORT}:{message.chat.id}" in self.settings.staff_rooms,
         )
         if not addressing.addressed:
             # Group chatter not meant for the bot is neither answered nor handed to the core (privacy).
             return
         key = SessionKey(TRANSPORT, str(message.chat.id), str(user.id))
-        async with self._locks.hold(key):
+        if not self._claim(update, key):
+            return
+        async with self._locks.hold(key), self._settle(update):
             lang = _language(user, self._default_language)
             has_file = bool(message.document or message.photo)
-            async with self._typing(message.chat.id, active=has_file):
+            if not has_file:
+                self._remember_text(key, message.message_id, addressing.text)
+            # "typing…" at once for a file (it will be checked), after a moment for anything slow.
+            async with self._typing(message.chat.id, delay=0.0 if has_file else self._typing_delay):
                 attachment, error = await self._download(message, lang)
                 incoming = Incoming(
                     key, addressing.text, attachment, True, user.full_name, error, reply_to_text=reply_to_text
@@ -340,6 +356,29 @@ class TelegramTransport:
                 await self.router.deliver_all(replies, key)
             finally:
                 self._quote.pop(key, None)
+
+    def _remember_text(self, key: SessionKey, message_id: int, text: str) -> None:
+        self._last_text[key] = (message_id, text)
+        self._last_text.move_to_end(key)
+        while len(self._last_text) > 10_000:
+            self._last_text.popitem(last=False)
+
+    async def _on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Read an edit of the user's last message as a correction of it; other edits are ignored."""
+        message, user = update.edited_message, update.effective_user
+        if message is None or user is None or user.is_bot or message.text is None:
+            return
+        key = SessionKey(TRANSPORT, str(message.chat.id), str(user.id))
+        last = self._last_text.get(key)
+        if last is None or last[0] != message.message_id:
+            return
+        if not self._claim(update, key):
+            return
+        async with self._locks.hold(key), self._settle(update):
+            self._remember_text(key, message.message_id, message.text)
+            incoming = Incoming(key, message.text, display_name=user.full_name, correction_of=last[1])
+            replies = await self.dispatcher.handle(incoming)
+            await self.router.deliver_all(replies, key)
 
     async def _download(self, message: Message, lang: str) -> tuple[Attachment | None, str | None]:
         """Fetch the document or largest photo, refusing oversize files before asking for them."""
@@ -356,22 +395,24 @@ class TelegramTransport:
             return None, None
         limit = self.settings.telegram.max_download_bytes
         if size is not None and size > limit:
-            return None, self._too_big(size, limit, lang)
+            return None, self._too_big(name, size, limit, lang)
         try:
             telegram_file = await message.get_bot().get_file(file_id)
             if telegram_file.file_size is not None and telegram_file.file_size > limit:
-                return None, self._too_big(telegram_file.file_size, limit, lang)
+                return None, self._too_big(name, telegram_file.file_size, limit, lang)
             data = bytes(await telegram_file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not download a file: %s", exc)
             return None, TEXTS[lang]["download_failed"]
         if len(data) > limit:
-            return None, self._too_big(len(data), limit, lang)
+            return None, self._too_big(name, len(data), limit, lang)
         return Attachment(name, mime, data, group=message.media_group_id or ""), None
 
     @staticmethod
-    def _too_big(size: int, limit: int, lang: str) -> str:
-        return TEXTS[lang]["too_big"].format(size=_human_size(size, lang), limit=_human_size(limit, lang))
+    def _too_big(name: str, size: int, limit: int, lang: str) -> str:
+        return TEXTS[lang]["too_big"].format(
+            name=name, size=human_size(size, lang), limit=human_size(limit, lang)
+        )
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -392,13 +433,63 @@ class TelegramTransport:
             return
         await _answer(query)
         key = SessionKey(TRANSPORT, str(chat_id), str(user.id))
-        async with self._locks.hold(key):
-            replies = await self.dispatcher.handle(Incoming(key, pressed.value, display_name=user.full_name))
+        if not self._claim(update, key):
+            return
+        async with self._locks.hold(key), self._settle(update):
+            async with self._typing(chat_id, delay=self._typing_delay):
+                incoming = Incoming(key, pressed.value, display_name=user.full_name)
+                replies = await self.dispatcher.handle(incoming)
             if isinstance(message, Message):
                 # A choice the core refused (a stale button) is not shown as chosen: its keyboard just goes.
                 refused = any(r.refused_choice for r in replies)
                 await self._show_choice(message, query.data, pressed.value, shown=not refused)
             await self.router.deliver_all(replies, key)
+
+    def _claim(self, update: Update, key: SessionKey) -> bool:
+        """Record an update before handling it; False for a duplicate delivery (already recorded)."""
+        update_id = str(update.update_id)
+        if not self._use_inbox or self.inbox.record(TRANSPORT, update_id, key, update.to_dict()):
+            return True
+        if update_id in self._replaying:
+            # Replayed from the inbox: handled once, even if Telegram hands the update out again.
+            self._replaying.discard(update_id)
+            return True
+        return False
+
+    @contextlib.asynccontextmanager
+    async def _settle(self, update: Update) -> AsyncIterator[None]:
+        """Mark the update answered when the body ends, or fails (the error handler answers then)."""
+        update_id = str(update.update_id)
+        if not self._use_inbox:
+            yield
+            return
+        try:
+            yield
+        except Exception:
+            self.inbox.done(TRANSPORT, update_id)
+            raise
+        self.inbox.done(TRANSPORT, update_id)
+
+    async def replay_pending(self) -> int:
+        """Queue the updates recorded before a crash and never answered; return how many."""
+        self.inbox.purge(self._store.clock() - INBOX_KEPT)
+        self.memo.purge(self._store.clock() - timedelta(days=max(self.settings.retention_days, 1)))
+        if not self._use_inbox:
+            return 0
+        pending = self.inbox.pending(TRANSPORT)
+        for message in pending:
+            update = Update.de_json(message.payload, self.application.bot)
+            if update is None:
+                self.inbox.done(TRANSPORT, message.message_id)
+                continue
+            log.info("answering update %s, received before a restart", message.message_id)
+            self._replaying.add(message.message_id)
+            await self.application.update_queue.put(update)
+        return len(pending)
+
+    def close(self) -> None:
+        """Release the inbox's database connections."""
+        self._store.close()
 
     async def _show_choice(self, message: Message, data: str, value: str, *, shown: bool = True) -> None:
         """Edit the question in place: the chosen option appears under it and the keyboard goes."""
@@ -409,9 +500,11 @@ class TelegramTransport:
                 (b.text for row in markup.inline_keyboard for b in row if b.callback_data == data), value
             )
         try:
+            # "✅ Valider" stays as is: no second check mark in front of a label that has one.
+            mark = "" if label.startswith(("✅", "✔", "☑")) else "✅ "
             if shown and message.text and utf16_len(message.text) + utf16_len(label) + 3 <= MAX_MESSAGE_UTF16:
                 await message.edit_text(
-                    f"{message.text_html}\n\n✅ <b>{html.escape(label, quote=False)}</b>",
+                    f"{message.text_html}\n\n{mark}<b>{html.escape(label, quote=False)}</b>",
                     parse_mode=ParseMode.HTML,
                     reply_markup=None,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -433,25 +526,15 @@ class TelegramTransport:
                 )
 
     @contextlib.asynccontextmanager
-    async def _typing(self, chat_id: int, *, active: bool) -> AsyncIterator[None]:
-        """Show "typing…" in the chat while the body runs (refreshed, since it fades after 5 s)."""
-        if not active:
-            yield
-            return
+    async def _typing(self, chat_id: int, *, delay: float) -> AsyncIterator[None]:
+        """Show "typing…" while the body runs, once it has run ``delay`` seconds (refreshed: it fades after 5 s)."""
 
-        async def keep_typing() -> None:
-            while True:
-                with contextlib.suppress(TelegramError):
-                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
-                await asyncio.sleep(TYPING_REFRESH_SECONDS)
+        async def show(on: bool) -> None:
+            if on:
+                await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-        task = asyncio.create_task(keep_typing())
-        try:
+        async with typing_while(show, delay=delay, refresh=TYPING_REFRESH_SECONDS):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     # -- outgoing
 
@@ -547,6 +630,7 @@ async def run_transport(
     transport = TelegramTransport(settings, dispatcher, router)
     application = transport.application
     if not await _initialize(application, stop):
+        transport.close()
         return
     updater = application.updater
     assert updater is not None
@@ -554,6 +638,7 @@ async def run_transport(
     try:
         await application.start()
         await transport.register_commands()
+        await transport.replay_pending()
         tg = settings.telegram
         if tg.webhook_url:
             # setWebhook hands the secret to Telegram, which sends it back on every call. Processes behind one
@@ -578,6 +663,7 @@ async def run_transport(
         if application.running:
             await application.stop()
         await application.shutdown()
+        transport.close()
 
 
 # ---- webhook mode: several processes behind a balancer ---------------------------------------
@@ -698,6 +784,11 @@ class _HealthHandler(tornado.web.RequestHandler):
         healthy = True if which == "alive" else await self.hook.ready()
         self.set_status(200 if healthy else 503)
         self.write("ok\n" if healthy else "not ready\n")
+
+
+def configured(settings: Settings) -> bool:
+    """Tell whether the settings give this transport what it needs to run (a Telegram bot token)."""
+    return settings.telegram_configured
 
 
 # ---- the `vetpharma telegram` command -------------------------------------------------------

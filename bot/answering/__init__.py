@@ -11,6 +11,6 @@ from the evidence (``confidence``). When the texts do not cover a question it sa
 
 from bot.answering.model import Answer, Citation
 from bot.answering.quoting import list_group
-from bot.answering.routing import Answerer, answer_question
+from bot.answering.routing import Answerer, answer_question, warm_up_default
 
-__all__ = ["Answer", "Answerer", "Citation", "answer_question", "list_group"]
+__all__ = ["Answer", "Answerer", "Citation", "answer_question", "list_group", "warm_up_default"]

@@ -6,6 +6,7 @@ from bot.answering.context import Context, phrase
 from bot.answering.model import Answer, cite
 from bot.answering.quoting import quote_source
 from bot.answering.situations import clarification, experience_lines, headcount_lines, study_in_doubt
+from bot.i18n import t
 from knowledge.calculators import (
     assistants_required,
     decision_deadline,
@@ -16,7 +17,7 @@ from knowledge.calculators import (
     experience_required,
 )
 from nlu import Understanding
-from nlu.situation import third_cycle_said
+from nlu.situation import find_events, third_cycle_said
 from nlu.text import fold
 
 
@@ -49,13 +50,18 @@ def deadline(ctx: Context, u: Understanding, lang: str) -> Answer:
     source = result.sources[0]
     quote = quote_source(ctx, source.article, source.quote, lang)
     body = text + ("\n\n" + quote if quote else "")
+    conf = ctx.config.confidence.deadline
+    dated = next((ev for ev in find_events(fold(u.text), u.lang) if ev.day == e.date), None)
+    if dated is not None and dated.role == "filed":
+        # Filed is not received complete: the delay may start later; say so instead of asserting the date.
+        body = text + "\n" + t(lang, "calc_filed_only") + ("\n\n" + quote if quote else "")
+        conf = ctx.config.confidence.situation_assumed
     # Without the request named, the delay depends on it: the chat asks (opening 90 days, modification 30).
     ask = (
         clarification("request", lang, ("opening", "modification", "transfer"))
         if e.procedure is None and not e.on_site_inspection
         else None
     )
-    conf = ctx.config.confidence.deadline
     return Answer(u.text, "calculation", True, body, cite(articles), conf, lang, clarify=ask)
 
 

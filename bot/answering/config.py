@@ -61,18 +61,42 @@ class Confidence:
 
 
 @dataclass(frozen=True)
+class Ranker:
+    """The learned ranking of candidate articles (one weight per ``ranker.RANK_FEATURES``)."""
+
+    search_limit: int  # BM25 hits taken as candidates
+    neighbour_candidates: int  # articles the nearest questions and centroids add
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Confidence of a rule answer: a logistic model over ``ranker.EVIDENCE_FEATURES``, and the threshold of a
+    direct answer (below it the reply gives the closest passages, ``answered: false``)."""
+
+    weights: tuple[float, ...]
+    threshold: float
+
+
+@dataclass(frozen=True)
 class AnsweringConfig:
     """The whole answering configuration."""
 
     retrieval: Retrieval
     confidence: Confidence
+    ranker: Ranker
+    evidence: Evidence
 
     def describe(self) -> str:
         """Return every key and value on one line, as the bench prints them."""
         items = []
         for section in fields(self):
             value = getattr(self, section.name)
-            items += [f"{section.name}.{f.name}={getattr(value, f.name)}" for f in fields(value)]
+            for f in fields(value):
+                shown = getattr(value, f.name)
+                if isinstance(shown, tuple):
+                    shown = "[" + ", ".join(f"{v:g}" for v in shown) + "]"
+                items.append(f"{section.name}.{f.name}={shown}")
         return ", ".join(items)
 
 
@@ -88,6 +112,13 @@ def _section(cls: Any, data: dict[str, Any], name: str, path: Path) -> Any:
         if key not in table:
             raise ConfigError(f"{path}: [{name}] {key}: missing")
         value = table[key]
+        if kind == "tuple[float, ...]":
+            if not isinstance(value, list) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value
+            ):
+                raise ConfigError(f"{path}: [{name}] {key}: expected a list of numbers, got {value!r}")
+            values[key] = tuple(float(v) for v in value)
+            continue
         wanted = int if kind == "int" else float
         if (
             isinstance(value, bool)
@@ -108,6 +139,8 @@ def read_config(path: Path = CONFIG_PATH) -> AnsweringConfig:
     return AnsweringConfig(
         retrieval=_section(Retrieval, data, "retrieval", path),
         confidence=_section(Confidence, data, "confidence", path),
+        ranker=_section(Ranker, data, "ranker", path),
+        evidence=_section(Evidence, data, "evidence", path),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answering.config import AnsweringConfig
+from bot.answering.neighbours import Neighbours, Reading, load_neighbours
 from bot.i18n import t
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
@@ -18,6 +19,7 @@ class Context:
 
     searcher: Searcher
     config: AnsweringConfig
+    neighbours: Neighbours | None = None  # None: the shipped bank, loaded on first use (or by the warm-up)
 
     @property
     def index(self) -> ArticleIndex:
@@ -28,6 +30,11 @@ class Context:
     def facts(self) -> Facts:
         """Return the curated facts."""
         return self.searcher.facts
+
+    def reading(self, text: str) -> Reading:
+        """Return what the nearest labelled questions say of a question."""
+        bank = self.neighbours if self.neighbours is not None else load_neighbours()
+        return bank.read(text)
 
 
 def phrase(lang: str, key: str, **params: Any) -> str:

@@ -48,6 +48,7 @@ class Answer:
     clarify: Clarification | None = None
     # Two questions in one message: the answer to each (this answer then joins them).
     parts: tuple[Answer, ...] = ()
+    route: str = ""  # which part answered: "rule" for a search of the texts (benches read it)
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return the ``vetpharma ask --json`` object (SPEC §3); two questions in one keep each answer in ``answers``."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.answering.confidence import retrieval_confidence
 from bot.answering.context import Context, phrase
 from bot.answering.lookup import texts_named
 from bot.answering.model import Answer, Citation, cite
+from bot.answering.neighbours import Reading
 from bot.answering.quoting import (
     article_items,
     fact_quote,
@@ -19,9 +21,10 @@ from bot.answering.quoting import (
     source_name,
     surface,
 )
+from bot.answering.ranker import RANK_FEATURES, Ranking, candidates, evidence, logistic, rank
 from knowledge.index import DECREE_ID
 from knowledge.model import Part
-from knowledge.search import Hit, Passage, document_stems
+from knowledge.search import Hit, Passage, SearchResult, document_stems
 from nlu import Understanding
 from nlu.lexicon import load_lexicon
 
@@ -116,7 +119,7 @@ def definition(ctx: Context, u: Understanding, lang: str) -> Answer | None:
     )
 
 
-def search(ctx: Context, u: Understanding) -> Any:
+def search(ctx: Context, u: Understanding, also: Sequence[tuple[str, str]] = ()) -> SearchResult:
     """Search the texts for a question's words, with what the question says of its subject."""
     texts = texts_named(ctx, u)
     named = [(texts[0] if texts else a.text_id, a.number) for a in u.entities.articles]
@@ -142,38 +145,97 @@ def search(ctx: Context, u: Understanding) -> Any:
         if u.entities.categories and not asks_definition(u)
         else {}
     )
-    return ctx.searcher.search(
+    result: SearchResult = ctx.searcher.search(
         list(u.words),
         u.lang,
-        named_articles=named,
+        named_articles=[*named, *also],
         named_texts=texts,
         weak=weak,
         fact_kinds=kinds,
         damped=damped,
         categories=[c.number for c in u.entities.categories],
+        limit=ctx.config.ranker.search_limit,
     )
+    return result
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the evidence says of a rule question: the search, the neighbours, the ranking, the confidence."""
+
+    result: SearchResult
+    reading: Reading | None
+    ranking: Ranking
+    evidence: tuple[float, ...]
+    confidence: float
+    direct: bool  # the evidence is strong enough to assert an answer
+
+
+def assess(ctx: Context, u: Understanding) -> Assessment:
+    """Rank the articles for a rule question from BM25 and the nearest labelled questions, and weigh the evidence."""
+    result = search(ctx, u)
+    # The labelled questions are about the decree: a question naming a code is left to BM25 over that code.
+    on_codes = any(t != DECREE_ID for t in result.texts if t in texts_named(ctx, u))
+    reading = None if on_codes else ctx.reading(u.text)
+    found = candidates(
+        result.hits, result.coverage, reading, DECREE_ID, ctx.config.ranker.neighbour_candidates
+    )
+    ranking = rank(found, ctx.config.ranker.weights)
+    features = evidence(ranking, result.coverage, result.hits, reading, bool(u.unknown_nouns))
+    named = bool(ranking.candidates) and ranking.candidates[0].features[RANK_FEATURES.index("named")] > 0
+    if on_codes:
+        # No labelled questions about the codes: their answers rest on how much of the question BM25 found.
+        conf = ctx.config.confidence
+        hits = result.hits
+        margin = (hits[0].score - hits[1].score) / max(hits[0].score, 1e-6) if len(hits) > 1 else 1.0
+        confidence = min(
+            conf.cap, conf.base + conf.coverage * result.coverage + conf.margin * min(margin, 1.0)
+        )
+        direct = result.coverage >= ctx.config.retrieval.min_coverage or named
+    else:
+        confidence = logistic(ctx.config.evidence.weights, features)
+        direct = confidence >= ctx.config.evidence.threshold or named
+    return Assessment(result, reading, ranking, features, confidence, direct)
 
 
 def rule(ctx: Context, u: Understanding, lang: str) -> Answer:
-    """Answer a rule question with the best passage of the texts, or decline when they do not hold it."""
+    """Answer a rule question with the best passage of the texts; below the confidence threshold, give the
+    closest passages instead of asserting, or decline when the texts hold little of the question."""
+    return replace(_rule(ctx, u, lang), route="rule")
+
+
+def _rule(ctx: Context, u: Understanding, lang: str) -> Answer:
     settings = ctx.config.retrieval
     index = ctx.index
-    result = search(ctx, u)
-    best: Hit | None = result.best
-    named = bool(best and best.named)
-    # Part-of-speech tags are only read in French: an English word outside the glossary is no evidence;
-    # and the decree's vocabulary says nothing of a code the question names.
-    in_decree = best is not None and best.text_id == DECREE_ID
-    threshold = (
-        settings.min_coverage_unknown_subject
-        if u.unknown_nouns and u.lang == "fr" and in_decree
-        else settings.min_coverage
-    )
-    if best is None or (result.coverage < threshold and not named):
+    assessed = assess(ctx, u)
+    result = assessed.result
+    ranked = assessed.ranking.candidates
+    if not ranked:
         return decline(ctx, u, lang, topic=False, result=result)
-    article = index.get(best.article, best.text_id)
-    if article is None:
-        return decline(ctx, u, lang, topic=False, result=result)
+    chosen = ranked[0]
+    best = next((h for h in result.hits if (h.text_id, h.article) == (chosen.text_id, chosen.article)), None)
+    if best is None:
+        # An article only the neighbours proposed: search again naming it, for its best passages.
+        again = search(ctx, u, also=[(chosen.text_id, chosen.article)])
+        best = next(
+            (h for h in again.hits if (h.text_id, h.article) == (chosen.text_id, chosen.article)), None
+        )
+    article = index.get(chosen.article, chosen.text_id)
+    closest = tuple(Citation(c.text_id, c.article) for c in ranked[:3])
+    if best is None or article is None:
+        return decline(
+            ctx, u, lang, topic=False, result=result, closest=closest, confidence=assessed.confidence
+        )
+    if not assessed.direct:
+        # "Not covered" only when the texts hold little of the question and it reads like the questions they
+        # do not answer; an unfamiliar wording of a request they do answer gets the closest passages.
+        reading = assessed.reading
+        unlike = reading is None or reading.out_of_scope >= reading.score(chosen.article)
+        if result.coverage < settings.min_coverage and unlike:
+            return decline(
+                ctx, u, lang, topic=False, result=result, closest=closest, confidence=assessed.confidence
+            )
+        return _closest_passages(ctx, u, lang, assessed)
     first: str | None = None
     part: Part | None = None
     if best.passages:
@@ -197,7 +259,8 @@ def rule(ctx: Context, u: Understanding, lang: str) -> Answer:
             first = phrase(
                 lang, "article_says", number=article.number, name=source_name(article.text_id, index, lang)
             )
-    related = _related(ctx, best, result.hits[1:])
+    others = tuple(h for h in result.hits if (h.text_id, h.article) != (best.text_id, best.article))
+    related = _related(ctx, best, others)
     group = (
         list_group(article, part, settings.max_list_chars)
         if part is not None and set(u.words) & _LIST_CUES
@@ -208,12 +271,41 @@ def rule(ctx: Context, u: Understanding, lang: str) -> Answer:
     if related:
         lines.append(phrase(lang, "see_also_line", items=article_items(related, lang, ctx.facts)))
     citations = (Citation(best.text_id, best.article, part.label if part else None), *related)
-    second = result.hits[1].score if len(result.hits) > 1 else None
-    confidence = retrieval_confidence(ctx.config.confidence, result.coverage, best.score, second)
     passages = (
         (Passage(article.text_id, article.number, part.label, part.alinea, part.text, 1.0),) if part else ()
     )
-    return Answer(u.text, "rule_question", True, "\n\n".join(lines), citations, confidence, lang, passages)
+    return Answer(
+        u.text, "rule_question", True, "\n\n".join(lines), citations, assessed.confidence, lang, passages
+    )
+
+
+def _closest_passages(ctx: Context, u: Understanding, lang: str, assessed: Assessment) -> Answer:
+    """Give the closest passages without asserting anything: the evidence is too weak for a direct answer."""
+    lines = [phrase(lang, "closest_passages")]
+    citations: list[Citation] = []
+    shown = 0
+    for candidate in assessed.ranking.candidates[:3]:
+        article = ctx.index.get(candidate.article, candidate.text_id)
+        if article is None:
+            continue
+        citations.append(Citation(article.text_id, article.number))
+        if shown >= 2:
+            continue
+        hit = next((h for h in assessed.result.hits if h.article == article.number), None)
+        top = hit.passages[0] if hit is not None and hit.passages else None
+        part = next((p for p in article.parts if top and p.label == top.label and p.text == top.text), None)
+        if part is None and len(article.parts) > 1:
+            note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
+            if note is not None:
+                lines.append(f"{note.summary.get(lang)}")
+            lines.append(quote_block(article, article.parts[0], lang, ctx.index))
+        else:
+            lines.append(quote_block(article, part, lang, ctx.index))
+        shown += 1
+    lines.append(phrase(lang, "human_offer"))
+    return Answer(
+        u.text, "rule_question", False, "\n\n".join(lines), tuple(citations), assessed.confidence, lang
+    )
 
 
 def _passage_for_categories(ctx: Context, passages: tuple[Passage, ...], u: Understanding) -> Passage:
@@ -251,7 +343,15 @@ def _related(ctx: Context, best: Hit, others: tuple[Hit, ...]) -> list[Citation]
     return related
 
 
-def decline(ctx: Context, u: Understanding, lang: str, topic: bool, result: Any = None) -> Answer:
+def decline(
+    ctx: Context,
+    u: Understanding,
+    lang: str,
+    topic: bool,
+    result: Any = None,
+    closest: tuple[Citation, ...] | None = None,
+    confidence: float | None = None,
+) -> Answer:
     """Say plainly that the texts do not cover a question, with the closest articles and a human."""
     off = {w for p in u.off_topic for w in p.split()}
     if result is None or off:
@@ -263,14 +363,14 @@ def decline(ctx: Context, u: Understanding, lang: str, topic: bool, result: Any 
     )
     topic_text = f" ({words_text})" if words_text else ""
     lines = [phrase(lang, "not_covered", topic=topic_text)]
-    closest = (
-        [Citation(h.text_id, h.article) for h in result.hits[:3]]
-        if result.coverage >= ctx.config.retrieval.min_closest
-        else []
-    )
+    if closest is None:
+        closest = (
+            tuple(Citation(h.text_id, h.article) for h in result.hits[:3])
+            if result.coverage >= ctx.config.retrieval.min_closest
+            else ()
+        )
     if closest:
         lines.append(phrase(lang, "closest", items=article_items(closest, lang, ctx.facts)))
     lines.append(phrase(lang, "human_offer"))
-    return Answer(
-        u.text, "out_of_scope", False, "\n".join(lines), tuple(closest), ctx.config.confidence.declined, lang
-    )
+    conf = ctx.config.confidence.declined if confidence is None else confidence
+    return Answer(u.text, "out_of_scope", False, "\n".join(lines), tuple(closest), conf, lang)

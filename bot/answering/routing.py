@@ -14,9 +14,16 @@ from bot.answering.followups import compose, continues, split_questions
 from bot.answering.formalities import formality
 from bot.answering.lookup import lookup
 from bot.answering.model import Answer, cite
+from bot.answering.neighbours import Neighbours
 from bot.answering.quoting import quote_source
 from bot.answering.retrieval import decline, definition, rule
-from bot.answering.situations import SituationReply, absence_answer, activity_verdict, dated_answer
+from bot.answering.situations import (
+    SituationReply,
+    absence_answer,
+    activity_verdict,
+    dated_answer,
+    retention_lines,
+)
 from bot.faults import log_failure
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
@@ -54,12 +61,22 @@ class Answerer:
     """Answers questions over one index (the decree alone, or with the code corpus)."""
 
     def __init__(
-        self, searcher: Searcher | None = None, warm: bool = True, config: AnsweringConfig | None = None
+        self,
+        searcher: Searcher | None = None,
+        warm: bool = True,
+        config: AnsweringConfig | None = None,
+        neighbours: Neighbours | None = None,
     ):
-        self.context = Context(searcher or load_searcher(), config or load_config())
+        self.context = Context(searcher or load_searcher(), config or load_config(), neighbours)
         if warm:
-            # The language model takes seconds to load: start now, so the first question does not wait for it.
-            threading.Thread(target=warm_up, name="nlu-warm-up", daemon=True).start()
+            # The models take seconds to load: start now, so the first question does not wait for them.
+            threading.Thread(target=self.warm_up, name="answering-warm-up", daemon=True).start()
+
+    def warm_up(self) -> None:
+        """Load the language model, the sentence encoder and the labelled questions, and answer once."""
+        warm_up()
+        self.context.reading("délai de réponse pour une modification ?")
+        self.answer("Quel est le délai de réponse pour une demande d'ouverture ?")
 
     @property
     def searcher(self) -> Searcher:
@@ -200,15 +217,36 @@ class Answerer:
         defined = definition(ctx, u, lang)
         if defined is not None:
             return defined
-        return rule(ctx, u, lang)
+        found = rule(ctx, u, lang)
+        # Records kept for a period, and a date: say until when (the computation first, then the rule), from
+        # the closest article that sets a retention period, which then comes first.
+        for citation in found.citations[:3] if found.answered else ():
+            kept = retention_lines(u, lang, ctx.facts, citation.article)
+            if kept:
+                first = (citation, *[c for c in found.citations if c != citation])
+                text = "\n".join(kept) + "\n\n" + found.answer
+                return replace(found, answer=text, citations=first, intent="calculation")
+        return found
 
 
 _default: Answerer | None = None
+_default_lock = threading.Lock()
+
+
+def default_answerer() -> Answerer:
+    """Return the answerer over the shipped texts, built once per process."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Answerer(warm=False)
+        return _default
+
+
+def warm_up_default() -> None:
+    """Load every model the default answerer reads and answer once: the next question waits for nothing."""
+    default_answerer().warm_up()
 
 
 def answer_question(text: str, lang: str | None = None, understanding: Understanding | None = None) -> Answer:
     """Answer one question over the shipped texts (the answerer is built once per process)."""
-    global _default
-    if _default is None:
-        _default = Answerer()
-    return _default.answer(text, lang, understanding)
+    return default_answerer().answer(text, lang, understanding)

@@ -21,9 +21,12 @@ from knowledge.calculators import (
     absence_rules,
     count_headcount,
     dated_delay,
+    exceeds,
     experience_required,
     format_date,
+    format_month,
     format_months,
+    shift,
 )
 from knowledge.facts import Facts
 from nlu import Understanding
@@ -190,8 +193,14 @@ def dated_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | 
     end = _first(events, "contract_end")
     if end and "lease" in topics:
         return _simple("lease_end_notice", end.day, "calc_lease_end", lang, facts, direction=-1)
-    since = _first(events, "since", None)
-    if since and "absence" in topics and not _first(events, "received", "filed"):
+    dated = _first(events, None, "since", "signed", "notified")
+    if dated and "provisional" in topics:
+        return _simple("provisional_designation_max", dated.day, "calc_provisional", lang, facts)
+    if dated and "sanction" in topics:
+        return _simple("suspension_max", dated.day, "calc_sanction", lang, facts)
+    since = _first(events, "since") or (_first(events, None) if "keep" not in topics else None)
+    who = topics & {"assistant", "responsible"}
+    if since and "absence" in topics and who and not _first(events, "received", "filed"):
         return _absence_since(since.day, "assistant" in topics and "responsable" not in folded, lang, facts)
     received = _first(events, "received", "filed")
     asked = _first(events, "info_requested")
@@ -332,6 +341,65 @@ def _decision(
     return SituationReply("\n".join(lines), tuple(dict.fromkeys(articles)), tuple(quotes), assumed=assumed)
 
 
+# --- records kept for a period (art. 31, 48, 50, 56, 61) ----------------------------------------------------
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def retention_lines(u: Understanding, lang: str, facts: Facts, article: str) -> list[str]:
+    """Compute until when records must be kept, from the dates of the message and an article's retention periods.
+
+    A period runs from the event of its role ("libération", "péremption") when the message dates it, else from
+    the one date given; when several periods apply, the records are kept until the latest.
+    """
+    folded = fold(u.text)
+    if "keep" not in find_topics(folded):
+        return []
+    events = find_events(folded, u.lang)
+    delays = [d for d in facts.delays_of(article) if d.kind == "retention" and d.amount is not None]
+    if not events or not delays:
+        return []
+    runs: list[tuple[dt.date, dt.date, int, str, bool]] = []  # due, start, amount, unit, day given
+    for delay in delays:
+        periods = [(delay.amount, delay.unit, delay.start_role)]
+        if delay.also is not None:
+            periods.append(delay.also)
+        for amount, unit, role in periods:
+            assert amount is not None
+            event = next((e for e in events if role is not None and e.role == role), None)
+            if event is None and (len(events) > 1 or len(delays) > 1):
+                continue  # which date this period runs from is not said
+            event = event or events[0]
+            runs.append((shift(event.day, amount, unit), event.day, amount, unit, event.day_given))
+    if not runs:
+        return []
+    due, _, _, _, exact = max(runs)
+    shown = _date(due, lang) if exact else format_month(due, lang)
+    lines = [
+        t(lang, "calc_retention_due" if exact else "calc_retention_due_month", due=shown, article=article)
+    ]
+    for run_due, run_start, run_amount, run_unit, run_exact in sorted(runs):
+        lines.append(
+            t(
+                lang,
+                "calc_due_line",
+                due=_date(run_due, lang) if run_exact else format_month(run_due, lang),
+                start=_date(run_start, lang) if run_exact else format_month(run_start, lang),
+                sign="+",
+                amount=_amount(run_amount, run_unit, lang),
+                article=article,
+            )
+        )
+    spans = [(m.start(), m.end()) for m in _YEAR.finditer(folded)]
+    dated_years = {e.day.year for e in events}
+    targets = [int(folded[a:b]) for a, b in spans if int(folded[a:b]) not in dated_years]
+    if targets:
+        target = targets[-1]
+        key = "calc_retention_over" if target > due.year else "calc_retention_not_yet"
+        lines.insert(0, t(lang, key, target=target, due=shown))
+    return lines
+
+
 # --- absences without dates (art. 30, 40) --------------------------------------------------------------------
 
 _BEYOND = re.compile(
@@ -346,7 +414,11 @@ def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply 
     """Weigh the length of an absence or replacement against articles 30 and 40."""
     folded = fold(u.text)
     topics = find_topics(folded)
-    if "absence" not in topics or not u.entities.durations:
+    if "practice" in topics and "temporary" in topics and u.entities.durations:
+        return _temporary_cessation(u, lang, facts)
+    if "absence" not in topics or not u.entities.durations or "practice" in topics:
+        return None  # a cessation (art. 28) or someone else's absence (art. 57) is not a replacement here
+    if not topics & {"assistant", "responsible"}:
         return None
     length = next((d for d in u.entities.durations if d.unit in {"day", "week", "month", "year"}), None)
     if length is None:
@@ -378,6 +450,20 @@ def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply 
         lines.append(t(lang, keys[rule.delay_id] + ("_yes" if rule.applies else "_no")))
     first = next((r for r in rules if r.applies), rules[0])
     return SituationReply("\n".join(lines), ("30",), ((first.article, first.quote),), intent="rule_question")
+
+
+def _temporary_cessation(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
+    """Weigh a temporary cessation against the year of art. 28 after which the registration must be cancelled."""
+    length = next((d for d in u.entities.durations if d.unit in {"day", "week", "month", "year"}), None)
+    threshold = facts.delay("practice_cessation_threshold")
+    if length is None or threshold is None or threshold.amount is None:
+        return None
+    longer = exceeds(length.amount, length.unit, threshold.id, facts)
+    key = "calc_cessation_long" if longer else "calc_cessation_short"
+    text = t(lang, key, length=length.surface)
+    return SituationReply(
+        text, (threshold.article,), ((threshold.article, threshold.quote),), intent="rule_question"
+    )
 
 
 # --- experience (art. 26-27) ---------------------------------------------------------------------------------

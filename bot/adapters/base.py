@@ -1,0 +1,159 @@
+"""The adapters' shared toolkit: what Telegram, Matrix and the terminal all need to render a reply natively.
+
+Pure helpers (no transport library): numbered choices where a channel has no buttons, one splitter that counts
+UTF-16 units and cuts at paragraph and item boundaries, sizes as users read them ("20,9 Mo"), a typing
+indicator for slow replies, and Matrix HTML (a bold lead sentence, quoted passages as blockquotes, indentation
+kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from bot.messages import Choice
+
+# A reply that takes longer than this shows "typing…" (tuned in the settings of each transport).
+TYPING_DELAY_SECONDS = 1.0
+
+
+def utf16_len(text: str) -> int:
+    """Count UTF-16 code units, the unit of Telegram's limits (and a fair measure of displayed length)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> int:
+    """Return the longest prefix length (in code points) of ``text`` that fits in ``limit`` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+# Where a long text is best cut, best first: between paragraphs, before a line that starts a new item (a
+# line not indented: "12° …", "b) …", "• …"; indented lines continue the item above), at any line end, at a
+# space. A cut is taken only if the piece stays at least half full.
+_CUTS = (re.compile(r"\n\n"), re.compile(r"\n(?=\S)"), re.compile(r"\n"), re.compile(r" "))
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` UTF-16 units, at paragraph, item or line ends if possible."""
+    chunks: list[str] = []
+    rest = text.strip("\n").rstrip()
+    while utf16_len(rest) > limit:
+        fits = _prefix_within(rest, limit)
+        cut, skip = fits, 0
+        for pattern in _CUTS:
+            found = [m for m in pattern.finditer(rest, 0, fits) if m.start() >= fits // 2]
+            if found:
+                cut, skip = found[-1].start(), len(found[-1].group())
+                break
+        chunks.append(rest[:cut].rstrip())
+        # Leading spaces of the next piece are kept: they indent a line continuing an item.
+        rest = rest[cut + skip :].lstrip("\n")
+    if rest.strip():
+        chunks.append(rest)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def numbered_choices(text: str, choices: Sequence[Choice], *, numbered: bool = True) -> str:
+    """Append choices as a numbered list (the number typed back selects one), or bullets when not numbered."""
+    listed = "\n".join(
+        f"{n}. {choice.label}" if numbered else f"• {choice.label}"
+        for n, choice in enumerate(choices, start=1)
+    )
+    if not listed:
+        return text
+    return f"{text}\n\n{listed}" if text else listed
+
+
+def human_size(size: int, lang: str = "fr") -> str:
+    """Format a byte count for a sentence: "20,9 Mo", "512 ko", "900 o" in French; "20.9 MB" in English."""
+    units = ("o", "ko", "Mo") if lang == "fr" else ("B", "kB", "MB")
+    if size >= 1024 * 1024:
+        text = f"{size / (1024 * 1024):.1f}"
+        return f"{text.replace('.', ',') if lang == 'fr' else text} {units[2]}"
+    if size >= 1024:
+        return f"{size / 1024:.0f} {units[1]}"
+    return f"{size} {units[0]}"
+
+
+@contextlib.asynccontextmanager
+async def typing_while(
+    show: Callable[[bool], Awaitable[None]], *, delay: float = TYPING_DELAY_SECONDS, refresh: float = 4.5
+) -> AsyncIterator[None]:
+    """Show a typing indicator while the body runs, once it has run longer than ``delay`` (refreshed)."""
+    shown = False
+
+    async def keep_typing() -> None:
+        nonlocal shown
+        await asyncio.sleep(delay)
+        while True:
+            shown = True
+            with contextlib.suppress(Exception):
+                await show(True)
+            await asyncio.sleep(refresh)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if shown:
+            with contextlib.suppress(Exception):
+                await show(False)
+
+
+# --- Matrix HTML -------------------------------------------------------------------------------------
+
+_QUOTE_OPEN, _QUOTE_CLOSE = ("«", "“", '"'), ("»", "”", '"')
+_LEAD_MAX = 400  # a longer first line is a text, not a lead sentence
+
+
+def _html_line(line: str) -> str:
+    """Escape one line, keeping its indentation (HTML collapses leading spaces)."""
+    stripped = line.lstrip(" ")
+    return "&nbsp;" * (len(line) - len(stripped)) + html.escape(stripped, quote=False)
+
+
+def _is_quote(paragraph: str) -> bool:
+    first = paragraph.lstrip()
+    return first.startswith(_QUOTE_OPEN)
+
+
+def matrix_html(text: str) -> str:
+    """Render a reply as Matrix HTML: bold lead sentence, quoted passages as blockquotes, indentation kept.
+
+    The lead (the first line of a reply of several paragraphs) is bold; a paragraph that opens with a
+    quotation mark (a passage of the decree, with its "— Art. …" source line) is a blockquote; leading spaces
+    of nested report lines become non-breaking spaces.
+    """
+    paragraphs = text.split("\n\n")
+    rendered: list[str] = []
+    for index, paragraph in enumerate(paragraphs):
+        lines = paragraph.split("\n")
+        if _is_quote(paragraph):
+            rendered.append(
+                "<blockquote>" + "<br/>".join(_html_line(line) for line in lines) + "</blockquote>"
+            )
+            continue
+        parts = [_html_line(line) for line in lines]
+        lead = lines[0].strip()
+        if index == 0 and len(paragraphs) > 1 and lead and len(lead) <= _LEAD_MAX:
+            parts[0] = f"<strong>{parts[0]}</strong>"
+        rendered.append("<br/>".join(parts))
+    out = ""
+    for index, block in enumerate(rendered):
+        if index:
+            # A blockquote is a block of its own: one break around it is enough.
+            quoted = block.startswith("<blockquote>") or rendered[index - 1].startswith("<blockquote>")
+            out += "" if quoted else "<br/><br/>"
+        out += block
+    return out

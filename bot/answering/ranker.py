@@ -1,0 +1,135 @@
+"""The learned ranking of articles for a rule question, and the evidence its confidence is derived from.
+
+Candidates are the articles BM25 ranks (``knowledge.search``) and those the nearest labelled questions point
+to (``neighbours``). Each gets a few features; a linear softmax over them (weights in
+``config/answering.toml``, fitted by ``bench/train_answering.py`` with grouped cross-validation) picks the
+article. The confidence is a logistic function of the question's evidence: the ranker's probability, how
+much of the question the texts hold, whether BM25 and the neighbours agree, how close the question is to
+ones the texts do not answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.neighbours import Reading
+from knowledge.search import Hit
+
+RANK_FEATURES = (
+    "bm25",  # score / best score
+    "bm25_rank",  # 1 / (1 + rank) among the BM25 hits
+    "nearest",  # cosine of the article's closest labelled question
+    "nearest_gap",  # ... minus the best article's
+    "centroid",  # cosine of the mean of the article's labelled questions
+    "centroid_gap",  # ... minus the best article's
+    "named",  # the question names the article
+    "fact",  # best curated fact of the article matched (0-1)
+    "covered_top",  # coverage of the question by BM25's best article, on that article only
+)
+EVIDENCE_FEATURES = (
+    "bias",
+    "probability",  # the ranker's softmax probability of its choice
+    "coverage",  # share of the question the BM25 best article holds
+    "nearest",  # cosine of the closest labelled question of the chosen article
+    "out_of_scope_gap",  # closest unanswerable question's cosine minus the chosen article's nearest
+    "agree_bm25",  # BM25's best is the chosen article
+    "agree_nearest",  # the closest labelled question's article is the chosen one
+    "agree_centroid",  # the closest centroid is the chosen article
+    "unknown_subject",  # the question's subject is a noun the texts never use
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article in the running, with its features."""
+
+    text_id: str
+    article: str
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Candidates best first, with the softmax probability of each."""
+
+    candidates: tuple[Candidate, ...]
+    probabilities: tuple[float, ...]
+
+
+def candidates(
+    hits: Sequence[Hit], coverage: float, reading: Reading | None, decree: str, limit: int = 3
+) -> list[Candidate]:
+    """Return the BM25 hits and the articles the neighbours point to, each with its features."""
+    best = max((h.score for h in hits), default=0.0) or 1.0
+    keys: list[tuple[str, str]] = [(h.text_id, h.article) for h in hits]
+    if reading is not None:
+        for article, _ in (*reading.articles[:limit], *reading.centroids[:limit]):
+            if (decree, article) not in keys and not any(a == article for _, a in keys):
+                keys.append((decree, article))
+    by_key = {(h.text_id, h.article): (rank, h) for rank, h in enumerate(hits)}
+    nearest_best = reading.best if reading is not None else 0.0
+    centroid_best = reading.centroids[0][1] if reading is not None and reading.centroids else 0.0
+    found = []
+    for key in keys:
+        rank, hit = by_key.get(key, (None, None))
+        nearest = reading.score(key[1]) if reading is not None else 0.0
+        centroid = reading.centroid(key[1]) if reading is not None else 0.0
+        features = (
+            hit.score / best if hit is not None else 0.0,
+            1.0 / (1 + rank) if rank is not None else 0.0,
+            nearest,
+            nearest - nearest_best if reading is not None else 0.0,
+            centroid,
+            centroid - centroid_best if reading is not None else 0.0,
+            1.0 if hit is not None and hit.named else 0.0,
+            hit.facts[0][1] if hit is not None and hit.facts else 0.0,
+            coverage if rank == 0 else 0.0,
+        )
+        found.append(Candidate(key[0], key[1], features))
+    return found
+
+
+def rank(found: Sequence[Candidate], weights: Sequence[float]) -> Ranking:
+    """Order candidates by the learned linear score, with softmax probabilities."""
+    if not found:
+        return Ranking((), ())
+    scores = [sum(w * x for w, x in zip(weights, c.features, strict=True)) for c in found]
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    order = sorted(range(len(found)), key=lambda i: -scores[i])
+    return Ranking(tuple(found[i] for i in order), tuple(exps[i] / total for i in order))
+
+
+def evidence(
+    ranking: Ranking,
+    coverage: float,
+    hits: Sequence[Hit],
+    reading: Reading | None,
+    unknown_subject: bool,
+) -> tuple[float, ...]:
+    """Return the evidence features of a ranked question (``EVIDENCE_FEATURES``)."""
+    if not ranking.candidates:
+        return (1.0, 0.0, coverage, 0.0, 0.0, 0.0, 0.0, 0.0, float(unknown_subject))
+    chosen = ranking.candidates[0].article
+    nearest = reading.score(chosen) if reading is not None else 0.0
+    oos = reading.out_of_scope if reading is not None else 0.0
+    return (
+        1.0,
+        ranking.probabilities[0],
+        coverage,
+        nearest,
+        oos - nearest,
+        1.0 if hits and hits[0].article == chosen else 0.0,
+        1.0 if reading is not None and reading.articles and reading.articles[0][0] == chosen else 0.0,
+        1.0 if reading is not None and reading.centroids and reading.centroids[0][0] == chosen else 0.0,
+        float(unknown_subject),
+    )
+
+
+def logistic(weights: Sequence[float], features: Sequence[float]) -> float:
+    """Return the probability a linear model gives."""
+    z = sum(w * x for w, x in zip(weights, features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
