@@ -7,6 +7,7 @@ defeated by a crash; what a killed process left there is swept at the next start
 
 from __future__ import annotations
 
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -46,6 +47,9 @@ def prepare_data_dir(data_dir: str | Path) -> Path:
         temporary.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise DataDirUnusable(temporary, exc.strerror or type(exc).__name__) from None
+    # multiprocessing's own folder holds only the sockets of its server process, no user data, and a socket
+    # path may not exceed 108 bytes (AF_UNIX): made now, before the switch, it stays in the short system folder.
+    multiprocessing.util.get_temp_dir()
     # This process (OCR threads) and the processes it starts (parse children) write temporary files here.
     os.environ["TMPDIR"] = str(temporary)
     tempfile.tempdir = str(temporary)
