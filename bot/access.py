@@ -1,14 +1,11 @@
-"""Who may do what: staff accounts and staff rooms from the settings, and the per-user rate limit."""
+"""Who may do what: staff accounts and staff rooms from the settings (per-user limits: ``bot.quotas``)."""
 
 from __future__ import annotations
 
 import logging
-import math
-import threading
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.messages import SessionKey
 
@@ -59,55 +56,3 @@ class StaffAccounts:
     def is_staff_room(self, key: SessionKey) -> bool:
         """Tell whether a message was written in one of the staff rooms."""
         return any(room.transport == key.transport and room.chat == key.chat for room in self.rooms)
-
-
-class RateLimiter:
-    """At most ``per_minute`` messages per user (over every chat of one transport) in any minute."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], datetime]) -> None:
-        self.per_minute = per_minute
-        self.clock = clock
-        self._seen: dict[tuple[str, str], deque[datetime]] = {}
-        self._warned: dict[tuple[str, str], datetime] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: SessionKey) -> bool | None:
-        """Count one message: True if allowed, False if over the limit and not yet told, None if told."""
-        if self.per_minute <= 0:
-            return True
-        who = (key.transport, key.user)
-        now = self.clock()
-        with self._lock:
-            seen = self._seen.setdefault(who, deque())
-            while seen and now - seen[0] >= WINDOW:
-                seen.popleft()
-            if len(seen) < self.per_minute:
-                seen.append(now)
-                self._warned.pop(who, None)
-                self._forget_idle(now)
-                return True
-            warned = self._warned.get(who)
-            if warned is not None and now - warned < WINDOW:
-                return None
-            self._warned[who] = now
-            return False
-
-    def wait_seconds(self, key: SessionKey) -> int:
-        """Return in how many whole seconds this user may send a message again (0: now)."""
-        if self.per_minute <= 0:
-            return 0
-        now = self.clock()
-        with self._lock:
-            seen = self._seen.get((key.transport, key.user))
-            if not seen or len(seen) < self.per_minute:
-                return 0
-            remaining = (seen[0] + WINDOW - now).total_seconds()
-        return max(1, math.ceil(remaining))
-
-    def _forget_idle(self, now: datetime) -> None:
-        # Keep memory bounded by the users active in the last minute.
-        if len(self._seen) < 1024:
-            return
-        for who in [w for w, seen in self._seen.items() if not seen or now - seen[-1] >= WINDOW]:
-            del self._seen[who]
-            self._warned.pop(who, None)

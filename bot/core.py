@@ -29,6 +29,7 @@ from bot.documents import (
     checklist,
     upload_summary,
 )
+from bot.faults import log_failure
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import (
@@ -41,6 +42,7 @@ from bot.letter import (
 )
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.questions import Questions, Understood
+from bot.quotas import Quotas, owner_of
 from bot.settings import Settings, load_settings
 from bot.store import (
     CANCELLED,
@@ -51,9 +53,12 @@ from bot.store import (
     DossierRecord,
     SessionState,
     Store,
+    is_storage_error,
     open_store,
 )
+from dossier_checker.model import Limits
 from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
+from nlu.numbers import digits_value, normalise_digits, read_index
 
 if TYPE_CHECKING:
     from bot.checkqueue import CheckQueue, QueuedCheckResult
@@ -238,7 +243,11 @@ class Core:
         self.store = store
         self.specs = dict(specs) if specs is not None else load_specs()
         self.questions = questions or Questions()
-        self.documents = documents or Documents()
+        self.quotas = Quotas(settings.limits)
+        self._checking: set[str] = set()  # users whose files this process is checking now
+        self.documents = documents or Documents(
+            Limits(file_seconds=settings.limits.file_seconds), settings.limits.check_workers
+        )
         self.photo_runs = PhotoRuns()  # photos sent in a row, checked together as one document
         self.desk: HumanDesk = desk or StoreDesk(store)
         self.events: ev.EventSink = events or ev.NullSink()
@@ -285,13 +294,14 @@ class Core:
             except Exception:
                 log.exception("could not stop a helper of the core")
         self._closers.clear()
+        self.documents.close()
         self.store.close()
 
     def _emit(self, event_kind: str, turn: _Turn, **data: Any) -> None:
         try:
             self.events.record(ev.Event(event_kind, turn.session.key, turn.lang, data))
         except Exception:
-            log.exception("an event sink failed on %s", event_kind)
+            log_failure(log, "an event sink failed on %s", event_kind)
 
     # ------------------------------------------------------------------------------------------------------
     # Entry point
@@ -302,18 +312,24 @@ class Core:
             return []
         try:
             return self._handle(incoming)
-        except Exception:
-            log.exception("core failed on a message from transport %s", incoming.key.transport)
+        except Exception as exc:
+            log_failure(log, "core failed on a message from transport %s", incoming.key.transport)
             lang = self.default_lang
             try:
                 lang = self.store.load_session(incoming.key, self.default_lang).lang
             except Exception:
-                log.exception("could not read the session either")
-            return [Reply(t(lang, "internal_error"))]
+                log_failure(log, "could not read the session either")
+            # A storage error is told as such: what the message said was not recorded, it must be sent again.
+            return [Reply(t(lang, "storage_failed" if is_storage_error(exc) else "internal_error"))]
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
         self._purge_if_due()
         turn = _Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
+        if turn.session.checking and owner_of(incoming.key) not in self._checking:
+            # The process that was checking these files died: they were lost with it.
+            names = ", ".join(f"« {n} »" if turn.lang == "fr" else f'"{n}"' for n in turn.session.checking)
+            turn.extra.append(Reply(t(turn.lang, "check_interrupted", names=names)))
+            turn.session = replace(turn.session, checking=())
         for message_filter in self._filters:
             filtered = message_filter(incoming, turn.session)
             if filtered is not None:
@@ -364,7 +380,7 @@ class Core:
                 try:
                     changed = purger(before)
                 except Exception:
-                    log.exception("a retention purger failed")
+                    log_failure(log, "a retention purger failed")
                     continue
                 if changed:
                     log.info("retention purge anonymised %d analytics rows", changed)
@@ -380,8 +396,9 @@ class Core:
                 if value.startswith(feedback):
                     return value
         folded = wt.fold(text)
-        if session.offered_numbered and folded.isdigit() and 1 <= int(folded) <= len(session.offered):
-            return session.offered[int(folded) - 1][1]
+        index = read_index(text, len(session.offered)) if session.offered_numbered else None
+        if index is not None:
+            return session.offered[index - 1][1]
         for label, value in session.offered:
             if folded and folded == wt.fold(label):
                 return value
@@ -680,7 +697,21 @@ class Core:
 
     def _privacy_text(self, turn: _Turn) -> str:
         keep = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
-        return t(turn.lang, "privacy", days=self.settings.retention_days, keep=keep)
+        text = t(turn.lang, "privacy", days=self.settings.retention_days, keep=keep)
+        return text + "\n" + self._limits_text(turn.lang)
+
+    def _limits_text(self, lang: str) -> str:
+        limits = self.settings.limits
+        return t(
+            lang,
+            "limits_text",
+            stored=limits.stored_mb_per_user,
+            files=limits.files_per_message,
+            pages=limits.pages_per_minute,
+            seconds=limits.check_seconds_per_minute,
+            file_seconds=f"{limits.file_seconds:g}",
+            maximum=self.documents.max_bytes // 1024 // 1024,
+        )
 
     def _forget_command(self, turn: _Turn, arg: str) -> list[Reply]:
         folded = wt.fold(arg)
@@ -796,9 +827,9 @@ class Core:
             if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
                 return self._resume(turn, dossier)
             return self._dossier_menu(turn)
-        number = re.fullmatch(r"(?:n[°o]?\s*|#)?(\d{1,6})", arg.strip(), flags=re.IGNORECASE)
+        number = re.fullmatch(r"(?:n[°o]?\s*|#)?([0-9]{1,6})", normalise_digits(arg), flags=re.IGNORECASE)
         if number:
-            found = self.store.dossier_by_number(turn.session.key, int(number.group(1)))
+            found = self.store.dossier_by_number(turn.session.key, digits_value(number.group(1)) or 0)
             if found is None or found.kind not in self.specs:
                 return [
                     Reply(
@@ -1155,8 +1186,9 @@ class Core:
         fields = wt.answered_fields(spec, dossier.answers)
         target: FieldSpec | None = None
         wanted = arg.strip()
-        if wanted.isdigit() and 1 <= int(wanted) <= len(fields):
-            target = fields[int(wanted) - 1]
+        index = read_index(wanted, len(fields))
+        if index is not None:
+            target = fields[index - 1]
         elif wanted:
             target = next((f for f in fields if f.id == wanted), None)
         if target is None:
@@ -1423,6 +1455,9 @@ class Core:
             return [reply, *self._resume_prompt(turn)]
         dossier = self._active(turn.session)
         if dossier is None:
+            refused = self._storage_refusal(turn, attachment.size)
+            if refused is not None:
+                return [Reply(t(lang, refused, name=name, **self._quota_params(refused)))]
             # Kept only until the user says which dossier it is for; checked and deleted then.
             self.store.add_file(
                 turn.session.key, None, name, attachment.mime or "application/octet-stream", attachment.data
@@ -1454,19 +1489,63 @@ class Core:
             self.check_queue.submit(turn.session.key, dossier.id, files)
             return [Reply(t(lang, "upload_queued", name=", ".join(n for n, _, _ in files)))]
         spec = self.specs[dossier.kind]
-        outcome = self.documents.check(dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang)
+        owner = owner_of(turn.session.key)
+        admission = self.quotas.admit(owner, len(files))
+        refused = [
+            t(lang, admission.refused, name=name, **self._quota_params(admission.refused))
+            for name, _, _ in files[admission.files :]
+            if admission.refused is not None
+        ]
+        files = files[: admission.files]
+        if not files:
+            return [Reply("\n".join(refused))]
+        # Saved before the check: if the process dies during it, the next message says so.
+        self.store.save_session(replace(turn.session, checking=tuple(n for n, _, _ in files)))
+        self._checking.add(owner)
+        try:
+            outcome = self.documents.check(
+                dossier.kind, dossier.answers, [(n, d) for n, _, d in files], lang, owner
+            )
+        except BaseException:
+            self.quotas.settle(admission, 0, 0.0)
+            raise
+        finally:
+            self._checking.discard(owner)
+        self.quotas.settle(admission, outcome.pages, outcome.seconds)
         self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
+        kept_all = turn.session.keep_files
         if turn.session.keep_files:
             for name, mime, data in files if new is None else new:
+                not_kept = self._storage_refusal(turn, len(data), pending=False)
+                if not_kept is not None:
+                    refused.append(t(lang, not_kept, name=name, **self._quota_params(not_kept)))
+                    kept_all = False
+                    continue
                 self.store.add_file(
                     turn.session.key, dossier.id, name, mime or "application/octet-stream", data
                 )
         pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
-        kept = t(lang, "upload_kept" if turn.session.keep_files else "upload_deleted")
-        summary = "\n".join(upload_summary(outcome.report, lang))
+        kept = t(lang, "upload_kept" if kept_all else "upload_deleted")
+        summary = "\n".join([*upload_summary(outcome.report, lang), *refused])
         return [Reply(summary), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)]
+
+    def _storage_refusal(self, turn: _Turn, size: int, *, pending: bool = True) -> str | None:
+        """Say why one more file may not be stored for this user (a message id), or None."""
+        key = turn.session.key
+        waiting = self.store.stored_files(key) if pending else 0
+        return self.quotas.store_refusal(self.store.stored_bytes(key.transport, key.user), size, waiting)
+
+    def _quota_params(self, refused: str | None) -> dict[str, object]:
+        limits = self.settings.limits
+        values: dict[str, object] = {
+            "quota_files": limits.files_per_message,
+            "quota_storage": limits.stored_mb_per_user,
+            "quota_pages": limits.pages_per_minute,
+            "quota_seconds": limits.check_seconds_per_minute,
+        }
+        return {"limit": values[refused]} if refused in values else {}
 
     def _check_pending_files(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
         pending = self.store.files(turn.session.key, None)
@@ -1475,9 +1554,10 @@ class Core:
         if self.check_queue is not None:
             self.check_queue.submit_waiting(turn.session.key, dossier.id, [f.id for f in pending])
             return [Reply(t(turn.lang, "upload_queued", name=", ".join(f.name for f in pending)))]
-        replies = self._check_files(turn, dossier, [(f.name, f.mime, f.data) for f in pending])
+        # Deleted before the check (their bytes are in hand): a crash during it is told on the next message,
+        # with the files to send again, never left waiting unsaid.
         self.store.delete_files([f.id for f in pending])
-        return replies
+        return self._check_files(turn, dossier, [(f.name, f.mime, f.data) for f in pending])
 
     def run_queued_check(
         self, key: SessionKey, dossier_id: int, files: Sequence[StoredFile]
@@ -1490,7 +1570,9 @@ class Core:
             return None
         turn = _Turn(self.store.load_session(key, self.default_lang), None)
         lang = turn.lang
-        outcome = self.documents.check(dossier.kind, dossier.answers, [(f.name, f.data) for f in files], lang)
+        outcome = self.documents.check(
+            dossier.kind, dossier.answers, [(f.name, f.data) for f in files], lang, owner_of(key)
+        )
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self._emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
         reports = [*self._reports(dossier), outcome.report]

@@ -7,13 +7,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core import Conversation
+from bot.faults import log_failure
 from bot.messages import Incoming, Reply, SessionKey
 
 log = logging.getLogger(__name__)
 
 FALLBACK_ERROR = (
-    "Désolé, une erreur interne m'empêche de répondre à ce message ; rien n'a été perdu, réessayez dans un instant. "
-    "/ Sorry, an internal error stopped me from answering; nothing was lost, please try again."
+    "Désolé, une erreur interne m'empêche de répondre à ce message : renvoyez-le dans un instant. "
+    "/ Sorry, an internal error stopped me from answering: please send it again in a moment."
 )
 
 
@@ -24,7 +25,9 @@ class Dispatcher:
     checked never hold up the questions of everyone else.
     """
 
-    def __init__(self, core: Conversation, *, text_workers: int = 8, upload_workers: int = 2) -> None:
+    # Upload threads mostly wait for the checker's own pool, which shares its workers fairly between users:
+    # enough of them that one user's uploads never queue another's behind them here.
+    def __init__(self, core: Conversation, *, text_workers: int = 8, upload_workers: int = 16) -> None:
         self.core = core
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._waiting: dict[SessionKey, int] = {}
@@ -42,7 +45,7 @@ class Dispatcher:
                 try:
                     return await asyncio.get_running_loop().run_in_executor(pool, self.core.handle, incoming)
                 except Exception:
-                    log.exception("core failed on a message from %s", key.transport)
+                    log_failure(log, "core failed on a message from %s", key.transport)
                     return [Reply(FALLBACK_ERROR)]
         finally:
             # Forget the lock of an idle session, so the table does not grow with every user ever seen.

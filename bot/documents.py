@@ -16,6 +16,7 @@ from typing import Any
 from bot.i18n import t
 from bot.messages import SessionKey
 from dossier_checker.model import InputFile, Limits
+from dossier_checker.pool import FairPool
 from dossier_checker.spec import DossierSpec, PieceSpec
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ class CheckOutcome:
 
     report: Mapping[str, Any]
     complete: bool
+    pages: int = 0  # pages read, for the user's quota
+    seconds: float = 0.0  # wall-clock seconds spent reading the files
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,18 @@ class PieceStatus:
 
 
 class Documents:
-    """Runs the dossier checker on uploads (each file parsed in a sandboxed child process)."""
+    """Runs the dossier checker on uploads (each file parsed in a sandboxed child process).
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    Files are read on one pool of ``workers`` shared fairly between users (``dossier_checker.pool``).
+    """
+
+    def __init__(self, limits: Limits | None = None, workers: int = 2) -> None:
         self.limits = limits or Limits()
+        self.pool = FairPool(workers)
+
+    def close(self) -> None:
+        """Stop the checker's workers once the files in hand are read."""
+        self.pool.close()
 
     @property
     def max_bytes(self) -> int:
@@ -58,15 +69,20 @@ class Documents:
         return self.limits.max_bytes
 
     def check(
-        self, dossier_id: str, answers: Mapping[str, Any], files: Sequence[tuple[str, bytes]], lang: str
+        self,
+        dossier_id: str,
+        answers: Mapping[str, Any],
+        files: Sequence[tuple[str, bytes]],
+        lang: str,
+        owner: str = "",
     ) -> CheckOutcome:
-        """Check uploaded files against a dossier type and return the report as plain data."""
+        """Check uploaded files against a dossier type (in ``owner``'s queue); return the report as data."""
         # Imported on first upload: the PDF parsers are not needed to start the bot.
         from dossier_checker.check import check_files
 
         conditions = {k: v for k, v in answers.items() if v is not None}
         inputs = [InputFile(name=name, data=data) for name, data in files]
-        report = check_files(dossier_id, conditions, inputs, self.limits)
+        report = check_files(dossier_id, conditions, inputs, self.limits, pool=self.pool, owner=owner)
         data = report.to_dict(lang)
         # Kept with the stored report (not in `check --json`): what answer-dependent warnings read again.
         features = {p.id: dict(p.features) for p in report.pieces if p.features}
@@ -74,7 +90,12 @@ class Documents:
         for piece in pieces if isinstance(pieces, list) else []:
             if isinstance(piece, dict) and piece.get("id") in features:
                 piece["features"] = features[piece["id"]]
-        return CheckOutcome(report=data, complete=report.complete)
+        return CheckOutcome(
+            report=data,
+            complete=report.complete,
+            pages=sum(len(f.pages) for f in report.files),
+            seconds=sum(f.seconds for f in report.files),
+        )
 
 
 def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
@@ -92,6 +113,8 @@ def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
             p for p in pieces if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
         ]
         lines.append(f"📄 {name} ({_pages_text(file, lang)})")
+        if file.get("unread"):
+            lines.append(f"   ⚠ {file['unread']}")
         if not found:
             lines.append("   " + t(lang, "upload_nothing_recognised"))
         for piece in found:

@@ -38,7 +38,14 @@ STAFF_MARKER = re.compile(r"\bTicket #(\d{1,9})\b")
 USER_MARKER = re.compile(r"#(\d{1,9})\b")
 SHORT_REPLY = re.compile(r"#(\d{1,9})\s+(\S.*)", re.DOTALL)
 MAX_FOLLOWUPS = 20
+MAX_MESSAGES = 100  # exchanges kept in one ticket (the latest); one user cannot grow a ticket without end
+MAX_MESSAGE = 1000  # characters kept of one message
+SHOWN_MESSAGES = 30  # exchanges shown by /ticket (the latest), with the number of earlier ones
 MAX_LINE = 300  # characters of one message shown in a ticket
+# A user asking again, or writing to staff again, is relayed to the staff rooms at most this often: the rest
+# is kept in the ticket (/ticket N shows it), not repeated in the rooms.
+RELAY_AGAIN_AFTER = timedelta(minutes=10)
+RELAY_NOTE_AFTER = timedelta(minutes=1)
 DAY_NAMES = {
     "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
     "lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6,
@@ -206,21 +213,53 @@ class TicketDesk:
         number = ticket.number
         if request.note:
             self._append(number, "messages", {"from": "user", "text": request.note})
-            relay = t(self.staff_lang, "ticket_user_says", number=number, text=request.note)
+            relay = t(
+                self.staff_lang, "ticket_user_says", number=number, text=_short(request.note, MAX_MESSAGE)
+            )
             message = t(request.lang, "ticket_forwarded", number=number, eta=eta)
+            relayed = self._relay_due(number, RELAY_NOTE_AFTER, "message")
         else:
             relay = t(self.staff_lang, "ticket_again", number=number)
-            message = t(request.lang, "ticket_reminded", number=number, eta=eta)
-        relays = tuple(Reply(relay, to=room) for room in self.staff.rooms)
+            relayed = self._relay_due(number, RELAY_AGAIN_AFTER, "reminder")
+            message = t(
+                request.lang, "ticket_reminded" if relayed else "ticket_still_waiting", number=number, eta=eta
+            )
+        relays = tuple(Reply(relay, to=room) for room in self.staff.rooms) if relayed else ()
         return HandoffTicket(number, relays, message)
+
+    def _relay_due(self, number: int, every: timedelta, kind: str) -> bool:
+        """Tell whether the rooms may hear this kind of news of a ticket now (reminder, or user's message)."""
+        now = self.clock()
+        due = False
+
+        def change(record: HandoffRecord) -> tuple[str, Mapping[str, Any]]:
+            nonlocal due
+            context = dict(record.context)
+            try:
+                last = datetime.fromisoformat(str(context.get(f"{kind}_relayed_at")))
+            except ValueError:
+                last = None
+            due = last is None or not timedelta(0) <= now - last < every
+            if due:
+                context[f"{kind}_relayed_at"] = now.isoformat()
+            return record.status, context
+
+        with self._lock:
+            self.store.update_handoff(number, change)
+        return due
 
     def _append(self, number: int, field: str, item: Mapping[str, Any]) -> HandoffRecord | None:
         stamped = {"at": self.clock().isoformat(), **item}
+        if isinstance(stamped.get("text"), str):
+            stamped["text"] = stamped["text"][:MAX_MESSAGE]
 
         def change(record: HandoffRecord) -> tuple[str, Mapping[str, Any]]:
             context = dict(record.context)
             items = [*context.get(field, []), stamped]
-            context[field] = items[-MAX_FOLLOWUPS:] if field == "followups" else items
+            kept = MAX_FOLLOWUPS if field == "followups" else MAX_MESSAGES
+            if len(items) > kept:
+                context[f"{field}_dropped"] = int(context.get(f"{field}_dropped", 0) or 0) + len(items) - kept
+            context[field] = items[-kept:]
             if field == "messages" and item.get("from") == "staff":
                 context.setdefault("answered_at", stamped["at"])
             return record.status, context
@@ -270,10 +309,11 @@ class TicketDesk:
     def forward(self, ticket: HandoffRecord, text: str, lang: str) -> list[Reply]:
         """Relay a user's message for the staff to the rooms, and tell the user."""
         self._append(ticket.number, "messages", {"from": "user", "text": text})
-        relay = t(self.staff_lang, "ticket_user_says", number=ticket.number, text=text)
+        relay = t(self.staff_lang, "ticket_user_says", number=ticket.number, text=_short(text, MAX_MESSAGE))
         eta = self.hours.eta(lang, self.clock())
+        rooms = self.staff.rooms if self._relay_due(ticket.number, RELAY_NOTE_AFTER, "message") else ()
         return [
-            *(Reply(relay, to=room) for room in self.staff.rooms),
+            *(Reply(relay, to=room) for room in rooms),
             Reply(t(lang, "ticket_forwarded", number=ticket.number, eta=eta)),
         ]
 
@@ -421,7 +461,10 @@ class TicketDesk:
         messages = [m for m in context.get("messages") or [] if isinstance(m, Mapping)]
         if messages:
             lines.append(t(lang, "ticket_exchange"))
-            for message in messages:
+            earlier = len(messages) - SHOWN_MESSAGES + int(context.get("messages_dropped", 0) or 0)
+            if earlier > 0:
+                lines.append(t(lang, "ticket_earlier", count=earlier))
+            for message in messages[-SHOWN_MESSAGES:]:
                 if message.get("from") == "staff":
                     by = t(lang, "ticket_by_staff", who=message.get("name") or message.get("by") or "?")
                 else:

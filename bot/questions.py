@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.faults import log_failure
+
 log = logging.getLogger(__name__)
 
 QUESTION_INTENTS = frozenset({"rule_question", "article_lookup", "calculation", "out_of_scope"})
@@ -112,7 +114,7 @@ class Questions:
         try:
             result = self._understand(text, lang)
         except Exception:
-            log.exception("the NLU failed on a message")
+            log_failure(log, "the NLU failed on a message")
             return None
         lang = getattr(result, "lang", None)
         return Understood(

@@ -8,6 +8,7 @@ import contextlib
 import importlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
@@ -17,6 +18,7 @@ from bot.core import build_core
 from bot.dispatch import Dispatcher
 from bot.router import Router
 from bot.settings import Settings, load_settings
+from bot.workspace import start_up
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,10 @@ def serve(settings: Settings, transports: Sequence[str] | None = None) -> int:
             "VETPHARMA_MATRIX_HOMESERVER, VETPHARMA_MATRIX_USER_ID and VETPHARMA_MATRIX_PASSWORD "
             "(or _ACCESS_TOKEN) for Matrix; see the README."
         )
+        return 2
+    refused = start_up(settings.data_dir, settings.effective_database_url, settings.default_language)
+    if refused is not None:
+        print(refused, file=sys.stderr)
         return 2
     log.info("starting: %s", ", ".join(names))
     return asyncio.run(_serve_until_signal(settings, transports))

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from dossier_checker.model import default_file_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
 
@@ -74,6 +76,19 @@ class QueueSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """What one user may ask of the checker and the store (stated in /help and /privacy)."""
+
+    # Wall-clock seconds to read one file, parsing and OCR together (the checker's CLI reads the same variable).
+    file_seconds: float = field(default_factory=default_file_seconds)
+    check_workers: int = 2  # files read at once, shared fairly between users
+    stored_mb_per_user: int = 60  # uploads a user may have in the store, pending ones included
+    files_per_message: int = 5  # files checked for one message (uploads waiting for a dossier included)
+    pages_per_minute: int = 120  # pages read for one user in any minute
+    check_seconds_per_minute: int = 60  # checking seconds spent for one user in any minute
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = ""  # empty: SQLite file under data_dir
     data_dir: str = str(ROOT / "var")
@@ -87,6 +102,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     matrix: MatrixSettings = field(default_factory=MatrixSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot import events as ev
-from bot.access import RateLimiter, StaffAccounts
+from bot.access import StaffAccounts
 from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
 from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
+from bot.faults import log_failure
 from bot.handoff import HumanDesk
 from bot.helpdesk import CLOSE, OfficeHours, TicketDesk
 from bot.i18n import t
 from bot.messages import Choice, Incoming, Reply, SessionKey
+from bot.quotas import RateLimiter
 from bot.settings import Settings
 from bot.store import TICKET_OPEN, SessionState, Store
 
@@ -44,7 +46,7 @@ class FanOut:
             try:
                 sink.record(event)
             except Exception:
-                log.exception("an event sink failed on %s", event.kind)
+                log_failure(log, "an event sink failed on %s", event.kind)
 
 
 def _percent(share: float | None, lang: str) -> str:

@@ -38,6 +38,9 @@ TICKET_OPEN = "open"
 TICKET_CLOSED = "closed"
 
 
+DOSSIER_NUMBER_ATTEMPTS = 5  # numbers tried when other processes create the same user's dossiers at once
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -133,6 +136,9 @@ class SessionState:
     awaiting: str | None = None
     keep_files: bool = False
     recent: tuple[str, ...] = ()
+    # Names of the files being checked, saved before the check: still there on the next message if the
+    # process died during it (the files are gone with it; the user is told to send them again).
+    checking: tuple[str, ...] = ()
     created_at: datetime | None = None
     updated_at: datetime | None = None
     # A question waiting for the user's choice (which category, request, study length), and what it asks.
@@ -160,6 +166,7 @@ class SessionState:
                 "pending_question": self.pending_question,
                 "pending_slot": self.pending_slot,
                 "last_question": self.last_question,
+                "checking": list(self.checking),
             },
             ensure_ascii=False,
         )
@@ -262,6 +269,7 @@ def _session_value(row: _SessionRow) -> SessionState:
         pending_question=_text_or_none(data.get("pending_question")),
         pending_slot=_text_or_none(data.get("pending_slot")),
         last_question=_text_or_none(data.get("last_question")),
+        checking=tuple(str(n) for n in data.get("checking", []) if isinstance(n, str)),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -334,6 +342,10 @@ def _tune_sqlite(engine: Engine, *, file: bool) -> None:
         # Deleted rows (a user's /forget, the retention purge) are overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         if file:
+            # Free pages go back to the file system (``Store.checkpoint``): a user's deleted uploads do not
+            # leave the database file its largest size. Takes effect on a new file; older ones are
+            # converted once on opening.
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
             # WAL: readers do not block the writer (several bot processes may share the file), and a
             # commit costs one fsync of the log instead of two of the database.
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -360,7 +372,16 @@ class Store:
         # declares that no revision creates yet.
         upgrade_schema(self.engine)
         _Base.metadata.create_all(self.engine)
+        if file:
+            self._enable_incremental_vacuum()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _enable_incremental_vacuum(self) -> None:
+        with self.engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA auto_vacuum").scalar()
+            if mode != 2:  # a file made before: VACUUM rewrites it with the mode set on connecting
+                connection.exec_driver_sql("PRAGMA auto_vacuum=INCREMENTAL")
+                connection.exec_driver_sql("VACUUM")
 
     def close(self) -> None:
         """Release the database connections."""
@@ -406,23 +427,33 @@ class Store:
     # Dossiers
 
     def create_dossier(self, key: SessionKey, kind: str) -> DossierRecord:
-        """Start a new dossier of this type for this user, numbered after their others."""
-        now = self.clock()
-        with self._tx() as db:
-            last = db.scalar(_owned(sa.select(sa.func.max(_DossierRow.number)), _DossierRow, key))
-            row = _DossierRow(
-                transport=key.transport,
-                chat=key.chat,
-                user=key.user,
-                number=(last or 0) + 1,
-                kind=kind,
-                status=IN_PROGRESS,
-                created_at=now,
-                updated_at=now,
-            )
-            db.add(row)
-            db.flush()
-            return _dossier_value(row)
+        """Start a new dossier of this type for this user, numbered after their others.
+
+        Two processes serving the same user may pick the same number at once: the unique constraint refuses
+        the second, which takes the next number.
+        """
+        for attempt in range(DOSSIER_NUMBER_ATTEMPTS):
+            now = self.clock()
+            try:
+                with self._tx() as db:
+                    last = db.scalar(_owned(sa.select(sa.func.max(_DossierRow.number)), _DossierRow, key))
+                    row = _DossierRow(
+                        transport=key.transport,
+                        chat=key.chat,
+                        user=key.user,
+                        number=(last or 0) + 1,
+                        kind=kind,
+                        status=IN_PROGRESS,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    db.add(row)
+                    db.flush()
+                    return _dossier_value(row)
+            except sa.exc.IntegrityError:
+                if attempt == DOSSIER_NUMBER_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def dossier(self, key: SessionKey, dossier_id: int) -> DossierRecord | None:
         """Return one dossier if it belongs to this key."""
@@ -600,12 +631,30 @@ class Store:
                 within(db)
 
     def delete_files(self, ids: Sequence[int]) -> int:
-        """Delete files by id; return how many were deleted."""
+        """Delete files by id and give their space back; return how many were deleted."""
         if not ids:
             return 0
         with self._tx() as db:
             result = db.execute(sa.delete(_FileRow).where(_FileRow.id.in_(list(ids))))
-            return int(getattr(result, "rowcount", 0) or 0)
+            deleted = int(getattr(result, "rowcount", 0) or 0)
+        self.checkpoint()
+        return deleted
+
+    def stored_bytes(self, transport: str, user: str) -> int:
+        """Return the bytes of every file kept for one user (waiting for a dossier, or kept on request)."""
+        with self._tx() as db:
+            total = db.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(sa.func.length(_FileRow.data)), 0)).where(
+                    _FileRow.transport == transport, _FileRow.user == user
+                )
+            )
+            return int(total or 0)
+
+    def stored_files(self, key: SessionKey) -> int:
+        """Return how many files wait for this session's next dossier."""
+        with self._tx() as db:
+            stmt = _owned(sa.select(sa.func.count()).select_from(_FileRow), _FileRow, key)
+            return int(db.scalar(stmt.where(_FileRow.dossier_id.is_(None))) or 0)
 
     # Human handoff
 
@@ -697,10 +746,13 @@ class Store:
         return done
 
     def checkpoint(self) -> None:
-        """Fold SQLite's write-ahead log into the database, so deleted content leaves the disk now."""
+        """Fold SQLite's write-ahead log into the database and give free pages back to the disk."""
         if self.engine.dialect.name != "sqlite":
             return
         with self.engine.connect() as connection:
+            # executescript runs the pragma to its end (one execute frees a single page).
+            raw: Any = connection.connection.dbapi_connection
+            raw.executescript("PRAGMA incremental_vacuum;")
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def purge_inactive(self, before: datetime) -> ForgetResult:
@@ -769,6 +821,11 @@ class Store:
 
 def _counts(result: ForgetResult) -> tuple[int, int, int, int, int]:
     return (result.sessions, result.dossiers, result.checks, result.files, result.handoffs)
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """Tell whether an exception came from the database (full disk, read-only file, lost connection)."""
+    return isinstance(exc, sa.exc.SQLAlchemyError)
 
 
 def open_store(url: str, *, clock: Callable[[], datetime] | None = None) -> Store:

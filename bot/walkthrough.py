@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
+from nlu.numbers import normalise_digits, read_decimal, read_index
 
 # A skipped optional field is answered with None: asked once, shown as skipped, left out of the letter.
 SKIPPED = None
@@ -267,8 +268,9 @@ def choice_label(choice: ChoiceSpec, lang: str) -> str:
 
 def _match_choice(choices: Sequence[ChoiceSpec], text: str) -> ChoiceSpec | None:
     folded = fold(text)
-    if folded.isdigit() and 1 <= int(folded) <= len(choices):
-        return choices[int(folded) - 1]
+    index = read_index(text, len(choices))
+    if index is not None:
+        return choices[index - 1]
     for choice in choices:
         if fold(choice.value) == folded or any(fold(lbl) == folded for lbl in choice.label.values()):
             return choice
@@ -357,17 +359,18 @@ def _date_bound(value: object, today: dt.date) -> dt.date | None:
 
 def parse_date(text: str) -> dt.date | Rejected:
     """Read a date typed as 15/09/2026, 2026-09-15, 15.09.26, "15 septembre 2026" or "September 15, 2026"."""
+    text = normalise_digits(text)
     folded = fold(text).replace("1er", "1")
-    numeric = re.fullmatch(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})", text.strip())
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
+    numeric = re.fullmatch(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})", text, re.ASCII)
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text, re.ASCII)
     day = month = year = None
     if iso:
         year, month, day = (int(g) for g in iso.groups())
     elif numeric:
         day, month, year = (int(g) for g in numeric.groups())
     else:
-        words = re.fullmatch(r"(?:le )?(\d{1,2}) ([a-z]+)\.? (\d{4})", folded)
-        english = re.fullmatch(r"([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? (\d{4})", folded)
+        words = re.fullmatch(r"(?:le )?(\d{1,2}) ([a-z]+)\.? (\d{4})", folded, re.ASCII)
+        english = re.fullmatch(r"([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? (\d{4})", folded, re.ASCII)
         if words and words.group(2) in MONTHS:
             day, month, year = int(words.group(1)), MONTHS[words.group(2)], int(words.group(3))
         elif english and english.group(1) in MONTHS:
@@ -400,10 +403,10 @@ def _read_date(spec_field: FieldSpec, text: str, today: dt.date) -> Reading:
 
 
 def _read_number(spec_field: FieldSpec, text: str) -> Reading:
-    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+    read = read_decimal(text)
+    if read is None:
         return Rejected("invalid_number")
-    value: int | float = float(cleaned) if "." in cleaned else int(cleaned)
+    value: int | float = read
     if spec_field.validation.get("integer") and not float(value).is_integer():
         return Rejected("invalid_integer")
     if isinstance(value, float) and value.is_integer():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
 from dossier_checker import classify, grouping, ocr
@@ -22,6 +24,7 @@ from dossier_checker.model import (
     PieceWarning,
     Status,
 )
+from dossier_checker.pool import FairPool
 from dossier_checker.sandbox import parse_file
 from dossier_checker.spec import DossierSpec, PieceSpec, evaluate, load_spec, load_specs
 
@@ -30,14 +33,16 @@ def _workers(limits: Limits) -> int:
     return limits.workers or os.cpu_count() or 1
 
 
-def _parse(file: InputFile, limits: Limits) -> tuple[Extraction, int]:
+def _parse(
+    file: InputFile, limits: Limits, deadline: float, on_pending: Callable[[PendingOcr], None]
+) -> tuple[Extraction, int]:
     if file.byte_size == 0:
         return Extraction(error=FileError("file_empty")), 0
     if file.byte_size > limits.max_bytes:
         size, limit = f"{file.byte_size / 2**20:.1f}", f"{limits.max_bytes / 2**20:.0f}"
         return Extraction(error=FileError("file_too_big", size, limit)), 0
     try:
-        return parse_file(file.data, limits)
+        return parse_file(file.data, limits, deadline, on_pending)
     except Exception as exc:  # the sandbox itself failed (no processes left?): this file only
         return Extraction(error=FileError("file_crashed_parser", type(exc).__name__)), 0
 
@@ -45,12 +50,15 @@ def _parse(file: InputFile, limits: Limits) -> tuple[Extraction, int]:
 BLANK_INK = 0.0015  # share of dark pixels under which a page is blank (or a few specks)
 
 
-def _ocr_page(pending: PendingOcr, limits: Limits) -> Page:
+def _ocr_page(pending: PendingOcr, limits: Limits, deadline: float) -> Page | None:
+    """OCR one page image; None when the file's time ran out before it was read."""
     if pending.image.ink < BLANK_INK:
         return Page(pending.number, "", "", "none", lines=pending.image.lines)
     try:
-        result = ocr.read_page(pending.image.data, timeout=limits.ocr_timeout)
+        result = ocr.read_page(pending.image.data, timeout=limits.ocr_timeout, deadline=deadline)
     except ocr.OcrFailed:
+        if time.monotonic() >= deadline - 0.5:
+            return None
         return Page(pending.number, "", "", "none", lines=pending.image.lines)
     return Page(
         number=pending.number,
@@ -84,37 +92,78 @@ def _merge_pages(pages: Sequence[Page]) -> list[Page]:
     return [merged[n] for n in sorted(merged)]
 
 
-def read_files(files: Sequence[InputFile], limits: Limits) -> list[FileResult]:
-    """Read every file into pages (sandboxed parse, then OCR of scanned pages on all cores)."""
-    workers = _workers(limits)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        parsed = list(pool.map(lambda f: _parse(f, limits), files))
-        can_ocr = any(e.pending for e, _ in parsed) and ocr.available()
-        jobs = {
-            (i, p.number): pool.submit(_ocr_page, p, limits)
-            for i, (extraction, _) in enumerate(parsed)
-            if can_ocr
-            for p in extraction.pending
-        }
-        results: list[FileResult] = []
-        for i, (file, (extraction, peak)) in enumerate(zip(files, parsed, strict=True)):
-            error = extraction.error
-            ocr_pages = [jobs[(i, p.number)].result() for p in extraction.pending if (i, p.number) in jobs]
-            pages = _merge_pages([*extraction.pages, *ocr_pages])
-            if error is None and extraction.pending and not can_ocr and not extraction.pages:
-                error = FileError("ocr_unavailable")
-            results.append(
-                FileResult(
-                    name=file.name,
-                    pages=tuple(pages),
-                    page_count=extraction.page_count,
-                    ocr_pages=sum(1 for p in ocr_pages if p.source == "ocr"),
-                    error=error,
-                    peak_memory_bytes=peak,
-                    format=extraction.format,
-                )
-            )
-    return results
+@functools.cache
+def _ocr_available() -> bool:
+    return ocr.available()
+
+
+def read_file(file: InputFile, limits: Limits) -> FileResult:
+    """Read one file into pages within ``limits.file_seconds``: sandboxed parse, then OCR of its scans.
+
+    Scanned pages are read by OCR as soon as the parser sends them, on ``limits.workers`` threads. Pages
+    not read by the deadline are listed in ``unread_pages`` and the file is checked on the others.
+    """
+    start = time.monotonic()
+    deadline = start + limits.file_seconds
+    can_ocr = _ocr_available()
+    with ThreadPoolExecutor(max_workers=_workers(limits), thread_name_prefix="ocr") as pool:
+        jobs: dict[int, Future[Page | None]] = {}
+
+        def on_pending(pending: PendingOcr) -> None:
+            if can_ocr and pending.number not in jobs:
+                jobs[pending.number] = pool.submit(_ocr_page, pending, limits, deadline)
+
+        extraction, peak = _parse(file, limits, deadline, on_pending)
+        wait(jobs.values(), timeout=max(0.0, deadline - time.monotonic()))
+        ocr_pages: list[Page] = []
+        ocr_cut = False  # a page's OCR did not end in time
+        for future in jobs.values():
+            page = future.result() if future.done() and not future.cancelled() else None
+            future.cancel()
+            if page is not None:
+                ocr_pages.append(page)
+            else:
+                ocr_cut = True
+    error = extraction.error
+    pages = _merge_pages([*extraction.pages, *ocr_pages])
+    if error is None and extraction.pending and not can_ocr and not extraction.pages:
+        error = FileError("ocr_unavailable")
+    unread: tuple[int, ...] = ()
+    out_of_time = (
+        ocr_cut or time.monotonic() >= deadline or (error is not None and error.code == "file_too_slow")
+    )
+    if error is None and out_of_time and extraction.page_count:
+        read = {p.number for p in pages}
+        unread = tuple(n for n in range(1, extraction.page_count + 1) if n not in read)
+        if not read:
+            error, unread = FileError("file_too_slow", f"{limits.file_seconds:g}"), ()
+    return FileResult(
+        name=file.name,
+        pages=tuple(pages),
+        page_count=extraction.page_count,
+        ocr_pages=sum(1 for p in ocr_pages if p.source == "ocr"),
+        error=error,
+        peak_memory_bytes=peak,
+        unread_pages=unread,
+        seconds=round(time.monotonic() - start, 2),
+        format=extraction.format,
+    )
+
+
+def read_files(
+    files: Sequence[InputFile], limits: Limits, pool: FairPool | None = None, owner: str = ""
+) -> list[FileResult]:
+    """Read every file into pages, one job per file on the checker's fair pool (``owner``'s queue)."""
+    own = pool is None
+    workers = pool or FairPool(_workers(limits))
+    try:
+        futures = [
+            workers.submit(owner, functools.partial(read_file, f, limits), label=f.name) for f in files
+        ]
+        return [future.result() for future in futures]
+    finally:
+        if own:
+            workers.close()
 
 
 def _other_specs(spec: DossierSpec) -> list[DossierSpec]:
@@ -261,13 +310,18 @@ def check_files(
     files: Sequence[InputFile],
     limits: Limits | None = None,
     today: dt.date | None = None,
+    pool: FairPool | None = None,
+    owner: str = "",
 ) -> DossierReport:
-    """Check a dossier's files against its spec: each piece present, missing or uncertain, with evidence."""
+    """Check a dossier's files against its spec: each piece present, missing or uncertain, with evidence.
+
+    With ``pool``, files are read on that shared pool in ``owner``'s queue (served in turn with others').
+    """
     limits = limits or Limits()
     spec = load_spec(dossier_id)
     kinds = classify.known_kinds(spec, _other_specs(spec))
     file_results = grouping.group_photos(
-        read_files(files, limits),
+        read_files(files, limits, pool, owner),
         lambda name, pages: [d.numbers for d in classify.segment(name, pages, kinds)],
     )
     documents: list[Document] = []
@@ -283,4 +337,5 @@ def check_files(
         complete=complete,
         files=tuple(file_results),
         pieces=tuple(pieces),
+        file_seconds=limits.file_seconds,
     )

@@ -49,9 +49,16 @@ class Extraction:
 
 
 Progress = Callable[[int], None]  # told the page count once it is known
+# Told each page as soon as it is read (a text page, or a page image for OCR): a file cut short by its
+# deadline is checked on the pages read.
+Emit = Callable[["Page | PendingOcr"], None]
 
 
-def extract(data: bytes, limits: Limits, progress: Progress) -> Extraction:
+def _ignore(item: Page | PendingOcr) -> None:
+    """Drop a page told early: the caller reads the whole extraction."""
+
+
+def extract(data: bytes, limits: Limits, progress: Progress, emit: Emit = _ignore) -> Extraction:
     """Read a PDF or an image into pages; say why when it cannot be read."""
     if not data:
         return Extraction(error=FileError("file_empty"))
@@ -62,7 +69,7 @@ def extract(data: bytes, limits: Limits, progress: Progress) -> Extraction:
     if kind is not None:
         return replace(_extract_image(data, limits, progress), format=kind)
     if b"%PDF-" in data[:1024]:
-        return replace(_extract_pdf(data, limits, progress), format="pdf")
+        return replace(_extract_pdf(data, limits, progress, emit), format="pdf")
     document = office.office_kind(data)
     if document is not None:
         return replace(_extract_office(data, document, limits, progress), format=document)
@@ -82,7 +89,7 @@ def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extractio
 
 def _extract_office(data: bytes, kind: str, limits: Limits, progress: Progress) -> Extraction:
     try:
-        text = office.read_office(data, kind, timeout=limits.open_timeout)
+        text = office.read_office(data, kind, timeout=limits.file_seconds)
     except office.OfficeRefused as exc:
         return Extraction(error=FileError(exc.code, exc.detail))
     count = len(text.pages)
@@ -129,7 +136,7 @@ def _pdf_error(exc: BaseException, data: bytes) -> FileError:
     return FileError("file_damaged", text)
 
 
-def _extract_pdf(data: bytes, limits: Limits, progress: Progress) -> Extraction:
+def _extract_pdf(data: bytes, limits: Limits, progress: Progress, emit: Emit) -> Extraction:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except BaseException as exc:
@@ -169,13 +176,14 @@ def _extract_pdf(data: bytes, limits: Limits, progress: Progress) -> Extraction:
                 scans.append(index)
             else:
                 pages.append(page)
+                emit(page)
                 if _outlined(page):
                     outlined.append(index)
     finally:
         pdf.close()
     pending: list[PendingOcr] = []
     if scans or outlined:
-        rendered = _render(data, sorted(scans + outlined), limits, merge=set(outlined))
+        rendered = _render(data, sorted(scans + outlined), limits, emit, merge=set(outlined))
         if isinstance(rendered, FileError):
             if not pages:
                 return Extraction(page_count=count, error=rendered)
@@ -279,7 +287,11 @@ def _outlined(page: Page) -> bool:
 
 
 def _render(
-    data: bytes, indexes: list[int], limits: Limits, merge: set[int] | frozenset[int] = frozenset()
+    data: bytes,
+    indexes: list[int],
+    limits: Limits,
+    emit: Emit,
+    merge: set[int] | frozenset[int] = frozenset(),
 ) -> list[PendingOcr] | FileError:
     try:
         document = pypdfium2.PdfDocument(data)
@@ -298,6 +310,7 @@ def _render(
                 image = bitmap.to_pil()
                 prepared = imaging.prepare(image)
                 pending.append(PendingOcr(index + 1, prepared, photo=False, merge=index in merge))
+                emit(pending[-1])
             except Exception:
                 continue  # this page cannot be drawn; the others may
             finally:

@@ -130,6 +130,7 @@ def _join(parts: list[FileResult]) -> FileResult:
         page_count=len(parts),
         ocr_pages=sum(p.ocr_pages for p in parts),
         peak_memory_bytes=max(p.peak_memory_bytes for p in parts),
+        seconds=sum(p.seconds for p in parts),
         format=parts[0].format,
         parts=tuple(p.name for p in parts),
     )

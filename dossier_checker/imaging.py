@@ -69,10 +69,11 @@ def decode_photo(data: bytes, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > max_pixels:
-                raise ImageRefused(f"{image.width}×{image.height} pixels")
+                raise ImageRefused(f"{image.width}×{image.height} pixels > {max_pixels / 1e6:g} Mpx")
             image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRefused(str(exc)) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own sentence is English and names its own limit (twice ours): say ours.
+        raise ImageRefused(f"pixels > {max_pixels / 1e6:g} Mpx") from None
     except ImageRefused:
         raise
     except Exception as exc:  # Pillow raises many types on damaged data

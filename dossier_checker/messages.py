@@ -76,6 +76,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "La lecture de ce fichier a dépassé le temps permis ({detail} s) : il a été ignoré.",
         "en": "Reading this file took longer than allowed ({detail} s): it was skipped.",
     },
+    "file_unread_pages": {
+        "fr": "Pages non lues dans le temps permis ({seconds} s par fichier) : {pages}. Le fichier a été vérifié "
+        "sur les autres pages ; envoyez les pages non lues dans un fichier à part.",
+        "en": "Pages not read within the time allowed ({seconds} s per file): {pages}. The file was checked on "
+        "the other pages; please send the unread pages in a separate file.",
+    },
     "file_crashed_parser": {
         "fr": "Ce fichier a fait échouer le lecteur de PDF ({detail}) : il a été ignoré.",
         "en": "This file made the PDF reader fail ({detail}): it was skipped.",

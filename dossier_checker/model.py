@@ -8,6 +8,17 @@ from pathlib import Path
 from typing import Literal
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # Telegram's Bot API lets a bot download 20 MB at most
+DEFAULT_FILE_SECONDS = 15.0  # wall-clock seconds to read one file, parsing and OCR together
+FILE_SECONDS_VARIABLE = "VETPHARMA_LIMITS_FILE_SECONDS"  # the bot's [limits] file_seconds, read here too
+
+
+def default_file_seconds() -> float:
+    """Return the time one file may take: ``$VETPHARMA_LIMITS_FILE_SECONDS`` when set, else 15 s."""
+    try:
+        return float(os.environ.get(FILE_SECONDS_VARIABLE) or DEFAULT_FILE_SECONDS)
+    except ValueError:
+        return DEFAULT_FILE_SECONDS
+
 
 TextSource = Literal["text", "ocr", "none"]
 Status = Literal["present", "missing", "uncertain"]
@@ -21,9 +32,10 @@ class Limits:
     max_pages: int = 60
     max_image_pixels: int = 40_000_000  # a 40-megapixel photo; larger is refused before decoding
     memory_bytes: int = 1_200 * 1024 * 1024  # address-space limit of the parsing child process
-    open_timeout: float = 12.0  # seconds to open a file and count its pages
-    page_timeout: float = 1.5  # extra seconds allowed per page (text extraction, rendering for OCR)
-    ocr_timeout: float = 30.0  # seconds for one OCR run of one page
+    # Wall-clock seconds for one file, parsing and OCR together, whatever its page count: pages not read by
+    # then are named in the report as unread, and the file is checked on the pages read.
+    file_seconds: float = field(default_factory=default_file_seconds)
+    ocr_timeout: float = 30.0  # seconds for one OCR run of one page (within the file's seconds)
     ocr_dpi: int = 200  # tesseract reads 10-point text well at 200 dpi; 250 costs half as much again
     workers: int = 0  # parallel OCR / parse processes; 0: the machine's cores
 
@@ -87,6 +99,8 @@ class FileResult:
     peak_memory_bytes: int = 0  # of the child process that parsed it
     format: str = ""  # what the bytes were: "pdf", "jpeg", "png", "heif", "docx", "odt", "doc"...
     parts: tuple[str, ...] = ()  # photos of one document joined in this order (page n = parts[n - 1])
+    unread_pages: tuple[int, ...] = ()  # pages not read within the file's time (``Limits.file_seconds``)
+    seconds: float = 0.0  # wall-clock time spent reading the file
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,7 @@ class DossierReport:
     complete: bool
     files: tuple[FileResult, ...]
     pieces: tuple[PieceResult, ...] = field(default_factory=tuple)
+    file_seconds: float = DEFAULT_FILE_SECONDS  # the time each file was given (told with unread pages)
 
     def to_dict(self, lang: str = "fr") -> dict[str, object]:
         """Return the JSON object of ``vetpharma check --json`` (SPEC §3)."""

@@ -11,7 +11,9 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytesseract
@@ -91,11 +93,14 @@ def _read_boxes(image: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, li
     return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
 
 
-def _turned_text(image: bytes, boxes: list[Box], timeout: float) -> list[str]:
+def _turned_text(image: bytes, boxes: list[Box], timeout: Callable[[], float]) -> list[str]:
     """Read the stamps and other turned blocks the page's OCR run left unread."""
     lines: list[str] = []
     for crop in imaging.turned_regions(image, boxes):
-        result = _read(crop, timeout, psm=6)
+        try:
+            result = _read(crop, timeout(), psm=6)
+        except OcrFailed:  # out of time: the page's own text is kept without its stamps
+            break
         words = re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text)
         if result.confidence >= STAMP_CONFIDENCE and len(words) >= 2:
             lines += [line for line in result.text.splitlines() if line.strip()]
@@ -129,15 +134,18 @@ CACHE_PAGES = (
 )
 
 
-def read_page(image: bytes, timeout: float = 30.0) -> OcrText:
-    """Read a page image, or return the reading of the same image made a moment ago."""
+def read_page(image: bytes, timeout: float = 30.0, deadline: float | None = None) -> OcrText:
+    """Read a page image, or return the reading of the same image made a moment ago.
+
+    Every tesseract run ends by ``deadline`` (``time.monotonic()``) when one is given.
+    """
     key = hashlib.sha256(image).digest()
     with _CACHE_LOCK:
         held = _CACHE.get(key)
         if held is not None:
             _CACHE.move_to_end(key)
             return held
-    result = _read_page(image, timeout)
+    result = _read_page(image, timeout, deadline)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > CACHE_PAGES:
@@ -145,22 +153,32 @@ def read_page(image: bytes, timeout: float = 30.0) -> OcrText:
     return result
 
 
-def _read_page(image: bytes, timeout: float) -> OcrText:
+def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
     """Read a page image (turned upright when it reads badly), then any turned stamp on it."""
-    result, boxes = _read_boxes(image, timeout)
+
+    def left() -> float:
+        """Return the seconds one run may take: ``timeout``, or less when the deadline is nearer."""
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        if remaining < 0.5:
+            raise OcrFailed("deadline")
+        return min(timeout, remaining)
+
+    result, boxes = _read_boxes(image, left())
     read = image
     if not _readable(result):
-        rotate = _orientation(image, timeout)
+        rotate = _orientation(image, left())
         if rotate != 0:
             turned = imaging.rotate_image(image, rotate)
-            second, second_boxes = _read_boxes(turned, timeout)
+            second, second_boxes = _read_boxes(turned, left())
             if second.confidence > result.confidence:
                 result, boxes, read = (
                     OcrText(second.text, second.head, second.confidence, rotate),
                     second_boxes,
                     turned,
                 )
-    stamps = _turned_text(read, boxes, timeout) if _readable(result) else []
+    stamps = _turned_text(read, boxes, left) if _readable(result) else []
     if not stamps:
         return result
     return OcrText("\n".join([result.text, *stamps]), result.head, result.confidence, result.rotated)

@@ -15,6 +15,15 @@ def file_error_text(result: FileResult, lang: str = "fr") -> str | None:
     return message(result.error.code, lang, params)
 
 
+def unread_text(result: FileResult, seconds: float, lang: str = "fr") -> str | None:
+    """Name the pages of a file left unread when its time ran out, in the user's language."""
+    if not result.unread_pages:
+        return None
+    return message(
+        "file_unread_pages", lang, {"seconds": f"{seconds:g}", "pages": _pages(result.unread_pages)}
+    )
+
+
 def warning_text(warning: PieceWarning, lang: str = "fr") -> str:
     """Say what looks wrong with a piece, with its article."""
     params: dict[str, object] = dict(warning.params)
@@ -39,18 +48,24 @@ def report_dict(report: DossierReport, lang: str = "fr") -> dict[str, object]:
         "dossier": report.dossier,
         "conditions": dict(report.conditions),
         "complete": report.complete,
-        "files": [
-            {
-                "path": f.name,
-                "pages": f.page_count,
-                "ocr_pages": f.ocr_pages,
-                "error": file_error_text(f, lang),
-            }
-            | ({"parts": list(f.parts)} if f.parts else {})
-            for f in report.files
-        ],
+        "files": [_file_dict(f, report.file_seconds, lang) for f in report.files],
         "pieces": [_piece_dict(p, lang) for p in report.pieces],
     }
+
+
+def _file_dict(result: FileResult, seconds: float, lang: str) -> dict[str, object]:
+    found: dict[str, object] = {
+        "path": result.name,
+        "pages": result.page_count,
+        "ocr_pages": result.ocr_pages,
+        "error": file_error_text(result, lang),
+    }
+    if result.parts:  # photos of one document joined, in this order
+        found["parts"] = list(result.parts)
+    if result.unread_pages:  # a file cut short by its time: the pages it was not checked on
+        found["unread_pages"] = list(result.unread_pages)
+        found["unread"] = unread_text(result, seconds, lang)
+    return found
 
 
 def _piece_dict(piece: PieceResult, lang: str) -> dict[str, object]:
@@ -141,6 +156,9 @@ def render_report(report: DossierReport, lang: str = "fr") -> str:
                     {"name": _basename(f.name), "pages": f.page_count, "ocr": f.ocr_pages},
                 )
             )
+            unread = unread_text(f, report.file_seconds, lang)
+            if unread:
+                lines.append(f"    ⚠ {unread}")
     return "\n".join(lines)
 
 

@@ -1,29 +1,45 @@
-"""Parse each uploaded file in a child process with a memory limit and a wall-clock timeout.
+"""Parse each uploaded file in a child process with a memory limit and a wall-clock deadline.
 
 Hostile PDFs (decompression bombs, reference loops, parser crashes in C code) can only hurt the child:
-its address space is capped with RLIMIT_AS, it is killed when it overruns its time, and whatever it
-does the parent gets a value back. Children come from a forkserver that has already imported the
-parsers, so starting one costs milliseconds and no thread state of the bot is ever forked.
+its address space is capped with RLIMIT_AS, it is killed at the file's deadline (one deadline for the
+whole file, whatever its page count), it dies with the bot (PR_SET_PDEATHSIG), and whatever it does the
+parent gets a value back. The child sends each page as soon as it is read, so a file cut short by its
+deadline is still checked on the pages read. Children come from a forkserver that has already imported
+the parsers, so starting one costs milliseconds and no thread state of the bot is ever forked.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import resource
+import signal
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
-from dossier_checker.extract import Extraction, extract
-from dossier_checker.model import FileError, Limits
+from dossier_checker.extract import Extraction, PendingOcr, extract
+from dossier_checker.model import FileError, Limits, Page
 
 # Numerical libraries reserve address space per thread; one thread each keeps RLIMIT_AS meaningful.
 for _name in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 _CONTEXT: Any = None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _context() -> Any:
@@ -37,19 +53,26 @@ def _context() -> Any:
     return _CONTEXT
 
 
-def _child(conn: Connection, limits: Limits) -> None:
-    """Run in the child: limit ourselves, read the bytes, extract, send the result back."""
+def _child(conn: Connection, limits: Limits, seconds: float) -> None:
+    """Run in the child: limit ourselves, read the bytes, extract page by page, send each back."""
+    die_with_parent()
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # damaged files make it chatty on stderr
-    cpu = int(limits.open_timeout + limits.page_timeout * limits.max_pages) + 10
+    cpu = int(seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     try:
         data = conn.recv_bytes()
     except (EOFError, OSError):
         return
+    sent: set[tuple[str, int]] = set()
+
+    def emit(item: Page | PendingOcr) -> None:
+        conn.send(("page" if isinstance(item, Page) else "pending", item))
+        sent.add(("page" if isinstance(item, Page) else "pending", item.number))
+
     result: Extraction
     try:
-        result = extract(data, limits, lambda count: conn.send(("pages", count)))
+        result = extract(data, limits, lambda count: conn.send(("pages", count)), emit)
     except MemoryError:
         result = Extraction(error=FileError("file_too_complex", "memory"))
     except RecursionError:
@@ -57,6 +80,12 @@ def _child(conn: Connection, limits: Limits) -> None:
     except BaseException as exc:  # pdfminer and friends raise anything on damaged files
         result = Extraction(error=FileError("file_damaged", f"{type(exc).__name__}: {exc}"[:200]))
     del data
+    # What was streamed already is not sent twice.
+    result = replace(
+        result,
+        pages=tuple(p for p in result.pages if ("page", p.number) not in sent),
+        pending=tuple(p for p in result.pending if ("pending", p.number) not in sent),
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     try:
         conn.send(("done", result, peak))
@@ -64,37 +93,76 @@ def _child(conn: Connection, limits: Limits) -> None:
         conn.send(("done", Extraction(error=FileError("file_too_complex", "memory")), peak))
 
 
-def parse_file(data: bytes, limits: Limits) -> tuple[Extraction, int]:
-    """Extract a file's pages in a sandboxed child; return the extraction and the child's peak memory."""
+def parse_file(
+    data: bytes,
+    limits: Limits,
+    deadline: float | None = None,
+    on_pending: Callable[[PendingOcr], None] | None = None,
+) -> tuple[Extraction, int]:
+    """Extract a file's pages in a sandboxed child until ``deadline`` (``time.monotonic()``).
+
+    Returns the extraction and the child's peak memory. Past the deadline the child is killed: the pages
+    it sent are kept (``Extraction.pages``/``pending``, with ``page_count`` when it was known), and a file
+    of which nothing was read gets ``file_too_slow``. ``on_pending`` sees each page to OCR as it arrives.
+    """
+    deadline = deadline if deadline is not None else time.monotonic() + limits.file_seconds
     context = _context()
     parent, child = context.Pipe(duplex=True)
-    process = context.Process(target=_child, args=(child, limits), daemon=True)
+    seconds = max(0.0, deadline - time.monotonic())
+    process = context.Process(target=_child, args=(child, limits, seconds), daemon=True)
     process.start()
     child.close()
+    pages: list[Page] = []
+    pending: list[PendingOcr] = []
+    count = 0
+
+    def received(final: Extraction | None = None, error: FileError | None = None) -> Extraction:
+        if final is not None:
+            for item in final.pending:
+                if on_pending is not None:
+                    on_pending(item)
+            extraction = replace(
+                final,
+                page_count=final.page_count or count,
+                pages=(*pages, *final.pages),
+                pending=(*pending, *final.pending),
+            )
+            return extraction
+        if error is not None and error.code == "file_too_slow" and (pages or pending):
+            error = None  # cut short: checked on the pages read, the others named as unread
+        return Extraction(page_count=count, pages=tuple(pages), pending=tuple(pending), error=error)
+
     try:
         try:
             parent.send_bytes(data)
         except (BrokenPipeError, OSError):
-            return Extraction(error=FileError("file_crashed_parser", "child ended early")), 0
-        deadline = time.monotonic() + limits.open_timeout
+            return received(error=FileError("file_crashed_parser", "child ended early")), 0
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not parent.poll(remaining):
                 process.kill()
-                return Extraction(error=FileError("file_too_slow", f"{limits.open_timeout:.0f}")), 0
+                return received(error=FileError("file_too_slow", f"{limits.file_seconds:g}")), 0
             try:
                 message = parent.recv()
             except (EOFError, OSError, MemoryError):
                 process.join(2)
                 if process.exitcode in (-6, -9):
                     # What a C allocation failing under RLIMIT_AS ends in: an abort, or a kill.
-                    return Extraction(error=FileError("file_too_complex", _exit_reason(process.exitcode))), 0
-                return Extraction(error=FileError("file_crashed_parser", _exit_reason(process.exitcode))), 0
+                    reason = FileError("file_too_complex", _exit_reason(process.exitcode))
+                else:
+                    reason = FileError("file_crashed_parser", _exit_reason(process.exitcode))
+                return Extraction(page_count=count, error=reason), 0
             if message[0] == "pages":
-                deadline = time.monotonic() + limits.open_timeout + limits.page_timeout * int(message[1])
-                continue
-            _, result, peak = message
-            return result, int(peak)
+                count = int(message[1])
+            elif message[0] == "page":
+                pages.append(message[1])
+            elif message[0] == "pending":
+                pending.append(message[1])
+                if on_pending is not None:
+                    on_pending(message[1])
+            else:
+                _, result, peak = message
+                return received(final=result), int(peak)
     finally:
         if process.is_alive():
             process.kill()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from nlu.lexicon import Lexicon, find_phrases
+from nlu.numbers import read_int
 from nlu.text import fold, number_value, tokens
 
 
@@ -109,7 +110,8 @@ def _number(raw: str) -> str:
     m = re.fullmatch(r"([lrda])\.?\s?(\d.*)", raw)
     if m:
         return m.group(1).upper() + m.group(2)
-    return str(int(raw)) if raw.isdigit() else raw
+    value = read_int(raw) if raw.isdigit() else None
+    return str(value) if value is not None else raw
 
 
 def find_article_refs(text: str) -> list[ArticleRef]:
@@ -319,7 +321,8 @@ def find_headcounts(words: Sequence[str], lexicon: Lexicon) -> list[int]:
     units = {w for p in lexicon.words("headcount_unit") for w in p.words}
     found: list[int] = []
     for i, word in enumerate(words):
-        if not word.isdigit():
+        value = read_int(word) if word.isdigit() else None
+        if value is None:
             continue
         after = words[i + 1 : i + 3]
         before = words[max(0, i - 3) : i]
@@ -328,7 +331,7 @@ def find_headcounts(words: Sequence[str], lexicon: Lexicon) -> list[int]:
             or (len(after) > 1 and after[0] in {"de", "d", "of"} and after[1] in units)
             or (any(b in units for b in before) and not (after and after[0] in _UNITS))
         ):
-            found.append(int(word))
+            found.append(value)
     return found
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nlu.numbers import read_int
+
 MAX_CHARS = 2000  # longer messages are read up to here: a question is never that long
 
 _APOSTROPHES = str.maketrans(
@@ -91,7 +93,7 @@ def number_value(word: str) -> int | None:
     """Return the value of a number written in digits or in (French or English) words."""
     word = fold(word).strip()
     if word.isdigit():
-        return int(word)
+        return read_int(word)
     return _COMPOUND.get(word, NUMBER_WORDS.get(word))
 
 

@@ -235,7 +235,7 @@ def test_page_cap_and_timeout() -> None:
     statutes = render.merge([_pdf(_doc("statutes")), _pdf(_doc("diploma"))])
     report = check_files("opening", {}, [InputFile("s.pdf", statutes)], Limits(max_pages=1))
     assert report.files[0].error is not None and report.files[0].error.code == "file_too_many_pages"
-    slow = check_files("opening", {}, [InputFile("s.pdf", statutes)], Limits(open_timeout=0.0005))
+    slow = check_files("opening", {}, [InputFile("s.pdf", statutes)], Limits(file_seconds=0.0005))
     assert slow.files[0].error is not None and slow.files[0].error.code == "file_too_slow"
 
 

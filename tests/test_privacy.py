@@ -153,7 +153,7 @@ def test_logs_hold_no_message_text_or_document_content(
     alice, _ = alice_with_everything(core)
     _fail_session_writes(core)
     alice.send(f"Mon adresse : 3 rue {SURNAME}")  # the store fails while saving this message
-    assert "erreur interne" in alice.text
+    assert "Je n'ai pas pu enregistrer votre message" in alice.text  # a storage error, told as such
     assert any(r.levelno >= logging.ERROR for r in caplog.records)  # the failure was logged…
     logged = "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in caplog.records)
     assert (

@@ -10,19 +10,25 @@ import argparse
 import getpass
 import mimetypes
 import re
+import shutil
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.core import Conversation, build_core
 from bot.messages import Attachment, Incoming, Reply, SessionKey
-from bot.settings import Settings, load_settings
+from bot.settings import ROOT, Settings, load_settings
+from bot.workspace import start_up
+from dossier_checker.model import DEFAULT_MAX_BYTES
 
 TRANSPORT = "console"
 QUIT_WORDS = {"/quit", "/exit", "/quitter", "/q", "!quit", "!exit", "!quitter"}
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = DEFAULT_MAX_BYTES  # what the checker reads; a larger file is refused before reading
+# Never read as an upload: the system's folders and the bot's own (settings, secrets, the store).
+SYSTEM_FOLDERS = tuple(Path(p) for p in ("/proc", "/sys", "/dev", "/etc", "/run", "/boot"))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, database_url=args.database_url)
     if args.lang:
         settings = replace(settings, default_language=args.lang)
+    refused = start_up(settings.data_dir, settings.effective_database_url, settings.default_language)
+    if refused is not None:
+        print(refused, file=sys.stderr)
+        return 2
     return chat_with_settings(
         settings,
         user=args.user,
@@ -68,9 +78,13 @@ def chat_with_settings(
     # once they are loaded, so the first question is answered at once.
     core.questions.warm_up_in_background()
     key = SessionKey(TRANSPORT, "terminal", user or _login())
-    folder = output_dir or Path(settings.data_dir) / "documents"
+    # Letters go to the user's own folder of the data directory, deleted by /forget with the rest.
+    private = output_dir is None
+    folder = output_dir or Path(settings.data_dir) / "documents" / _safe_name(key.user)
     interactive = source.isatty() and out.isatty()
-    console = Console(core, key, folder, out)
+    console = Console(core, key, folder, out, forbidden=(*SYSTEM_FOLDERS, ROOT, Path(settings.data_dir)))
+    if private:
+        console.forgotten = lambda: not core.store.session_exists(key)
     if interactive:
         core.questions.ready.wait()
         console.send("/start")
@@ -106,11 +120,22 @@ def _prompted_lines(out: TextIO) -> Iterator[str]:
 class Console:
     """Turns terminal lines into messages for the core and prints its replies."""
 
-    def __init__(self, core: Conversation, key: SessionKey, output_dir: Path, out: TextIO) -> None:
+    def __init__(
+        self,
+        core: Conversation,
+        key: SessionKey,
+        output_dir: Path,
+        out: TextIO,
+        *,
+        forbidden: Iterable[Path] = SYSTEM_FOLDERS,
+    ) -> None:
         self.core = core
         self.key = key
         self.output_dir = output_dir
         self.out = out
+        self.forbidden = tuple(_resolved(p) for p in forbidden)
+        # Tells whether the user's data was deleted (/forget): their saved letters go too.
+        self.forgotten: Callable[[], bool] | None = None
 
     def loop(self, lines: Iterable[str], *, echo: bool = False) -> int:
         """Send each line until the input ends or the user quits."""
@@ -132,22 +157,40 @@ class Console:
         replies = self.core.handle(incoming)
         for reply in replies:
             self._print(reply)
+        if self.forgotten is not None and self.output_dir.exists() and self.forgotten():
+            shutil.rmtree(self.output_dir, ignore_errors=True)
         self.out.flush()
         return replies
 
     def _upload(self, raw_path: str) -> Incoming:
-        path = Path(raw_path).expanduser()
         try:
-            if not path.is_file():
+            path = Path(raw_path).expanduser().resolve(strict=True)  # symlinks followed to their target
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
                 return Incoming(
-                    key=self.key, attachment_error=f"{raw_path}: no such file / fichier introuvable"
+                    key=self.key, attachment_error=f"{raw_path}: not a regular file / pas un fichier"
                 )
-            if path.stat().st_size > MAX_FILE_BYTES:
-                size = path.stat().st_size // (1024 * 1024)
-                return Incoming(key=self.key, attachment_error=f"{path.name}: {size} MB > 50 MB")
-            data = path.read_bytes()
-        except OSError as exc:
-            return Incoming(key=self.key, attachment_error=f"{path.name}: {exc.strerror or exc}")
+            if any(path.is_relative_to(folder) for folder in self.forbidden):
+                return Incoming(
+                    key=self.key,
+                    attachment_error=f"{raw_path}: system or service folder / dossier système ou du service",
+                )
+            if info.st_size > MAX_FILE_BYTES:
+                size, limit = info.st_size // (1024 * 1024), MAX_FILE_BYTES // (1024 * 1024)
+                return Incoming(key=self.key, attachment_error=f"{path.name}: {size} MB > {limit} MB")
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            return Incoming(key=self.key, attachment_error=f"{raw_path}: no such file / fichier introuvable")
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            return Incoming(
+                key=self.key,
+                attachment_error=f"{Path(raw_path).name}: {getattr(exc, 'strerror', None) or exc}",
+            )
+        if len(data) > MAX_FILE_BYTES:  # grew while read
+            return Incoming(
+                key=self.key, attachment_error=f"{path.name}: > {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            )
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return Incoming(key=self.key, attachment=Attachment(name=path.name, mime=mime, data=data))
 
@@ -171,3 +214,14 @@ class Console:
             counter += 1
         target.write_bytes(data)
         return target
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def _safe_name(user: str) -> str:
+    return re.sub(r"[^\w.\-]+", "_", user).strip("._") or "user"

@@ -43,6 +43,7 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.adapters import base
 from bot.adapters.base import human_size, typing_while
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.faults import log_failure
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
 from bot.store import Inbox, Memo, open_store
@@ -630,7 +631,7 @@ class MatrixBot:
                 try:
                     self._on_event(room_id, event, answer)
                 except Exception:
-                    log.exception("could not handle an event in %s", room_id)
+                    log_failure(log, "could not handle an event in %s", room_id)
 
     # -- end-to-end encryption --
 
@@ -945,7 +946,7 @@ class MatrixBot:
             try:
                 await self._answer_locked(room_id, key, event_id, content)
             except Exception:
-                log.exception("failed to answer %s in %s", event_id, room_id)
+                log_failure(log, "failed to answer %s in %s", event_id, room_id)
                 with contextlib.suppress(Exception):
                     await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
             # Not reached when cancelled or killed: the message stays pending and is answered after a restart.

@@ -24,6 +24,7 @@ from bot.answering.situations import (
     dated_answer,
     retention_lines,
 )
+from bot.faults import log_failure
 from knowledge.facts import Facts
 from knowledge.index import ArticleIndex
 from knowledge.search import Searcher, load_searcher
@@ -100,7 +101,7 @@ class Answerer:
         try:
             return self._answer(question, lang, understanding)
         except Exception:  # a reply, never a traceback: log it for the maintainers
-            log.exception("answer failed for a message of %d characters", len(question))
+            log_failure(log, "answer failed for a message of %d characters", len(question))
             out = lang if lang in {"fr", "en"} else "fr"
             return Answer(question[:MAX_SHOWN], "out_of_scope", False, phrase(out, "error"), (), 0.0, out)
 
