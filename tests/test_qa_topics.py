@@ -19,6 +19,8 @@ def test_paraphrases_of_a_request_name_its_articles() -> None:
     assert {"17", "28"} <= topic_articles("We have a new technical director.")
     assert "15" in topic_articles("We're a manufacturer and want to import as well.")
     assert "21" in topic_articles("On cède seulement une partie de notre site.")
+    assert "23" in topic_articles("Who tells the Minister that a lease-management is ending?")
+    assert "18" in topic_articles("On n'a toujours pas démarré l'activité, on risque quoi ?")
 
 
 def test_a_question_on_no_request_names_no_topic() -> None:
