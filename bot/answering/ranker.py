@@ -27,6 +27,7 @@ RANK_FEATURES = (
     "named",  # the question names the article
     "fact",  # best curated fact of the article matched (0-1)
     "covered_top",  # coverage of the question by BM25's best article, on that article only
+    "topic",  # the article is one of a legal topic the question speaks of (``topics``)
 )
 EVIDENCE_FEATURES = (
     "bias",
@@ -59,15 +60,23 @@ class Ranking:
 
 
 def candidates(
-    hits: Sequence[Hit], coverage: float, reading: Reading | None, decree: str, limit: int = 3
+    hits: Sequence[Hit],
+    coverage: float,
+    reading: Reading | None,
+    decree: str,
+    limit: int = 3,
+    topical: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
-    """Return the BM25 hits and the articles the neighbours point to, each with its features."""
+    """Return the BM25 hits and the articles the neighbours and the question's legal topics point to, with features."""
     best = max((h.score for h in hits), default=0.0) or 1.0
     keys: list[tuple[str, str]] = [(h.text_id, h.article) for h in hits]
     if reading is not None:
         for article, _ in (*reading.articles[:limit], *reading.centroids[:limit]):
             if (decree, article) not in keys and not any(a == article for _, a in keys):
                 keys.append((decree, article))
+    for article in sorted(topical):
+        if not any(a == article for _, a in keys):
+            keys.append((decree, article))
     by_key = {(h.text_id, h.article): (rank, h) for rank, h in enumerate(hits)}
     nearest_best = reading.best if reading is not None else 0.0
     centroid_best = reading.centroids[0][1] if reading is not None and reading.centroids else 0.0
@@ -86,6 +95,7 @@ def candidates(
             1.0 if hit is not None and hit.named else 0.0,
             hit.facts[0][1] if hit is not None and hit.facts else 0.0,
             coverage if rank == 0 else 0.0,
+            1.0 if key[0] == decree and key[1] in topical else 0.0,
         )
         found.append(Candidate(key[0], key[1], features))
     return found

@@ -22,6 +22,7 @@ from bot.answering.quoting import (
     surface,
 )
 from bot.answering.ranker import RANK_FEATURES, Ranking, candidates, evidence, logistic, rank
+from bot.answering.topics import topic_articles
 from knowledge.index import DECREE_ID
 from knowledge.model import Part
 from knowledge.search import Hit, Passage, SearchResult, document_stems
@@ -177,8 +178,9 @@ def assess(ctx: Context, u: Understanding) -> Assessment:
     # The labelled questions are about the decree: a question naming a code is left to BM25 over that code.
     on_codes = any(t != DECREE_ID for t in result.texts if t in texts_named(ctx, u))
     reading = None if on_codes else ctx.reading(u.text)
+    topical = frozenset() if on_codes else topic_articles(u.text)
     found = candidates(
-        result.hits, result.coverage, reading, DECREE_ID, ctx.config.ranker.neighbour_candidates
+        result.hits, result.coverage, reading, DECREE_ID, ctx.config.ranker.neighbour_candidates, topical
     )
     ranking = rank(found, ctx.config.ranker.weights)
     features = evidence(ranking, result.coverage, result.hits, reading, bool(u.unknown_nouns))
