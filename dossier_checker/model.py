@@ -23,6 +23,7 @@ class Limits:
     memory_bytes: int = 1_200 * 1024 * 1024  # address-space limit of the parsing child process
     open_timeout: float = 12.0  # seconds to open a file and count its pages
     page_timeout: float = 1.5  # extra seconds allowed per page (text extraction, rendering for OCR)
+    pages_floor: float = 10.0  # the pages get at least this in all: one drawing of 30,000 strokes takes ~10 s
     ocr_timeout: float = 30.0  # seconds for one OCR run of one page
     ocr_dpi: int = 200  # tesseract reads 10-point text well at 200 dpi; 250 costs half as much again
     workers: int = 0  # parallel OCR / parse processes; 0: the machine's cores

@@ -41,7 +41,7 @@ def _child(conn: Connection, limits: Limits) -> None:
     """Run in the child: limit ourselves, read the bytes, extract, send the result back."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # damaged files make it chatty on stderr
-    cpu = int(limits.open_timeout + limits.page_timeout * limits.max_pages) + 10
+    cpu = int(limits.open_timeout + max(limits.page_timeout * limits.max_pages, limits.pages_floor)) + 10
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     try:
         data = conn.recv_bytes()
@@ -91,7 +91,8 @@ def parse_file(data: bytes, limits: Limits) -> tuple[Extraction, int]:
                     return Extraction(error=FileError("file_too_complex", _exit_reason(process.exitcode))), 0
                 return Extraction(error=FileError("file_crashed_parser", _exit_reason(process.exitcode))), 0
             if message[0] == "pages":
-                deadline = time.monotonic() + limits.open_timeout + limits.page_timeout * int(message[1])
+                pages = max(limits.page_timeout * int(message[1]), limits.pages_floor)
+                deadline = time.monotonic() + limits.open_timeout + pages
                 continue
             _, result, peak = message
             return result, int(peak)
