@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -57,3 +59,26 @@ def test_sparse_rows_put_words_of_one_label_back_together() -> None:
         (900, 100, 90, 20, "Bath"),
     ]
     assert ocr._rows(words) == [(98, "11' x 10'"), (100, "Bath")]
+
+
+def test_a_scan_under_a_junk_text_layer_is_read_by_ocr_too() -> None:
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from dossier_checker import extract
+    from dossier_checker.model import Limits
+
+    picture = Image.new("L", (800, 600), 255)
+    ImageDraw.Draw(picture).rectangle((50, 50, 750, 550), outline=0, width=8)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(595, 842))
+    pdf.drawImage(ImageReader(picture), 0, 0, width=595, height=842)
+    text = pdf.beginText(40, 800)
+    text.setTextRenderMode(3)  # invisible, as a scanner's OCR layer is
+    junk = ("i ,liü;l L.; :., ,,i 0.1yi :Ut", "Attt(;,:.ctrcri Cu Zr [if,-l", "I I I ;r ll I t_ rrl i.) E")
+    for line in junk * 4:  # letters enough for a text layer, hardly a word among them
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.save()
+    result = extract.extract(buffer.getvalue(), Limits(), lambda count: None)
+    assert [(p.number, p.merge) for p in result.pending] == [(1, True)]
