@@ -23,6 +23,8 @@ HEAD_FRACTION = 0.4  # titles sit in the top part of a page, under any letterhea
 MIN_LETTERS = 40  # fewer letters than this in the text layer: the page is a scan, OCR it
 OUTLINE_MIN_OBJECTS = 80  # vector objects from which a page is a drawing worth reading by OCR too...
 OUTLINE_RATIO = 4  # ...when it has fewer letters than a quarter of its objects
+JUNK_WORDLIKE = 0.35  # a text layer over a page-sized image with fewer word-like tokens is junk OCR
+COVERING_IMAGE = 0.5  # share of the page an image covers for the page to be a scan
 TURNED_DEGREES = 3.0  # characters turned more than this from horizontal are read along their baseline
 _CID = re.compile(r"\(cid:\d+\)")
 
@@ -160,10 +162,13 @@ def _extract_pdf(data: bytes, limits: Limits, progress: Progress, emit: Emit) ->
         pages: list[Page] = []
         scans: list[int] = []
         outlined: list[int] = []  # drawings whose text is mostly outlines: OCR'd on top of their text
+        junk: set[int] = set()
         for index in range(count):
             page_object = pdf.pages[index]
             try:
                 page = _text_page(page_object, index + 1)
+                if page is not None and _junk_over_scan(page, page_object):
+                    junk.add(index)  # a scanner's failed OCR layer, or numbers over a picture: OCR it too
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt | SystemExit):
                     raise
@@ -177,7 +182,7 @@ def _extract_pdf(data: bytes, limits: Limits, progress: Progress, emit: Emit) ->
             else:
                 pages.append(page)
                 emit(page)
-                if _outlined(page):
+                if _outlined(page) or index in junk:
                     outlined.append(index)
     finally:
         pdf.close()
@@ -276,6 +281,21 @@ def _text_page(page: Any, number: int) -> Page | None:
         lines=lines,
         rects=rects,
         curves=curves,
+    )
+
+
+_WORDLIKE = re.compile(r"[A-Za-zÀ-ÿ'’-]{3,}[.,;:]?")
+
+
+def _junk_over_scan(page: Page, page_object: Any) -> bool:
+    """Tell whether a page is a scanned image under a text layer that is mostly not words."""
+    tokens = page.text.split()
+    if not tokens or sum(bool(_WORDLIKE.fullmatch(t)) for t in tokens) >= JUNK_WORDLIKE * len(tokens):
+        return False
+    area = float(page_object.width) * float(page_object.height) or 1.0
+    return any(
+        float(image["width"]) * float(image["height"]) >= COVERING_IMAGE * area
+        for image in page_object.images
     )
 
 

@@ -43,13 +43,18 @@ class OcrFailed(RuntimeError):
 Box = tuple[int, int, int, int]  # left, top, width, height in pixels
 READ_WELL = 60  # word confidence above which a word's ink counts as read (not searched for stamps)
 STAMP_CONFIDENCE = 50  # mean confidence a turned block's text needs to be kept
+SPARSE_PSM = 11  # tesseract's sparse-text mode: labels and dimensions scattered over a drawing
+SPARSE_BELOW_WORDS = 30  # a first reading with fewer well-read words than this gets a sparse-text pass
+SPARSE_MIN_CONFIDENCE = 40  # words the sparse pass reads less surely are the drawing's strokes, dropped
 
 
 def _read(image: bytes, timeout: float, psm: int = 3) -> OcrText:
     return _read_boxes(image, timeout, psm)[0]
 
 
-def _read_boxes(image: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, list[Box]]:
+def _read_boxes(
+    image: bytes, timeout: float, psm: int = 3, min_confidence: float = -1.0
+) -> tuple[OcrText, list[Box]]:
     # Handed to tesseract as the file it already is (TIFF): a PIL image would be decoded here and
     # re-encoded by pytesseract as a PNG at full compression, which costs half as much as the OCR itself.
     with tempfile.NamedTemporaryFile(suffix=".tif") as handle:
@@ -71,10 +76,14 @@ def _read_boxes(image: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, li
     tops: dict[tuple[int, int, int], int] = {}
     confidences: list[float] = []
     boxes: list[Box] = []
+    placed: list[tuple[int, int, int, int, str]] = []  # left, top, width, height, word (sparse mode)
     for i, word in enumerate(data["text"]):
         word = str(word).strip()
-        if not word:
+        if not word or float(data["conf"][i]) < min_confidence:
             continue
+        placed.append(
+            (int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]), word)
+        )
         if float(data["conf"][i]) >= READ_WELL:
             boxes.append(
                 (int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]))
@@ -86,11 +95,43 @@ def _read_boxes(image: bytes, timeout: float, psm: int = 3) -> tuple[OcrText, li
         if confidence >= 0:
             confidences.append(confidence)
     ordered = sorted(lines, key=lambda k: (tops[k], k))
-    texts = {k: " ".join(w for _, w in sorted(lines[k])) for k in ordered}
+    rows = [(tops[k], " ".join(w for _, w in sorted(lines[k]))) for k in ordered]
+    if psm in (11, 12):
+        rows = _rows(placed)  # sparse mode cuts a label in words of their own: put them back in rows
     height = imaging.image_size(image)[1] or 1
-    head = "\n".join(texts[k] for k in ordered if tops[k] < height * HEAD_FRACTION)
+    head = "\n".join(text for top, text in rows if top < height * HEAD_FRACTION)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
-    return OcrText("\n".join(texts[k] for k in ordered), head, mean), boxes
+    return OcrText("\n".join(text for _, text in rows), head, mean), boxes
+
+
+def _rows(words: list[tuple[int, int, int, int, str]]) -> list[tuple[int, str]]:
+    """Join words lying on one level and close together into lines (top, text), top to bottom."""
+    rows: list[list[tuple[int, int, int, int, str]]] = []
+    for word in sorted(words, key=lambda w: w[1] + w[3] / 2):
+        middle, size = word[1] + word[3] / 2, max(word[3], 1)
+        if rows:
+            last = rows[-1][-1]
+            if abs(last[1] + last[3] / 2 - middle) <= 0.5 * max(size, last[3]):
+                rows[-1].append(word)
+                continue
+        rows.append([word])
+    lines: list[tuple[int, str]] = []
+    for row in rows:
+        row.sort()
+        start = 0
+        for i in range(1, len(row) + 1):
+            if i == len(row) or row[i][0] - (row[i - 1][0] + row[i - 1][2]) > 2 * max(
+                row[i][3], row[i - 1][3]
+            ):
+                part = row[start:i]
+                lines.append((min(w[1] for w in part), " ".join(w[4] for w in part)))
+                start = i
+    return sorted(lines, key=lambda line: line[0])
+
+
+def _well_read(result: OcrText) -> int:
+    """Count the words of three letters or more a reading holds."""
+    return len(re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text))
 
 
 def _turned_text(image: bytes, boxes: list[Box], timeout: Callable[[], float]) -> list[str]:
@@ -178,6 +219,15 @@ def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
                     second_boxes,
                     turned,
                 )
+    if _well_read(result) < SPARSE_BELOW_WORDS:
+        # Little text read on the page: a drawing (labels and dimensions scattered between walls), or a
+        # photo whose layout the page analysis gets wrong. Read it again as sparse text, time permitting.
+        try:
+            sparse, sparse_boxes = _read_boxes(read, left(), SPARSE_PSM, SPARSE_MIN_CONFIDENCE)
+        except OcrFailed:
+            sparse, sparse_boxes = result, boxes
+        if _well_read(sparse) > _well_read(result):
+            result, boxes = OcrText(sparse.text, sparse.head, sparse.confidence, result.rotated), sparse_boxes
     stamps = _turned_text(read, boxes, left) if _readable(result) else []
     if not stamps:
         return result
