@@ -7,6 +7,8 @@ is a frozen dataclass of plain data, so a session is JSON and a restart loses no
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -38,7 +40,7 @@ TICKET_OPEN = "open"
 TICKET_CLOSED = "closed"
 
 
-DOSSIER_NUMBER_ATTEMPTS = 5  # numbers tried when other processes create the same user's dossiers at once
+DOSSIER_NUMBER_ATTEMPTS = 50  # numbers tried when other processes create the same user's dossiers at once
 
 
 def _now() -> datetime:
@@ -453,6 +455,8 @@ class Store:
             except sa.exc.IntegrityError:
                 if attempt == DOSSIER_NUMBER_ATTEMPTS - 1:
                     raise
+                # Another process took this number: wait a random moment so that the racers spread out.
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         raise AssertionError("unreachable")
 
     def dossier(self, key: SessionKey, dossier_id: int) -> DossierRecord | None:

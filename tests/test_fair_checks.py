@@ -22,8 +22,13 @@ SLOW = slow_pdf()
 def test_a_slow_file_is_cut_at_its_time_and_the_sentence_says_that_time() -> None:
     report = check_files("opening", {}, [InputFile("bomb.pdf", SLOW)], Limits(file_seconds=2))
     result = report.files[0]
-    assert result.error is not None and result.error.code == "file_too_slow"
-    assert "(2 s)" in str(report.to_dict("fr")["files"][0]["error"])  # type: ignore[index]
+    told = report.to_dict("en")["files"][0]  # type: ignore[index]
+    if result.error is not None:  # nothing read in time: the whole file is refused, with the real limit
+        assert result.error.code == "file_too_slow"
+        assert "(2 s)" in str(told["error"])  # type: ignore[index]
+    else:  # a fast machine reads the first pages in time: the file is cut there, the rest named unread
+        assert result.unread_pages and result.unread_pages[-1] == 60
+        assert "Pages not read within the time allowed (2 s per file)" in str(told["unread"])  # type: ignore[index]
 
 
 def test_a_long_file_is_checked_on_the_pages_read_and_the_others_are_named() -> None:
