@@ -15,21 +15,19 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 import psycopg
 import psycopg_pool
 import sqlalchemy as sa
 
+from bot.store import utc_now
+
 log = logging.getLogger(__name__)
 
 # Handled update ids are kept this long: Telegram gives up redelivering an update well before.
 KEEP_HANDLED = timedelta(days=2)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def lock_key(transport: str, user: str) -> int:
@@ -102,7 +100,7 @@ class PostgresGuard:
             conninfo, min_size=1, max_size=max_connections, open=False, kwargs={"autocommit": True}
         )
         self._opened = False
-        self._last_cleanup = _now()
+        self._last_cleanup = utc_now()
 
     async def _open(self) -> None:
         if not self._opened:
@@ -128,14 +126,14 @@ class PostgresGuard:
                 await connection.execute(
                     "INSERT INTO handled_updates (transport, update_id, handled_at) VALUES (%s, %s, %s) "
                     "ON CONFLICT DO NOTHING",
-                    (transport, update_id, _now()),
+                    (transport, update_id, utc_now()),
                 )
                 await self._cleanup(connection)
             finally:
                 await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     async def _cleanup(self, connection: psycopg.AsyncConnection[object]) -> None:
-        now = _now()
+        now = utc_now()
         if now - self._last_cleanup < timedelta(minutes=10):
             return
         self._last_cleanup = now

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Choice, OutgoingFile, Reply, SessionKey
 from bot.router import Router
+from bot.store import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ KEEP_DELIVERED = timedelta(days=1)
 # A parcel whose sending failed (transport stopping, network) is tried again after this, this many times.
 RETRY_AFTER = timedelta(seconds=5)
 MAX_CLAIMS = 10
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -119,7 +116,7 @@ def post(db: Session, key: SessionKey, replies: Sequence[Reply], *, source: str 
             user=key.user,
             replies=encode_replies(replies),
             source=source,
-            created_at=_now(),
+            created_at=utc_now(),
         )
     )
 
@@ -129,7 +126,7 @@ def claim(engine: Engine, transports: Iterable[str], *, lease: timedelta, limit:
     names = sorted(transports)
     if not names:
         return []
-    now = _now()
+    now = utc_now()
     with Session(engine) as db, db.begin():
         rows = db.execute(
             sa.select(
@@ -171,13 +168,13 @@ def release(engine: Engine, ids: Sequence[int]) -> None:
         return
     with Session(engine) as db, db.begin():
         db.execute(
-            outbox.update().where(outbox.c.id.in_(list(ids))).values(claimed_until=_now() + RETRY_AFTER)
+            outbox.update().where(outbox.c.id.in_(list(ids))).values(claimed_until=utc_now() + RETRY_AFTER)
         )
 
 
 def mark_delivered(engine: Engine, ids: Sequence[int]) -> None:
     """Record parcels as sent, and drop those sent long ago."""
-    now = _now()
+    now = utc_now()
     with Session(engine) as db, db.begin():
         if ids:
             db.execute(outbox.update().where(outbox.c.id.in_(list(ids))).values(delivered_at=now))
@@ -200,7 +197,7 @@ def figures(engine: Engine) -> OutboxFigures:
                 outbox.c.delivered_at.is_(None)
             )
         ).one()
-    age = (_now() - oldest).total_seconds() if oldest is not None else 0.0
+    age = (utc_now() - oldest).total_seconds() if oldest is not None else 0.0
     return OutboxFigures(int(count or 0), max(0.0, age))
 
 

@@ -43,7 +43,8 @@ TICKET_CLOSED = "closed"
 DOSSIER_NUMBER_ATTEMPTS = 50  # numbers tried when other processes create the same user's dossiers at once
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Return the current UTC time, naive, as the store keeps it."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -59,8 +60,8 @@ class _SessionRow(_Base):
     user: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     lang: Mapped[str] = mapped_column(sa.String(8))
     state: Mapped[str] = mapped_column(sa.Text, default="{}")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now, index=True)
 
 
 class _DossierRow(_Base):
@@ -78,8 +79,8 @@ class _DossierRow(_Base):
     history: Mapped[str] = mapped_column(sa.Text, default="[]")
     advice_shown: Mapped[str] = mapped_column(sa.Text, default="[]")
     editing: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now)
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
 
 
@@ -90,7 +91,7 @@ class _CheckRow(_Base):
     dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     file_names: Mapped[str] = mapped_column(sa.Text)
     report: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now)
 
 
 class _FileRow(_Base):
@@ -106,7 +107,7 @@ class _FileRow(_Base):
     name: Mapped[str] = mapped_column(sa.String(255))
     mime: Mapped[str] = mapped_column(sa.String(128))
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now)
 
 
 class _HandoffRow(_Base):
@@ -119,7 +120,7 @@ class _HandoffRow(_Base):
     lang: Mapped[str] = mapped_column(sa.String(8))
     context: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now)
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,7 @@ class Store:
     def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
         # Naive UTC "now" for every timestamp written (a test moves it to check the retention purge).
-        self.clock: Callable[[], datetime] = clock or _now
+        self.clock: Callable[[], datetime] = clock or utc_now
         file = url.startswith("sqlite:///") and url != "sqlite:///:memory:"
         if file:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -854,7 +855,7 @@ class _InboxRow(_Base):
     user: Mapped[str] = mapped_column(sa.String(255))
     payload: Mapped[str] = mapped_column(sa.Text, default="{}")
     status: Mapped[str] = mapped_column(sa.String(16), default=INBOX_PENDING, index=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now, index=True)
 
 
 @dataclass(frozen=True)
@@ -962,7 +963,7 @@ class _MemoRow(_Base):
     kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now, index=True)
 
 
 class Memo:
