@@ -10,15 +10,22 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bot import events as ev
 from bot import walkthrough as wt
 from bot.commands import parse_command
+from bot.conversation import (
+    UNANSWERED_OFFER,
+    CommandContext,
+    CommandHandler,
+    MessageFilter,
+    Purger,
+    Turn,
+)
 from bot.documents import (
     MISSING,
     PRESENT,
@@ -31,6 +38,7 @@ from bot.documents import (
 )
 from bot.faults import log_failure
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
+from bot.hygiene import MAX_TEXT, clean_text, unreadable
 from bot.i18n import LANGUAGES, normalise_lang, t
 from bot.letter import (
     ChecklistLine,
@@ -43,7 +51,7 @@ from bot.letter import (
 from bot.messages import Attachment, Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.questions import Questions, Understood
 from bot.quotas import Quotas, owner_of
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.store import (
     CANCELLED,
     COMPLETED,
@@ -54,7 +62,6 @@ from bot.store import (
     SessionState,
     Store,
     is_storage_error,
-    open_store,
 )
 from dossier_checker.model import Limits
 from dossier_checker.spec import DossierSpec, FieldSpec, load_specs
@@ -68,8 +75,6 @@ log = logging.getLogger(__name__)
 
 # A reply to a clarifying question is a choice or a few words ("dépositaire", "6 ans"); longer is a new question.
 CLARIFY_REPLY_WORDS = 6
-# Longer messages are not read as answers or questions (a 100 kB paste is a mistake, not a name).
-MAX_TEXT = 4000
 PURGE_EVERY = timedelta(hours=1)
 
 DOSSIER_ORDER = ("opening", "modification", "transfer", "partial_transfer")
@@ -135,8 +140,6 @@ QUESTION_STARTS = {
     "faut il", "dois je", "puis je", "peut on", "y a t il",
 }  # fmt: skip
 YES_FORGET = {"oui", "yes", "o", "y", "confirmer", "confirm", "effacer", "delete"}
-# "/human unanswered": the offer under an answer the texts do not cover (the ticket says why).
-UNANSWERED_OFFER = "/human unanswered"
 # An emoji typed alone after an answer means the feedback button of the same emoji.
 FEEDBACK_EMOJI = {"👍": "/feedback up ", "👎": "/feedback down "}
 
@@ -156,48 +159,6 @@ def answer_value(field_id: str, value: str) -> str:
     return f"/answer {field_id} {value}"
 
 
-class Conversation(Protocol):
-    """What every adapter talks to."""
-
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message."""
-        ...
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    """What a command added from outside the core (staff commands, …) is told about the message."""
-
-    key: SessionKey
-    lang: str
-    arg: str
-    display_name: str | None = None
-
-
-CommandHandler = Callable[[CommandContext], list[Reply]]
-# Sees each addressed message before the core: returns the replies that answer it instead (rate limit, a
-# staff reply in a ticket's thread), or None to let the core answer it.
-MessageFilter = Callable[[Incoming, SessionState], list[Reply] | None]
-# Applies the retention period to data kept outside the store (analytics); returns how many rows changed.
-Purger = Callable[[datetime], int]
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters, unpaired surrogates and NULs; keep line breaks; normalise to NFC."""
-    safe = text.encode("utf-8", "replace").decode("utf-8")
-    kept = "".join(c for c in safe if c in "\n\t" or unicodedata.category(c)[0] != "C")
-    return unicodedata.normalize("NFC", kept).strip()
-
-
-def _unreadable(raw: str, cleaned: str) -> bool:
-    """Tell a binary blob pasted as text from a message (most of its characters were not text)."""
-    if not raw:
-        return False
-    dropped = len(raw.strip()) - len(cleaned)
-    replacement = cleaned.count("\ufffd")
-    return len(raw.strip()) > 0 and (dropped + replacement) / max(len(raw.strip()), 1) > 0.3
-
-
 def looks_like_question(text: str) -> bool:
     """Tell whether a message reads as a question rather than an answer to the current field."""
     folded = wt.fold(text)
@@ -205,22 +166,6 @@ def looks_like_question(text: str) -> bool:
     if text.rstrip().endswith("?") and len(words) >= 2:
         return True
     return len(words) >= 4 and any(folded.startswith(q + " ") for q in QUESTION_STARTS)
-
-
-@dataclass
-class _Turn:
-    """What one message changes: the session, and whether the user's data was just deleted."""
-
-    session: SessionState
-    display_name: str | None = None
-    forgotten: bool = False
-    extra: list[Reply] = field(default_factory=list)
-    # False: the message is not kept among the recent ones (staff commands, feedback: not the user's context).
-    remember: bool = True
-
-    @property
-    def lang(self) -> str:
-        return self.session.lang
 
 
 class Core:
@@ -297,7 +242,7 @@ class Core:
         self.documents.close()
         self.store.close()
 
-    def _emit(self, event_kind: str, turn: _Turn, **data: Any) -> None:
+    def _emit(self, event_kind: str, turn: Turn, **data: Any) -> None:
         try:
             self.events.record(ev.Event(event_kind, turn.session.key, turn.lang, data))
         except Exception:
@@ -324,7 +269,7 @@ class Core:
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
         self._purge_if_due()
-        turn = _Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
+        turn = Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
         if turn.session.checking and owner_of(incoming.key) not in self._checking:
             # The process that was checking these files died: they were lost with it.
             names = ", ".join(f"« {n} »" if turn.lang == "fr" else f'"{n}"' for n in turn.session.checking)
@@ -343,7 +288,7 @@ class Core:
         elif incoming.attachment_error:
             replies = [Reply(t(turn.lang, "upload_failed", reason=clean_text(incoming.attachment_error)))]
             replies += self._resume_prompt(turn)
-        elif _unreadable(raw, text):
+        elif unreadable(raw, text):
             replies = [Reply(t(turn.lang, "unreadable_message")), *self._resume_prompt(turn)]
         elif len(text) > MAX_TEXT:
             replies = [Reply(t(turn.lang, "too_long", length=len(text), maximum=MAX_TEXT))]
@@ -407,7 +352,7 @@ class Core:
     # ------------------------------------------------------------------------------------------------------
     # Text
 
-    def _text(self, turn: _Turn, text: str) -> list[Reply]:
+    def _text(self, turn: Turn, text: str) -> list[Reply]:
         dossier = self._active(turn.session)
         if not text:
             if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
@@ -449,7 +394,7 @@ class Core:
             return self._walk_input(turn, dossier, text)
         return self._free_text(turn, text)
 
-    def _free_text(self, turn: _Turn, text: str) -> list[Reply]:
+    def _free_text(self, turn: Turn, text: str) -> list[Reply]:
         pending = turn.session.pending_question
         if pending is not None:
             turn.session = replace(turn.session, pending_question=None, pending_slot=None)
@@ -523,7 +468,7 @@ class Core:
                 found.append(kind)
         return found
 
-    def _adopt_language(self, turn: _Turn, text: str, lang: str | None) -> None:
+    def _adopt_language(self, turn: Turn, text: str, lang: str | None) -> None:
         """Follow the language the user writes in, unless they chose one with /lang."""
         if turn.session.lang_explicit or lang not in LANGUAGES or lang == turn.lang:
             return
@@ -532,7 +477,7 @@ class Core:
 
     def _answer(
         self,
-        turn: _Turn,
+        turn: Turn,
         text: str,
         *,
         feedback: bool = False,
@@ -587,7 +532,7 @@ class Core:
     # ------------------------------------------------------------------------------------------------------
     # Commands
 
-    def _command(self, turn: _Turn, name: str, arg: str) -> list[Reply]:
+    def _command(self, turn: Turn, name: str, arg: str) -> list[Reply]:
         lang = turn.lang
         match name:
             case "start":
@@ -633,7 +578,7 @@ class Core:
                 return self._walk_command(turn, dossier, name, arg)
         return [Reply(t(lang, "unknown_command", command=name))]
 
-    def _welcome(self, turn: _Turn) -> list[Reply]:
+    def _welcome(self, turn: Turn) -> list[Reply]:
         lang = turn.lang
         text = t(lang, "welcome")
         dossier = self._active(turn.session)
@@ -648,7 +593,7 @@ class Core:
             choices = (resume, *choices)
         return [Reply(text, choices=choices)]
 
-    def _help(self, turn: _Turn) -> list[Reply]:
+    def _help(self, turn: Turn) -> list[Reply]:
         text = t(turn.lang, "help", days=self.settings.retention_days)
         for section in self._help_sections:
             extra = section(turn.session.key, turn.lang)
@@ -674,7 +619,7 @@ class Core:
     def _status_label(self, status: str, lang: str) -> str:
         return t(lang, f"status_{status}")
 
-    def _lang(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _lang(self, turn: Turn, arg: str) -> list[Reply]:
         chosen = normalise_lang(arg)
         if chosen is None:
             return [
@@ -686,7 +631,7 @@ class Core:
         turn.session = replace(turn.session, lang=chosen, lang_explicit=True)
         return [Reply(t(chosen, "lang_set")), *self._resume_prompt(turn)]
 
-    def _article(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _article(self, turn: Turn, arg: str) -> list[Reply]:
         if not arg.strip():
             return [Reply(t(turn.lang, "article_ask"))]
         try:
@@ -695,7 +640,7 @@ class Core:
             return [Reply(t(turn.lang, "articles_unavailable"))]
         return [Reply(render_article_lookup(arg.strip()[:80], turn.lang))]
 
-    def _privacy_text(self, turn: _Turn) -> str:
+    def _privacy_text(self, turn: Turn) -> str:
         keep = t(turn.lang, "privacy_keep_on" if turn.session.keep_files else "privacy_keep_off")
         text = t(turn.lang, "privacy", days=self.settings.retention_days, keep=keep)
         return text + "\n" + self._limits_text(turn.lang)
@@ -713,7 +658,7 @@ class Core:
             maximum=self.documents.max_bytes // 1024 // 1024,
         )
 
-    def _forget_command(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _forget_command(self, turn: Turn, arg: str) -> list[Reply]:
         folded = wt.fold(arg)
         if folded in YES_FORGET:
             return self._forget(turn)
@@ -730,7 +675,7 @@ class Core:
             )
         ]
 
-    def _forget(self, turn: _Turn) -> list[Reply]:
+    def _forget(self, turn: Turn) -> list[Reply]:
         lang = turn.lang
         key = turn.session.key
         done = self.store.forget_user(key.transport, key.user)
@@ -738,7 +683,7 @@ class Core:
         self._emit(ev.FORGET, turn, rows=done.total)
         return [Reply(t(lang, "forgotten", dossiers=done.dossiers, reports=done.checks, files=done.files))]
 
-    def _keep(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _keep(self, turn: Turn, arg: str) -> list[Reply]:
         folded = wt.fold(arg)
         if folded in {"on", "oui", "yes", "1", "true"}:
             turn.session = replace(turn.session, keep_files=True)
@@ -757,7 +702,7 @@ class Core:
             )
         ]
 
-    def _human(self, turn: _Turn, *, reason: str, note: str | None = None, said: str = "") -> list[Reply]:
+    def _human(self, turn: Turn, *, reason: str, note: str | None = None, said: str = "") -> list[Reply]:
         """Hand the conversation to a person; ``said``: the message that asked for one, in words."""
         dossier = self._active(turn.session)
         recent = turn.session.remember(said).recent if said else turn.session.recent
@@ -820,7 +765,7 @@ class Core:
                 return kind
         return None
 
-    def _dossier_command(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _dossier_command(self, turn: Turn, arg: str) -> list[Reply]:
         lang = turn.lang
         if not arg:
             dossier = self._active(turn.session)
@@ -850,7 +795,7 @@ class Core:
             ]
         return self._start_dossier(turn, kind)
 
-    def _dossier_menu(self, turn: _Turn) -> list[Reply]:
+    def _dossier_menu(self, turn: Turn) -> list[Reply]:
         lang = turn.lang
         lines = [t(lang, "dossier_menu")]
         for kind in DOSSIER_ORDER:
@@ -858,7 +803,7 @@ class Core:
                 lines.append(f"• {self._short_title(kind, lang)} — {t(lang, f'dossier_{kind}_when')}")
         return [Reply("\n".join(lines), choices=self._start_choices(lang))]
 
-    def _start_dossier(self, turn: _Turn, kind: str) -> list[Reply]:
+    def _start_dossier(self, turn: Turn, kind: str) -> list[Reply]:
         lang = turn.lang
         spec = self.specs[kind]
         previous = self._active(turn.session)
@@ -880,14 +825,14 @@ class Core:
         replies += self._prompt(turn, self.store.dossier(turn.session.key, dossier.id) or dossier)
         return replies
 
-    def _resume(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _resume(self, turn: Turn, dossier: DossierRecord) -> list[Reply]:
         lang = turn.lang
         intro = Reply(
             t(lang, "dossier_resumed", number=dossier.number, title=self._short_title(dossier.kind, lang))
         )
         return [intro, *self._prompt(turn, dossier)]
 
-    def _list_dossiers(self, turn: _Turn) -> list[Reply]:
+    def _list_dossiers(self, turn: Turn) -> list[Reply]:
         lang = turn.lang
         dossiers = [d for d in self.store.dossiers(turn.session.key) if d.kind in self.specs]
         if not dossiers:
@@ -907,7 +852,7 @@ class Core:
         )
         return [Reply("\n".join(lines), choices=choices)]
 
-    def _cancel(self, turn: _Turn, confirm: str = "") -> list[Reply]:
+    def _cancel(self, turn: Turn, confirm: str = "") -> list[Reply]:
         lang = turn.lang
         dossier = self._active(turn.session)
         if turn.session.awaiting:
@@ -944,7 +889,7 @@ class Core:
             )
         ]
 
-    def _status(self, turn: _Turn) -> list[Reply]:
+    def _status(self, turn: Turn) -> list[Reply]:
         lang = turn.lang
         dossier = self._active(turn.session)
         others = [
@@ -983,7 +928,7 @@ class Core:
             lines.append(t(lang, "status_others", count=len(others)))
         return [Reply("\n".join(lines))]
 
-    def _check(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _check(self, turn: Turn, arg: str) -> list[Reply]:
         lang = turn.lang
         dossier = self._active(turn.session)
         if dossier is None:
@@ -1017,7 +962,7 @@ class Core:
     def _save(self, dossier: DossierRecord) -> DossierRecord:
         return self.store.save_dossier(dossier)
 
-    def _prompt(self, turn: _Turn, dossier: DossierRecord, prefix: str = "") -> list[Reply]:
+    def _prompt(self, turn: Turn, dossier: DossierRecord, prefix: str = "") -> list[Reply]:
         """Ask whatever the dossier needs next: the field being edited, the next field, or the review."""
         spec = self.specs[dossier.kind]
         if dossier.editing:
@@ -1033,7 +978,7 @@ class Core:
             dossier = self._save(replace(dossier, status=IN_PROGRESS))
         return [self._ask_reply(turn.lang, spec, step.field, dossier, prefix=prefix, step=step)]
 
-    def _resume_prompt(self, turn: _Turn) -> list[Reply]:
+    def _resume_prompt(self, turn: Turn) -> list[Reply]:
         dossier = self._active(turn.session)
         if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
             return []
@@ -1088,7 +1033,7 @@ class Core:
         step = wt.next_step(spec, dossier.answers)
         return step.field if isinstance(step, wt.Ask) else None
 
-    def _choice_command(self, turn: _Turn, arg: str) -> list[Reply]:
+    def _choice_command(self, turn: Turn, arg: str) -> list[Reply]:
         """Record a button (or its number) only for the question it was shown with."""
         lang = turn.lang
         field_id, _, value = arg.strip().partition(" ")
@@ -1117,7 +1062,7 @@ class Core:
         except KeyError:
             return field_spec.question.get(lang, field_spec.question["fr"]).rstrip(" ?")
 
-    def _review(self, turn: _Turn, dossier: DossierRecord, prefix: str = "") -> list[Reply]:
+    def _review(self, turn: Turn, dossier: DossierRecord, prefix: str = "") -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         lines = [prefix] if prefix else []
@@ -1152,7 +1097,7 @@ class Core:
             lines.append(f"{head}{self._field_label(field_spec, lang)} : {value}")
         return lines
 
-    def _walk_command(self, turn: _Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
+    def _walk_command(self, turn: Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
         spec = self.specs[dossier.kind]
         lang = turn.lang
         if name == "back":
@@ -1171,7 +1116,7 @@ class Core:
             return self._finish(turn, dossier, wt.fold(arg))
         return self._edit(turn, dossier, arg)
 
-    def _reopen(self, turn: _Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
+    def _reopen(self, turn: Turn, dossier: DossierRecord, name: str, arg: str) -> list[Reply]:
         """Reopen a finished dossier for correction; confirming it again issues the letter's next version."""
         version = letter_version(dossier) + 1
         dossier = self._save(replace(dossier, status=REVIEW, editing=None))
@@ -1180,7 +1125,7 @@ class Core:
             return [notice, *self._edit(turn, dossier, arg)]
         return [notice, *self._review(turn, dossier)]
 
-    def _edit(self, turn: _Turn, dossier: DossierRecord, arg: str) -> list[Reply]:
+    def _edit(self, turn: Turn, dossier: DossierRecord, arg: str) -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         fields = wt.answered_fields(spec, dossier.answers)
@@ -1204,7 +1149,7 @@ class Core:
         dossier = self._save(replace(dossier, editing=target.id))
         return self._prompt(turn, dossier)
 
-    def _back(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _back(self, turn: Turn, dossier: DossierRecord) -> list[Reply]:
         spec = self.specs[dossier.kind]
         if dossier.editing:
             dossier = self._save(replace(dossier, editing=None))
@@ -1215,7 +1160,7 @@ class Core:
         dossier = self._save(replace(dossier, answers=answers, history=history, status=IN_PROGRESS))
         return self._prompt(turn, dossier)
 
-    def _skip(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _skip(self, turn: Turn, dossier: DossierRecord) -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         field_spec = spec.field(dossier.editing) if dossier.editing else None
@@ -1230,7 +1175,7 @@ class Core:
         dossier = self._save(replace(dossier, answers=answers, history=history, editing=None))
         return self._prompt(turn, dossier, prefix=t(lang, "skipped_ok"))
 
-    def _walk_input(self, turn: _Turn, dossier: DossierRecord, text: str) -> list[Reply]:
+    def _walk_input(self, turn: Turn, dossier: DossierRecord, text: str) -> list[Reply]:
         """Read a message sent while a dossier is open: an answer, a navigation word, or a question."""
         lang = turn.lang
         spec = self.specs[dossier.kind]
@@ -1296,7 +1241,7 @@ class Core:
         return self._accept(turn, dossier, spec, field_spec, reading.value)
 
     def _ask_french(
-        self, turn: _Turn, dossier: DossierRecord, field_spec: FieldSpec, value: str
+        self, turn: Turn, dossier: DossierRecord, field_spec: FieldSpec, value: str
     ) -> list[Reply]:
         """Ask again in French an answer the (French) letter would quote in English, or keep it if confirmed."""
         lang = turn.lang
@@ -1320,7 +1265,7 @@ class Core:
         return understood.intent == "rule_question" and words >= 5
 
     def _accept(
-        self, turn: _Turn, dossier: DossierRecord, spec: DossierSpec, field_spec: FieldSpec, value: Any
+        self, turn: Turn, dossier: DossierRecord, spec: DossierSpec, field_spec: FieldSpec, value: Any
     ) -> list[Reply]:
         lang = turn.lang
         answers, history = wt.record(dossier.answers, dossier.history, field_spec.id, value)
@@ -1342,7 +1287,7 @@ class Core:
             prefix += f"ℹ️ {t(lang, notice.reason, **dict(notice.params))}\n"
         return self._prompt(turn, dossier, prefix=prefix)
 
-    def _field_help(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _field_help(self, turn: Turn, dossier: DossierRecord) -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         if dossier.status == REVIEW and not dossier.editing:
@@ -1361,7 +1306,7 @@ class Core:
         )
         return self._prompt(turn, dossier, prefix=text + "\n" + t(lang, "walk_instructions") + "\n")
 
-    def _finish(self, turn: _Turn, dossier: DossierRecord, choice: str = "") -> list[Reply]:
+    def _finish(self, turn: Turn, dossier: DossierRecord, choice: str = "") -> list[Reply]:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         pieces = checklist(spec, dossier.answers, self._reports(dossier), lang)
@@ -1429,7 +1374,7 @@ class Core:
             file=OutgoingFile(letter_filename(spec, dossier.number, version), "application/pdf", data),
         )
 
-    def _letter_command(self, turn: _Turn) -> list[Reply]:
+    def _letter_command(self, turn: Turn) -> list[Reply]:
         lang = turn.lang
         dossier = self._active(turn.session)
         if dossier is None or dossier.status != COMPLETED:
@@ -1443,7 +1388,7 @@ class Core:
     # ------------------------------------------------------------------------------------------------------
     # Uploads
 
-    def _upload(self, turn: _Turn, attachment: Attachment) -> list[Reply]:
+    def _upload(self, turn: Turn, attachment: Attachment) -> list[Reply]:
         lang = turn.lang
         name = clean_text(attachment.name)[:200] or "document"
         if attachment.size == 0:
@@ -1478,7 +1423,7 @@ class Core:
 
     def _check_files(
         self,
-        turn: _Turn,
+        turn: Turn,
         dossier: DossierRecord,
         files: Sequence[tuple[str, str, bytes]],
         new: Sequence[tuple[str, str, bytes]] | None = None,
@@ -1531,7 +1476,7 @@ class Core:
         summary = "\n".join([*upload_summary(outcome.report, lang), *refused])
         return [Reply(summary), Reply(self._checklist_text(pieces, lang) + "\n\n" + kept)]
 
-    def _storage_refusal(self, turn: _Turn, size: int, *, pending: bool = True) -> str | None:
+    def _storage_refusal(self, turn: Turn, size: int, *, pending: bool = True) -> str | None:
         """Say why one more file may not be stored for this user (a message id), or None."""
         key = turn.session.key
         waiting = self.store.stored_files(key) if pending else 0
@@ -1547,7 +1492,7 @@ class Core:
         }
         return {"limit": values[refused]} if refused in values else {}
 
-    def _check_pending_files(self, turn: _Turn, dossier: DossierRecord) -> list[Reply]:
+    def _check_pending_files(self, turn: Turn, dossier: DossierRecord) -> list[Reply]:
         pending = self.store.files(turn.session.key, None)
         if not pending:
             return []
@@ -1568,7 +1513,7 @@ class Core:
         dossier = self.store.dossier(key, dossier_id)
         if dossier is None:
             return None
-        turn = _Turn(self.store.load_session(key, self.default_lang), None)
+        turn = Turn(self.store.load_session(key, self.default_lang), None)
         lang = turn.lang
         outcome = self.documents.check(
             dossier.kind, dossier.answers, [(f.name, f.data) for f in files], lang, owner_of(key)
@@ -1587,7 +1532,7 @@ class Core:
             keep_files=keep,
         )
 
-    def _correct(self, turn: _Turn, text: str, incoming: Incoming) -> list[Reply] | None:
+    def _correct(self, turn: Turn, text: str, incoming: Incoming) -> list[Reply] | None:
         """Read an edit of the user's last message as a correction of the answer it gave; None if it gave none."""
         dossier = self._active(turn.session)
         if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW) or not dossier.history:
@@ -1608,32 +1553,3 @@ class Core:
         shown = wt.display_value(field_spec, reading.value, turn.lang)
         label = self._field_label(field_spec, turn.lang)
         return self._prompt(turn, dossier, prefix=t(turn.lang, "corrected", field=label, value=shown))
-
-
-def build_core(
-    settings: Settings | None = None,
-    *,
-    store: Store | None = None,
-    desk: Callable[[Store], HumanDesk] | None = None,
-    events: ev.EventSink | None = None,
-    helpdesk: bool = True,
-) -> Core:
-    """Build the conversation core from settings: the store, the dossier specs, NLU, checker and desk.
-
-    With ``helpdesk`` (the default), the ministry's helpdesk comes too: tickets relayed to the staff
-    rooms, staff commands, usage figures and feedback, the rate limit and the metrics endpoint (when
-    configured). ``desk`` and ``events`` replace the helpdesk's own.
-    """
-    chosen = settings or load_settings()
-    opened = store or open_store(chosen.effective_database_url)
-    if not helpdesk:
-        core = Core(chosen, opened, desk=desk(opened) if desk else None, events=events)
-    else:
-        from bot.staff import install_helpdesk
-
-        core = install_helpdesk(chosen, opened, desk=desk(opened) if desk else None, events=events)
-    if chosen.queue.enabled:
-        from bot.checkqueue import CheckQueue, make_app
-
-        core.check_queue = CheckQueue(opened, make_app(opened.url))
-    return core

@@ -6,7 +6,8 @@ import argparse
 
 import sqlalchemy as sa
 
-from bot.schema import new_revision, schema_state, upgrade
+from bot.revisions import new_revision
+from bot.schema import schema_state, upgrade
 from bot.settings import load_settings
 
 

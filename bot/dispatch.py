@@ -6,7 +6,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.core import Conversation
+from bot.conversation import Conversation
 from bot.faults import log_failure
 from bot.messages import Incoming, Reply, SessionKey
 

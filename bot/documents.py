@@ -79,11 +79,12 @@ class Documents:
         """Check uploaded files against a dossier type (in ``owner``'s queue); return the report as data."""
         # Imported on first upload: the PDF parsers are not needed to start the bot.
         from dossier_checker.check import check_files
+        from dossier_checker.report import report_dict
 
         conditions = {k: v for k, v in answers.items() if v is not None}
         inputs = [InputFile(name=name, data=data) for name, data in files]
         report = check_files(dossier_id, conditions, inputs, self.limits, pool=self.pool, owner=owner)
-        data = report.to_dict(lang)
+        data = report_dict(report, lang)
         # Kept with the stored report (not in `check --json`): what answer-dependent warnings read again.
         features = {p.id: dict(p.features) for p in report.pieces if p.features}
         pieces = data.get("pieces")

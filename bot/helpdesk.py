@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from bot.access import StaffAccounts
 from bot.commands import parse_command
-from bot.core import clean_text
 from bot.handoff import HandoffRequest, HandoffTicket
+from bot.hygiene import clean_text
 from bot.i18n import t
 from bot.messages import Incoming, Reply, SessionKey
 from bot.settings import HelpdeskSettings

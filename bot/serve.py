@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot.core import build_core
+from bot.app import build_core
 from bot.dispatch import Dispatcher
 from bot.router import Router
 from bot.settings import Settings, load_settings

@@ -14,7 +14,8 @@ from datetime import datetime
 from bot import events as ev
 from bot.access import StaffAccounts
 from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
-from bot.core import UNANSWERED_OFFER, CommandContext, CommandHandler, Core
+from bot.conversation import UNANSWERED_OFFER, CommandContext, CommandHandler
+from bot.core import Core
 from bot.faults import log_failure
 from bot.handoff import HumanDesk
 from bot.helpdesk import CLOSE, OfficeHours, TicketDesk

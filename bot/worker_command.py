@@ -65,7 +65,7 @@ async def work(app: procrastinate.App, queue: QueueSettings, concurrency: int) -
 
 def run(args: argparse.Namespace) -> int:
     """Check queued uploads until stopped."""
-    from bot.core import build_core
+    from bot.app import build_core
     from bot.serve import configure_logging
 
     settings = load_settings(args.config)

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the files and print the report; exit 0 when complete, 1 when not, 2 on a usage error."""
     from dossier_checker.check import check_files
     from dossier_checker.model import InputFile
-    from dossier_checker.report import render_report
+    from dossier_checker.report import render_report, report_dict
 
     try:
         conditions = _conditions(args.dossier, args.conditions)
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"vetpharma check: {path}: {exc.strerror or exc}", file=sys.stderr)
     report = check_files(args.dossier, conditions, inputs)
     if args.json:
-        print(json.dumps(report.to_dict(args.lang), ensure_ascii=False))
+        print(json.dumps(report_dict(report, args.lang), ensure_ascii=False))
     else:
         print(render_report(report, args.lang))
     return 0 if report.complete else 1

@@ -140,9 +140,3 @@ class DossierReport:
     files: tuple[FileResult, ...]
     pieces: tuple[PieceResult, ...] = field(default_factory=tuple)
     file_seconds: float = DEFAULT_FILE_SECONDS  # the time each file was given (told with unread pages)
-
-    def to_dict(self, lang: str = "fr") -> dict[str, object]:
-        """Return the JSON object of ``vetpharma check --json`` (SPEC §3)."""
-        from dossier_checker.report import report_dict
-
-        return report_dict(self, lang)

@@ -810,7 +810,7 @@ def make_settings(standin: BotApiStandIn, data_dir: Path, **telegram: Any) -> An
 async def running_bot(standin: BotApiStandIn, settings: Any, core: Any = None) -> AsyncIterator[Any]:
     """Run the real Telegram transport until the block ends; yield its router once updates flow."""
     from bot.adapters.telegram import run_transport
-    from bot.core import build_core
+    from bot.app import build_core
     from bot.dispatch import Dispatcher
     from bot.router import Router
 

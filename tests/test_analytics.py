@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from bot import events as ev
 from bot.analytics import Analytics
-from bot.core import Core, build_core
+from bot.app import build_core
+from bot.core import Core
 from bot.messages import SessionKey
 from bot.settings import HelpdeskSettings, Settings
 from bot.store import open_store

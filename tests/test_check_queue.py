@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.analytics import Analytics
-from bot.core import Core, build_core
+from bot.app import build_core
+from bot.core import Core
 from bot.messages import Reply, SessionKey
 from bot.metrics import render_queue_metrics, start_metrics_server
 from bot.outbox import deliver_once

@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas
 from dossier_checker import features
 from dossier_checker.check import check_files
 from dossier_checker.model import InputFile, Limits
-from dossier_checker.report import render_report
+from dossier_checker.report import render_report, report_dict
 from tests.pdfgen import content, render
 from tests.pdfgen.cases import Case, cases
 
@@ -98,7 +98,7 @@ def test_json_follows_spec() -> None:
         {"owner": "company"},
         [InputFile("d.pdf", _pdf(_doc("diploma"))), InputFile("bad.pdf", b"%PDF-1.4 nothing")],
     )
-    data = report.to_dict()
+    data = report_dict(report)
     assert list(data) == ["dossier", "conditions", "complete", "files", "pieces"]
     assert (
         data["dossier"] == "opening"
@@ -226,7 +226,7 @@ def test_bad_files_get_a_sentence_and_others_are_still_checked() -> None:
     assert codes["huge.png"] == "image_too_big"
     assert codes["lease.pdf"] is None
     assert next(p for p in report.pieces if p.id == "premises_title").status == "present"
-    sentences = {f["path"]: f["error"] for f in report.to_dict("en")["files"]}  # type: ignore[index, union-attr]
+    sentences = {f["path"]: f["error"] for f in report_dict(report, "en")["files"]}  # type: ignore[index, union-attr]
     assert "password" in sentences["locked.pdf"]
     assert "20 MB" in sentences["huge.pdf"]
 

@@ -237,7 +237,7 @@ def test_events_are_emitted_for_staff_figures(tmp_path: Path) -> None:
 
 
 def test_commands_can_be_added_from_outside_the_core(chat: Chat) -> None:
-    from bot.core import CommandContext
+    from bot.conversation import CommandContext
     from bot.messages import Reply
 
     def stats(context: CommandContext) -> list[Reply]:

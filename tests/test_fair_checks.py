@@ -13,6 +13,7 @@ from bot.settings import LimitsSettings
 from dossier_checker.check import check_files
 from dossier_checker.model import InputFile, Limits
 from dossier_checker.pool import FairPool
+from dossier_checker.report import report_dict
 from tests.hostile_files import slow_pdf
 from tests.transcript import DIPLOMA_LINES, Chat, make_core, text_pdf
 
@@ -22,7 +23,7 @@ SLOW = slow_pdf()
 def test_a_slow_file_is_cut_at_its_time_and_the_sentence_says_that_time() -> None:
     report = check_files("opening", {}, [InputFile("bomb.pdf", SLOW)], Limits(file_seconds=2))
     result = report.files[0]
-    told = report.to_dict("en")["files"][0]  # type: ignore[index]
+    told = report_dict(report, "en")["files"][0]  # type: ignore[index]
     if result.error is not None:  # nothing read in time: the whole file is refused, with the real limit
         assert result.error.code == "file_too_slow"
         assert "(2 s)" in str(told["error"])  # type: ignore[index]
@@ -42,7 +43,7 @@ def test_a_long_file_is_checked_on_the_pages_read_and_the_others_are_named() -> 
     assert result.error is None and 1 in {p.number for p in result.pages}
     assert result.unread_pages and result.unread_pages[-1] == 31 and 1 not in result.unread_pages
     assert next(p for p in report.pieces if p.id == "diploma").status == "present"
-    told = report.to_dict("en")["files"][0]  # type: ignore[index]
+    told = report_dict(report, "en")["files"][0]  # type: ignore[index]
     assert told["unread_pages"] == list(result.unread_pages)  # type: ignore[index]
     assert "Pages not read within the time allowed (3 s per file)" in str(told["unread"])  # type: ignore[index]
 

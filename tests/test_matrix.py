@@ -19,7 +19,7 @@ from fpdf import FPDF
 from nio.crypto.attachments import encrypt_attachment
 
 from bot.adapters.matrix import PART_KEY, RESPONSE_TO_KEY, MatrixBot, load_state, run_transport, state_path
-from bot.core import build_core
+from bot.app import build_core
 from bot.dispatch import Dispatcher
 from bot.messages import Choice, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings

@@ -177,7 +177,7 @@ def test_library_noise_stays_out_of_the_log_at_info() -> None:
 
 
 def article_2_text(tmp_path: Path) -> str:
-    from bot.core import build_core
+    from bot.app import build_core
     from bot.messages import Incoming, SessionKey
     from bot.settings import Settings
 

@@ -134,7 +134,8 @@ def test_the_migrations_create_every_column_the_models_declare(tmp_path: Path) -
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from bot.schema import model_metadata, upgrade
+    from bot.revisions import model_metadata
+    from bot.schema import upgrade
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'head.sqlite3'}")
     upgrade(engine)

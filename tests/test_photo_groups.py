@@ -16,6 +16,7 @@ from bot.messages import SessionKey
 from dossier_checker.check import check_files
 from dossier_checker.grouping import continues
 from dossier_checker.model import FileResult, InputFile, Page
+from dossier_checker.report import report_dict
 from tests.pdfgen import content, render
 from tests.transcript import Chat, make_core
 
@@ -69,7 +70,7 @@ def test_consecutive_photos_of_one_document_are_joined_in_order() -> None:
     assert pieces["statutes"].file == names[1] and pieces["statutes"].pages == (1, 2, 3)
     assert pieces["diploma"].file == "diplome.jpg" and pieces["diploma"].pages == (1,)
     assert pieces["floor_plan"].file == "plan.jpg"  # a plan after the statutes is not their last page
-    assert report.to_dict()["files"][1]["parts"] == list(report.files[1].parts)  # type: ignore[index]
+    assert report_dict(report)["files"][1]["parts"] == list(report.files[1].parts)  # type: ignore[index]
 
 
 def _picture(name: str, text: str) -> FileResult:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram import split_message
-from bot.core import Conversation, build_core
+from bot.app import build_core
+from bot.conversation import Conversation
 from bot.messages import Incoming, Reply, SessionKey
 from tests.telegram_standin import BotApiStandIn, SentMessage, make_settings, running_bot, serving
 from tests.transcript import DIPLOMA_LINES, pdf_text, spec, text_pdf

@@ -76,7 +76,7 @@ async def test_a_reply_to_another_users_message_is_not_a_ticket_reply(
 
 
 async def test_feedback_button_under_an_answer_is_recorded(standin: BotApiStandIn, tmp_path: Path) -> None:
-    from bot.core import build_core
+    from bot.app import build_core
     from bot.staff import helpdesk_parts
 
     settings = make_settings(standin, tmp_path)

@@ -12,7 +12,8 @@ from typing import Any
 import pdfplumber
 from fpdf import FPDF
 
-from bot.core import Core, build_core
+from bot.app import build_core
+from bot.core import Core
 from bot.messages import Attachment, Incoming, Reply, SessionKey
 from bot.settings import Settings
 from bot.store import open_store

@@ -18,7 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.core import Conversation, build_core
+from bot.app import build_core
+from bot.conversation import Conversation
 from bot.messages import Attachment, Incoming, Reply, SessionKey
 from bot.settings import ROOT, Settings, load_settings
 from bot.workspace import start_up
