@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import Incoming, Reply, SessionKey
-from bot.store import SessionState
+from bot.store import OPEN_STATUSES, DossierRecord, SessionState, Store
+from dossier_checker.spec import DossierSpec
 
 # "/human unanswered": the offer under an answer the texts do not cover (the ticket says why).
 UNANSWERED_OFFER = "/human unanswered"
@@ -53,4 +54,30 @@ class Turn:
 
     @property
     def lang(self) -> str:
+        """Return the session's language."""
         return self.session.lang
+
+
+class Emit(Protocol):
+    """Records an event of the turn (a failing sink never stops the conversation)."""
+
+    def __call__(self, event_kind: str, turn: Turn, **data: Any) -> None:
+        """Record ``event_kind`` with ``data`` for the turn's session."""
+        ...
+
+
+def active_dossier(
+    store: Store, specs: Mapping[str, DossierSpec], session: SessionState
+) -> DossierRecord | None:
+    """Return the session's open dossier, or None (none chosen, closed, or of a type no longer served)."""
+    if session.active_dossier is None:
+        return None
+    dossier = store.dossier(session.key, session.active_dossier)
+    if dossier is None or dossier.status not in OPEN_STATUSES or dossier.kind not in specs:
+        return None
+    return dossier
+
+
+def stored_reports(store: Store, dossier: DossierRecord) -> list[Mapping[str, Any]]:
+    """Return the reports of every check made for the dossier, oldest first."""
+    return [c.report for c in store.checks(dossier.id)]
