@@ -1,12 +1,13 @@
 """Fit the learned parts of the answering on the development sets, with grouped k-fold cross-validation.
 
 For every question of ``tests/data/questions_dev.yaml`` and ``../shared/data/questions_external.jsonl``
-(never a held-out set) that reaches the search of the texts, the evidence is collected with a bank of
-labelled questions that leaves out the question's own fold (its paraphrases and follow-ups included). Then:
-the ranker's weights (softmax over candidate articles) and the confidence's weights (logistic: is the first
-article right?) are fitted fold by fold, the cross-validated figures printed, the threshold of a direct
-answer chosen on the cross-validated confidences, and the weights fitted on everything written to
-``config/answering.toml``.
+(never a held-out set), whatever route answers it (search, calculator, situation, formality, look-up,
+definition), the evidence is collected with a bank of labelled questions that leaves out the question's own
+fold (its paraphrases and follow-ups included), with the route and the article it puts first. Then: the
+ranker's weights (softmax over candidate articles) and the confidence's weights (one logistic model for every
+route: is the first article right?) are fitted fold by fold, the cross-validated figures printed (by source,
+language and route, and the reliability table), the threshold of a direct answer chosen on the
+cross-validated confidences, and the weights fitted on everything written to ``config/answering.toml``.
 
     .venv/bin/python bench/train_answering.py [--folds 5] [--precision 0.98] [--dry-run]
 """
@@ -35,7 +36,7 @@ CONFIG = ROOT / "config" / "answering.toml"
 
 @dataclass
 class Row:
-    """One question that reached the search of the texts, with its evidence."""
+    """One labelled question, with the route that answered it and the evidence its confidence is weighed from."""
 
     source: str
     fold: int
@@ -43,11 +44,11 @@ class Row:
     oos: bool
     lang: str
     kind: str
-    found: list[Any]  # ranker.Candidate
-    coverage: float
-    hits: tuple[Any, ...]
-    reading: Any
-    unknown_subject: bool
+    route: str  # rule | computed | formality | lookup | definition ("" declined before any search)
+    first: str | None  # the article the route puts first (a searched answer: the ranker's choice)
+    assumed: bool
+    route_answered: bool  # the route would answer directly at a high enough confidence
+    evidence: Any  # confidence.Evidence
 
 
 def fold_of(group: str | None, folds: int) -> int:
@@ -72,13 +73,12 @@ def group_index() -> dict[tuple[str, str], str]:
 
 
 def collect(folds: int) -> list[Row]:
-    """Collect the evidence of every question that reaches the search, with its fold's bank."""
+    """Answer every labelled question with its fold's bank; keep its route, first article and evidence."""
     from qa import SETS, load_items
     from train_answering import Row as PickledRow  # named by its module, not __main__, in the cache
 
     from bot.answering import Answerer
     from bot.answering.context import Context
-    from bot.answering.retrieval import assess
     from nlu import understand, warm_up
 
     warm_up()
@@ -96,10 +96,10 @@ def collect(folds: int) -> list[Row]:
             f = fold_of(groups.get((source, item.q)), folds)
             answerer = answerers[f]
             u = understand(item.q)
-            if answerer.answer(item.q, None, u).route != "rule":
-                continue
-            a = assess(answerer.context, u)
-            found = list(a.ranking.candidates)
+            a = answerer.answer(item.q, None, u)
+            if a.parts or a.evidence is None:
+                continue  # two questions in one, or no claim weighed (a greeting, a dossier)
+            first = a.citations[0].article if a.citations and a.route not in {"rule", ""} else None
             rows.append(
                 PickledRow(
                     source,
@@ -108,55 +108,79 @@ def collect(folds: int) -> list[Row]:
                     item.oos,
                     item.lang,
                     item.kind,
-                    found,
-                    a.result.coverage,
-                    a.result.hits,
-                    a.reading,
-                    bool(u.unknown_nouns),
+                    a.route,
+                    first,
+                    a.assumed,
+                    a.route != "" and (a.route == "rule" or a.answered or (a.clarify is None and _hedged(a))),
+                    a.evidence,
                 )
             )
     return rows
+
+
+def _hedged(answer: Any) -> bool:
+    """Tell whether an answer was a direct one turned into the closest passages by its confidence."""
+    from bot.answering.context import phrase
+
+    return bool(answer.answer.startswith(phrase(answer.lang, "closest_passages")))
 
 
 def fit_ranker(rows: list[Row], l2: float = 0.001, iters: int = 1500, step: float = 1.0) -> np.ndarray:
     """Fit the softmax weights over candidates (gold candidates share the target)."""
     data = []
     for r in rows:
-        if r.oos or not r.found:
+        found = r.evidence.ranking.candidates
+        if r.oos or not found:
             continue
-        y = np.array([c.article in r.gold for c in r.found], dtype=float)
+        y = np.array([c.article in r.gold for c in found], dtype=float)
         if y.sum() == 0:
             continue
-        data.append((np.array([c.features for c in r.found]), y / y.sum()))
-    w = np.zeros(len(rows[0].found[0].features))
+        data.append((np.array([c.features for c in found]), y / y.sum()))
+    # Candidates padded to one length, with a mask: one matrix product per step instead of one per question.
+    k = max(len(t) for _, t in data)
+    x = np.zeros((len(data), k, len(data[0][0][0])))
+    target = np.zeros((len(data), k))
+    mask = np.zeros((len(data), k), dtype=bool)
+    for i, (xi, ti) in enumerate(data):
+        x[i, : len(ti)] = xi
+        target[i, : len(ti)] = ti
+        mask[i, : len(ti)] = True
+    w = np.zeros(x.shape[2])
     for _ in range(iters):
-        grad = np.zeros_like(w)
-        for x, t in data:
-            s = x @ w
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            grad += x.T @ (p - t)
+        s = np.where(mask, x @ w, -np.inf)
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        grad = np.einsum("nk,nkf->f", p - target, x)
         w -= step * (grad / max(1, len(data)) + l2 * w)
     return w
 
 
 def evidence_of(row: Row, weights: np.ndarray) -> tuple[str | None, tuple[float, ...]]:
-    """Return the article the ranker picks with these weights, and the evidence features."""
-    from bot.answering.ranker import evidence, rank
+    """Return the route's first article (a searched answer: the ranker's pick with these weights) and its
+    evidence features."""
+    from bot.answering.confidence import features
+    from bot.answering.ranker import rank
 
-    ranking = rank(row.found, tuple(weights))
-    chosen = ranking.candidates[0].article if ranking.candidates else None
-    return chosen, evidence(ranking, row.coverage, row.hits, row.reading, row.unknown_subject)
+    ranking = rank(row.evidence.ranking.candidates, tuple(weights))
+    evidence = dataclasses.replace(row.evidence, ranking=ranking)
+    chosen = row.first if row.route != "rule" else None
+    if chosen is None:
+        chosen = ranking.candidates[0].article if ranking.candidates else None
+    return chosen, features(evidence, chosen, row.route or "rule", row.assumed)
 
 
 def fit_logistic(
     x: np.ndarray, y: np.ndarray, l2: float = 0.01, iters: int = 4000, step: float = 0.5
 ) -> np.ndarray:
-    """Fit a logistic model (the bias is the first feature)."""
+    """Fit a logistic model; the bias and the route indicators are not shrunk (how often each route is right
+    is the data's to say), the evidence weights are."""
+    from bot.answering.confidence import ROUTE_FEATURES
+
+    free = np.array([n == "bias" or n.startswith("route_") for n in ROUTE_FEATURES])
     w = np.zeros(x.shape[1])
     for _ in range(iters):
         p = 1 / (1 + np.exp(-(x @ w)))
-        w -= step * (x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]])
+        w -= step * (x.T @ (p - y) / len(y) + l2 * np.where(free, 0.0, w))
     return w
 
 
@@ -165,6 +189,8 @@ def fit(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
     ranker = fit_ranker(rows)
     xs, ys = [], []
     for r in rows:
+        if not r.route:
+            continue  # declined before any search: no claim to weigh
         chosen, features = evidence_of(r, ranker)
         xs.append(features)
         ys.append(float(not r.oos and chosen in r.gold))
@@ -179,7 +205,8 @@ def cross_validate(rows: list[Row], folds: int) -> list[tuple[Row, str | None, f
         for r in rows:
             if r.fold == f:
                 chosen, features = evidence_of(r, ranker)
-                out.append((r, chosen, 1 / (1 + math.exp(-float(np.dot(conf, features))))))
+                p = 1 / (1 + math.exp(-float(np.dot(conf, features)))) if r.route else 0.0
+                out.append((r, chosen, p if r.route_answered else -p))
     return out
 
 
@@ -199,7 +226,7 @@ def choose_threshold(scored: list[tuple[Row, str | None, float]], precision: flo
 
 
 def report(scored: list[tuple[Row, str | None, float]], threshold: float) -> None:
-    """Print the cross-validated figures of the search route, per source and language."""
+    """Print the cross-validated figures of every route, per source and language, then per route."""
     for source in ("dev", "external"):
         for lang in (None, "fr", "en"):
             part = [
@@ -214,10 +241,21 @@ def report(scored: list[tuple[Row, str | None, float]], threshold: float) -> Non
             right = sum(c in r.gold for r, c in direct)
             declined = sum(p < threshold for _, _, p in oos)
             print(
-                f"   {source:8s} {lang or 'all':3s} search route: {len(ins)} in scope, top-1 {top1:.3f}, "
+                f"   {source:8s} {lang or 'all':3s} all routes: {len(ins)} in scope, top-1 {top1:.3f}, "
                 f"direct {len(direct)} (coverage {len(direct) / len(ins):.3f}) precision "
                 f"{right / max(1, len(direct)):.3f}; out of scope not answered {declined}/{len(oos)}"
             )
+    for route in ("rule", "computed", "formality", "lookup", "definition", ""):
+        ins = [(r, c, p) for r, c, p in scored if r.route == route and not r.oos]
+        if not ins:
+            continue
+        direct = [(r, c) for r, c, p in ins if p >= threshold]
+        right = sum(c in r.gold for r, c in direct)
+        print(
+            f"   route {route or 'declined':10s}: {len(ins)} in scope, first article right "
+            f"{sum(c in r.gold for r, c, _ in ins) / len(ins):.3f}, direct {len(direct)} precision "
+            f"{right / max(1, len(direct)):.3f}"
+        )
     bands = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
     cells = []
     for low, high in itertools.pairwise(bands):
@@ -275,7 +313,8 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the figures, leave the configuration")
     parser.add_argument("--reuse", action="store_true", help="reuse the evidence collected by the last run")
     args = parser.parse_args()
-    from bot.answering.ranker import EVIDENCE_FEATURES, RANK_FEATURES
+    from bot.answering.confidence import ROUTE_FEATURES
+    from bot.answering.ranker import RANK_FEATURES
 
     cache = ROOT / "var" / "cache" / f"train-rows-{args.folds}.pickle"
     if args.reuse and cache.is_file():
@@ -284,7 +323,12 @@ def main() -> int:
         rows = collect(args.folds)
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(rows))
-    print(f"{len(rows)} questions reach the search ({sum(r.oos for r in rows)} out of scope)")
+    print(
+        f"{len(rows)} labelled questions ({sum(r.oos for r in rows)} out of scope), by route: "
+        + ", ".join(
+            f"{k or 'declined'} {sum(r.route == k for r in rows)}" for k in sorted({r.route for r in rows})
+        )
+    )
     scored = cross_validate(rows, args.folds)
     threshold = choose_threshold(scored, args.precision, args.coverage)
     print(
@@ -294,8 +338,7 @@ def main() -> int:
     ranker, conf = fit(rows)
     print("ranker weights: " + ", ".join(f"{n}={v:.2f}" for n, v in zip(RANK_FEATURES, ranker, strict=True)))
     print(
-        "confidence weights: "
-        + ", ".join(f"{n}={v:.2f}" for n, v in zip(EVIDENCE_FEATURES, conf, strict=True))
+        "confidence weights: " + ", ".join(f"{n}={v:.2f}" for n, v in zip(ROUTE_FEATURES, conf, strict=True))
     )
     if not args.dry_run:
         write_config(ranker, conf, threshold)

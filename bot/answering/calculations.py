@@ -50,19 +50,30 @@ def deadline(ctx: Context, u: Understanding, lang: str) -> Answer:
     source = result.sources[0]
     quote = quote_source(ctx, source.article, source.quote, lang)
     body = text + ("\n\n" + quote if quote else "")
-    conf = ctx.config.confidence.deadline
+    assumed = False
     dated = next((ev for ev in find_events(fold(u.text), u.lang) if ev.day == e.date), None)
     if dated is not None and dated.role == "filed":
         # Filed is not received complete: the delay may start later; say so instead of asserting the date.
         body = text + "\n" + t(lang, "calc_filed_only") + ("\n\n" + quote if quote else "")
-        conf = ctx.config.confidence.situation_assumed
+        assumed = True
     # Without the request named, the delay depends on it: the chat asks (opening 90 days, modification 30).
     ask = (
         clarification("request", lang, ("opening", "modification", "transfer"))
         if e.procedure is None and not e.on_site_inspection
         else None
     )
-    return Answer(u.text, "calculation", True, body, cite(articles), conf, lang, clarify=ask)
+    return Answer(
+        u.text,
+        "calculation",
+        True,
+        body,
+        cite(articles),
+        0.0,
+        lang,
+        clarify=ask,
+        route="computed",
+        assumed=assumed,
+    )
 
 
 def _count_phrase(n: int, lang: str) -> str:
@@ -75,14 +86,15 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
     """Count the assistant pharmacists a category and headcount require (art. 37-39)."""
     e = u.entities
     rules = ctx.facts.staffing
-    conf = ctx.config.confidence
     ops = (" ; " if lang != "en" else "; ").join(o.get(lang) for o in rules.operations)
     note = phrase(lang, "count_note", ops=ops)
     # The headcount article 39 counts, from the staff by activity the message gives (one line of computation).
     counted, computed, assumption = headcount_lines(u, lang)
     if counted is None and computed:
         body = "\n".join([*computed, note])
-        return Answer(u.text, "calculation", False, body, cite(["39"]), conf.staffing_unclear, lang)
+        return Answer(
+            u.text, "calculation", False, body, cite(["39"]), 0.0, lang, route="computed", assumed=True
+        )
     headcount = counted if counted is not None else e.headcount
     if e.category is not None and headcount is not None:
         result = assistants_required(e.category, headcount, ctx.facts)
@@ -94,15 +106,16 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
             quoted = "\n\n" + quote if quote else ""
             articles = [result.article, rules.headcount_article]
             tail = "".join("\n" + x for x in assumption)
-            confidence = conf.staffing_assumed if assumption else conf.staffing
             return Answer(
                 u.text,
                 "calculation",
                 True,
                 f"{text}{quoted}\n\n{note}{tail}",
                 cite(articles),
-                confidence,
+                0.0,
                 lang,
+                route="computed",
+                assumed=bool(assumption),
             )
         quote = quote_source(ctx, rules.uncovered_quote_article, rules.uncovered_quote, lang)
         articles = [
@@ -111,7 +124,7 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
             rules.assistants_rule_article,
         ]
         body = text + ("\n\n" + quote if quote else "")
-        return Answer(u.text, "calculation", True, body, cite(articles), conf.staffing_uncovered, lang)
+        return Answer(u.text, "calculation", True, body, cite(articles), 0.0, lang, route="computed")
     if headcount is not None:
         lines = [*computed, phrase(lang, "assistants_headcount", n=headcount)]
         for scale in rules.scales:
@@ -134,14 +147,16 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
             True,
             "\n".join(lines),
             cite(articles),
-            conf.staffing_partial,
+            0.0,
             lang,
             clarify=ask,
+            route="computed",
+            assumed=True,
         )
     if e.category is not None and rules.scale_for(e.category) is None:
         text = rules.uncovered_note.get(lang)
         articles = [rules.uncovered_quote_article, *[s.article for s in rules.scales]]
-        return Answer(u.text, "calculation", True, text, cite(articles), conf.staffing_partial, lang)
+        return Answer(u.text, "calculation", True, text, cite(articles), 0.0, lang, route="computed")
     scales = [s for s in rules.scales if e.category is None or e.category in s.categories]
     lines = [] if e.category is not None else [phrase(lang, "assistants_by_scale")]
     lines += [describe_scale(s, lang) for s in scales]
@@ -149,13 +164,22 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
         lines.append("• " + phrase(lang, "uncovered_feed"))
     lines.append(note)
     articles = [*[s.article for s in scales], rules.headcount_article]
-    return Answer(u.text, "calculation", True, "\n".join(lines), cite(articles), conf.staffing_partial, lang)
+    return Answer(
+        u.text,
+        "calculation",
+        True,
+        "\n".join(lines),
+        cite(articles),
+        0.0,
+        lang,
+        route="computed",
+        assumed=True,
+    )
 
 
 def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
     """State the practical experience a category requires, reduced by the studies the user names (art. 25-27)."""
     e = u.entities
-    conf = ctx.config.confidence
     if e.category is None:
         lines = [phrase(lang, "experience_any")]
         for rule in ctx.facts.experience.rules:
@@ -171,9 +195,11 @@ def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
             True,
             "\n".join(lines),
             cite(["26", "27", "25"]),
-            conf.experience_any,
+            0.0,
             lang,
             clarify=ask,
+            route="computed",
+            assumed=True,
         )
     third = bool(third_cycle_said(fold(u.text)))  # "pas de 3e cycle", "no postgraduate diploma" deny it
     result = experience_required(e.category, e.study_years, third, ctx.facts)
@@ -182,7 +208,15 @@ def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
     )
     if result.months is None:
         return Answer(
-            u.text, "calculation", True, text, cite(["25", "26", "27"]), conf.experience_partial, lang
+            u.text,
+            "calculation",
+            True,
+            text,
+            cite(["25", "26", "27"]),
+            0.0,
+            lang,
+            route="computed",
+            assumed=True,
         )
     source = result.sources[-1]
     quote = quote_source(ctx, source.article, source.quote, lang)
@@ -192,4 +226,15 @@ def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
     study = (
         clarification("study", lang, ("study_4", "study_5", "study_5_third", "study_6")) if doubt else None
     )
-    return Answer(u.text, "calculation", True, body, cite(articles), conf.experience, lang, clarify=study)
+    return Answer(
+        u.text,
+        "calculation",
+        True,
+        body,
+        cite(articles),
+        0.0,
+        lang,
+        clarify=study,
+        route="computed",
+        assumed=study is not None,
+    )

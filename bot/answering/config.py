@@ -39,25 +39,8 @@ class Confidence:
     coverage: float
     margin: float
     cap: float
-    lookup: float
     unknown_article: float
-    formality: float
-    formality_overview: float
-    formality_unstated: float
-    definition: float
-    deadline: float
-    staffing: float
-    staffing_uncovered: float
-    staffing_partial: float
-    experience: float
-    experience_partial: float
-    experience_any: float
-    declined: float
     other_language: float
-    situation: float
-    situation_assumed: float
-    staffing_assumed: float
-    staffing_unclear: float
 
 
 @dataclass(frozen=True)
@@ -71,11 +54,14 @@ class Ranker:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Confidence of a rule answer: a logistic model over ``ranker.EVIDENCE_FEATURES``, and the threshold of a
-    direct answer (below it the reply gives the closest passages, ``answered: false``)."""
+    """Confidence of every route's answer: a logistic model over ``confidence.ROUTE_FEATURES``, the threshold of
+    a direct answer (below it the reply gives the closest passages, ``answered: false``), and how much closer to
+    an unanswerable request than to any article a message the intent step reads as off the texts must be to be
+    declined outright."""
 
     weights: tuple[float, ...]
     threshold: float
+    out_of_scope_margin: float
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ def formality(ctx: Context, u: Understanding, lang: str) -> Answer | None:
     aspect = u.formality
     assert aspect is not None
     e = u.entities
-    conf = ctx.config.confidence
     procedure_id = "partial_transfer" if e.procedure == "transfer" and e.partial_transfer else e.procedure
     having = [p.id for p in ctx.facts.procedures if aspect in p.points]
     if procedure_id is None and aspect not in ctx.facts.aspects and len(having) == 1:
@@ -36,11 +35,19 @@ def formality(ctx: Context, u: Understanding, lang: str) -> Answer | None:
                 phrase(lang, "human_offer"),
             ]
             return Answer(
-                u.text, "rule_question", False, "\n".join(lines), citations, conf.formality_unstated, lang
+                u.text,
+                "rule_question",
+                False,
+                "\n".join(lines),
+                citations,
+                0.0,
+                lang,
+                route="formality",
+                assumed=True,
             )
         blocks, passages = excerpts(ctx, point.quotes, lang)
         text = "\n\n".join([point.statement.get(lang), *blocks])
-        return Answer(u.text, "rule_question", True, text, citations, conf.formality, lang, passages)
+        return Answer(u.text, "rule_question", True, text, citations, 0.0, lang, passages, route="formality")
     overview = ctx.facts.aspects.get(aspect)
     if overview is None:
         return None
@@ -54,8 +61,18 @@ def formality(ctx: Context, u: Understanding, lang: str) -> Answer | None:
         lines.append(overview.note.get(lang))
     blocks, passages = excerpts(ctx, overview.quotes, lang)
     text = "\n".join(lines) + "".join("\n\n" + b for b in blocks)
+    # No request named: the aspect for each request in turn (the confidence model weighs it as an assumption).
     return Answer(
-        u.text, "rule_question", True, text, cite(overview.articles), conf.formality_overview, lang, passages
+        u.text,
+        "rule_question",
+        True,
+        text,
+        cite(overview.articles),
+        0.0,
+        lang,
+        passages,
+        route="formality",
+        assumed=True,
     )
 
 

@@ -44,7 +44,9 @@ def lookup(ctx: Context, u: Understanding, lang: str) -> Answer:
             )
             message += " " + phrase(lang, "closest", items=items)
         citations = tuple(Citation(a.text_id, a.number) for a in nearest)
-        return Answer(u.text, "article_lookup", False, message, citations, conf.unknown_article, lang)
+        return Answer(
+            u.text, "article_lookup", False, message, citations, conf.unknown_article, lang, route="lookup"
+        )
     parts = article.part(ref.part) if ref.part else []
     lines: list[str] = []
     name = title(article.number, lang, ctx.facts) if article.text_id == DECREE_ID else ""
@@ -71,7 +73,8 @@ def lookup(ctx: Context, u: Understanding, lang: str) -> Answer:
         True,
         "\n\n".join(lines),
         (citation,),
-        conf.lookup,
+        0.0,  # weighed by the evidence model (``confidence``)
         lang,
         tuple(Passage(article.text_id, article.number, p.label, p.alinea, p.text, 1.0) for p in parts),
+        route="lookup",
     )

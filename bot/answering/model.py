@@ -48,7 +48,11 @@ class Answer:
     clarify: Clarification | None = None
     # Two questions in one message: the answer to each (this answer then joins them).
     parts: tuple[Answer, ...] = ()
-    route: str = ""  # which part answered: "rule" for a search of the texts (benches read it)
+    route: str = ""  # which part answered: rule | computed | formality | lookup | definition ("" otherwise)
+    # The route lacked a fact it needed (request, category, study length, a date's role) and stated an assumption.
+    assumed: bool = False
+    # The question's evidence (``confidence.Evidence``) the confidence was derived from (benches and training).
+    evidence: Any = field(default=None, compare=False, repr=False)
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return the ``vetpharma ask --json`` object (SPEC §3); two questions in one keep each answer in ``answers``."""

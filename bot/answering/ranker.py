@@ -3,9 +3,7 @@
 Candidates are the articles BM25 ranks (``knowledge.search``) and those the nearest labelled questions point
 to (``neighbours``). Each gets a few features; a linear softmax over them (weights in
 ``config/answering.toml``, fitted by ``bench/train_answering.py`` with grouped cross-validation) picks the
-article. The confidence is a logistic function of the question's evidence: the ranker's probability, how
-much of the question the texts hold, whether BM25 and the neighbours agree, how close the question is to
-ones the texts do not answer.
+article. The confidence of any answer is weighed from the same evidence (``confidence``).
 """
 
 from __future__ import annotations
@@ -28,17 +26,7 @@ RANK_FEATURES = (
     "fact",  # best curated fact of the article matched (0-1)
     "covered_top",  # coverage of the question by BM25's best article, on that article only
     "topic",  # the article is one of a legal topic the question speaks of (``topics``)
-)
-EVIDENCE_FEATURES = (
-    "bias",
-    "probability",  # the ranker's softmax probability of its choice
-    "coverage",  # share of the question the BM25 best article holds
-    "nearest",  # cosine of the closest labelled question of the chosen article
-    "out_of_scope_gap",  # closest unanswerable question's cosine minus the chosen article's nearest
-    "agree_bm25",  # BM25's best is the chosen article
-    "agree_nearest",  # the closest labelled question's article is the chosen one
-    "agree_centroid",  # the closest centroid is the chosen article
-    "unknown_subject",  # the question's subject is a noun the texts never use
+    "off_object",  # the article is one of a topic whose words the question uses about another kind of object
 )
 
 
@@ -66,6 +54,7 @@ def candidates(
     decree: str,
     limit: int = 3,
     topical: frozenset[str] = frozenset(),
+    off_object: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Return the BM25 hits and the articles the neighbours and the question's legal topics point to, with features."""
     best = max((h.score for h in hits), default=0.0) or 1.0
@@ -96,6 +85,7 @@ def candidates(
             hit.facts[0][1] if hit is not None and hit.facts else 0.0,
             coverage if rank == 0 else 0.0,
             1.0 if key[0] == decree and key[1] in topical else 0.0,
+            1.0 if key[0] == decree and key[1] in off_object else 0.0,
         )
         found.append(Candidate(key[0], key[1], features))
     return found
@@ -111,32 +101,6 @@ def rank(found: Sequence[Candidate], weights: Sequence[float]) -> Ranking:
     total = sum(exps)
     order = sorted(range(len(found)), key=lambda i: -scores[i])
     return Ranking(tuple(found[i] for i in order), tuple(exps[i] / total for i in order))
-
-
-def evidence(
-    ranking: Ranking,
-    coverage: float,
-    hits: Sequence[Hit],
-    reading: Reading | None,
-    unknown_subject: bool,
-) -> tuple[float, ...]:
-    """Return the evidence features of a ranked question (``EVIDENCE_FEATURES``)."""
-    if not ranking.candidates:
-        return (1.0, 0.0, coverage, 0.0, 0.0, 0.0, 0.0, 0.0, float(unknown_subject))
-    chosen = ranking.candidates[0].article
-    nearest = reading.score(chosen) if reading is not None else 0.0
-    oos = reading.out_of_scope if reading is not None else 0.0
-    return (
-        1.0,
-        ranking.probabilities[0],
-        coverage,
-        nearest,
-        oos - nearest,
-        1.0 if hits and hits[0].article == chosen else 0.0,
-        1.0 if reading is not None and reading.articles and reading.articles[0][0] == chosen else 0.0,
-        1.0 if reading is not None and reading.centroids and reading.centroids[0][0] == chosen else 0.0,
-        float(unknown_subject),
-    )
 
 
 def logistic(weights: Sequence[float], features: Sequence[float]) -> float:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.answering.confidence import Evidence, gather, probability
 from bot.answering.context import Context, phrase
 from bot.answering.lookup import texts_named
 from bot.answering.model import Answer, Citation, cite
@@ -21,8 +22,8 @@ from bot.answering.quoting import (
     source_name,
     surface,
 )
-from bot.answering.ranker import RANK_FEATURES, Ranking, candidates, evidence, logistic, rank
-from bot.answering.topics import topic_articles
+from bot.answering.ranker import Ranking, candidates, rank
+from bot.answering.topics import off_object_articles, topic_articles
 from knowledge.index import DECREE_ID
 from knowledge.model import Part
 from knowledge.search import Hit, Passage, SearchResult, document_stems
@@ -115,8 +116,9 @@ def definition(ctx: Context, u: Understanding, lang: str) -> Answer | None:
         True,
         f"{text}\n\n{quote}",
         cite(["2", "3"]),
-        ctx.config.confidence.definition,
+        0.0,  # weighed by the evidence model (``confidence``)
         lang,
+        route="definition",
     )
 
 
@@ -167,7 +169,7 @@ class Assessment:
     result: SearchResult
     reading: Reading | None
     ranking: Ranking
-    evidence: tuple[float, ...]
+    evidence: Evidence
     confidence: float
     direct: bool  # the evidence is strong enough to assert an answer
 
@@ -179,12 +181,18 @@ def assess(ctx: Context, u: Understanding) -> Assessment:
     on_codes = any(t != DECREE_ID for t in result.texts if t in texts_named(ctx, u))
     reading = None if on_codes else ctx.reading(u.text)
     topical = frozenset() if on_codes else topic_articles(u.text)
+    off_object = frozenset() if on_codes else off_object_articles(u.text)
     found = candidates(
-        result.hits, result.coverage, reading, DECREE_ID, ctx.config.ranker.neighbour_candidates, topical
+        result.hits,
+        result.coverage,
+        reading,
+        DECREE_ID,
+        ctx.config.ranker.neighbour_candidates,
+        topical,
+        off_object,
     )
     ranking = rank(found, ctx.config.ranker.weights)
-    features = evidence(ranking, result.coverage, result.hits, reading, bool(u.unknown_nouns))
-    named = bool(ranking.candidates) and ranking.candidates[0].features[RANK_FEATURES.index("named")] > 0
+    ev = gather(ranking, result.coverage, result.hits, reading, bool(u.unknown_nouns), bool(u.off_topic))
     if on_codes:
         # No labelled questions about the codes: their answers rest on how much of the question BM25 found.
         conf = ctx.config.confidence
@@ -193,23 +201,24 @@ def assess(ctx: Context, u: Understanding) -> Assessment:
         confidence = min(
             conf.cap, conf.base + conf.coverage * result.coverage + conf.margin * min(margin, 1.0)
         )
+        named = any(h.named for h in hits[:1])
         direct = result.coverage >= ctx.config.retrieval.min_coverage or named
     else:
-        confidence = logistic(ctx.config.evidence.weights, features)
-        direct = confidence >= ctx.config.evidence.threshold or named
-    return Assessment(result, reading, ranking, features, confidence, direct)
+        confidence = probability(ctx.config.evidence.weights, ev, None, "rule", False)
+        direct = confidence >= ctx.config.evidence.threshold
+    return Assessment(result, reading, ranking, ev, confidence, direct)
 
 
-def rule(ctx: Context, u: Understanding, lang: str) -> Answer:
+def rule(ctx: Context, u: Understanding, lang: str, assessed: Assessment | None = None) -> Answer:
     """Answer a rule question with the best passage of the texts; below the confidence threshold, give the
     closest passages instead of asserting, or decline when the texts hold little of the question."""
-    return replace(_rule(ctx, u, lang), route="rule")
+    assessed = assessed if assessed is not None else assess(ctx, u)
+    return replace(_rule(ctx, u, lang, assessed), route="rule", evidence=assessed.evidence)
 
 
-def _rule(ctx: Context, u: Understanding, lang: str) -> Answer:
+def _rule(ctx: Context, u: Understanding, lang: str, assessed: Assessment) -> Answer:
     settings = ctx.config.retrieval
     index = ctx.index
-    assessed = assess(ctx, u)
     result = assessed.result
     ranked = assessed.ranking.candidates
     if not ranked:
@@ -226,7 +235,7 @@ def _rule(ctx: Context, u: Understanding, lang: str) -> Answer:
     closest = tuple(Citation(c.text_id, c.article) for c in ranked[:3])
     if best is None or article is None:
         return decline(
-            ctx, u, lang, topic=False, result=result, closest=closest, confidence=assessed.confidence
+            ctx, u, lang, topic=False, result=result, closest=closest, confidence=1 - assessed.confidence
         )
     if not assessed.direct:
         # "Not covered" only when the texts hold little of the question and it reads like the questions they
@@ -235,7 +244,7 @@ def _rule(ctx: Context, u: Understanding, lang: str) -> Answer:
         unlike = reading is None or reading.out_of_scope >= reading.score(chosen.article)
         if result.coverage < settings.min_coverage and unlike:
             return decline(
-                ctx, u, lang, topic=False, result=result, closest=closest, confidence=assessed.confidence
+                ctx, u, lang, topic=False, result=result, closest=closest, confidence=1 - assessed.confidence
             )
         return _closest_passages(ctx, u, lang, assessed)
     first: str | None = None
@@ -257,6 +266,11 @@ def _rule(ctx: Context, u: Understanding, lang: str) -> Answer:
         note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
         if note is not None:
             first = note.summary.get(lang)
+            # The curated delay or notice the question matches is the key fact: it opens the answer even when
+            # the passage quoted is another part of the article.
+            if best.facts and best.facts[0][1] >= settings.min_fact_score:
+                stated = fact_sentence(best.facts[0][0], lang, ctx.facts)
+                first = f"{stated} {first}" if stated else first
         else:
             first = phrase(
                 lang, "article_says", number=article.number, name=source_name(article.text_id, index, lang)
@@ -283,18 +297,34 @@ def _rule(ctx: Context, u: Understanding, lang: str) -> Answer:
 
 def _closest_passages(ctx: Context, u: Understanding, lang: str, assessed: Assessment) -> Answer:
     """Give the closest passages without asserting anything: the evidence is too weak for a direct answer."""
+    keys = [(c.text_id, c.article) for c in assessed.ranking.candidates[:3]]
+    return closest_passages(ctx, u, lang, keys, assessed.result.hits, (), assessed.confidence)
+
+
+def closest_passages(
+    ctx: Context,
+    u: Understanding,
+    lang: str,
+    keys: Sequence[tuple[str, str]],
+    hits: Sequence[Hit],
+    passages: Sequence[Passage],
+    confidence: float,
+    intent: str = "rule_question",
+) -> Answer:
+    """Quote the passages of the closest articles (most likely first) without asserting, and offer a human."""
     lines = [phrase(lang, "closest_passages")]
     citations: list[Citation] = []
     shown = 0
-    for candidate in assessed.ranking.candidates[:3]:
-        article = ctx.index.get(candidate.article, candidate.text_id)
-        if article is None:
+    for text_id, number in keys[:3]:
+        article = ctx.index.get(number, text_id)
+        if article is None or any(c.article == article.number for c in citations):
             continue
         citations.append(Citation(article.text_id, article.number))
         if shown >= 2:
             continue
-        hit = next((h for h in assessed.result.hits if h.article == article.number), None)
-        top = hit.passages[0] if hit is not None and hit.passages else None
+        given = next((p for p in passages if p.article == article.number), None)
+        hit = next((h for h in hits if h.article == article.number), None)
+        top = given or (hit.passages[0] if hit is not None and hit.passages else None)
         part = next((p for p in article.parts if top and p.label == top.label and p.text == top.text), None)
         if part is None and len(article.parts) > 1:
             note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
@@ -305,9 +335,7 @@ def _closest_passages(ctx: Context, u: Understanding, lang: str, assessed: Asses
             lines.append(quote_block(article, part, lang, ctx.index))
         shown += 1
     lines.append(phrase(lang, "human_offer"))
-    return Answer(
-        u.text, "rule_question", False, "\n\n".join(lines), tuple(citations), assessed.confidence, lang
-    )
+    return Answer(u.text, intent, False, "\n\n".join(lines), tuple(citations), confidence, lang)
 
 
 def _passage_for_categories(ctx: Context, passages: tuple[Passage, ...], u: Understanding) -> Passage:
@@ -374,5 +402,5 @@ def decline(
     if closest:
         lines.append(phrase(lang, "closest", items=article_items(closest, lang, ctx.facts)))
     lines.append(phrase(lang, "human_offer"))
-    conf = ctx.config.confidence.declined if confidence is None else confidence
+    conf = 1.0 if confidence is None else confidence  # nothing in the texts matches: declining is safe
     return Answer(u.text, "out_of_scope", False, "\n".join(lines), tuple(closest), conf, lang)

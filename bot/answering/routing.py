@@ -8,15 +8,16 @@ import threading
 from dataclasses import replace
 
 from bot.answering.calculations import calculate, experience
+from bot.answering.confidence import probability
 from bot.answering.config import AnsweringConfig, load_config
 from bot.answering.context import Context, phrase
 from bot.answering.followups import compose, continues, split_questions
 from bot.answering.formalities import formality
 from bot.answering.lookup import lookup
-from bot.answering.model import Answer, cite
+from bot.answering.model import Answer, Clarification, cite
 from bot.answering.neighbours import Neighbours
 from bot.answering.quoting import quote_source
-from bot.answering.retrieval import decline, definition, rule
+from bot.answering.retrieval import assess, closest_passages, decline, definition, rule
 from bot.answering.situations import (
     SituationReply,
     absence_answer,
@@ -26,7 +27,7 @@ from bot.answering.situations import (
 )
 from bot.faults import log_failure
 from knowledge.facts import Facts
-from knowledge.index import ArticleIndex
+from knowledge.index import DECREE_ID, ArticleIndex
 from knowledge.search import Searcher, load_searcher
 from nlu import Understanding, understand, warm_up
 from nlu.lexicon import load_lexicon
@@ -154,13 +155,57 @@ class Answerer:
         """Write an answer computed from the situation, with the passages it rests on."""
         blocks = [quote_source(self.context, number, quote, lang) for number, quote in reply.quotes]
         text = "\n\n".join([reply.text, *dict.fromkeys(b for b in blocks if b)])
-        conf = self.context.config.confidence
-        confidence = conf.situation_assumed if reply.assumed else conf.situation
         return Answer(
-            u.text, reply.intent, True, text, cite(reply.articles), confidence, lang, clarify=reply.clarify
+            u.text,
+            reply.intent,
+            True,
+            text,
+            cite(reply.articles),
+            0.0,
+            lang,
+            clarify=reply.clarify,
+            route="computed",
+            assumed=reply.assumed,
         )
 
     def _route(self, u: Understanding, lang: str) -> Answer:
+        """Answer one question by its route, then weigh the answer with the evidence model."""
+        return self._calibrate(u, lang, self._by_route(u, lang))
+
+    def _calibrate(self, u: Understanding, lang: str, answer: Answer) -> Answer:
+        """Give a route's answer the calibrated confidence of its first article; below the threshold, the
+        closest passages instead of an assertion; an answer that depends on an unsaid fact asks for it."""
+        ctx = self.context
+        if answer.clarify is not None:
+            answer = _asking(answer, answer.clarify, lang)
+        if answer.route == "rule" or (answer.route == "" and answer.intent != "out_of_scope"):
+            return answer  # searched answers are weighed by the search; greetings and dossiers are no claims
+        assessed = assess(ctx, u)
+        weights = ctx.config.evidence.weights
+        if answer.route == "":  # a decline before any search: how sure is it that the texts do not answer?
+            p = probability(weights, assessed.evidence, None, "rule", False)
+            return replace(answer, confidence=1 - p, evidence=assessed.evidence)
+        if not answer.citations or answer.citations[0].text != DECREE_ID:
+            # A code's article: no labelled questions about the codes, the search's own measure.
+            return replace(answer, confidence=assessed.confidence, evidence=assessed.evidence)
+        first = answer.citations[0].article
+        p = probability(weights, assessed.evidence, first, answer.route, answer.assumed)
+        answer = replace(answer, confidence=p, evidence=assessed.evidence)
+        if answer.answered and p < ctx.config.evidence.threshold:
+            keys = [(c.text, c.article) for c in answer.citations]
+            hedged = closest_passages(
+                ctx, u, lang, keys, assessed.result.hits, answer.passages, p, intent=answer.intent
+            )
+            return replace(hedged, route=answer.route, assumed=answer.assumed, evidence=assessed.evidence)
+        return answer
+
+    def _out_of_scope(self, u: Understanding) -> bool:
+        """Tell whether a message the intent step reads as off the texts is close to requests they do not
+        answer (positive evidence), rather than only worded unlike the decree."""
+        reading = self.context.reading(u.text)
+        return reading.out_of_scope >= reading.best + self.context.config.evidence.out_of_scope_margin
+
+    def _by_route(self, u: Understanding, lang: str) -> Answer:
         ctx = self.context
         intent = u.intent
         if intent == "greeting":
@@ -186,7 +231,7 @@ class Answerer:
             e = u.entities
             if intent != "calculation" and e.category is not None and e.study_years is not None:
                 # "5 ans d'études, 18 mois chez un exploitant : puis-je être responsable ?" asks for art. 26.
-                return experience(ctx, u, lang)
+                return replace(experience(ctx, u, lang), route="computed")
         if u.formality is not None:
             formal = formality(ctx, u, lang)
             if formal is not None:
@@ -207,7 +252,7 @@ class Answerer:
             calculated = calculate(ctx, u, lang)
             if calculated is not None:
                 return calculated
-        if intent == "out_of_scope":
+        if intent == "out_of_scope" and self._out_of_scope(u):
             return decline(ctx, u, lang, topic=True)
         if load_lexicon().has(u.words, "asks_translation"):
             text = phrase(lang, "translation") + "\n" + phrase(lang, "human_offer")
@@ -250,3 +295,11 @@ def warm_up_default() -> None:
 def answer_question(text: str, lang: str | None = None, understanding: Understanding | None = None) -> Answer:
     """Answer one question over the shipped texts (the answerer is built once per process)."""
     return default_answerer().answer(text, lang, understanding)
+
+
+def _asking(answer: Answer, clarify: Clarification, lang: str) -> Answer:
+    """Turn an answer that depends on an unsaid fact into the clarifying question (SPEC §3: not a direct
+    answer), its choices, then what holds for each choice."""
+    options = "\n".join(f"• {label}" for label, _ in clarify.options)
+    text = f"{clarify.question}\n{options}\n\n{answer.answer}"
+    return replace(answer, answered=False, answer=text)

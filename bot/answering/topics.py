@@ -1,5 +1,9 @@
 """Legal topics a question speaks of (opening, modification, transfer, cessation, replacement...), each tied to
-the decree's articles, from the bilingual cues of ``knowledge/glossary/legal_topics.yaml``."""
+the decree's articles, from the bilingual cues of ``knowledge/glossary/legal_topics.yaml``.
+
+A request is an action on an object: a topic that acts on one kind of object (a person, the premises and
+equipment) does not apply to a question that names objects of other kinds only ("on remplace la chambre
+froide" is a change of equipment, not the replacement of the pharmacist)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ class Topic:
     name: str
     articles: tuple[str, ...]
     pattern: re.Pattern[str]
+    object: str | None = None  # the kind of object the request acts on (``objects``), None: any
 
 
 def _pattern(entries: list[object]) -> re.Pattern[str]:
@@ -30,16 +35,61 @@ def _pattern(entries: list[object]) -> re.Pattern[str]:
 
 
 @cache
+def _data() -> dict[str, object]:
+    data: dict[str, object] = yaml.safe_load((GLOSSARY_DIR / "legal_topics.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+@cache
 def load_topics() -> tuple[Topic, ...]:
     """Read ``knowledge/glossary/legal_topics.yaml`` (cached)."""
-    data = yaml.safe_load((GLOSSARY_DIR / "legal_topics.yaml").read_text(encoding="utf-8"))
+    topics = _data()["topics"]
+    assert isinstance(topics, dict)
     return tuple(
-        Topic(str(name), tuple(str(a) for a in entry["articles"]), _pattern(list(entry["cues"])))
-        for name, entry in data["topics"].items()
+        Topic(
+            str(name),
+            tuple(str(a) for a in entry["articles"]),
+            _pattern(list(entry["cues"])),
+            str(entry["object"]) if entry.get("object") else None,
+        )
+        for name, entry in topics.items()
     )
 
 
+@cache
+def load_objects() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Return each kind of object a request acts on, with the pattern of the words naming it."""
+    objects = _data().get("objects") or {}
+    assert isinstance(objects, dict)
+    return tuple((str(kind), _pattern(list(words))) for kind, words in objects.items())
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[-'’]", " ", fold(text))
+
+
+def object_kinds(text: str) -> frozenset[str]:
+    """Return the kinds of object a question names (person, premises...)."""
+    plain = _plain(text)
+    return frozenset(kind for kind, pattern in load_objects() if pattern.search(plain))
+
+
+def _applies(topic: Topic, kinds: frozenset[str]) -> bool:
+    return topic.object is None or not kinds or topic.object in kinds
+
+
 def topic_articles(text: str) -> frozenset[str]:
-    """Return the articles of the legal topics a question speaks of."""
-    plain = re.sub(r"[-'’]", " ", fold(text))
-    return frozenset(a for t in load_topics() if t.pattern.search(plain) for a in t.articles)
+    """Return the articles of the legal topics a question speaks of (on the kind of object it names)."""
+    plain = _plain(text)
+    kinds = object_kinds(text)
+    return frozenset(
+        a for t in load_topics() if t.pattern.search(plain) and _applies(t, kinds) for a in t.articles
+    )
+
+
+def off_object_articles(text: str) -> frozenset[str]:
+    """Return the articles of topics whose words the question uses about another kind of object."""
+    plain = _plain(text)
+    kinds = object_kinds(text)
+    off = {a for t in load_topics() if t.pattern.search(plain) and not _applies(t, kinds) for a in t.articles}
+    return frozenset(off - topic_articles(text))
