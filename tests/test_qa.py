@@ -34,7 +34,9 @@ def test_assistants_for_a_wholesale_distributor() -> None:
 
 def test_assistants_without_a_category_depend_on_it() -> None:
     a = answer_question("combien d'assistants pour 80 personnes ?")
-    assert a.answered and {c.article for c in a.citations} >= {"37", "38", "39"}
+    # The answer depends on the category: it asks (SPEC §3: not a direct answer), then gives each scale.
+    assert not a.answered and {c.article for c in a.citations} >= {"37", "38", "39"}
+    assert a.answer.startswith("Pour quelle catégorie")
     assert "3 assistants" in a.answer and "1 assistant" in a.answer and "11°" in a.answer
 
 
@@ -236,7 +238,7 @@ def test_answers_colleagues_found_wrong(question: str, first: str, fact: str) ->
     assert _first(a) == first, _cited(a)
     assert fact in a.answer
     # Asserted, or (the evidence below the confidence threshold) the closest passages holding it, unasserted.
-    assert a.answered or a.answer.startswith("Je ne suis pas assez sûr")
+    assert a.answered or a.answer.startswith(("Je ne suis pas assez sûr", "I am not sure enough"))
 
 
 @pytest.mark.parametrize(
