@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "knowledge" / "data" / "examples.jsonl"
 CACHE = ROOT / "var" / "cache"  # embeddings of the bank, keyed by a hash of its texts
 OUT_OF_SCOPE = "oos"
+VOTERS = 10  # nearest examples that vote for their articles
+VOTE_TEMPERATURE = 0.05  # a voter's weight: exp((its cosine - the closest one's) / this)
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,16 @@ class Reading:
         tuple[str, float], ...
     ]  # (article number, cosine of the mean of its examples), best first
     out_of_scope: float  # cosine of the closest question the texts do not answer
+    # (article number, share of the vote of the nearest examples, each weighted by its closeness), best first
+    votes: tuple[tuple[str, float], ...] = ()
 
     def score(self, article: str) -> float:
         """Return an article's closest-example similarity (0 when no example of it is close)."""
         return next((s for a, s in self.articles if a == article), 0.0)
+
+    def vote(self, article: str) -> float:
+        """Return an article's share of the nearest examples' vote (unanswerable ones vote for none)."""
+        return next((s for a, s in self.votes if a == article), 0.0)
 
     def centroid(self, article: str) -> float:
         """Return an article's similarity to the mean of its examples."""
@@ -153,7 +161,17 @@ class Neighbours:
         ranked = np.argsort(-to_centroids)
         centroids = tuple((self.labels[i], float(to_centroids[i])) for i in ranked if to_centroids[i] > 0)
         oos = float(sims[self._oos].max()) if self._oos.any() else 0.0
-        return Reading(articles, centroids, oos)
+        return Reading(articles, centroids, oos, self._votes(sims))
+
+    def _votes(self, sims: npt.NDArray[np.float32]) -> tuple[tuple[str, float], ...]:
+        """Return each article's share of the vote of the nearest examples (closer examples weigh more)."""
+        if not len(self.labels) or not len(sims):
+            return ()
+        top = np.argsort(-sims)[:VOTERS]
+        weight = np.exp((sims[top] - sims[top[0]]) / VOTE_TEMPERATURE)
+        shares = (self._member[top].T.astype(np.float32) @ weight) / float(weight.sum())
+        order = np.argsort(-shares)
+        return tuple((self.labels[i], float(shares[i])) for i in order if shares[i] > 0)
 
 
 _bank: Neighbours | None = None

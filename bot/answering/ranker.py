@@ -27,6 +27,7 @@ RANK_FEATURES = (
     "covered_top",  # coverage of the question by BM25's best article, on that article only
     "topic",  # the article is one of a legal topic the question speaks of (``topics``)
     "off_object",  # the article is one of a topic whose words the question uses about another kind of object
+    "vote",  # the article's share of the vote of the nearest labelled questions (``neighbours``)
 )
 
 
@@ -60,7 +61,7 @@ def candidates(
     best = max((h.score for h in hits), default=0.0) or 1.0
     keys: list[tuple[str, str]] = [(h.text_id, h.article) for h in hits]
     if reading is not None:
-        for article, _ in (*reading.articles[:limit], *reading.centroids[:limit]):
+        for article, _ in (*reading.articles[:limit], *reading.centroids[:limit], *reading.votes[:limit]):
             if (decree, article) not in keys and not any(a == article for _, a in keys):
                 keys.append((decree, article))
     for article in sorted(topical):
@@ -86,6 +87,7 @@ def candidates(
             coverage if rank == 0 else 0.0,
             1.0 if key[0] == decree and key[1] in topical else 0.0,
             1.0 if key[0] == decree and key[1] in off_object else 0.0,
+            reading.vote(key[1]) if reading is not None else 0.0,
         )
         found.append(Candidate(key[0], key[1], features))
     return found
