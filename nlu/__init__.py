@@ -349,10 +349,14 @@ def _unknown_words(
         "generic_nouns",
     ):
         signals |= {w for p in lexicon.words(key) for w in p.words}
+    from nlu.entities import MONTH_NAMES
+
     unknown = []
     for c in corrections:
         if c.typed in stop or c.typed.isdigit() or len(c.typed) < 3 or c.typed in signals:
             continue
+        if c.typed in MONTH_NAMES:
+            continue  # a month dates the user's situation; it is no subject the texts should hold
         if not all(lexicon.in_domain(w) or w in stop for w in c.read):
             unknown.append(c.typed)
     if not unknown:

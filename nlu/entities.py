@@ -375,6 +375,7 @@ _MONTHS = {
     "nov": 11,
     "dec": 12,
 }
+MONTH_NAMES = frozenset(_MONTHS)  # month names and abbreviations, French and English (accents folded)
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_MONTH_YEAR = re.compile(
     rf"\b(?P<d>\d{{1,2}}|1er)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b"

@@ -125,3 +125,29 @@ def test_a_request_is_an_action_on_an_object(text: str, kinds: set[str], on: str
 def test_replacing_equipment_leads_to_the_modification_articles(question: str) -> None:
     a = _answerer().answer(question)
     assert _articles(a)[0] in {"12", "13", "14"}, _articles(a)
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        (
+            "Nous fermons définitivement notre entrepôt de la Condamine le mois prochain : que faut-il faire "
+            "auprès du ministère ?",
+            "19",
+        ),
+        ("We are shutting down our storage site for good next month. What must we tell the ministry?", "19"),
+        (
+            "Nous voulons ajouter une ligne de remplissage de blisters dans notre usine : faut-il une "
+            "autorisation préalable ?",
+            "12",
+        ),
+        ("What are the steps to open a veterinary depositary in Monaco?", "5"),
+        ("How do we get a new responsible pharmacist approved when ours retires?", "17"),
+    ],
+)
+def test_a_procedure_in_unfamiliar_words_is_never_declined_as_off_the_texts(
+    question: str, article: str
+) -> None:
+    a = _answerer().answer(question)
+    assert a.intent != "out_of_scope" and not a.answer.startswith(phrase(a.lang, "not_covered", topic=""))
+    assert _articles(a)[0] == article, _articles(a)

@@ -241,7 +241,9 @@ def _rule(ctx: Context, u: Understanding, lang: str, assessed: Assessment) -> An
         # "Not covered" only when the texts hold little of the question and it reads like the questions they
         # do not answer; an unfamiliar wording of a request they do answer gets the closest passages.
         reading = assessed.reading
-        unlike = reading is None or reading.out_of_scope >= reading.score(chosen.article)
+        unlike = (
+            reading is None or reading.out_of_scope >= reading.best + ctx.config.evidence.out_of_scope_margin
+        )
         if result.coverage < settings.min_coverage and unlike:
             return decline(
                 ctx, u, lang, topic=False, result=result, closest=closest, confidence=1 - assessed.confidence
