@@ -9,7 +9,7 @@ article. The confidence of any answer is weighed from the same evidence (``confi
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.neighbours import Reading
@@ -25,7 +25,7 @@ RANK_FEATURES = (
     "named",  # the question names the article
     "fact",  # best curated fact of the article matched (0-1)
     "covered_top",  # coverage of the question by BM25's best article, on that article only
-    "topic",  # the article is one of a legal topic the question speaks of (``topics``)
+    "topic",  # how many legal topics the question speaks of hold the article (``topics``), at most 2
     "off_object",  # the article is one of a topic whose words the question uses about another kind of object
     "vote",  # the article's share of the vote of the nearest labelled questions (``neighbours``)
 )
@@ -54,7 +54,7 @@ def candidates(
     reading: Reading | None,
     decree: str,
     limit: int = 3,
-    topical: frozenset[str] = frozenset(),
+    topical: Mapping[str, int] | frozenset[str] = frozenset(),
     off_object: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Return the BM25 hits and the articles the neighbours and the question's legal topics point to, with features."""
@@ -85,12 +85,18 @@ def candidates(
             1.0 if hit is not None and hit.named else 0.0,
             hit.facts[0][1] if hit is not None and hit.facts else 0.0,
             coverage if rank == 0 else 0.0,
-            1.0 if key[0] == decree and key[1] in topical else 0.0,
+            _topic_count(topical, key[1]) if key[0] == decree else 0.0,
             1.0 if key[0] == decree and key[1] in off_object else 0.0,
             reading.vote(key[1]) if reading is not None else 0.0,
         )
         found.append(Candidate(key[0], key[1], features))
     return found
+
+
+def _topic_count(topical: Mapping[str, int] | frozenset[str], article: str) -> float:
+    if isinstance(topical, Mapping):
+        return float(min(2, topical.get(article, 0)))
+    return 1.0 if article in topical else 0.0
 
 
 def rank(found: Sequence[Candidate], weights: Sequence[float]) -> Ranking:

@@ -23,7 +23,7 @@ from bot.answering.quoting import (
     surface,
 )
 from bot.answering.ranker import Ranking, candidates, rank
-from bot.answering.topics import off_object_articles, topic_articles
+from bot.answering.topics import off_object_articles, topic_counts
 from knowledge.index import DECREE_ID
 from knowledge.model import Part
 from knowledge.search import Hit, Passage, SearchResult, document_stems
@@ -180,7 +180,7 @@ def assess(ctx: Context, u: Understanding) -> Assessment:
     # The labelled questions are about the decree: a question naming a code is left to BM25 over that code.
     on_codes = any(t != DECREE_ID for t in result.texts if t in texts_named(ctx, u))
     reading = None if on_codes else ctx.reading(u.text)
-    topical = frozenset() if on_codes else topic_articles(u.text)
+    topical = {} if on_codes else topic_counts(u.text)
     off_object = frozenset() if on_codes else off_object_articles(u.text)
     found = candidates(
         result.hits,

@@ -87,6 +87,19 @@ def topic_articles(text: str) -> frozenset[str]:
     )
 
 
+def topic_counts(text: str) -> dict[str, int]:
+    """Return, for each article of the topics a question speaks of, how many of those topics hold it (an
+    article where two of the question's topics meet, say a silence on an opening, is the likelier one)."""
+    plain = _plain(text)
+    kinds = object_kinds(text)
+    counts: dict[str, int] = {}
+    for topic in load_topics():
+        if topic.pattern.search(plain) and _applies(topic, kinds):
+            for article in topic.articles:
+                counts[article] = counts.get(article, 0) + 1
+    return counts
+
+
 def off_object_articles(text: str) -> frozenset[str]:
     """Return the articles of topics whose words the question uses about another kind of object."""
     plain = _plain(text)
