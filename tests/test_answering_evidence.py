@@ -151,3 +151,16 @@ def test_a_procedure_in_unfamiliar_words_is_never_declined_as_off_the_texts(
     a = _answerer().answer(question)
     assert a.intent != "out_of_scope" and not a.answer.startswith(phrase(a.lang, "not_covered", topic=""))
     assert _articles(a)[0] == article, _articles(a)
+
+
+def test_an_article_where_two_topics_of_the_question_meet_counts_twice() -> None:
+    from bot.answering.ranker import RANK_FEATURES, candidates
+    from bot.answering.topics import topic_counts
+
+    counts = topic_counts(
+        "Si le ministère ne répond jamais à notre demande pour ouvrir un dépôt, est-ce accepté ?"
+    )
+    assert counts["9"] == 2 and counts["5"] == 1  # silence on an opening: art. 9 holds both topics
+    found = candidates([], 0.0, None, "decree", topical=counts)
+    topic = {c.article: c.features[RANK_FEATURES.index("topic")] for c in found}
+    assert topic["9"] == 2.0 and topic["5"] == 1.0
