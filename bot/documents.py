@@ -236,6 +236,7 @@ class _Run:
     last: datetime
     group: str
     photos: list[Upload] = field(default_factory=list)
+    unchecked: list[Upload] = field(default_factory=list)  # held, not yet checked (an album's first photos)
 
 
 class PhotoRuns:
@@ -266,7 +267,17 @@ class PhotoRuns:
                 run = self._runs[key] = _Run(now, group)
             run.last, run.group = now, group or run.group
             run.photos = [*run.photos, *uploads][-self.max_photos :]
+            run.unchecked = [*run.unchecked, *uploads][-self.max_photos :]
             return list(run.photos)
+
+    def take_unchecked(self, key: SessionKey) -> list[Upload]:
+        """Return the photos of the user's run not checked yet, and count them checked from now on."""
+        with self._lock:
+            run = self._runs.get(key)
+            if run is None:
+                return []
+            unchecked, run.unchecked = run.unchecked, []
+            return unchecked
 
     def end(self, key: SessionKey) -> None:
         """Forget the user's run (a text message came, or they asked to forget everything)."""

@@ -27,6 +27,9 @@ class Attachment:
     mime: str
     data: bytes
     group: str = ""  # photos sent together as one album (Telegram's media_group_id)
+    # More files of the same album come right after this one: the core holds it and checks the album once,
+    # with its last file.
+    follows: bool = False
 
     @property
     def size(self) -> int:

@@ -28,6 +28,7 @@ class TelegramSettings:
     webhook_secret: str = ""
     max_download_bytes: int = 20 * 1024 * 1024
     typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
+    album_wait: float = 1.5  # seconds without a new photo of an album before the album is checked
 
 
 @dataclass(frozen=True)

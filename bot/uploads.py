@@ -74,12 +74,17 @@ class Uploads:
             self.store.add_file(
                 turn.session.key, None, name, attachment.mime or "application/octet-stream", attachment.data
             )
+            if attachment.follows:
+                return []  # an album: one question, asked on its last photo
             return [
                 Reply(t(lang, "upload_which_dossier", name=name), choices=start_choices(self.specs, lang))
             ]
         upload = (name, attachment.mime, attachment.data)
         run = self.photo_runs.extend(turn.session.key, [upload], attachment.group, self.clock())
-        replies = self._check_files(turn, dossier, run, new=[upload])
+        if attachment.follows and len(run) < self.photo_runs.max_photos:
+            return []  # an album's photo: checked with the rest of the album, in one report, by its last
+        new = self.photo_runs.take_unchecked(turn.session.key) or [upload]
+        replies = self._check_files(turn, dossier, run, new=new)
         if dossier.status == REVIEW and not dossier.editing:
             # At the review, a reminder of what to do next, not the whole review again after each upload.
             reminder = Reply(

@@ -146,11 +146,12 @@ def page_features(page: Page) -> dict[str, float]:
     dimensions = len(_DIMENSION.findall(text)) + len(_FEET.findall(text))
     if drawing >= 0.6 and dimensions < 4:
         plans = tuning().plans
-        bare = [
+        # Distinct values: two OCR readings of one drawing may both hold the same figure.
+        bare = {
             int(n)
             for n in _BARE.findall(text)
             if plans.bare_cm_min <= int(n) <= plans.bare_cm_max and not 1900 <= int(n) <= 2099  # no years
-        ]
+        }
         if len(bare) >= plans.bare_cm_count:
             dimensions += len(bare)  # "350", "420" on a drawing: centimetres
     rooms = len(room_labels(text))

@@ -267,6 +267,11 @@ def _runs(ink: np.ndarray, axis: int) -> int:
     return count
 
 
+def ruling_lines(encoded: bytes) -> int:
+    """Count the long horizontal and vertical strokes of an image this module produced."""
+    return count_ruling_lines(open_image(encoded).convert("L"))
+
+
 def image_size(encoded: bytes) -> tuple[int, int]:
     """Return an encoded image's width and height from its header, without decoding its pixels."""
     size: tuple[int, int] = Image.open(io.BytesIO(encoded)).size
@@ -286,3 +291,72 @@ def rotate_image(encoded: bytes, degrees: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="TIFF", compression="packbits")
     return buffer.getvalue()
+
+
+def _window_all(ink: np.ndarray, length: int) -> np.ndarray:
+    """Return, along axis 1, whether each window of ``length`` pixels starting there is all ink."""
+    held, span = ink, 1
+    while span * 2 <= length:
+        held = held[:, :-span] & held[:, span:]
+        span *= 2
+    rest = length - span
+    if rest:
+        held = held[:, :-rest] & held[:, rest:]
+    return held
+
+
+def _window_any(starts: np.ndarray, length: int) -> np.ndarray:
+    """Spread each window start over the ``length`` pixels its window covers (axis 1)."""
+    held = np.pad(starts, ((0, 0), (length - 1, length - 1)))
+    span = 1
+    while span * 2 <= length:
+        held = held[:, :-span] | held[:, span:]
+        span *= 2
+    rest = length - span
+    if rest:
+        held = held[:, :-rest] | held[:, rest:]
+    return held
+
+
+def _long_runs(ink: np.ndarray, length: int) -> np.ndarray:
+    """Mark the ink pixels that lie on a horizontal run of at least ``length`` pixels."""
+    if ink.shape[1] < length:
+        return np.zeros_like(ink)
+    return _window_any(_window_all(ink, length), length)
+
+
+LINE_RUN_FRACTION = 1 / 80  # a stroke this long (of the page's longer side) is a wall or a rule
+LINE_RUN_MIN = 16  # pixels: never shorter (a letter's stem at the smallest readable size)
+
+
+@dataclass(frozen=True)
+class ErasedLines:
+    """A page image without its long straight strokes (walls, dimension lines), and how much ink they held."""
+
+    data: bytes  # black-and-white TIFF
+    line_share: float  # share of the page's ink that lay on long horizontal or vertical strokes
+
+
+def erase_lines(encoded: bytes) -> ErasedLines:
+    """Erase long horizontal and vertical strokes so the small text touching them stands alone for OCR.
+
+    A stroke is long when it passes ``LINE_RUN_FRACTION`` of the page's longer side: about twice the
+    height of the dimension figures on a drawing, which must stand alone. The stems of larger letters
+    may go too: a drawing is also read as it is (``dossier_checker.ocr``).
+    """
+    grey = np.asarray(open_image(encoded).convert("L"), dtype=np.uint8)
+    threshold = min(160, int(grey.mean() * 0.75))
+    ink = grey < threshold
+    length = max(LINE_RUN_MIN, int(max(ink.shape) * LINE_RUN_FRACTION))
+    strokes = _long_runs(ink, length) | _long_runs(ink.T, length).T
+    # Grow the strokes by a pixel: their grey, slightly skewed edges would otherwise stay as specks.
+    grown = strokes.copy()
+    grown[1:] |= strokes[:-1]
+    grown[:-1] |= strokes[1:]
+    grown[:, 1:] |= strokes[:, :-1]
+    grown[:, :-1] |= strokes[:, 1:]
+    kept = ink & ~grown
+    share = float(strokes.sum()) / max(1, int(ink.sum()))
+    buffer = io.BytesIO()
+    Image.fromarray(~kept).convert("1").save(buffer, format="TIFF", compression="group4")
+    return ErasedLines(buffer.getvalue(), share)

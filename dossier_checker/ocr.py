@@ -46,10 +46,15 @@ STAMP_CONFIDENCE = 50  # mean confidence a turned block's text needs to be kept
 SPARSE_PSM = 11  # tesseract's sparse-text mode: labels and dimensions scattered over a drawing
 SPARSE_BELOW_WORDS = 30  # a first reading with fewer well-read words than this gets a sparse-text pass
 SPARSE_MIN_CONFIDENCE = 40  # words the sparse pass reads less surely are the drawing's strokes, dropped
+# A page whose ink lies this much on long straight strokes is a drawing: its sparse pass reads it without
+# them, so that dimensions written on or against dimension lines and walls stand alone ("397", "187,5").
+DRAWING_LINE_SHARE = 0.35
+DRAWING_MIN_LINES = 20  # ... and that has this many long ruling lines (walls), as the "drawing" feature asks
+DRAWING_TURNS = (90, 270)  # a drawing's text along vertical lines runs one way or the other: both are read
 
 
-def _read(image: bytes, timeout: float, psm: int = 3) -> OcrText:
-    return _read_boxes(image, timeout, psm)[0]
+def _read(image: bytes, timeout: float, psm: int = 3, min_confidence: float = -1.0) -> OcrText:
+    return _read_boxes(image, timeout, psm, min_confidence)[0]
 
 
 def _read_boxes(
@@ -134,6 +139,21 @@ def _well_read(result: OcrText) -> int:
     return len(re.findall(r"[A-Za-zÀ-ÿ]{3,}", result.text))
 
 
+def _merged(first: OcrText, second: OcrText) -> OcrText:
+    """Join two readings of one page: the first's lines, then the second's lines the first lacks."""
+
+    def join(one: str, other: str) -> str:
+        held = [line for line in one.splitlines() if line.strip()]
+        seen = {line.strip() for line in held}
+        return "\n".join(
+            held + [line for line in other.splitlines() if line.strip() and line.strip() not in seen]
+        )
+
+    return OcrText(
+        join(first.text, second.text), join(first.head, second.head), first.confidence, first.rotated
+    )
+
+
 def _turned_text(image: bytes, boxes: list[Box], timeout: Callable[[], float]) -> list[str]:
     """Read the stamps and other turned blocks the page's OCR run left unread."""
     lines: list[str] = []
@@ -208,6 +228,12 @@ def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
 
     result, boxes = _read_boxes(image, left())
     read = image
+    if _well_read(result) < SPARSE_BELOW_WORDS:
+        erased = imaging.erase_lines(image)
+        if erased.line_share >= DRAWING_LINE_SHARE and imaging.ruling_lines(image) >= DRAWING_MIN_LINES:
+            result, boxes = _read_drawing(image, result, boxes, erased.data, left)
+            stamps = _turned_text(read, boxes, left) if _readable(result) else []
+            return _with_stamps(result, stamps)
     if not _readable(result):
         rotate = _orientation(image, left())
         if rotate != 0:
@@ -220,8 +246,8 @@ def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
                     turned,
                 )
     if _well_read(result) < SPARSE_BELOW_WORDS:
-        # Little text read on the page: a drawing (labels and dimensions scattered between walls), or a
-        # photo whose layout the page analysis gets wrong. Read it again as sparse text, time permitting.
+        # Little text read on the page: a photo whose layout the page analysis gets wrong, or a sheet
+        # with scattered labels. Read it again as sparse text, time permitting.
         try:
             sparse, sparse_boxes = _read_boxes(read, left(), SPARSE_PSM, SPARSE_MIN_CONFIDENCE)
         except OcrFailed:
@@ -229,9 +255,41 @@ def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
         if _well_read(sparse) > _well_read(result):
             result, boxes = OcrText(sparse.text, sparse.head, sparse.confidence, result.rotated), sparse_boxes
     stamps = _turned_text(read, boxes, left) if _readable(result) else []
+    return _with_stamps(result, stamps)
+
+
+def _with_stamps(result: OcrText, stamps: list[str]) -> OcrText:
     if not stamps:
         return result
     return OcrText("\n".join([result.text, *stamps]), result.head, result.confidence, result.rotated)
+
+
+def _read_drawing(
+    page: bytes, first: OcrText, boxes: list[Box], erased: bytes, left: Callable[[], float]
+) -> tuple[OcrText, list[Box]]:
+    """Read a drawing's labels and dimensions as sparse text, without its walls and dimension lines.
+
+    Dimensions sit on or against lines that hide them from the page analysis ("397", "187,5"); once the
+    long strokes are erased they stand alone. Those written along vertical walls are read with the page
+    turned either way (a drawing's text runs both ways; no orientation check is worth its time here).
+    Each reading holds what the others miss: they are joined, the page's first reading first.
+    """
+    result = first
+    # The page as it is (large labels whose letters' stems are as long as the strokes erased), then erased.
+    for view, turn in ((page, 0), (erased, 0), *((erased, t) for t in DRAWING_TURNS)):
+        try:
+            sparse, sparse_boxes = _read_boxes(
+                view if turn == 0 else imaging.rotate_image(view, turn),
+                left(),
+                SPARSE_PSM,
+                SPARSE_MIN_CONFIDENCE,
+            )
+        except OcrFailed:  # out of time: the readings made so far are kept
+            break
+        result = _merged(result, sparse if turn == 0 else OcrText(sparse.text, "", sparse.confidence))
+        if turn == 0:
+            boxes = boxes + sparse_boxes  # upright words only: the stamp search works on the upright page
+    return result, boxes
 
 
 def available() -> bool:

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import html
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from bot.messages import Choice
 
@@ -109,6 +111,95 @@ async def typing_while(
         if shown:
             with contextlib.suppress(Exception):
                 await show(False)
+
+
+# --- Albums -------------------------------------------------------------------------------------------
+
+Part = TypeVar("Part")
+
+
+@dataclass
+class Album(Generic[Part]):
+    """The parts of one album gathered so far; its leader (the first part's handler) hands them on."""
+
+    leader: bool
+    parts: list[tuple[int, Part]] = field(default_factory=list)
+    _handled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def ordered(self) -> list[Part]:
+        """Return the parts in the order they were sent."""
+        return [part for _, part in sorted(self.parts, key=lambda p: p[0])]
+
+    def finish(self) -> None:
+        """Tell the other parts' handlers that the album was handled."""
+        self._handled.set()
+
+    async def finished(self) -> None:
+        """Wait until the leader has handled the album."""
+        await self._handled.wait()
+
+
+class AlbumGatherer(Generic[Part]):
+    """Gather the messages of one album, which arrive one update each, until none came for ``wait`` seconds.
+
+    The first part's handler leads: ``join`` returns to it once the album is quiet, with every part; the
+    other parts' handlers get their own view at once and wait for ``finished`` (their updates stay
+    unanswered, so a crash replays them all and the album is gathered again). The owner's other messages
+    wait for ``handled`` first: they are answered after the album they were sent after.
+    """
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self._gathering: dict[tuple[Hashable, Hashable], Album[Part]] = {}
+        self._unhandled: dict[Hashable, list[Album[Part]]] = {}
+
+    async def join(self, owner: Hashable, group: Hashable, order: int, part: Part) -> Album[Part]:
+        """Add one part (``order``: its message id); return the leader's album when quiet, or a follower's."""
+        lead = self._gathering.get((owner, group))
+        if lead is not None:
+            lead.parts.append((order, part))
+            return Album(False, [(order, part)], lead._handled)
+        lead = Album(True, [(order, part)])
+        self._gathering[(owner, group)] = lead
+        self._unhandled.setdefault(owner, []).append(lead)
+        lead._handled = _Forgetting(lambda: self._forget(owner, lead))
+        try:
+            while True:
+                seen = len(lead.parts)
+                await asyncio.sleep(self.wait)
+                if len(lead.parts) == seen:
+                    return lead
+        except BaseException:
+            lead.finish()
+            raise
+        finally:
+            self._gathering.pop((owner, group), None)
+
+    async def handled(self, owner: Hashable) -> None:
+        """Wait until the albums the owner sent so far are handled."""
+        for album in list(self._unhandled.get(owner, ())):
+            await album.finished()
+
+    def _forget(self, owner: Hashable, album: Album[Part]) -> None:
+        held = self._unhandled.get(owner, [])
+        if album in held:
+            held.remove(album)
+        if not held:
+            self._unhandled.pop(owner, None)
+
+
+class _Forgetting(asyncio.Event):
+    """An event that runs a callback when set (an album handled leaves its owner's list)."""
+
+    def __init__(self, on_set: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_set = on_set
+
+    def set(self) -> None:
+        """Set the event and run the callback once."""
+        if not self.is_set():
+            self._on_set()
+        super().set()
 
 
 # --- Matrix HTML -------------------------------------------------------------------------------------

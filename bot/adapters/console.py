@@ -10,6 +10,7 @@ import argparse
 import getpass
 import mimetypes
 import re
+import shlex
 import shutil
 import stat
 import sys
@@ -137,6 +138,7 @@ class Console:
         self.forbidden = tuple(_resolved(p) for p in forbidden)
         # Tells whether the user's data was deleted (/forget): their saved letters go too.
         self.forgotten: Callable[[], bool] | None = None
+        self._albums = 0  # files sent by one /upload line make one album
 
     def loop(self, lines: Iterable[str], *, echo: bool = False) -> int:
         """Send each line until the input ends or the user quits."""
@@ -149,18 +151,35 @@ class Console:
         return 0
 
     def send(self, line: str) -> list[Reply]:
-        """Send one line (or one file, for ``/upload PATH``) and print the replies."""
+        """Send one line (or files, for ``/upload PATH [PATH...]``) and print the replies."""
         upload = re.match(r"^\s*[/!](?:upload|envoyer|fichier)\s+(.+?)\s*$", line, flags=re.IGNORECASE)
         if upload:
-            incoming = self._upload(upload.group(1).strip().strip("\"'"))
+            replies = self._upload_all(upload.group(1).strip())
         else:
-            incoming = Incoming(key=self.key, text=line)
-        replies = self.core.handle(incoming)
+            replies = self.core.handle(Incoming(key=self.key, text=line))
         for reply in replies:
             self._print(reply)
         if self.forgotten is not None and self.output_dir.exists() and self.forgotten():
             shutil.rmtree(self.output_dir, ignore_errors=True)
         self.out.flush()
+        return replies
+
+    def _upload_all(self, raw: str) -> list[Reply]:
+        """Send one file, or several (``/upload p1.jpg p2.jpg``) as one album checked once, together."""
+        whole = raw.strip("\"'")
+        try:
+            paths = [whole] if Path(whole).expanduser().exists() else shlex.split(raw)
+        except ValueError:  # an unclosed quote: one path as typed
+            paths = [whole]
+        incomings = [self._upload(path) for path in paths or [whole]]
+        last = max((i for i, m in enumerate(incomings) if m.attachment is not None), default=-1)
+        self._albums += 1
+        replies: list[Reply] = []
+        for i, incoming in enumerate(incomings):
+            if incoming.attachment is not None and len(incomings) > 1:
+                album = replace(incoming.attachment, group=f"console-{self._albums}", follows=i < last)
+                incoming = replace(incoming, attachment=album)
+            replies += self.core.handle(incoming)
         return replies
 
     def _upload(self, raw_path: str) -> Incoming:

@@ -358,6 +358,47 @@ DEVICES_TITLE = (
 )
 # Set by the adapter on an edit of the user's last message: [original event id, text it replaces].
 CORRECTION_KEY = "org.vetpharma.correction_of"
+# Pictures a user sent one after another in one sync (several photos picked at once): one album, whose
+# parts carry [album id, whether more parts follow] under this key (kept in the inbox for a replay).
+ALBUM_KEY = "org.vetpharma.album"
+
+
+def _is_picture(source: dict[str, Any]) -> bool:
+    content = source.get("content")
+    if source.get("type") != "m.room.message" or not isinstance(content, dict):
+        return False
+    info = content.get("info")
+    mime = info.get("mimetype") if isinstance(info, dict) else None
+    return content.get("msgtype") == "m.image" or (
+        content.get("msgtype") == "m.file" and isinstance(mime, str) and mime.startswith("image/")
+    )
+
+
+def album_marks(events: Iterable[Any]) -> dict[str, tuple[str, bool]]:
+    """Find runs of pictures one sender sent in a row: event id -> (album id, whether more follow)."""
+    marks: dict[str, tuple[str, bool]] = {}
+    run: list[str] = []
+    sender: object = None
+
+    def close() -> None:
+        for i, event_id in enumerate(run if len(run) > 1 else []):
+            marks[event_id] = (run[0], i < len(run) - 1)
+
+    for event in events:
+        source = getattr(event, "source", None)
+        if not isinstance(source, dict) or not isinstance(source.get("event_id"), str):
+            continue
+        if _is_picture(source) and (not run or source.get("sender") == sender):
+            run.append(source["event_id"])
+            sender = source.get("sender")
+            continue
+        close()
+        run = [source["event_id"]] if _is_picture(source) else []
+        sender = source.get("sender")
+    close()
+    return marks
+
+
 TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
 
 
@@ -440,6 +481,7 @@ class MatrixBot:
         self._known_rooms: set[str] = set()
         self._last_dm: dict[str, str] = {}  # user -> the direct chat they last wrote from
         self._in_flight: set[str] = set()  # ids of the messages being answered
+        self._held_parts: dict[SessionKey, list[str]] = {}  # album parts answered but held for their last
         # (room, user) -> (event id, text) of the user's last text message: an edit of it is a correction.
         self._last_text: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         # Staff accounts and staff rooms of this transport: "#N text" there is a staff answer, never chatter.
@@ -627,9 +669,10 @@ class MatrixBot:
             self._known_rooms.add(room_id)
             if answer and known and getattr(info.timeline, "limited", False) and self.ready.is_set():
                 log.warning("more new events in %s than one sync holds: the oldest were skipped", room_id)
+            albums = album_marks(info.timeline.events)
             for event in info.timeline.events:
                 try:
-                    self._on_event(room_id, event, answer)
+                    self._on_event(room_id, event, answer, albums)
                 except Exception:
                     log_failure(log, "could not handle an event in %s", room_id)
 
@@ -750,7 +793,9 @@ class MatrixBot:
 
     # -- room events --
 
-    def _on_event(self, room_id: str, event: Any, answer: bool) -> None:
+    def _on_event(
+        self, room_id: str, event: Any, answer: bool, albums: dict[str, tuple[str, bool]] | None = None
+    ) -> None:
         source = getattr(event, "source", None)
         if not isinstance(source, dict):
             return
@@ -766,9 +811,9 @@ class MatrixBot:
         timestamp = source.get("origin_server_ts")
         if not answer or not isinstance(timestamp, int) or timestamp < self.state.since_ms:
             return
-        self._handle_event(room_id, event)
+        self._handle_event(room_id, event, (albums or {}).get(event_id))
 
-    def _handle_event(self, room_id: str, event: Any) -> None:
+    def _handle_event(self, room_id: str, event: Any, album: tuple[str, bool] | None = None) -> None:
         """Answer one new event of a joined room (already checked as new, not the bot's own)."""
         source: dict[str, Any] = event.source
         event_id, sender = str(source["event_id"]), str(source["sender"])
@@ -798,7 +843,9 @@ class MatrixBot:
         if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
             self._on_edit(room_id, sender, event_id, relation, content)
             return
-        content = {k: v for k, v in content.items() if k != CORRECTION_KEY}
+        content = {k: v for k, v in content.items() if k not in (CORRECTION_KEY, ALBUM_KEY)}
+        if album is not None:
+            content[ALBUM_KEY] = [album[0], album[1]]
         # m.notice is what bots send: never answer one, so two bots cannot talk forever. Interactive key
         # verification requests are not answered: devices are trusted on first use.
         if not isinstance(msgtype, str) or msgtype == "m.notice" or msgtype.startswith("m.key."):
@@ -950,7 +997,13 @@ class MatrixBot:
                 with contextlib.suppress(Exception):
                     await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
             # Not reached when cancelled or killed: the message stays pending and is answered after a restart.
-            self.inbox.done(TRANSPORT, event_id)
+            # An album's held parts stay pending until its last part is answered: a replay gathers them all.
+            album = content.get(ALBUM_KEY)
+            if isinstance(album, list) and len(album) == 2 and album[1] is True:
+                self._held_parts.setdefault(key, []).append(event_id)
+            else:
+                for held in [*self._held_parts.pop(key, []), event_id]:
+                    self.inbox.done(TRANSPORT, held)
             self._in_flight.discard(event_id)
         lock = self._locks.get(key)
         if lock is not None and not lock.locked():
@@ -989,6 +1042,9 @@ class MatrixBot:
             else:
                 text = normalise_command(ref.caption.strip())
                 attachment, attachment_error = await self._download(ref)
+                album = content.get(ALBUM_KEY)
+                if attachment is not None and isinstance(album, list) and len(album) == 2:
+                    attachment = replace(attachment, group=str(album[0]), follows=album[1] is True)
         correction = content.get(CORRECTION_KEY)
         corrected = correction if isinstance(correction, list) and len(correction) == 2 else None
         if msgtype not in MEDIA_TYPES:

@@ -15,7 +15,7 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -45,7 +45,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.base import human_size, split_text, typing_while, utf16_len
+from bot.adapters.base import AlbumGatherer, human_size, split_text, typing_while, utf16_len
 from bot.cluster import UpdateGuard, update_guard
 from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
@@ -305,6 +305,10 @@ class TelegramTransport:
         self.application.add_handler(CallbackQueryHandler(self._on_button))
         # session -> (message id, text) of the user's last text message: an edit of it is a correction.
         self._last_text: OrderedDict[SessionKey, tuple[int, str]] = OrderedDict()
+        # An album's photos arrive as separate updates: gathered, then checked as one document.
+        self._albums: AlbumGatherer[tuple[asyncio.Future[tuple[Attachment | None, str | None]], str]] = (
+            AlbumGatherer(settings.telegram.album_wait)
+        )
         self.application.add_error_handler(self._on_error)
 
     @property
@@ -337,6 +341,10 @@ class TelegramTransport:
         key = SessionKey(TRANSPORT, str(message.chat.id), str(user.id))
         if not self._claim(update, key):
             return
+        if message.media_group_id and (message.document or message.photo):
+            await self._on_album_part(update, message, key, addressing.text, reply_to_text)
+            return
+        await self._albums.handled(key)  # a message sent after an album is answered after it
         async with self._locks.hold(key), self._settle(update):
             lang = _language(user, self._default_language)
             has_file = bool(message.document or message.photo)
@@ -356,6 +364,43 @@ class TelegramTransport:
                 await self.router.deliver_all(replies, key)
             finally:
                 self._quote.pop(key, None)
+
+    async def _on_album_part(
+        self, update: Update, message: Message, key: SessionKey, text: str, reply_to_text: str | None
+    ) -> None:
+        """Gather an album's photos (one update each) and hand them to the core together, checked once."""
+        user = message.from_user
+        lang = _language(user, self._default_language)
+        name = user.full_name if user is not None else None
+        async with self._settle(update):
+            # Joined before anything is awaited: a message sent after the album waits for it (``handled``).
+            download = asyncio.ensure_future(self._download(message, lang))
+            album = await self._albums.join(key, message.media_group_id, message.message_id, (download, text))
+            if not album.leader:
+                await album.finished()  # answered when the album is: a crash before replays every part
+                return
+            try:
+                parts = [(*await fetched, said) for fetched, said in album.ordered()]
+                # Every photo but the album's last one read holds on: the core checks them all with it.
+                last = max((i for i, (a, _, _) in enumerate(parts) if a is not None), default=-1)
+                async with self._locks.hold(key), self._typing(message.chat.id, delay=0.0):
+                    replies: list[Reply] = []
+                    for i, (held, problem, said) in enumerate(parts):
+                        if held is not None and i < last:
+                            held = replace(held, follows=True)
+                        incoming = Incoming(
+                            key,
+                            said,
+                            held,
+                            True,
+                            name,
+                            problem,
+                            reply_to_text=reply_to_text if i == 0 else None,
+                        )
+                        replies += await self.dispatcher.handle(incoming)
+                    await self.router.deliver_all(replies, key)
+            finally:
+                album.finish()
 
     def _remember_text(self, key: SessionKey, message_id: int, text: str) -> None:
         self._last_text[key] = (message_id, text)
