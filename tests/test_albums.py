@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.base import AlbumGatherer
-from bot.core import Conversation, build_core
+from bot.app import build_core
+from bot.conversation import Conversation
 from bot.messages import Incoming, Reply
 from tests.telegram_standin import BotApiStandIn, make_settings, running_bot, serving
 from tests.test_photo_groups import STATUTES
