@@ -100,8 +100,13 @@ def run_corpus(name: str, files: list[Path], limits: Limits, workers: int, hosti
     print(
         f"worst time per file: {worst.seconds:.1f} s ({Path(worst.name).name}; limit {limits.file_seconds:g} s)"
     )
-    over = [r for r in results if r.seconds > limits.file_seconds + 1.0]
-    print(f"files over {limits.file_seconds:g} s + 1 s: {len(over)}")
+    over = [r for r in results if r.seconds > limits.file_seconds]
+    print(
+        f"files over {limits.file_seconds:g} s: {len(over)}"
+        + "".join(
+            f"; {Path(r.name).name} {r.seconds:.2f} s" for r in sorted(over, key=lambda r: -r.seconds)[:5]
+        )
+    )
     print(
         f"worst child memory: {hungriest.peak_memory_bytes / 2**20:.0f} MiB ({Path(hungriest.name).name}; "
         f"limit {limits.memory_bytes / 2**20:.0f} MiB)"

@@ -106,8 +106,9 @@ def read_file(file: InputFile, limits: Limits) -> FileResult:
     start = time.monotonic()
     deadline = start + limits.file_seconds
     can_ocr = _ocr_available()
-    with ThreadPoolExecutor(max_workers=_workers(limits), thread_name_prefix="ocr") as pool:
-        jobs: dict[int, Future[Page | None]] = {}
+    pool = ThreadPoolExecutor(max_workers=_workers(limits), thread_name_prefix="ocr")
+    jobs: dict[int, Future[Page | None]] = {}
+    try:
 
         def on_pending(pending: PendingOcr) -> None:
             if can_ocr and pending.number not in jobs:
@@ -119,11 +120,14 @@ def read_file(file: InputFile, limits: Limits) -> FileResult:
         ocr_cut = False  # a page's OCR did not end in time
         for future in jobs.values():
             page = future.result() if future.done() and not future.cancelled() else None
-            future.cancel()
             if page is not None:
                 ocr_pages.append(page)
             else:
                 ocr_cut = True
+    finally:
+        # The file's time is up: pages not started are dropped, and a page still being read is not waited
+        # for (its tesseract run ends by the deadline too, see ``ocr.read_page``): the file is answered now.
+        pool.shutdown(wait=False, cancel_futures=True)
     error = extraction.error
     pages = _merge_pages([*extraction.pages, *ocr_pages])
     if error is None and extraction.pending and not can_ocr and not extraction.pages:

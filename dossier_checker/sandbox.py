@@ -10,12 +10,14 @@ the parsers, so starting one costs milliseconds and no thread state of the bot i
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -132,16 +134,17 @@ def parse_file(
             error = None  # cut short: checked on the pages read, the others named as unread
         return Extraction(page_count=count, pages=tuple(pages), pending=tuple(pending), error=error)
 
+    # The bytes go to the child from a thread: a child slow to start on a loaded machine (a large file
+    # fills the pipe until the child reads it) is still killed at the deadline, not waited for.
+    sending = threading.Thread(target=_send, args=(parent, data), name="sandbox-send", daemon=True)
     try:
-        try:
-            parent.send_bytes(data)
-        except (BrokenPipeError, OSError):
-            return received(error=FileError("file_crashed_parser", "child ended early")), 0
+        sending.start()
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not parent.poll(remaining):
+                peak = _peak_memory(process.pid)  # read before the kill: the bench's worst memory is true
                 process.kill()
-                return received(error=FileError("file_too_slow", f"{limits.file_seconds:g}")), 0
+                return received(error=FileError("file_too_slow", f"{limits.file_seconds:g}")), peak
             try:
                 message = parent.recv()
             except (EOFError, OSError, MemoryError):
@@ -168,6 +171,25 @@ def parse_file(
             process.kill()
         process.join(5)
         parent.close()
+        sending.join(1)
+
+
+def _send(connection: Connection, data: bytes) -> None:
+    """Send the file's bytes to the child; a child already gone (killed, crashed) is told by the reader."""
+    with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+        connection.send_bytes(data)
+
+
+def _peak_memory(pid: int | None) -> int:
+    """Return a living child's peak resident memory in bytes (Linux; 0 elsewhere or when gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _exit_reason(code: int | None) -> str:
