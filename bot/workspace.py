@@ -7,11 +7,15 @@ defeated by a crash; what a killed process left there is swept at the next start
 
 from __future__ import annotations
 
+import logging
 import multiprocessing.util
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class DataDirUnusable(Exception):
@@ -85,4 +89,17 @@ def start_up(data_dir: str | Path, database_url: str, lang: str) -> str | None:
             raise
         reason = str(getattr(exc, "orig", None) or type(exc).__name__)
         return t(lang, "storage_unusable", reason=reason)
+    # The checker's parse children start from a server that imports the parsers once: started now, in the
+    # background, after the temporary folder is set (its children inherit it), not during a first upload.
+    threading.Thread(target=_warm_up_checker, name="checker-warm-up", daemon=True).start()
     return None
+
+
+def _warm_up_checker() -> None:
+    """Start the checker's forkserver; a failure here is met again, and told, at the first upload."""
+    try:
+        from dossier_checker.sandbox import warm_up
+
+        warm_up()
+    except Exception:
+        log.warning("the checker's parse server did not start ahead of the first upload", exc_info=True)

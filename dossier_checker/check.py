@@ -25,7 +25,7 @@ from dossier_checker.model import (
     Status,
 )
 from dossier_checker.pool import FairPool
-from dossier_checker.sandbox import parse_file
+from dossier_checker.sandbox import parse_file, warm_up
 from dossier_checker.spec import DossierSpec, PieceSpec, evaluate, load_spec, load_specs
 
 
@@ -103,9 +103,10 @@ def read_file(file: InputFile, limits: Limits) -> FileResult:
     Scanned pages are read by OCR as soon as the parser sends them, on ``limits.workers`` threads. Pages
     not read by the deadline are listed in ``unread_pages`` and the file is checked on the others.
     """
+    warm_up()  # once per process: the parsers' start-up is no file's time
+    can_ocr = _ocr_available()
     start = time.monotonic()
     deadline = start + limits.file_seconds
-    can_ocr = _ocr_available()
     pool = ThreadPoolExecutor(max_workers=_workers(limits), thread_name_prefix="ocr")
     jobs: dict[int, Future[Page | None]] = {}
     try:

@@ -55,6 +55,32 @@ def _context() -> Any:
     return _CONTEXT
 
 
+_WARMING = threading.Lock()
+_warm = False
+
+
+def _started() -> None:
+    """Run in a first child: nothing, it only shows the forkserver serves."""
+
+
+def warm_up() -> None:
+    """Start the parsers' forkserver and wait until it serves children.
+
+    Its start-up (a fresh interpreter importing every parser, seconds on a loaded machine) is paid once,
+    before any file's time starts: a file's budget is spent on that file.
+    """
+    global _warm
+    if _warm:
+        return
+    with _WARMING:
+        if _warm:
+            return
+        process = _context().Process(target=_started, daemon=True)
+        process.start()
+        process.join(120)
+        _warm = True
+
+
 def _child(conn: Connection, limits: Limits, seconds: float) -> None:
     """Run in the child: limit ourselves, read the bytes, extract page by page, send each back."""
     die_with_parent()
