@@ -10,7 +10,7 @@ run twice (its worker killed after that transaction) finds its replies posted an
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -87,9 +87,18 @@ def make_app(url: str, *, runner: CheckRunner | None = None) -> procrastinate.Ap
 
 
 def run_check(
-    runner: CheckRunner, key: SessionKey, dossier_id: int, file_ids: Sequence[int], *, source: str
+    runner: CheckRunner,
+    key: SessionKey,
+    dossier_id: int,
+    file_ids: Sequence[int],
+    *,
+    source: str,
+    within: Callable[[Session], None] | None = None,
 ) -> bool:
-    """Check a job's files and post the report; False when it was done before or the files are gone."""
+    """Check a job's files and post the report; False when it was done before or the files are gone.
+
+    ``within(db)`` runs in the transaction that keeps the report (a caller's own record of the check).
+    """
     store = runner.store
     with Session(store.engine) as db:
         if outbox.already_posted(db, source):
@@ -105,6 +114,8 @@ def run_check(
 
     def post(db: Session) -> None:
         outbox.post(db, key, result.replies, source=source)
+        if within is not None:
+            within(db)
 
     delete = [] if result.keep_files else [f.id for f in files]
     store.finish_check(dossier_id, result.file_names, result.report, delete_file_ids=delete, within=post)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot import recovery
 from bot.app import build_core
 from bot.dispatch import Dispatcher
 from bot.router import Router
@@ -69,6 +70,9 @@ async def run_transports(
     # The models load while the transports connect; "ready" is logged once a question waits for nothing.
     core.questions.warm_up_in_background()
     threading.Thread(target=_log_when_ready, args=(core.questions.ready,), daemon=True).start()
+    # Uploads a crash cut short during their check are checked again before the transports start (and
+    # before their inboxes replay what was received): their reports wait in the outbox, delivered below.
+    resumed = await asyncio.to_thread(recovery.recover, core, names)
     dispatcher = Dispatcher(core)
     router = Router()
     tasks: dict[asyncio.Task[None], str] = {
@@ -76,7 +80,7 @@ async def run_transports(
         for name in names
     }
     delivering = None
-    if settings.queue.enabled:
+    if settings.queue.enabled or resumed:
         # Reports of checks done by workers wait in the database: this process sends its share of them.
         from bot.outbox import deliver_forever
 

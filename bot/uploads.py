@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import events as ev
+from bot import recovery
 from bot.conversation import Emit, Turn, active_dossier, stored_reports
 from bot.documents import Documents, PhotoRuns, checklist, upload_summary
 from bot.dossier_walk import Walk
@@ -118,7 +119,11 @@ class Uploads:
         files = files[: admission.files]
         if not files:
             return [Reply("\n".join(refused))]
-        # Saved before the check: if the process dies during it, the next message says so.
+        # Kept in the store while checked: a check a crash cuts short is run again at the next start.
+        held = recovery.hold(self.store, turn.session.key, dossier.id, files)
+        if held is None:  # a transport hands over again an upload checked and reported after a restart
+            self.quotas.settle(admission, 0, 0.0)
+            return [Reply(t(lang, "upload_reported_after_restart", name=", ".join(n for n, _, _ in files)))]
         self.store.save_session(replace(turn.session, checking=tuple(n for n, _, _ in files)))
         self.checking.add(owner)
         try:
@@ -127,11 +132,12 @@ class Uploads:
             )
         except BaseException:
             self.quotas.settle(admission, 0, 0.0)
+            recovery.release(self.store, held)
             raise
         finally:
             self.checking.discard(owner)
         self.quotas.settle(admission, outcome.pages, outcome.seconds)
-        self.store.add_check(dossier.id, [n for n, _, _ in files], outcome.report)
+        recovery.finish(self.store, held, dossier.id, [n for n, _, _ in files], dict(outcome.report))
         statuses = {p["id"]: p["status"] for p in outcome.report.get("pieces", []) if isinstance(p, Mapping)}
         self.emit(ev.CHECK, turn, kind=dossier.kind, files=len(files), pieces=statuses)
         kept_all = turn.session.keep_files

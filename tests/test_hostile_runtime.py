@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -97,7 +98,23 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_kill_9_during_a_check_leaves_nothing_outside_the_data_folder(tmp_path: Path) -> None:
+def _checks_in_hand(data_dir: Path) -> int:
+    """Count the checks a bot process has on record as running (0 before the table exists)."""
+    database = data_dir / "vetpharma.sqlite3"
+    if not database.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as db:
+            return int(
+                db.execute("SELECT count(*) FROM checks_in_hand WHERE status = 'in_hand'").fetchone()[0]
+            )
+    except sqlite3.Error:
+        return 0
+
+
+def test_kill_9_during_a_check_leaves_nothing_outside_the_data_folder_and_the_upload_is_checked_after_restart(
+    tmp_path: Path,
+) -> None:
     data_dir = tmp_path / "var"
     scan = tmp_path / "bail.png"
     scan.write_bytes(_scan_png())
@@ -114,26 +131,30 @@ def test_kill_9_during_a_check_leaves_nothing_outside_the_data_folder(tmp_path: 
     process.stdin.write(f"/dossier opening\n/upload {scan}\n")
     process.stdin.flush()
     deadline = time.monotonic() + 120
-    # The parse children and tesseract keep their files in the data folder (multiprocessing keeps only its
-    # server's socket in the system's folder: a socket path may not exceed 108 bytes).
-    started = (data_dir / "tmp", tmp_path / "system-tmp")
-    while not any(any(d.rglob("pymp-*/listener-*")) for d in started if d.exists()):  # children started
+    while not _checks_in_hand(data_dir):  # the check has started: its file is on record in the store
         assert time.monotonic() < deadline and process.poll() is None, "the check never started"
         time.sleep(0.05)
+    time.sleep(0.5)  # the parse child (or tesseract) is at work
     family = _descendants(process.pid)
     assert family  # the forkserver, and the parse child or tesseract
     process.send_signal(signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in family if _alive(pid)]  # parse children and their forkserver died too
     left = [p for p in (tmp_path / "system-tmp").rglob("*") if not p.is_dir() and not p.is_socket()]
     assert left == []  # nothing of the user in the system's folder
     again = _chat(tmp_path, data_dir, "/check\n")
-    assert "Le service a été interrompu pendant la vérification de : « bail.png »" in again.stdout
-    assert "renvoyez-les" in again.stdout
+    # Checked again at the start, its report shown before the first message is answered.
+    resumed = "Le service a redémarré pendant la vérification de : « bail.png ». Je l'ai reprise"
+    assert resumed in again.stdout and again.stdout.index(resumed) < again.stdout.index("> /check")
+    assert "bail.png" in again.stdout.split(resumed, 1)[1]  # its report names it (read, or its sentence)
+    assert "interrompu" not in again.stdout
     assert not list((data_dir / "tmp").rglob("tess_*"))  # the dead process's folder was swept at start
+    assert _checks_in_hand(data_dir) == 0
+    once = _chat(tmp_path, data_dir, "/check\n")
+    assert "redémarré" not in once.stdout  # handled once
 
 
 def test_terminal_upload_reads_only_regular_files_outside_system_and_bot_folders(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from bot import recovery
 from bot.app import build_core
 from bot.conversation import Conversation
 from bot.messages import Attachment, Incoming, Reply, SessionKey
@@ -87,6 +88,10 @@ def chat_with_settings(
     console = Console(core, key, folder, out, forbidden=(*SYSTEM_FOLDERS, ROOT, Path(settings.data_dir)))
     if private:
         console.forgotten = lambda: not core.store.session_exists(key)
+    # Uploads a crash cut short during their check are checked now; this user's reports are shown first.
+    recovery.recover(core, [TRANSPORT])
+    for reply in recovery.take_replies(core.store, key):
+        console.show(reply)
     if interactive:
         core.questions.ready.wait()
         console.send("/start")
@@ -213,6 +218,11 @@ class Console:
             )
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return Incoming(key=self.key, attachment=Attachment(name=path.name, mime=mime, data=data))
+
+    def show(self, reply: Reply) -> None:
+        """Print one reply that comes without a message (a report of a check resumed after a restart)."""
+        self._print(reply)
+        self.out.flush()
 
     def _print(self, reply: Reply) -> None:
         self.out.write(reply.text.rstrip() + "\n")
