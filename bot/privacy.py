@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import events as ev
+from bot import recovery
 from bot import walkthrough as wt
 from bot.conversation import Emit, Purger, Turn
 from bot.documents import Documents, PhotoRuns
@@ -74,6 +75,7 @@ class Privacy:
         lang = turn.lang
         key = turn.session.key
         done = self.store.forget_user(key.transport, key.user)
+        recovery.forget(self.store, key.transport, key.user)
         turn.forgotten = True
         self.emit(ev.FORGET, turn, rows=done.total)
         return [Reply(t(lang, "forgotten", dossiers=done.dossiers, reports=done.checks, files=done.files))]

@@ -68,6 +68,28 @@ class InHand:
     file_ids: tuple[int, ...]
 
 
+def forget(store: Store, transport: str, user: str) -> int:
+    """Delete every record of one user's checks (/forget); their files go with the user's others."""
+    ensure_table(store)
+    with Session(store.engine) as db, db.begin():
+        result = db.execute(
+            checks_in_hand.delete().where(
+                checks_in_hand.c.transport == transport, checks_in_hand.c.user == user
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _expire(db: Session) -> None:
+    """Drop the records of recovered checks old enough that no transport will hand their upload over again."""
+    db.execute(
+        checks_in_hand.delete().where(
+            checks_in_hand.c.status == RECOVERED,
+            checks_in_hand.c.created_at < utc_now() - REMEMBER_RECOVERED,
+        )
+    )
+
+
 def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -106,6 +128,7 @@ def hold(
     held: list[int] = []
 
     def record(db: Session, ids: list[int]) -> None:
+        _expire(db)
         record_id = db.scalar(
             checks_in_hand.insert()
             .values(
@@ -177,12 +200,7 @@ def recover(runner: CheckRunner, transports: Collection[str]) -> list[SessionKey
     ensure_table(store)
     host = socket.gethostname()
     with Session(store.engine) as db, db.begin():
-        db.execute(
-            checks_in_hand.delete().where(
-                checks_in_hand.c.status == RECOVERED,
-                checks_in_hand.c.created_at < utc_now() - REMEMBER_RECOVERED,
-            )
-        )
+        _expire(db)
         rows = db.execute(
             sa.select(checks_in_hand)
             .where(checks_in_hand.c.status == IN_HAND, checks_in_hand.c.transport.in_(sorted(transports)))

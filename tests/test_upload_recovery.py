@@ -51,3 +51,17 @@ def test_an_interrupted_check_is_reported_once_after_the_restart(tmp_path: Path)
     other = again.upload("bail.pdf", text_pdf("CONTRAT DE BAIL COMMERCIAL", "Entre les soussignés"))
     assert "interrompu" not in other and len(restarted.store.checks(dossier.id)) == 2
     restarted.close()
+
+
+def test_forget_deletes_the_records_of_the_users_checks(tmp_path: Path) -> None:
+    core = make_core(tmp_path)
+    marie = Chat(core, user="marie")
+    marie.send("/dossier opening")
+    dossier = core.store.dossiers(marie.key)[0]
+    recovery.hold(core.store, marie.key, dossier.id, [("diplome.pdf", "application/pdf", DIPLOMA)])
+    marie.send("/forget")
+    marie.send("oui")
+    with Session(core.store.engine) as db:
+        assert db.scalar(sa.select(sa.func.count()).select_from(recovery.checks_in_hand)) == 0
+    assert core.store.count_rows("test", "marie") <= 1  # at most the session of the last reply
+    core.close()
