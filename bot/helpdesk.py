@@ -40,7 +40,10 @@ SHORT_REPLY = re.compile(r"#(\d{1,9})\s+(\S.*)", re.DOTALL)
 MAX_FOLLOWUPS = 20
 MAX_MESSAGES = 100  # exchanges kept in one ticket (the latest); one user cannot grow a ticket without end
 MAX_MESSAGE = 1000  # characters kept of one message
-SHOWN_MESSAGES = 30  # exchanges shown by /ticket (the latest), with the number of earlier ones
+TICKETS_PER_PAGE = 15  # tickets listed on one page of /tickets
+TICKET_PAGE_CHARS = (
+    3500  # characters of one page of /ticket N: one message on every transport (Telegram 4096)
+)
 MAX_LINE = 300  # characters of one message shown in a ticket
 # A user asking again, or writing to staff again, is relayed to the staff rooms at most this often: the rest
 # is kept in the ticket (/ticket N shows it), not repeated in the rooms.
@@ -461,10 +464,11 @@ class TicketDesk:
         messages = [m for m in context.get("messages") or [] if isinstance(m, Mapping)]
         if messages:
             lines.append(t(lang, "ticket_exchange"))
-            earlier = len(messages) - SHOWN_MESSAGES + int(context.get("messages_dropped", 0) or 0)
+            # Every exchange kept (the latest MAX_MESSAGES) is shown: /ticket pages the text.
+            earlier = int(context.get("messages_dropped", 0) or 0)
             if earlier > 0:
                 lines.append(t(lang, "ticket_earlier", count=earlier))
-            for message in messages[-SHOWN_MESSAGES:]:
+            for message in messages:
                 if message.get("from") == "staff":
                     by = t(lang, "ticket_by_staff", who=message.get("name") or message.get("by") or "?")
                 else:

@@ -7,7 +7,6 @@ are reserved. A staff member reads a ticket's context, never anybody's dossiers 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -18,12 +17,13 @@ from bot.conversation import UNANSWERED_OFFER, CommandContext, CommandHandler
 from bot.core import Core
 from bot.faults import log_failure
 from bot.handoff import HumanDesk
-from bot.helpdesk import CLOSE, OfficeHours, TicketDesk
+from bot.helpdesk import CLOSE, TICKET_PAGE_CHARS, TICKETS_PER_PAGE, OfficeHours, TicketDesk
 from bot.i18n import t
 from bot.messages import Choice, Incoming, Reply, SessionKey
 from bot.quotas import RateLimiter
 from bot.settings import Settings
 from bot.store import TICKET_OPEN, SessionState, Store
+from nlu.numbers import read_int
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +158,43 @@ def render_unanswered(
     return "\n".join(lines)
 
 
+EVERY_TICKET = frozenset({"all", "tous", "tout", "toutes"})  # /tickets all: closed ones too
+
+
 def _number(text: str) -> int | None:
-    match = re.fullmatch(r"#?\s*(\d{1,9})", text.strip())
-    return int(match.group(1)) if match else None
+    return read_int(text.strip().removeprefix("#").strip(), max_digits=9)
+
+
+def _page_number(words: list[str]) -> int | None:
+    """Read the page asked for among a command's words ("2", "page 2", "p2"): 1 when none, None when not one."""
+    asked = [w for w in words if w not in EVERY_TICKET | {"page", "p", "p."}]
+    if not asked:
+        return 1
+    value = read_int(asked[0].removeprefix("p"), max_digits=4) if len(asked) == 1 else None
+    return value if value is not None and value >= 1 else None
+
+
+def _pages(text: str, limit: int) -> list[str]:
+    """Cut a text into pages of at most ``limit`` characters, between lines (a longer line is cut too)."""
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for whole in text.split("\n"):
+        for line in [whole[i : i + limit] for i in range(0, len(whole), limit)] or [""]:
+            if current and size + len(line) + 1 > limit:
+                pages.append("\n".join(current))
+                current, size = [], 0
+            current.append(line)
+            size += len(line) + 1
+    if current:
+        pages.append("\n".join(current))
+    return pages
+
+
+def _page_footer(lang: str, page: int, pages: int, command: str) -> str:
+    """Say which page this is and how to see the next one (or the first again)."""
+    key = "page_next" if page < pages else "page_last"
+    return t(lang, key, page=page, pages=pages, next=f"{command} {page + 1}", first=f"{command} 1")
 
 
 class StaffCommands:
@@ -222,29 +256,47 @@ class StaffCommands:
         return [Reply(text)]
 
     def tickets(self, context: CommandContext) -> list[Reply]:
-        """List the open tickets (``/tickets all``: the latest ones, closed too)."""
+        """List the open tickets, a page at a time (``/tickets all``: every ticket, newest first; ``/tickets 2``)."""
         lang = context.lang
-        everything = context.arg.strip().lower() in {"all", "tous", "tout", "toutes"}
-        records = self.store.list_handoffs(None if everything else TICKET_OPEN, limit=30)
-        if not records:
+        words = context.arg.strip().lower().split()
+        everything = any(word in EVERY_TICKET for word in words)
+        page = _page_number(words)
+        counts = self.store.count_handoffs()
+        total = sum(counts.values()) if everything else counts.get(TICKET_OPEN, 0)
+        if not total:
             return [Reply(t(lang, "tickets_none"))]
-        if everything:
-            lines = [t(lang, "tickets_all_title")]
-        else:
-            lines = [t(lang, "tickets_title", count=self.store.count_handoffs().get(TICKET_OPEN, 0))]
+        pages = -(-total // TICKETS_PER_PAGE)
+        if page is None or page > pages:
+            asked = " ".join(w for w in words if w not in EVERY_TICKET)
+            return [Reply(t(lang, "page_missing", page=asked, pages=pages))]
+        records = self.store.list_handoffs(
+            None if everything else TICKET_OPEN, limit=TICKETS_PER_PAGE, offset=(page - 1) * TICKETS_PER_PAGE
+        )
+        lines = [t(lang, "tickets_all_title") if everything else t(lang, "tickets_title", count=total)]
         lines += [self.desk.ticket_line(record, lang) for record in records]
+        if pages > 1:
+            command = "/tickets all" if everything else "/tickets"
+            lines.append(_page_footer(lang, page, pages, command))
         lines.append(t(lang, "tickets_hint"))
         return [Reply("\n".join(lines))]
 
     def ticket(self, context: CommandContext) -> list[Reply]:
-        """Show one ticket's whole context: request, dossier, exchanges, what the user wrote since."""
-        number = _number(context.arg)
+        """Show one ticket's whole context, a page at a time: request, dossier, exchanges, what the user wrote since."""
+        words = context.arg.strip().split()
+        number = _number(words[0]) if words else None
         if number is None:
             return [Reply(t(context.lang, "ticket_usage"))]
         record = self.store.handoff(number)
         if record is None:
             return [Reply(t(context.lang, "ticket_not_found", number=number))]
-        return [Reply(self.desk.ticket_text(record, context.lang, full=True))]
+        pages = _pages(self.desk.ticket_text(record, context.lang, full=True), TICKET_PAGE_CHARS)
+        page = _page_number(words[1:])
+        if page is None or page > len(pages):
+            return [Reply(t(context.lang, "page_missing", page=" ".join(words[1:]), pages=len(pages)))]
+        if len(pages) == 1:
+            return [Reply(pages[0])]
+        footer = _page_footer(context.lang, page, len(pages), f"/ticket {number}")
+        return [Reply(pages[page - 1] + "\n\n" + footer)]
 
     def reply(self, context: CommandContext) -> list[Reply]:
         """Send ``/reply N text`` to ticket N's user."""

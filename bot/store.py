@@ -704,10 +704,12 @@ class Store:
             )
             return None if row is None else _handoff_value(row)
 
-    def list_handoffs(self, status: str | None = None, limit: int = 50) -> list[HandoffRecord]:
-        """Return the latest tickets (of one status, or all), newest first."""
+    def list_handoffs(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[HandoffRecord]:
+        """Return the latest tickets (of one status, or all), newest first, skipping the first ``offset``."""
         with self._tx() as db:
-            stmt = sa.select(_HandoffRow).order_by(_HandoffRow.id.desc()).limit(limit)
+            stmt = sa.select(_HandoffRow).order_by(_HandoffRow.id.desc()).limit(limit).offset(max(0, offset))
             if status is not None:
                 stmt = stmt.where(_HandoffRow.status == status)
             return [_handoff_value(r) for r in db.scalars(stmt)]
