@@ -162,6 +162,7 @@ def finish(
         db.execute(checks_in_hand.delete().where(checks_in_hand.c.id == held.id))
 
     store.finish_check(dossier_id, names, report, delete_file_ids=held.file_ids, within=drop)
+    store.checkpoint()  # the files' space goes back to the disk
 
 
 def release(store: Store, held: InHand) -> None:
@@ -234,6 +235,8 @@ def recover(runner: CheckRunner, transports: Collection[str]) -> list[SessionKey
             store.save_session(replace(session, checking=()))  # told by its report, not as interrupted
         log.info("checked again an upload interrupted by a restart (transport %s)", key.transport)
         reported.append(key)
+    if rows:
+        store.checkpoint()
     return reported
 
 
