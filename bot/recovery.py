@@ -1,7 +1,7 @@
 """Uploads a crash interrupted are checked after the restart, once.
 
 While a check runs in the bot process, its files wait in the store with a record of the check in hand (who,
-which dossier, which process). The report and the record's removal are one transaction, so a check either
+which dossier, which process). The report and the record's removal are one transaction, so a check is either
 reported or still on record. A process starting up checks again what a dead process left on record, through
 the path queued checks take (``bot.checkqueue.run_check``): the report is kept, the files deleted, and the
 replies posted to the outbox for the user's transport in one transaction, so each interrupted upload is
