@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from typing import Any
 
 from dossier_checker.extract import Extraction, PendingOcr, extract
 from dossier_checker.model import FileError, Limits, Page
+
+log = logging.getLogger(__name__)
 
 # Numerical libraries reserve address space per thread; one thread each keeps RLIMIT_AS meaningful.
 for _name in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -196,14 +199,27 @@ def parse_file(
         if process.is_alive():
             process.kill()
         process.join(5)
-        parent.close()
-        sending.join(1)
+        if _stop_sending(parent, sending):
+            parent.close()
+        else:  # never close a descriptor a thread still writes to: its number could be reused by another file
+            log.error("a parse child's pipe stays open: its sender did not stop")
 
 
 def _send(connection: Connection, data: bytes) -> None:
     """Send the file's bytes to the child; a child already gone (killed, crashed) is told by the reader."""
     with contextlib.suppress(BrokenPipeError, OSError, ValueError):
         connection.send_bytes(data)
+
+
+def _stop_sending(connection: Connection, sending: threading.Thread) -> bool:
+    """Stop the thread sending a file's bytes (its child is gone); True once it has ended."""
+    sending.join(0.2)
+    if sending.is_alive():
+        # Still blocked writing to a child that will never read: shutting the socket down ends the write.
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(connection.fileno())) as pipe:
+            pipe.shutdown(socket.SHUT_RDWR)
+        sending.join(5)
+    return not sending.is_alive()
 
 
 def _peak_memory(pid: int | None) -> int:

@@ -57,3 +57,28 @@ def test_a_file_is_answered_at_its_deadline_while_its_page_is_still_being_read(
     )  # the answer did not wait for the page in hand
     assert result.error is not None and result.error.code == "file_too_slow"
     assert result.error.detail == "5"  # told with the real limit
+
+
+def test_children_killed_before_taking_their_bytes_leave_no_sender_writing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Several large files at once, each cut before its child has read it: the thread sending the bytes must
+    # end before the pipe is closed (a descriptor closed under a writer is reused by the next file's pipe).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dossier_checker.sandbox import parse_file, warm_up
+
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    warm_up()
+    large = b"%PDF-1.4\n" + b"\0" * (19 * 2**20)
+
+    def cut(index: int) -> str | None:
+        extraction, _ = parse_file(large, Limits(file_seconds=0.02 * (index % 5 + 1)))
+        return extraction.error.code if extraction.error is not None else None
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(cut, range(24)))
+    assert set(codes) <= {"file_too_slow", "file_damaged", "file_truncated"}
+    assert failures == []
+    assert not [t for t in threading.enumerate() if t.name == "sandbox-send"]
