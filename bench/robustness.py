@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,7 @@ CORPORA = {
     "hostile-2": ROOT.parent / "shared" / "corpora" / "hostile-2.tar.xz",
 }
 OFFICE_BOMBS = "office-bombs"  # crafted on the spot by tests/office_bombs.py (DOCX, ODT, HEIC)
+PROGRESS_EVERY = 50  # files between two progress lines (a long run stopped early still has its figures)
 VALID_EVERY = 3.0  # seconds between the concurrent user's valid uploads
 
 
@@ -96,8 +98,18 @@ def run_corpus(name: str, files: list[Path], limits: Limits, workers: int, hosti
         )
         for i, p in enumerate(files)
     ]
-    for future in futures:
+    for future in as_completed(futures):
         results.append(future.result())
+        if len(results) % PROGRESS_EVERY == 0 and len(results) < len(futures):
+            slowest = max(r.seconds for r in results)
+            print(
+                f"  {name}: {len(results)}/{len(futures)} files read in {time.monotonic() - started:.0f} s; "
+                f"worst {slowest:.1f} s, over {limits.file_seconds:g} s: "
+                f"{sum(r.seconds > limits.file_seconds for r in results)}, worst child memory "
+                f"{max(r.peak_memory_bytes for r in results) / 2**20:.0f} MiB; valid upload delay worst "
+                f"{max(delays, default=0.0):.2f} s; load {_load()}",
+                flush=True,
+            )
     done.set()
     watcher.join()
     pool.close()
@@ -214,7 +226,7 @@ def main() -> None:
         f"parse child, {limits.max_pages} pages, {limits.max_image_pixels / 1e6:.0f} Mpx, "
         f"{defaults.check_workers} checker workers; machine load average at the start: {_load()}"
     )
-    every = [*CORPORA, OFFICE_BOMBS]
+    every = [OFFICE_BOMBS, *CORPORA]  # the small corpora first
     warm_up()  # the parsers' server starts before any file's time
     names = every if args.corpus == "all" else [] if args.corpus == "none" else [args.corpus]
     for name in names:
