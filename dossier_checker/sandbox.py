@@ -198,7 +198,9 @@ def parse_file(
     finally:
         if process.is_alive():
             process.kill()
-        process.join(5)
+        # Reaped in the background: a child's end is reported by the forkserver, which a loaded machine may
+        # not run for seconds; the file's answer does not wait for it.
+        threading.Thread(target=process.join, args=(30,), name="sandbox-reap", daemon=True).start()
         if _stop_sending(parent, sending):
             parent.close()
         else:  # never close a descriptor a thread still writes to: its number could be reused by another file
@@ -213,7 +215,6 @@ def _send(connection: Connection, data: bytes) -> None:
 
 def _stop_sending(connection: Connection, sending: threading.Thread) -> bool:
     """Stop the thread sending a file's bytes (its child is gone); True once it has ended."""
-    sending.join(0.2)
     if sending.is_alive():
         # Still blocked writing to a child that will never read: shutting the socket down ends the write.
         with contextlib.suppress(OSError), socket.socket(fileno=os.dup(connection.fileno())) as pipe:
