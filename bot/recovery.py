@@ -103,9 +103,21 @@ def fingerprint(files: Sequence[tuple[str, str, bytes]]) -> str:
     return digest.hexdigest()
 
 
+_READY: set[str] = set()  # databases (by URL) known to have the table in this process
+
+
 def ensure_table(store: Store) -> None:
-    """Create the table of checks in hand in a database made before it existed."""
-    checks_in_hand.create(store.engine, checkfirst=True)
+    """Create the table of checks in hand in a database made before it existed (once per process)."""
+    if str(store.engine.url) in _READY:
+        return
+    try:
+        checks_in_hand.create(store.engine, checkfirst=True)
+    except sa.exc.SQLAlchemyError:
+        # Several processes starting on one new database: another one created it between check and create.
+        if not sa.inspect(store.engine).has_table(checks_in_hand.name):
+            raise
+    if store.engine.url.database not in (None, "", ":memory:"):  # each in-memory database is its own
+        _READY.add(str(store.engine.url))
 
 
 def hold(
