@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from config import CONFIG_DIR as CONFIG_DIR  # where callers have always found it
+from config import default_data_dir
 from dossier_checker.model import default_file_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,12 +37,8 @@ class SettingsError(ValueError):
     """A settings file or variable names an unknown key or holds a bad value."""
 
 
-def default_data_dir() -> str:
-    """Return ``var/`` in a source checkout, else the user's data folder (an installed wheel)."""
-    if (ROOT / "pyproject.toml").is_file():
-        return str(ROOT / "var")
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return str(Path(base) / "vetpharma")
+def _data_dir() -> str:
+    return str(default_data_dir())
 
 
 def _split_commas(value: object) -> object:
@@ -132,7 +129,7 @@ class LimitsSettings:
 @dataclass(frozen=True, config=_STRICT)
 class Settings:
     database_url: str = ""  # empty: SQLite file under data_dir
-    data_dir: str = field(default_factory=default_data_dir)
+    data_dir: str = field(default_factory=_data_dir)
     default_language: str = "fr"
     log_level: str = "INFO"
     retention_days: int = 30

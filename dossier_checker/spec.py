@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_DIR = ROOT / "config" / "dossiers"
+from config import CONFIG_DIR
+
+ROOT = CONFIG_DIR.parent  # error messages name files from here ("config/dossiers/opening.yaml")
+SPEC_DIR = CONFIG_DIR / "dossiers"
 CATEGORIES_FILE = "categories.yaml"
 
 DOSSIER_IDS: tuple[str, ...] = ("opening", "modification", "transfer", "partial_transfer")

@@ -10,12 +10,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-FACTS_DIR = Path(__file__).resolve().parent / "facts"
+FACTS_DIR = Path(str(files(__package__ or "knowledge"))) / "facts"
 UNITS = ("day", "week", "month", "year", "hour", "immediately")
 KINDS = ("decision", "deadline", "maximum", "minimum", "retention", "frequency", "threshold", "lapse")
 

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from knowledge.facts import Facts, load_facts
 from knowledge.index import DECREE_ID, ArticleIndex, load_index
 from knowledge.model import Article, Part
 
-GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
+GLOSSARY_DIR = Path(str(files(__package__ or "knowledge"))) / "glossary"
 _TOKEN = re.compile(r"[a-z0-9]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'"})
 

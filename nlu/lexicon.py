@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from nlu.text import fold, tokens
 
-GLOSSARY_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "glossary"
+GLOSSARY_DIR = Path(str(files("knowledge"))) / "glossary"  # package data, also in an installed wheel
 _ELISIONS = ("d", "l", "j", "m", "n", "s", "t", "c", "qu")
 
 
