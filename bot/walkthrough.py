@@ -129,11 +129,6 @@ def answered_fields(spec: DossierSpec, answers: Mapping[str, Any]) -> list[Field
     return [f for f in spec.active_fields(answers) if f.id in answers]
 
 
-def is_optional(spec_field: FieldSpec) -> bool:
-    """Tell whether the user may skip this field."""
-    return not spec_field.required
-
-
 def go_back(
     spec: DossierSpec, answers: Mapping[str, Any], history: Sequence[str]
 ) -> tuple[dict[str, Any], tuple[str, ...], FieldSpec | None]:

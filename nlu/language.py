@@ -11,11 +11,6 @@ _FRENCH_LETTERS = re.compile(r"[éèêàùçôîœ]")
 _OTHER_LETTERS = re.compile(r"[¿¡ñãõßäöü]")
 
 
-def detect(raw: str, words: Sequence[str], lexicon: Lexicon) -> str:
-    """Return 'fr', 'en' or 'other' ('fr' when unsure: French is the working language)."""
-    return detect_with_margin(raw, words, lexicon)[0]
-
-
 def detect_with_margin(raw: str, words: Sequence[str], lexicon: Lexicon) -> tuple[str, float]:
     """Return the language and how far ahead of the runner-up it is (0: a guess)."""
     fr = en = other = 0.0

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from nlu.text import fold, tokens
+from nlu.text import tokens
 
 GLOSSARY_DIR = Path(str(files("knowledge"))) / "glossary"  # package data, also in an installed wheel
 _ELISIONS = ("d", "l", "j", "m", "n", "s", "t", "c", "qu")
@@ -209,8 +209,3 @@ def load_lexicon() -> Lexicon:
     lexicon = Lexicon(_load_yaml("lexicon.yaml"), vocabulary, english)
     lexicon.is_word = is_word
     return lexicon
-
-
-def folded_words(text: str) -> list[str]:
-    """Return the folded tokens of a text (re-exported for callers that only need tokens)."""
-    return tokens(fold(text))

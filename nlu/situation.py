@@ -30,7 +30,6 @@ class Cues:
     not_counted: re.Pattern[str]
     total: re.Pattern[str]
     already_counted: re.Pattern[str]
-    part_of: re.Pattern[str]
     rest: re.Pattern[str]
     topics: tuple[tuple[str, re.Pattern[str]], ...]
 
@@ -54,7 +53,6 @@ def load_cues() -> Cues:
         _pattern(data["staff_not_counted"]),
         _pattern(data["staff_total"]),
         _pattern(data["staff_already_counted"]),
-        _pattern(data["staff_part_of"]),
         _pattern(data["staff_rest"]),
         tuple((str(topic), _pattern(entries)) for topic, entries in data["topics"].items()),
     )
