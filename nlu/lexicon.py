@@ -74,7 +74,7 @@ class Lexicon:
         self.french = frozenset(french)  # words of the decree, its facts and the French glossary
         self.english = frozenset(english)  # words of the English glossary and summaries
         self.domain = self.french | self.english  # what the texts know (not the signal lists)
-        from knowledge.search import stem
+        from knowledge.text import stem
 
         self.domain_stems = frozenset(stem(w) for w in self.domain if w.isalpha())
         self.vocabulary = frozenset(self.frequency)
@@ -89,7 +89,7 @@ class Lexicon:
         """Tell whether the texts (or their glossaries) use this word, in this form or another ('sociétés')."""
         if word in self.domain:
             return True
-        from knowledge.search import stem
+        from knowledge.text import stem
 
         return stem(word) in self.domain_stems
 
