@@ -58,3 +58,43 @@ def english_stem(word: str) -> str:
     """Return the English stem of a folded word."""
     with _STEM_LOCK:
         return str(_ENGLISH.stemWord(word))
+
+
+_NUMBER_WORDS = {
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "quinze": 15,
+    "trente": 30,
+    "quatre-vingt-dix": 90,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "fifteen": 15,
+    "thirty": 30,
+    "ninety": 90,
+    "twice": 2,
+}
+_UNIT_WORD = r"(?:jours?|semaines?|mois|ans?|années?|heures?|fois|days?|weeks?|months?|years?|hours?|a month)"
+_WORD_NUMBER = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")\s+" + _UNIT_WORD,
+    re.I,
+)
+_ARTICLE_REF = re.compile(
+    r"\b(?:articles?|art\.)\s+(?:premier|\d+)(?:\s*(?:,|et|à|and|to)\s*(?:premier|\d+))*", re.I
+)
+_DIGITS = re.compile(r"(?<![\d/])\d+(?![\d/])")
+
+
+def numbers_in(text: str) -> set[int]:
+    """Return the numbers a sentence states, in digits or in words before a unit, leaving article numbers out."""
+    text = _ARTICLE_REF.sub(" ", text)
+    found = {int(m.group(0)) for m in _DIGITS.finditer(text)}
+    found |= {_NUMBER_WORDS[m.group(1).lower()] for m in _WORD_NUMBER.finditer(text)}
+    return found
