@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
 from nlu.numbers import normalise_digits, read_decimal, read_index
@@ -279,10 +280,20 @@ def _match_choice(choices: Sequence[ChoiceSpec], text: str) -> ChoiceSpec | None
     if len(partial) == 1:
         return partial[0]
     names = {fold(lbl): c for c in choices for lbl in (c.value, *c.label.values())}
-    close = difflib.get_close_matches(folded, list(names), n=2, cutoff=0.8)
+    close = _close_matches(folded, names, limit=2, cutoff=80)
     if len(close) == 1 or (len(close) == 2 and names[close[0]] is names[close[1]]):
         return names[close[0]]
     return None
+
+
+def _close_matches(word: str, names: Iterable[str], *, limit: int, cutoff: float) -> list[str]:
+    """Return the names closest to a typed word (best first), at least ``cutoff`` % alike (rapidfuzz)."""
+    return [
+        name
+        for name, _, _ in process.extract(
+            word, list(names), scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff
+        )
+    ]
 
 
 def _read_choice(spec_field: FieldSpec, text: str) -> Reading:
@@ -325,7 +336,7 @@ def _read_categories(spec_field: FieldSpec, text: str) -> Reading:
             if folded in names:
                 values.append(names[folded])
                 continue
-            close = difflib.get_close_matches(folded, list(names), n=3, cutoff=0.75)
+            close = _close_matches(folded, names, limit=3, cutoff=75)
             candidates = {names[c] for c in close}
             if len(candidates) == 1:
                 values.append(candidates.pop())
