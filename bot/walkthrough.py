@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,6 +19,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
+from knowledge.text import fold_words
 from nlu.numbers import normalise_digits, read_decimal, read_index
 
 # A skipped optional field is answered with None: asked once, shown as skipped, left out of the letter.
@@ -81,11 +81,8 @@ CATEGORY_WORDS: dict[str, str] = {
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation, squeeze spaces: how typed words are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.replace("œ", "oe").replace("æ", "ae")
-    return " ".join(re.sub(r"[^\w°]+", " ", plain).split())
+    """Fold a typed answer into words as they are compared ("5°" keeps its sign)."""
+    return fold_words(text, keep="°_")
 
 
 # ----------------------------------------------------------------------------------------------------------

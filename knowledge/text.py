@@ -1,4 +1,8 @@
-"""Text normalisation for retrieval: folded words, compounds joined, French and English stems."""
+"""The one text normaliser: folding (case, accents, ligatures, quotes), words, stems, numbers stated in prose.
+
+Every module that compares typed or extracted text folds it here: the NLU, the search, the walkthrough's
+answers and the checker's page text.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,23 @@ from functools import lru_cache
 import snowballstemmer
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'"})
+# Typographic apostrophes and quotes as typed on phones and in Word documents.
+APOSTROPHES = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "«": '"', "»": '"', "“": '"', "”": '"'}
+)
+# Ligatures Unicode does not decompose (casefold has already made "Œ" "œ" and "ß" "ss").
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents."""
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    """Lower-case, strip accents, open ligatures, straighten quotes: 'Délai d’Œuvre' -> "delai d'oeuvre"."""
+    text = text.translate(APOSTROPHES).casefold().translate(_LIGATURES)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def fold_words(text: str, keep: str = "") -> str:
+    """Fold, then keep letters, digits and ``keep`` as words separated by single spaces."""
+    return " ".join(re.sub(f"[^0-9a-z{re.escape(keep)}]+", " ", fold(text)).split())
 
 
 # "sous traiter", "sous-traitance", "sous traitant": one word, or "sous" (a function word) leaves "traiter",
