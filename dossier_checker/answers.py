@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from dossier_checker.conditions import as_bool, same
 from dossier_checker.spec import FieldSpec
+from knowledge.dates import DateProblem, read_date
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,11 @@ def _number(spec_field: FieldSpec, text: str) -> object | AnswerError:
 
 
 def _date(spec_field: FieldSpec, text: str) -> object | AnswerError:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
-        try:
-            return _dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return AnswerError(spec_field.id, "expected a date DD/MM/YYYY")
+    # The chat's reader: "15/09/2031", "2031-09-15", "15 septembre 2031", "September 15, 2031".
+    parsed = read_date(text)
+    if isinstance(parsed, DateProblem):
+        return AnswerError(spec_field.id, "expected a date DD/MM/YYYY")
+    return parsed.isoformat()
 
 
 def _text(spec_field: FieldSpec, text: str) -> object | AnswerError:
