@@ -45,6 +45,7 @@ $(STAMP): pyproject.toml
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/code_limits.py
 
 typecheck:
 	$(BIN)/mypy

@@ -337,7 +337,7 @@ def baseline(items: list[Item]) -> dict[str, float]:
     import numpy as np
 
     from knowledge.index import DECREE_ID, load_index
-    from knowledge.search import words_of
+    from knowledge.text import words_of
 
     articles = list(load_index().articles(DECREE_ID))
     model = bm25s.BM25()

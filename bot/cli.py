@@ -54,7 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"vetpharma {name}", description=text)
     module.configure(parser)
     parsed = parser.parse_args(args[1:])
-    result: int = module.run(parsed)
+    from bot.settings import SettingsError  # after the sub-command's own imports, which load it anyway
+
+    try:
+        result: int = module.run(parsed)
+    except SettingsError as exc:
+        print(f"vetpharma {name}: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from knowledge.text import fold
 
 # Canonical name -> every spelling accepted (compared without accents, case or hyphens).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -44,8 +45,7 @@ class Command:
 
 
 def _plain(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in "-_")
+    return fold(word).replace("-", "").replace("_", "")
 
 
 def parse_command(text: str) -> Command | None:

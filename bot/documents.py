@@ -15,15 +15,16 @@ from typing import Any
 
 from bot.i18n import t
 from bot.messages import SessionKey
-from dossier_checker.model import InputFile, Limits
+from dossier_checker.model import InputFile, Limits, Status
 from dossier_checker.pool import FairPool
 from dossier_checker.spec import DossierSpec, PieceSpec
 
 log = logging.getLogger(__name__)
 
-PRESENT = "present"
-UNCERTAIN = "uncertain"
-MISSING = "missing"
+# Stored reports hold these as plain strings.
+PRESENT: str = Status.PRESENT
+UNCERTAIN: str = Status.UNCERTAIN
+MISSING: str = Status.MISSING
 _RANK = {PRESENT: 2, UNCERTAIN: 1, MISSING: 0}
 
 

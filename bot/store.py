@@ -23,21 +23,21 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from bot.messages import SessionKey
 from bot.schema import upgrade as upgrade_schema
+from bot.statuses import DossierStatus, TicketStatus
 
-# Dossier statuses: answering questions, reviewing the answers, finished (letter issued), abandoned.
-IN_PROGRESS = "in_progress"
-REVIEW = "review"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
+# The names callers already use (bot/statuses.py holds the enums).
+IN_PROGRESS = DossierStatus.IN_PROGRESS
+REVIEW = DossierStatus.REVIEW
+COMPLETED = DossierStatus.COMPLETED
+CANCELLED = DossierStatus.CANCELLED
 DOSSIER_STATUSES = (IN_PROGRESS, REVIEW, COMPLETED, CANCELLED)
 OPEN_STATUSES = (IN_PROGRESS, REVIEW, COMPLETED)
 
 # How many of the user's recent messages a session keeps (context for a human handoff).
 RECENT_MESSAGES = 10
 
-# Handoff ticket statuses: waiting for (or talking with) staff, or closed by staff.
-TICKET_OPEN = "open"
-TICKET_CLOSED = "closed"
+TICKET_OPEN = TicketStatus.OPEN
+TICKET_CLOSED = TicketStatus.CLOSED
 
 
 DOSSIER_NUMBER_ATTEMPTS = 50  # numbers tried when other processes create the same user's dossiers at once

@@ -7,18 +7,19 @@ the user typed into the value stored for a field, or into the reason it does not
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import difflib
 import re
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
+from knowledge.dates import DateProblem, read_date
+from knowledge.text import fold_words
 from nlu.numbers import normalise_digits, read_decimal, read_index
 
 # A skipped optional field is answered with None: asked once, shown as skipped, left out of the letter.
@@ -50,14 +51,6 @@ NOTHING = "Néant"
 FRENCH_WORDS = Path("/usr/share/dict/french")
 ENGLISH_WORDS = Path("/usr/share/dict/american-english")
 
-MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-    "janv": 1, "fev": 2, "fevr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-}  # fmt: skip
 
 # Everyday names of the categories of article 2, beside their labels (accents and case do not matter).
 CATEGORY_WORDS: dict[str, str] = {
@@ -80,11 +73,8 @@ CATEGORY_WORDS: dict[str, str] = {
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation, squeeze spaces: how typed words are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.replace("œ", "oe").replace("æ", "ae")
-    return " ".join(re.sub(r"[^\w°]+", " ", plain).split())
+    """Fold a typed answer into words as they are compared ("5°" keeps its sign)."""
+    return fold_words(text, keep="°_")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -127,11 +117,6 @@ def next_step(spec: DossierSpec, answers: Mapping[str, Any]) -> Step:
 def answered_fields(spec: DossierSpec, answers: Mapping[str, Any]) -> list[FieldSpec]:
     """List the fields that apply and have an answer (skipped ones included), in spec order."""
     return [f for f in spec.active_fields(answers) if f.id in answers]
-
-
-def is_optional(spec_field: FieldSpec) -> bool:
-    """Tell whether the user may skip this field."""
-    return not spec_field.required
 
 
 def go_back(
@@ -284,10 +269,20 @@ def _match_choice(choices: Sequence[ChoiceSpec], text: str) -> ChoiceSpec | None
     if len(partial) == 1:
         return partial[0]
     names = {fold(lbl): c for c in choices for lbl in (c.value, *c.label.values())}
-    close = difflib.get_close_matches(folded, list(names), n=2, cutoff=0.8)
+    close = _close_matches(folded, names, limit=2, cutoff=80)
     if len(close) == 1 or (len(close) == 2 and names[close[0]] is names[close[1]]):
         return names[close[0]]
     return None
+
+
+def _close_matches(word: str, names: Iterable[str], *, limit: int, cutoff: float) -> list[str]:
+    """Return the names closest to a typed word (best first), at least ``cutoff`` % alike (rapidfuzz)."""
+    return [
+        name
+        for name, _, _ in process.extract(
+            word, list(names), scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff
+        )
+    ]
 
 
 def _read_choice(spec_field: FieldSpec, text: str) -> Reading:
@@ -330,7 +325,7 @@ def _read_categories(spec_field: FieldSpec, text: str) -> Reading:
             if folded in names:
                 values.append(names[folded])
                 continue
-            close = difflib.get_close_matches(folded, list(names), n=3, cutoff=0.75)
+            close = _close_matches(folded, names, limit=3, cutoff=75)
             candidates = {names[c] for c in close}
             if len(candidates) == 1:
                 values.append(candidates.pop())
@@ -359,34 +354,8 @@ def _date_bound(value: object, today: dt.date) -> dt.date | None:
 
 def parse_date(text: str) -> dt.date | Rejected:
     """Read a date typed as 15/09/2026, 2026-09-15, 15.09.26, "15 septembre 2026" or "September 15, 2026"."""
-    text = normalise_digits(text)
-    folded = fold(text).replace("1er", "1")
-    numeric = re.fullmatch(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})", text, re.ASCII)
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text, re.ASCII)
-    day = month = year = None
-    if iso:
-        year, month, day = (int(g) for g in iso.groups())
-    elif numeric:
-        day, month, year = (int(g) for g in numeric.groups())
-    else:
-        words = re.fullmatch(r"(?:le )?(\d{1,2}) ([a-z]+)\.? (\d{4})", folded, re.ASCII)
-        english = re.fullmatch(r"([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? (\d{4})", folded, re.ASCII)
-        if words and words.group(2) in MONTHS:
-            day, month, year = int(words.group(1)), MONTHS[words.group(2)], int(words.group(3))
-        elif english and english.group(1) in MONTHS:
-            day, month, year = int(english.group(2)), MONTHS[english.group(1)], int(english.group(3))
-        else:
-            return Rejected("invalid_date")
-    if year < 100:
-        year += 2000
-    if not 1 <= month <= 12:
-        return Rejected("invalid_date_month", {"answer": text})
-    if not 1900 <= year <= 2200:
-        return Rejected("invalid_date_year", {"answer": text})
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        return Rejected("invalid_date_day", {"answer": text, "days": last, "month": month, "year": year})
-    return dt.date(year, month, day)
+    parsed = read_date(normalise_digits(text))
+    return Rejected(parsed.code, parsed.params) if isinstance(parsed, DateProblem) else parsed
 
 
 def _read_date(spec_field: FieldSpec, text: str, today: dt.date) -> Reading:

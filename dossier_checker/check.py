@@ -220,13 +220,13 @@ def _judge(
     ambiguous = [d for d in documents if d.ambiguous_with == kind]
     status: Status
     if present:
-        status = "present"
+        status = Status.PRESENT
         best = max(present, key=lambda d: d.scores[kind].score)
         pages = sorted({n for d in present if d.file == best.file for n in d.numbers})
     elif kind == "plans_before_after" and classify.plans_pair(documents) is not None:
         return _judge_from_others(piece, required, documents, kinds)
     elif candidates or ambiguous:
-        status = "uncertain"
+        status = Status.UNCERTAIN
         best = max((*candidates, *ambiguous), key=lambda d: d.scores[kind].score)
         pages = list(best.numbers)
     else:
@@ -236,7 +236,7 @@ def _judge(
         if code not in {w.code for w in warnings}:
             warnings.append(PieceWarning(code, piece.article))
     other = best.ambiguous_with if best.kind == kind else best.kind
-    if status == "uncertain" and other:
+    if status == Status.UNCERTAIN and other:
         warnings.append(PieceWarning("warn_ambiguous", piece.article, (("other", other),)))
     return PieceResult(
         id=piece.id,
@@ -258,7 +258,7 @@ def _judge_from_others(
 ) -> PieceResult:
     """Judge a piece no document is of: minutes that appoint, two plans, or a look-alike to name."""
     kind = piece.document_kind
-    result = PieceResult(piece.id, dict(piece.label), piece.article, required, "missing")
+    result = PieceResult(piece.id, dict(piece.label), piece.article, required, Status.MISSING)
     if kind == "designation_decision":
         # Minutes that appoint someone may hold the decision: present when they name the responsible.
         for document in documents:
@@ -266,7 +266,7 @@ def _judge_from_others(
                 named = classify.names_responsible(document)
                 return replace(
                     result,
-                    status="present" if named else "uncertain",
+                    status=Status.PRESENT if named else Status.UNCERTAIN,
                     file=document.file,
                     pages=document.numbers,
                     evidence=_evidence(document, "board_minutes"),
@@ -285,7 +285,7 @@ def _judge_from_others(
             )
             return replace(
                 result,
-                status="present" if labelled else "uncertain",
+                status=Status.PRESENT if labelled else Status.UNCERTAIN,
                 file=before.file,
                 pages=pages,
                 evidence=f"{_evidence(before, 'floor_plan')} + {after.file} p. {','.join(map(str, after.numbers))}",

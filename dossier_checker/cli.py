@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from dossier_checker.spec import DOSSIER_IDS, AnswerError, SpecError, load_spec, parse_answer
+from dossier_checker.answers import AnswerError, parse_answer
+from dossier_checker.spec import DOSSIER_IDS, SpecError, load_spec
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

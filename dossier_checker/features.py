@@ -7,7 +7,6 @@ so that "Procès-Verbal", "PROCES VERBAL" and an OCR'd "proces-verbaI" meet.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +14,7 @@ from rapidfuzz import fuzz
 
 from dossier_checker.model import Page
 from dossier_checker.tuning import tuning
+from knowledge.text import fold_words
 
 FUZZY_MIN_LENGTH = 8  # shorter phrases must match exactly: fuzzy short words match anything
 FUZZY_CUTOFF = 87.0
@@ -22,11 +22,8 @@ FUZZY_CUTOFF = 87.0
 
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Fold text for matching: lower case, accents removed, ligatures opened, non-alphanumerics as spaces."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("ﬁ", "fi").replace("ﬂ", "fl")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
+    """Fold page text for matching: words of letters and digits (cached: pages repeat phrases)."""
+    return fold_words(text)
 
 
 @dataclass(frozen=True)

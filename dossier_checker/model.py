@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +22,14 @@ def default_file_seconds() -> float:
 
 
 TextSource = Literal["text", "ocr", "none"]
-Status = Literal["present", "missing", "uncertain"]
+
+
+class Status(StrEnum):
+    """How sure the checker is that a piece is in the dossier (its value is the JSON contract's)."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,45 @@ key path.
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_DIR = ROOT / "config" / "dossiers"
+from config import CONFIG_DIR
+from dossier_checker.conditions import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Contains,
+    Equals,
+    In,
+    Not,
+    rename_condition,
+    same,
+)
+from dossier_checker.conditions import condition_fields as condition_fields  # read by the walkthrough
+from dossier_checker.conditions import evaluate as evaluate  # read by the checker
+from dossier_checker.spec_reading import LANGUAGES as LANGUAGES
+from dossier_checker.spec_reading import (
+    VALIDATION_CHECKS,
+    Ctx,
+    read_identifier,
+    read_mapping,
+    read_number,
+    read_str,
+    read_str_list,
+    read_text,
+)
+from dossier_checker.spec_reading import SpecError as SpecError  # raised by load_spec
+
+SPEC_DIR = CONFIG_DIR / "dossiers"
 CATEGORIES_FILE = "categories.yaml"
 
 DOSSIER_IDS: tuple[str, ...] = ("opening", "modification", "transfer", "partial_transfer")
-LANGUAGES: tuple[str, ...] = ("fr", "en")
 FIELD_TYPES: frozenset[str] = frozenset(
     {"text", "yes_no", "choice", "categories", "date", "address", "number", "person_name"}
 )
@@ -52,148 +75,6 @@ _VALIDATION_KEYS: dict[str, frozenset[str]] = {
     "choice": frozenset(),
     "yes_no": frozenset(),
 }
-_TRUE_WORDS = frozenset({"true", "yes", "oui", "o", "y", "1", "vrai"})
-_FALSE_WORDS = frozenset({"false", "no", "non", "n", "0", "faux"})
-
-
-class SpecError(ValueError):
-    """A dossier spec that cannot be used; the message names the file and the key path."""
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Conditions: a few declarative operators, never code.
-
-
-@dataclass(frozen=True)
-class Equals:
-    """True when the answer to ``field`` equals ``value``."""
-
-    field: str
-    value: object
-
-
-@dataclass(frozen=True)
-class In:
-    """True when the answer to ``field`` is one of ``values``."""
-
-    field: str
-    values: tuple[object, ...]
-
-
-@dataclass(frozen=True)
-class Contains:
-    """True when the multi-choice answer to ``field`` includes ``value``."""
-
-    field: str
-    value: object
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    """True when at least one sub-condition holds."""
-
-    items: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class AllOf:
-    """True when every sub-condition holds."""
-
-    items: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    """True when the sub-condition does not hold."""
-
-    item: Condition
-
-
-Condition = Equals | In | Contains | AnyOf | AllOf | Not
-
-
-def _same(answer: object, expected: object) -> bool:
-    if answer is None:
-        return False
-    if isinstance(answer, bool) or isinstance(expected, bool):
-        return _as_bool(answer) is not None and _as_bool(answer) == _as_bool(expected)
-    if answer == expected:
-        return True
-    return str(answer).strip().casefold() == str(expected).strip().casefold()
-
-
-def _as_bool(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().casefold()
-    if text in _TRUE_WORDS:
-        return True
-    if text in _FALSE_WORDS:
-        return False
-    return None
-
-
-def evaluate(condition: Condition | None, answers: Mapping[str, object]) -> bool:
-    """Tell whether a condition holds for the answers given so far (no condition: always)."""
-    if condition is None:
-        return True
-    match condition:
-        case Equals(field=name, value=value):
-            return _same(answers.get(name), value)
-        case In(field=name, values=values):
-            answer = answers.get(name)
-            return any(_same(answer, v) for v in values)
-        case Contains(field=name, value=value):
-            answer = answers.get(name)
-            if isinstance(answer, list | tuple | set | frozenset):
-                return any(_same(item, value) for item in answer)
-            return _same(answer, value)
-        case AnyOf(items=items):
-            return any(evaluate(item, answers) for item in items)
-        case AllOf(items=items):
-            return all(evaluate(item, answers) for item in items)
-        case Not(item=item):
-            return not evaluate(item, answers)
-    raise TypeError(f"not a condition: {condition!r}")
-
-
-def condition_fields(condition: Condition | None) -> set[str]:
-    """List the field ids a condition reads."""
-    match condition:
-        case None:
-            return set()
-        case Equals(field=name) | In(field=name) | Contains(field=name):
-            return {name}
-        case AnyOf(items=items) | AllOf(items=items):
-            return set().union(*(condition_fields(i) for i in items)) if items else set()
-        case Not(item=item):
-            return condition_fields(item)
-    return set()
-
-
-def _rename_condition(condition: Condition | None, names: Mapping[str, str]) -> Condition | None:
-    match condition:
-        case None:
-            return None
-        case Equals(field=name):
-            return replace(condition, field=names.get(name, name))
-        case In(field=name):
-            return replace(condition, field=names.get(name, name))
-        case Contains(field=name):
-            return replace(condition, field=names.get(name, name))
-        case AnyOf(items=items):
-            return AnyOf(tuple(_renamed(i, names) for i in items))
-        case AllOf(items=items):
-            return AllOf(tuple(_renamed(i, names) for i in items))
-        case Not(item=item):
-            return Not(_renamed(item, names))
-    return condition
-
-
-def _renamed(condition: Condition, names: Mapping[str, str]) -> Condition:
-    result = _rename_condition(condition, names)
-    assert result is not None
-    return result
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -226,7 +107,7 @@ class FieldSpec:
 
     def choice(self, value: object) -> ChoiceSpec | None:
         """Return the choice with this value, if any."""
-        return next((c for c in self.choices if _same(c.value, value)), None)
+        return next((c for c in self.choices if same(c.value, value)), None)
 
 
 @dataclass(frozen=True)
@@ -331,83 +212,26 @@ class DossierSpec:
 # Loading and validation.
 
 
-class _Ctx:
-    """Where we are in a file, for error messages."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            self.name = str(path.resolve().relative_to(ROOT))
-        except ValueError:
-            self.name = str(path)
-
-    def error(self, key: str, message: str) -> SpecError:
-        """Build the error for a key path of this file."""
-        return SpecError(f"{self.name}: {key}: {message}" if key else f"{self.name}: {message}")
-
-
-def _mapping(
-    ctx: _Ctx, key: str, value: object, allowed: Iterable[str], required: Iterable[str]
-) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ctx.error(key, f"expected a mapping, got {type(value).__name__}")
-    allowed_set = set(allowed)
-    for k in value:
-        if k not in allowed_set:
-            raise ctx.error(
-                f"{key}.{k}" if key else str(k),
-                f"unknown key {k!r} (allowed: {', '.join(sorted(allowed_set))})",
-            )
-    for k in required:
-        if k not in value:
-            raise ctx.error(key, f"missing key {k!r}")
-    return value
-
-
-def _str(ctx: _Ctx, key: str, value: object, *, empty: bool = False) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ctx.error(key, f"expected a string, got {type(value).__name__}")
-    text = str(value)
-    if not empty and not text.strip():
-        raise ctx.error(key, "must not be empty")
-    return text
-
-
-def _text(ctx: _Ctx, key: str, value: object) -> dict[str, str]:
-    data = _mapping(ctx, key, value, LANGUAGES, ())
-    for lang in LANGUAGES:
-        if lang not in data:
-            raise ctx.error(key, f"missing language {lang!r}")
-    return {lang: _str(ctx, f"{key}.{lang}", data[lang]).strip() for lang in LANGUAGES}
-
-
-def _str_list(ctx: _Ctx, key: str, value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ctx.error(key, f"expected a list, got {type(value).__name__}")
-    return tuple(_str(ctx, f"{key}[{i}]", v) for i, v in enumerate(value))
-
-
 _OPERATORS = ("equals", "in", "contains", "any", "all", "not")
 
 
-def _condition(ctx: _Ctx, key: str, value: object) -> Condition:
+def _condition(ctx: Ctx, key: str, value: object) -> Condition:
     if not isinstance(value, dict) or len(value) != 1:
         raise ctx.error(key, f"a condition is a mapping with one operator among {', '.join(_OPERATORS)}")
     ((op, arg),) = value.items()
     sub = f"{key}.{op}"
     if op == "equals" or op == "contains":
-        data = _mapping(ctx, sub, arg, ("field", "value"), ("field", "value"))
-        name = _str(ctx, f"{sub}.field", data["field"])
+        data = read_mapping(ctx, sub, arg, ("field", "value"), ("field", "value"))
+        name = read_str(ctx, f"{sub}.field", data["field"])
         if isinstance(data["value"], dict | list) or data["value"] is None:
             raise ctx.error(f"{sub}.value", "expected a scalar value")
         return Equals(name, data["value"]) if op == "equals" else Contains(name, data["value"])
     if op == "in":
-        data = _mapping(ctx, sub, arg, ("field", "values"), ("field", "values"))
+        data = read_mapping(ctx, sub, arg, ("field", "values"), ("field", "values"))
         values = data["values"]
         if not isinstance(values, list) or not values:
             raise ctx.error(f"{sub}.values", "expected a non-empty list")
-        return In(_str(ctx, f"{sub}.field", data["field"]), tuple(values))
+        return In(read_str(ctx, f"{sub}.field", data["field"]), tuple(values))
     if op in ("any", "all"):
         if not isinstance(arg, list) or not arg:
             raise ctx.error(sub, "expected a non-empty list of conditions")
@@ -418,40 +242,14 @@ def _condition(ctx: _Ctx, key: str, value: object) -> Condition:
     raise ctx.error(key, f"unknown operator {op!r} (allowed: {', '.join(_OPERATORS)})")
 
 
-def _validation(ctx: _Ctx, key: str, ftype: str, value: object) -> dict[str, object]:
+def _validation(ctx: Ctx, key: str, ftype: str, value: object) -> dict[str, object]:
     if value is None:
         return {}
-    data = _mapping(ctx, key, value, _VALIDATION_KEYS[ftype], ())
-    for k, v in data.items():
-        if k == "notice_within_days" and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-            raise ctx.error(f"{key}.{k}", "expected a positive number of days")
-        if k == "notice_article":
-            data[k] = _str(ctx, f"{key}.{k}", v)
-        if k in {"min_length", "max_length", "min_items", "max_items"} and (
-            isinstance(v, bool) or not isinstance(v, int) or v < 0
-        ):
-            raise ctx.error(f"{key}.{k}", "expected a non-negative integer")
-        if k in {"min", "max"} and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise ctx.error(f"{key}.{k}", "expected a number")
-        if k == "integer" and not isinstance(v, bool):
-            raise ctx.error(f"{key}.{k}", "expected true or false")
-        if k == "pattern":
-            try:
-                re.compile(_str(ctx, f"{key}.{k}", v))
-            except re.error as exc:
-                raise ctx.error(f"{key}.{k}", f"bad regular expression: {exc}") from None
-        if k in {"not_before", "not_after"}:
-            text = v.isoformat() if isinstance(v, _dt.date) else str(v)
-            if text != "today":
-                try:
-                    _dt.date.fromisoformat(text)
-                except ValueError:
-                    raise ctx.error(f"{key}.{k}", "expected 'today' or a date YYYY-MM-DD") from None
-            data[k] = text
-    return dict(data)
+    data = read_mapping(ctx, key, value, _VALIDATION_KEYS[ftype], ())
+    return {k: VALIDATION_CHECKS[k](ctx, f"{key}.{k}", v) for k, v in data.items()}
 
 
-def _field(ctx: _Ctx, key: str, value: object, categories: tuple[ChoiceSpec, ...]) -> FieldSpec:
+def _field(ctx: Ctx, key: str, value: object, categories: tuple[ChoiceSpec, ...]) -> FieldSpec:
     allowed = (
         "id",
         "type",
@@ -463,8 +261,8 @@ def _field(ctx: _Ctx, key: str, value: object, categories: tuple[ChoiceSpec, ...
         "choices",
         "validation",
     )
-    data = _mapping(ctx, key, value, allowed, ("id", "type", "question", "help", "article"))
-    ftype = _str(ctx, f"{key}.type", data["type"])
+    data = read_mapping(ctx, key, value, allowed, ("id", "type", "question", "help", "article"))
+    ftype = read_str(ctx, f"{key}.type", data["type"])
     if ftype not in FIELD_TYPES:
         raise ctx.error(f"{key}.type", f"unknown type {ftype!r} (allowed: {', '.join(sorted(FIELD_TYPES))})")
     required = data.get("required", True)
@@ -484,11 +282,11 @@ def _field(ctx: _Ctx, key: str, value: object, categories: tuple[ChoiceSpec, ...
     if ftype == "categories":
         choices = categories
     return FieldSpec(
-        id=_identifier(ctx, f"{key}.id", data["id"]),
+        id=read_identifier(ctx, f"{key}.id", data["id"]),
         type=ftype,
-        question=_text(ctx, f"{key}.question", data["question"]),
-        help=_text(ctx, f"{key}.help", data["help"]),
-        article=_str(ctx, f"{key}.article", data["article"]),
+        question=read_text(ctx, f"{key}.question", data["question"]),
+        help=read_text(ctx, f"{key}.help", data["help"]),
+        article=read_str(ctx, f"{key}.article", data["article"]),
         required=required,
         required_if=_condition(ctx, f"{key}.required_if", data["required_if"])
         if "required_if" in data
@@ -498,25 +296,14 @@ def _field(ctx: _Ctx, key: str, value: object, categories: tuple[ChoiceSpec, ...
     )
 
 
-def _choice(ctx: _Ctx, key: str, value: object) -> ChoiceSpec:
-    data = _mapping(ctx, key, value, ("value", "label"), ("value", "label"))
-    return ChoiceSpec(_str(ctx, f"{key}.value", data["value"]), _text(ctx, f"{key}.label", data["label"]))
+def _choice(ctx: Ctx, key: str, value: object) -> ChoiceSpec:
+    data = read_mapping(ctx, key, value, ("value", "label"), ("value", "label"))
+    return ChoiceSpec(
+        read_str(ctx, f"{key}.value", data["value"]), read_text(ctx, f"{key}.label", data["label"])
+    )
 
 
-def _identifier(ctx: _Ctx, key: str, value: object) -> str:
-    text = _str(ctx, key, value)
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
-        raise ctx.error(key, f"{text!r} is not an id (lower case letters, digits, underscores)")
-    return text
-
-
-def _number(ctx: _Ctx, key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ctx.error(key, "expected a number")
-    return float(value)
-
-
-def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
+def _signals(ctx: Ctx, key: str, value: object) -> PieceSignals:
     allowed = (
         "titles",
         "phrases",
@@ -527,11 +314,11 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
         "present",
         "uncertain",
     )
-    data = _mapping(ctx, key, value, allowed, ("present", "uncertain"))
+    data = read_mapping(ctx, key, value, allowed, ("present", "uncertain"))
     features_raw = data.get("features") or {}
-    features = _mapping(ctx, f"{key}.features", features_raw, KNOWN_FEATURES, ())
-    weights = {name: _number(ctx, f"{key}.features.{name}", w) for name, w in features.items()}
-    require_features = _str_list(ctx, f"{key}.require_features", data.get("require_features"))
+    features = read_mapping(ctx, f"{key}.features", features_raw, KNOWN_FEATURES, ())
+    weights = {name: read_number(ctx, f"{key}.features.{name}", w) for name, w in features.items()}
+    require_features = read_str_list(ctx, f"{key}.require_features", data.get("require_features"))
     for i, name in enumerate(require_features):
         if name not in KNOWN_FEATURES:
             raise ctx.error(f"{key}.require_features[{i}]", f"unknown feature {name!r}")
@@ -539,14 +326,14 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
     if not isinstance(require_title, bool):
         raise ctx.error(f"{key}.require_title", "expected true or false")
     signals = PieceSignals(
-        titles=_str_list(ctx, f"{key}.titles", data.get("titles")),
-        phrases=_str_list(ctx, f"{key}.phrases", data.get("phrases")),
-        negative=_str_list(ctx, f"{key}.negative", data.get("negative")),
+        titles=read_str_list(ctx, f"{key}.titles", data.get("titles")),
+        phrases=read_str_list(ctx, f"{key}.phrases", data.get("phrases")),
+        negative=read_str_list(ctx, f"{key}.negative", data.get("negative")),
         features=weights,
         require_title=require_title,
         require_features=require_features,
-        present=_number(ctx, f"{key}.present", data["present"]),
-        uncertain=_number(ctx, f"{key}.uncertain", data["uncertain"]),
+        present=read_number(ctx, f"{key}.present", data["present"]),
+        uncertain=read_number(ctx, f"{key}.uncertain", data["uncertain"]),
     )
     if not signals.titles and not signals.phrases:
         raise ctx.error(key, "a piece needs at least one title or phrase to be recognised")
@@ -557,14 +344,14 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
     return signals
 
 
-def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
+def _piece(ctx: Ctx, key: str, value: object) -> PieceSpec:
     allowed = ("id", "label", "description", "article", "required_if", "signals")
-    data = _mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
+    data = read_mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
     return PieceSpec(
-        id=_identifier(ctx, f"{key}.id", data["id"]),
-        label=_text(ctx, f"{key}.label", data["label"]),
-        description=_text(ctx, f"{key}.description", data["description"]),
-        article=_str(ctx, f"{key}.article", data["article"]),
+        id=read_identifier(ctx, f"{key}.id", data["id"]),
+        label=read_text(ctx, f"{key}.label", data["label"]),
+        description=read_text(ctx, f"{key}.description", data["description"]),
+        article=read_str(ctx, f"{key}.article", data["article"]),
         required_if=_condition(ctx, f"{key}.required_if", data["required_if"])
         if "required_if" in data
         else None,
@@ -572,27 +359,27 @@ def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
     )
 
 
-def _advice(ctx: _Ctx, key: str, value: object) -> AdviceSpec:
-    data = _mapping(ctx, key, value, ("id", "text", "article", "required_if"), ("id", "text", "article"))
+def _advice(ctx: Ctx, key: str, value: object) -> AdviceSpec:
+    data = read_mapping(ctx, key, value, ("id", "text", "article", "required_if"), ("id", "text", "article"))
     return AdviceSpec(
-        id=_identifier(ctx, f"{key}.id", data["id"]),
-        text=_text(ctx, f"{key}.text", data["text"]),
-        article=_str(ctx, f"{key}.article", data["article"]),
+        id=read_identifier(ctx, f"{key}.id", data["id"]),
+        text=read_text(ctx, f"{key}.text", data["text"]),
+        article=read_str(ctx, f"{key}.article", data["article"]),
         required_if=_condition(ctx, f"{key}.required_if", data["required_if"])
         if "required_if" in data
         else None,
     )
 
 
-def _letter(ctx: _Ctx, key: str, value: object, fields: set[str]) -> LetterSpec:
+def _letter(ctx: Ctx, key: str, value: object, fields: set[str]) -> LetterSpec:
     if value is None:
         return LetterSpec()
     allowed = ("copies", "copies_articles", "request", "french_fields")
-    data = _mapping(ctx, key, value, allowed, ("copies", "request"))
+    data = read_mapping(ctx, key, value, allowed, ("copies", "request"))
     copies = data["copies"]
     if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 4:
         raise ctx.error(f"{key}.copies", "expected a number of copies from 1 to 4")
-    articles = _str_list(ctx, f"{key}.copies_articles", data.get("copies_articles"))
+    articles = read_str_list(ctx, f"{key}.copies_articles", data.get("copies_articles"))
     if copies > 1 and not articles:
         raise ctx.error(f"{key}.copies_articles", "name the articles that set the number of copies")
     raw = data["request"]
@@ -601,7 +388,7 @@ def _letter(ctx: _Ctx, key: str, value: object, fields: set[str]) -> LetterSpec:
     request = []
     for i, item in enumerate(raw):
         sub = f"{key}.request[{i}]"
-        wording = _mapping(ctx, sub, item, ("text", "required_if"), ("text",))
+        wording = read_mapping(ctx, sub, item, ("text", "required_if"), ("text",))
         condition = (
             _condition(ctx, f"{sub}.required_if", wording["required_if"])
             if "required_if" in wording
@@ -609,15 +396,17 @@ def _letter(ctx: _Ctx, key: str, value: object, fields: set[str]) -> LetterSpec:
         )
         for name in sorted(condition_fields(condition) - fields):
             raise ctx.error(f"{sub}.required_if", f"unknown field {name!r} in condition")
-        request.append(RequestWording(" ".join(_str(ctx, f"{sub}.text", wording["text"]).split()), condition))
-    french = _str_list(ctx, f"{key}.french_fields", data.get("french_fields"))
+        request.append(
+            RequestWording(" ".join(read_str(ctx, f"{sub}.text", wording["text"]).split()), condition)
+        )
+    french = read_str_list(ctx, f"{key}.french_fields", data.get("french_fields"))
     for i, name in enumerate(french):
         if name not in fields:
             raise ctx.error(f"{key}.french_fields[{i}]", f"unknown field {name!r}")
     return LetterSpec(copies, articles, tuple(request), french)
 
 
-def _no_duplicates(ctx: _Ctx, key: str, ids: Sequence[str], what: str) -> None:
+def _no_duplicates(ctx: Ctx, key: str, ids: Sequence[str], what: str) -> None:
     seen: set[str] = set()
     for i, item in enumerate(ids):
         if item in seen:
@@ -626,7 +415,7 @@ def _no_duplicates(ctx: _Ctx, key: str, ids: Sequence[str], what: str) -> None:
 
 
 def _read_yaml(path: Path) -> object:
-    ctx = _Ctx(path)
+    ctx = Ctx(path)
     try:
         with open(path, encoding="utf-8") as fh:
             return yaml.safe_load(fh)
@@ -638,8 +427,8 @@ def _read_yaml(path: Path) -> object:
 
 def _load_categories(directory: Path) -> tuple[ChoiceSpec, ...]:
     path = directory / CATEGORIES_FILE
-    ctx = _Ctx(path)
-    data = _mapping(ctx, "", _read_yaml(path), ("categories",), ("categories",))
+    ctx = Ctx(path)
+    data = read_mapping(ctx, "", _read_yaml(path), ("categories",), ("categories",))
     raw = data["categories"]
     if not isinstance(raw, list) or not raw:
         raise ctx.error("categories", "expected a non-empty list")
@@ -648,12 +437,12 @@ def _load_categories(directory: Path) -> tuple[ChoiceSpec, ...]:
     return choices
 
 
-def _select(ctx: _Ctx, key: str, wanted: object, available: Sequence[Any], what: str) -> list[Any]:
+def _select(ctx: Ctx, key: str, wanted: object, available: Sequence[Any], what: str) -> list[Any]:
     if wanted is None:
         return []
     if wanted == "all":
         return list(available)
-    ids = _str_list(ctx, key, wanted)
+    ids = read_str_list(ctx, key, wanted)
     by_id = {item.id: item for item in available}
     for i, item_id in enumerate(ids):
         if item_id not in by_id:
@@ -662,10 +451,12 @@ def _select(ctx: _Ctx, key: str, wanted: object, available: Sequence[Any], what:
 
 
 def _included(
-    ctx: _Ctx, key: str, value: object, directory: Path, stack: tuple[str, ...]
+    ctx: Ctx, key: str, value: object, directory: Path, stack: tuple[str, ...]
 ) -> tuple[list[FieldSpec], list[PieceSpec], list[AdviceSpec]]:
-    data = _mapping(ctx, key, value, ("from", "fields", "pieces", "advice", "article", "rename"), ("from",))
-    source = _str(ctx, f"{key}.from", data["from"])
+    data = read_mapping(
+        ctx, key, value, ("from", "fields", "pieces", "advice", "article", "rename"), ("from",)
+    )
+    source = read_str(ctx, f"{key}.from", data["from"])
     if source in stack:
         raise ctx.error(f"{key}.from", f"include cycle: {' -> '.join((*stack, source))}")
     if not (directory / f"{source}.yaml").is_file():
@@ -673,14 +464,14 @@ def _included(
     other = _load(source, directory, stack)
     names_raw = data.get("rename") or {}
     names = {
-        str(k): _identifier(ctx, f"{key}.rename.{k}", v)
-        for k, v in _mapping(ctx, f"{key}.rename", names_raw, _all_ids(other), ()).items()
+        str(k): read_identifier(ctx, f"{key}.rename.{k}", v)
+        for k, v in read_mapping(ctx, f"{key}.rename", names_raw, _all_ids(other), ()).items()
     }
-    template = _str(ctx, f"{key}.article", data["article"]) if "article" in data else "{article}"
+    template = read_str(ctx, f"{key}.article", data["article"]) if "article" in data else "{article}"
     if "{article}" not in template:
         raise ctx.error(f"{key}.article", "the article template must contain {article}")
     fields = [
-        replace(f, id=names.get(f.id, f.id), required_if=_rename_condition(f.required_if, names))
+        replace(f, id=names.get(f.id, f.id), required_if=rename_condition(f.required_if, names))
         for f in _select(ctx, f"{key}.fields", data.get("fields"), other.fields, "field")
     ]
     pieces = [
@@ -689,12 +480,12 @@ def _included(
             id=names.get(p.id, p.id),
             kind=p.document_kind,
             article=template.replace("{article}", p.article),
-            required_if=_rename_condition(p.required_if, names),
+            required_if=rename_condition(p.required_if, names),
         )
         for p in _select(ctx, f"{key}.pieces", data.get("pieces"), other.pieces, "piece")
     ]
     advice = [
-        replace(a, id=names.get(a.id, a.id), required_if=_rename_condition(a.required_if, names))
+        replace(a, id=names.get(a.id, a.id), required_if=rename_condition(a.required_if, names))
         for a in _select(ctx, f"{key}.advice", data.get("advice"), other.advice, "advice")
     ]
     return fields, pieces, advice
@@ -704,27 +495,52 @@ def _all_ids(spec: DossierSpec) -> set[str]:
     return {f.id for f in spec.fields} | {p.id for p in spec.pieces} | {a.id for a in spec.advice}
 
 
-def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> DossierSpec:
-    path = directory / f"{dossier_id}.yaml"
-    ctx = _Ctx(path)
-    raw = _read_yaml(path)
-    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice", "letter")
-    data = _mapping(ctx, "", raw, allowed, ("id", "title", "articles", "intro"))
-    spec_id = _identifier(ctx, "id", data["id"])
-    if spec_id != dossier_id:
-        raise ctx.error("id", f"id {spec_id!r} does not match the file name {dossier_id!r}")
-    categories = _load_categories(directory)
+def _includes(
+    ctx: Ctx, includes: object, directory: Path, stack: tuple[str, ...]
+) -> tuple[list[FieldSpec], list[PieceSpec], list[AdviceSpec]]:
+    """Return the fields, pieces and advice the spec includes from other specs, in order."""
     fields: list[FieldSpec] = []
     pieces: list[PieceSpec] = []
     advice: list[AdviceSpec] = []
-    includes = data.get("include") or []
     if not isinstance(includes, list):
         raise ctx.error("include", "expected a list")
     for i, inc in enumerate(includes):
-        f, p, a = _included(ctx, f"include[{i}]", inc, directory, (*stack, dossier_id))
+        f, p, a = _included(ctx, f"include[{i}]", inc, directory, stack)
         fields += f
         pieces += p
         advice += a
+    return fields, pieces, advice
+
+
+def _check_conditions(
+    ctx: Ctx,
+    data: Mapping[str, Any],
+    sections: Sequence[tuple[str, Sequence[FieldSpec | PieceSpec | AdviceSpec]]],
+    known: set[str],
+) -> None:
+    """Refuse a condition that reads a field the spec does not have."""
+    for section, items in sections:
+        own = data.get(section) or []
+        offset = len(items) - len(own)  # included items come first; name own items by their index in the file
+        for i, item in enumerate(items):
+            where = (
+                f"{section}[{i - offset}].required_if" if i >= offset else f"include ({section} {item.id})"
+            )
+            for name in sorted(condition_fields(item.required_if) - known):
+                raise ctx.error(where, f"unknown field {name!r} in condition")
+
+
+def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> DossierSpec:
+    path = directory / f"{dossier_id}.yaml"
+    ctx = Ctx(path)
+    raw = _read_yaml(path)
+    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice", "letter")
+    data = read_mapping(ctx, "", raw, allowed, ("id", "title", "articles", "intro"))
+    spec_id = read_identifier(ctx, "id", data["id"])
+    if spec_id != dossier_id:
+        raise ctx.error("id", f"id {spec_id!r} does not match the file name {dossier_id!r}")
+    categories = _load_categories(directory)
+    fields, pieces, advice = _includes(ctx, data.get("include") or [], directory, (*stack, dossier_id))
     for section in ("fields", "pieces", "advice"):
         if section in data and not isinstance(data[section], list):
             raise ctx.error(section, "expected a list")
@@ -737,28 +553,12 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
     if not pieces:
         raise ctx.error("pieces", "a dossier needs at least one piece")
     known = {f.id for f in fields}
-    conditions: list[tuple[str, Condition | None]] = []
-    sections: tuple[tuple[str, Sequence[FieldSpec | PieceSpec | AdviceSpec]], ...] = (
-        ("fields", fields),
-        ("pieces", pieces),
-        ("advice", advice),
-    )
-    for section, items in sections:
-        own = data.get(section) or []
-        offset = len(items) - len(own)  # included items come first; name own items by their index in the file
-        for i, item in enumerate(items):
-            where = (
-                f"{section}[{i - offset}].required_if" if i >= offset else f"include ({section} {item.id})"
-            )
-            conditions.append((where, item.required_if))
-    for where, condition in conditions:
-        for name in sorted(condition_fields(condition) - known):
-            raise ctx.error(where, f"unknown field {name!r} in condition")
+    _check_conditions(ctx, data, (("fields", fields), ("pieces", pieces), ("advice", advice)), known)
     return DossierSpec(
         id=spec_id,
-        title=_text(ctx, "title", data["title"]),
-        articles=_str_list(ctx, "articles", data["articles"]),
-        intro=_text(ctx, "intro", data["intro"]),
+        title=read_text(ctx, "title", data["title"]),
+        articles=read_str_list(ctx, "articles", data["articles"]),
+        intro=read_text(ctx, "intro", data["intro"]),
         fields=tuple(fields),
         pieces=tuple(pieces),
         advice=tuple(advice),
@@ -785,53 +585,3 @@ def load_specs(directory: str | Path | None = None) -> dict[str, DossierSpec]:
     if directory is None:
         return dict(_default_specs())
     return {dossier_id: _load(dossier_id, Path(directory)) for dossier_id in DOSSIER_IDS}
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Answers typed as text (CLI --set, chat): parse by field type.
-
-
-@dataclass(frozen=True)
-class AnswerError:
-    """Why a typed answer does not fit its field."""
-
-    field: str
-    reason: str
-
-
-def parse_answer(spec_field: FieldSpec, raw: str) -> object | AnswerError:
-    """Turn a typed answer into the value stored for the field, or say why it does not fit."""
-    text = raw.strip()
-    if spec_field.type == "yes_no":
-        value = _as_bool(text)
-        return value if value is not None else AnswerError(spec_field.id, "expected yes or no")
-    if spec_field.type == "choice":
-        choice = spec_field.choice(text) or next(
-            (c for c in spec_field.choices if any(_same(lbl, text) for lbl in c.label.values())), None
-        )
-        if choice is None:
-            allowed = ", ".join(c.value for c in spec_field.choices)
-            return AnswerError(spec_field.id, f"expected one of: {allowed}")
-        return choice.value
-    if spec_field.type == "categories":
-        values = [v.strip().rstrip("°").strip() for v in re.split(r"[,;\s]+", text) if v.strip()]
-        known = {c.value for c in spec_field.choices}
-        unknown = [v for v in values if v not in known]
-        if unknown or not values:
-            return AnswerError(spec_field.id, f"unknown category: {', '.join(unknown) or text!r}")
-        return sorted(set(values), key=int)
-    if spec_field.type == "number":
-        try:
-            return int(text) if re.fullmatch(r"-?\d+", text) else float(text.replace(",", "."))
-        except ValueError:
-            return AnswerError(spec_field.id, "expected a number")
-    if spec_field.type == "date":
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"):
-            try:
-                return _dt.datetime.strptime(text, fmt).date().isoformat()
-            except ValueError:
-                continue
-        return AnswerError(spec_field.id, "expected a date DD/MM/YYYY")
-    if not text:
-        return AnswerError(spec_field.id, "must not be empty")
-    return text

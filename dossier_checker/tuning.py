@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "checker.yaml"
+from config import CONFIG_DIR
+
+CONFIG = CONFIG_DIR / "checker.yaml"
 
 
 @dataclass(frozen=True)

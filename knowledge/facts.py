@@ -10,30 +10,16 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
-import yaml
+from knowledge.facts_reader import FactsError as FactsError  # raised by load_facts_from
+from knowledge.facts_reader import FactsReader, read_facts_file
+from knowledge.facts_reader import Text as Text  # a fact's sentence in both languages
 
-FACTS_DIR = Path(__file__).resolve().parent / "facts"
+FACTS_DIR = Path(str(files(__package__ or "knowledge"))) / "facts"
 UNITS = ("day", "week", "month", "year", "hour", "immediately")
 KINDS = ("decision", "deadline", "maximum", "minimum", "retention", "frequency", "threshold", "lapse")
-
-
-class FactsError(ValueError):
-    """A facts file is malformed; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class Text:
-    """A sentence in French and English."""
-
-    fr: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        """Return the text in this language (French unless English is asked)."""
-        return self.en if lang == "en" else self.fr
 
 
 @dataclass(frozen=True)
@@ -312,101 +298,13 @@ class Facts:
 # --- loading and validation -------------------------------------------------------------------------
 
 
-class _Reader:
-    """Typed access to one YAML mapping, with the file and key path in every error."""
-
-    def __init__(self, data: Any, where: str) -> None:
-        if not isinstance(data, dict):
-            raise FactsError(f"{where}: expected a mapping")
-        self.data: dict[str, Any] = data
-        self.where = where
-
-    def _get(self, key: str) -> Any:
-        if key not in self.data:
-            raise FactsError(f"{self.where}: missing key {key!r}")
-        return self.data[key]
-
-    def string(self, key: str) -> str:
-        value = self._get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise FactsError(f"{self.where}.{key}: expected a non-empty string")
-        return value
-
-    def opt_string(self, key: str) -> str | None:
-        return self.string(key) if self.data.get(key) is not None else None
-
-    def integer(self, key: str) -> int:
-        value = self._get(key)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FactsError(f"{self.where}.{key}: expected an integer")
-        return value
-
-    def opt_integer(self, key: str) -> int | None:
-        return self.integer(key) if self.data.get(key) is not None else None
-
-    def flag(self, key: str) -> bool:
-        value = self._get(key)
-        if not isinstance(value, bool):
-            raise FactsError(f"{self.where}.{key}: expected true or false")
-        return value
-
-    def integers(self, key: str) -> tuple[int, ...]:
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-            raise FactsError(f"{self.where}.{key}: expected a list of integers")
-        return tuple(value)
-
-    def strings(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        if key not in self.data and default is not None:
-            return default
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise FactsError(f"{self.where}.{key}: expected a list of strings")
-        return tuple(value)
-
-    def text(self, key: str) -> Text:
-        sub = self.sub(key)
-        extra = sorted(str(k) for k in sub.data if k not in {"fr", "en"})
-        if extra:
-            # "{fr: a, b, en: c}" reads "b" as a key: an unquoted comma cut the sentence short.
-            raise FactsError(f"{sub.where}: unexpected keys {extra} (quote a text that holds a comma)")
-        return Text(fr=sub.string("fr"), en=sub.string("en"))
-
-    def opt_text(self, key: str) -> Text | None:
-        return self.text(key) if self.data.get(key) is not None else None
-
-    def sub(self, key: str) -> _Reader:
-        return _Reader(self._get(key), f"{self.where}.{key}")
-
-    def items(self, key: str) -> list[_Reader]:
-        value = self._get(key)
-        if not isinstance(value, list):
-            raise FactsError(f"{self.where}.{key}: expected a list")
-        return [_Reader(v, f"{self.where}.{key}[{i}]") for i, v in enumerate(value)]
-
-    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
-        value = self.string(key)
-        if value not in allowed:
-            raise FactsError(f"{self.where}.{key}: {value!r} is not one of {', '.join(allowed)}")
-        return value
-
-
-def _read(directory: Path, name: str) -> _Reader:
-    path = directory / name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise FactsError(f"{path.name}: cannot read: {exc}") from exc
-    return _Reader(data, path.name)
-
-
 def _article_number(value: str, where: str) -> str:
     if not re.fullmatch(r"\d{1,2}", value) or not 1 <= int(value) <= 64:
         raise FactsError(f"{where}: {value!r} is not an article of the decree (1-64)")
     return value
 
 
-def _categories(r: _Reader) -> tuple[Category, ...]:
+def _categories(r: FactsReader) -> tuple[Category, ...]:
     result = []
     for item in r.items("categories"):
         result.append(
@@ -424,14 +322,14 @@ def _categories(r: _Reader) -> tuple[Category, ...]:
     return tuple(result)
 
 
-def _also(item: _Reader) -> tuple[int, str, str] | None:
+def _also(item: FactsReader) -> tuple[int, str, str] | None:
     if "also" not in item.data:
         return None
     also = item.sub("also")
     return (also.integer("amount"), also.choice("unit", UNITS), also.string("start_role"))
 
 
-def _delays(r: _Reader) -> tuple[Delay, ...]:
+def _delays(r: FactsReader) -> tuple[Delay, ...]:
     result = []
     for item in r.items("delays"):
         result.append(
@@ -457,7 +355,7 @@ def _delays(r: _Reader) -> tuple[Delay, ...]:
     return tuple(result)
 
 
-def _staffing(r: _Reader) -> Staffing:
+def _staffing(r: FactsReader) -> Staffing:
     scales = []
     for s in r.items("scales"):
         bands = tuple(
@@ -503,7 +401,7 @@ def _staffing(r: _Reader) -> Staffing:
     )
 
 
-def _experience(r: _Reader) -> Experience:
+def _experience(r: FactsReader) -> Experience:
     general = r.sub("general")
     red = r.sub("reductions")
     unc = r.sub("not_covered")
@@ -543,7 +441,7 @@ def _experience(r: _Reader) -> Experience:
     )
 
 
-def _notifications(r: _Reader, delay_ids: set[str]) -> tuple[Notification, ...]:
+def _notifications(r: FactsReader, delay_ids: set[str]) -> tuple[Notification, ...]:
     result = []
     for x in r.items("notifications"):
         when = x.opt_string("when")
@@ -563,7 +461,7 @@ def _notifications(r: _Reader, delay_ids: set[str]) -> tuple[Notification, ...]:
     return tuple(result)
 
 
-def _articles(r: _Reader) -> dict[str, ArticleNote]:
+def _articles(r: FactsReader) -> dict[str, ArticleNote]:
     table = r.sub("articles")
     notes = {}
     for number in table.data:
@@ -581,7 +479,7 @@ def _articles(r: _Reader) -> dict[str, ArticleNote]:
     return notes
 
 
-def _categories_list(r: _Reader) -> tuple[int, ...]:
+def _categories_list(r: FactsReader) -> tuple[int, ...]:
     if r.data.get("categories") is None:
         return ()
     numbers = r.integers("categories")
@@ -590,21 +488,21 @@ def _categories_list(r: _Reader) -> tuple[int, ...]:
     return numbers
 
 
-def _passages(r: _Reader, key: str) -> tuple[Excerpt, ...]:
+def _passages(r: FactsReader, key: str) -> tuple[Excerpt, ...]:
     return tuple(
         Excerpt(_article_number(q.string("article"), f"{q.where}.article"), q.string("quote"))
         for q in r.items(key)
     )
 
 
-def _articles_list(r: _Reader, key: str) -> tuple[str, ...]:
+def _articles_list(r: FactsReader, key: str) -> tuple[str, ...]:
     numbers = r.strings(key)
     if not numbers:
         raise FactsError(f"{r.where}.{key}: expected at least one article")
     return tuple(_article_number(n, f"{r.where}.{key}") for n in numbers)
 
 
-def _procedures(r: _Reader) -> tuple[tuple[Procedure, ...], dict[str, AspectOverview]]:
+def _procedures(r: FactsReader) -> tuple[tuple[Procedure, ...], dict[str, AspectOverview]]:
     procedures = []
     for item in r.items("procedures"):
         pid = item.string("id")
@@ -655,15 +553,17 @@ def _procedures(r: _Reader) -> tuple[tuple[Procedure, ...], dict[str, AspectOver
 
 def load_facts_from(directory: Path) -> Facts:
     """Load and validate every facts file of a directory."""
-    delays = _delays(_read(directory, "delays.yaml"))
-    procedures, aspects = _procedures(_read(directory, "procedures.yaml"))
+    delays = _delays(read_facts_file(directory, "delays.yaml"))
+    procedures, aspects = _procedures(read_facts_file(directory, "procedures.yaml"))
     return Facts(
-        categories=_categories(_read(directory, "categories.yaml")),
+        categories=_categories(read_facts_file(directory, "categories.yaml")),
         delays=delays,
-        staffing=_staffing(_read(directory, "staffing.yaml")),
-        experience=_experience(_read(directory, "experience.yaml")),
-        notifications=_notifications(_read(directory, "notifications.yaml"), {d.id for d in delays}),
-        articles=_articles(_read(directory, "articles.yaml")),
+        staffing=_staffing(read_facts_file(directory, "staffing.yaml")),
+        experience=_experience(read_facts_file(directory, "experience.yaml")),
+        notifications=_notifications(
+            read_facts_file(directory, "notifications.yaml"), {d.id for d in delays}
+        ),
+        articles=_articles(read_facts_file(directory, "articles.yaml")),
         procedures=procedures,
         aspects=aspects,
     )
@@ -673,45 +573,3 @@ def load_facts_from(directory: Path) -> Facts:
 def load_facts() -> Facts:
     """Load the curated facts of the decree (cached)."""
     return load_facts_from(FACTS_DIR)
-
-
-# --- numbers in French and English prose ------------------------------------------------------------
-
-_NUMBER_WORDS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "quinze": 15,
-    "trente": 30,
-    "quatre-vingt-dix": 90,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "fifteen": 15,
-    "thirty": 30,
-    "ninety": 90,
-    "twice": 2,
-}
-_UNIT_WORD = r"(?:jours?|semaines?|mois|ans?|années?|heures?|fois|days?|weeks?|months?|years?|hours?|a month)"
-_WORD_NUMBER = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")\s+" + _UNIT_WORD,
-    re.I,
-)
-_ARTICLE_REF = re.compile(
-    r"\b(?:articles?|art\.)\s+(?:premier|\d+)(?:\s*(?:,|et|à|and|to)\s*(?:premier|\d+))*", re.I
-)
-_DIGITS = re.compile(r"(?<![\d/])\d+(?![\d/])")
-
-
-def numbers_in(text: str) -> set[int]:
-    """Return the numbers a sentence states, in digits or in words before a unit, leaving article numbers out."""
-    text = _ARTICLE_REF.sub(" ", text)
-    found = {int(m.group(0)) for m in _DIGITS.finditer(text)}
-    found |= {_NUMBER_WORDS[m.group(1).lower()] for m in _WORD_NUMBER.finditer(text)}
-    return found

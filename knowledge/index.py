@@ -16,15 +16,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from config import default_data_dir
 from knowledge.decree import read_decree
 from knowledge.markdown_codes import read_markdown_article, read_markdown_tree
 from knowledge.model import Article, LegalText, Reference
 from knowledge.references import EXTERNAL_TEXTS
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(str(files(__package__ or "knowledge")))  # sources and the stored index: package data
 SOURCES_DIR = PACKAGE_DIR / "sources"
 STORED_INDEX = PACKAGE_DIR / "data" / "index.json"
 DECREE_ID = "am-2003-175"
@@ -285,7 +287,7 @@ class ArticleIndex:
 
 def default_codes_store() -> Path:
     """Return where ``vetpharma index build --codes`` stores the code corpus."""
-    return PACKAGE_DIR.parent / "var" / "index" / "codes.sqlite3"
+    return default_data_dir() / "index" / "codes.sqlite3"
 
 
 def load_stored_document(path: Path = STORED_INDEX) -> dict[str, Any]:

@@ -100,51 +100,8 @@ def _items(items: str) -> list[str]:
 
 def find_references(text: str, text_id: str, article: str) -> list[Reference]:
     """Return the citations of one passage, in order of appearance, without repeats."""
-    refs: list[Reference] = []
-    covered_external: set[str] = set()
-    last_internal = article
-    spans: list[tuple[int, int]] = []
-    for match in _ARTICLES.finditer(text):
-        nums = match.group("nums")
-        tail = text[match.end() : match.end() + 160]
-        target, external = text_id, False
-        for pattern, template in _QUALIFIERS:
-            qualified = pattern.match(tail)
-            if qualified:
-                target, external = _external_id(template, qualified), True
-                break
-        numbers = [last_internal] if nums == "précité" else _numbers(nums)
-        if external and "à" in nums:
-            numbers = [nums.replace("premier", "1").replace(" à ", "-")]
-        before = text[max(0, match.start() - 80) : match.start()]
-        items_match = _ITEMS_BEFORE.search(before)
-        alinea_match = _ALINEA_BEFORE.search(before)
-        start = match.start()
-        parts: list[str | None] = [None]
-        if items_match and len(numbers) == 1:
-            parts = list(_items(items_match.group("items")))
-            start = match.start() - (len(before) - items_match.start())
-        elif alinea_match and len(numbers) == 1:
-            parts = [f"al. {_ORDINALS[alinea_match.group('ord')]}"]
-            start = match.start() - (len(before) - alinea_match.start())
-        surface = text[start : match.end()]
-        spans.append((start, match.end()))
-        for number in numbers:
-            for part in parts:
-                refs.append(Reference(surface, target, number, part, external))
-        if external:
-            covered_external.add(target)
-        elif numbers:
-            last_internal = numbers[-1]
-    for pattern in (_SELF_ITEMS, _SELF_ROMAN):
-        for match in pattern.finditer(text):
-            if any(s <= match.start() < e for s, e in spans):
-                continue
-            for part in _items(match.group("items")):
-                refs.append(Reference(match.group(0), text_id, article, part))
-    for match in _SELF_ALINEA.finditer(text):
-        if not any(s <= match.start() < e for s, e in spans):
-            refs.append(Reference(match.group(0), text_id, article, f"al. {_ORDINALS[match.group('ord')]}"))
+    refs, spans, covered_external = _cited_articles(text, text_id, article)
+    refs += _self_references(text, text_id, article, spans)
     for pattern, template in _MENTIONS:
         for match in pattern.finditer(text):
             target = _external_id(template, match)
@@ -155,6 +112,69 @@ def find_references(text: str, text_id: str, article: str) -> list[Reference]:
         if citing == article and phrase in text:
             refs.append(Reference(phrase, text_id, cited, None))
     return _unique(refs)
+
+
+def _target(text: str, match: re.Match[str], text_id: str) -> tuple[str, bool]:
+    """Return the text an article reference points to, and whether it is another text than the passage's."""
+    tail = text[match.end() : match.end() + 160]
+    for pattern, template in _QUALIFIERS:
+        qualified = pattern.match(tail)
+        if qualified:
+            return _external_id(template, qualified), True
+    return text_id, False
+
+
+def _parts_before(text: str, match: re.Match[str], count: int) -> tuple[list[str | None], int]:
+    """Return the items or paragraph named just before a reference to one article, and where they start."""
+    before = text[max(0, match.start() - 80) : match.start()]
+    items_match = _ITEMS_BEFORE.search(before)
+    alinea_match = _ALINEA_BEFORE.search(before)
+    if items_match and count == 1:
+        return list(_items(items_match.group("items"))), match.start() - (len(before) - items_match.start())
+    if alinea_match and count == 1:
+        part = f"al. {_ORDINALS[alinea_match.group('ord')]}"
+        return [part], match.start() - (len(before) - alinea_match.start())
+    return [None], match.start()
+
+
+def _cited_articles(
+    text: str, text_id: str, article: str
+) -> tuple[list[Reference], list[tuple[int, int]], set[str]]:
+    """Return the references to numbered articles, the spans they cover and the other texts they cite."""
+    refs: list[Reference] = []
+    covered_external: set[str] = set()
+    last_internal = article
+    spans: list[tuple[int, int]] = []
+    for match in _ARTICLES.finditer(text):
+        nums = match.group("nums")
+        target, external = _target(text, match, text_id)
+        numbers = [last_internal] if nums == "précité" else _numbers(nums)
+        if external and "à" in nums:
+            numbers = [nums.replace("premier", "1").replace(" à ", "-")]
+        parts, start = _parts_before(text, match, len(numbers))
+        surface = text[start : match.end()]
+        spans.append((start, match.end()))
+        refs += [Reference(surface, target, number, part, external) for number in numbers for part in parts]
+        if external:
+            covered_external.add(target)
+        elif numbers:
+            last_internal = numbers[-1]
+    return refs, spans, covered_external
+
+
+def _self_references(text: str, text_id: str, article: str, spans: list[tuple[int, int]]) -> list[Reference]:
+    """Return the passage's references to its own items and paragraphs ("au 3° ci-dessus")."""
+    refs = []
+    for pattern in (_SELF_ITEMS, _SELF_ROMAN):
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for s, e in spans):
+                continue
+            for part in _items(match.group("items")):
+                refs.append(Reference(match.group(0), text_id, article, part))
+    for match in _SELF_ALINEA.finditer(text):
+        if not any(s <= match.start() < e for s, e in spans):
+            refs.append(Reference(match.group(0), text_id, article, f"al. {_ORDINALS[match.group('ord')]}"))
+    return refs
 
 
 def _unique(refs: Iterable[Reference]) -> list[Reference]:

@@ -23,25 +23,20 @@ import json
 import math
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import bm25s
 import numpy as np
-import snowballstemmer
-import yaml
 
 from knowledge.facts import Facts, load_facts
 from knowledge.index import DECREE_ID, ArticleIndex, load_index
 from knowledge.model import Article, Part
-
-GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
-_TOKEN = re.compile(r"[a-z0-9]+")
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'"})
+from knowledge.query import Bm25, Query, analyse_query, load_glossary
+from knowledge.query import document_stems as document_stems  # where the answering package finds it
+from knowledge.text import stem, words_of
 
 # How the three indexes are mixed (tuned on the development questions only).
 WEIGHT_ARTICLE = 0.75
@@ -49,7 +44,6 @@ WEIGHT_PART = 0.25
 WEIGHT_FACT = (
     0.4  # a curated fact that holds most of the question (gated by what it asks: time, who tells whom)
 )
-WEIGHT_EXPANSION = 0.6
 OTHER_TEXT_FACTOR = 0.6  # another shipped text, unless the question names it
 CATEGORY_MISMATCH_FACTOR = 0.6  # an article for other categories than the one the question names
 CATEGORY_MATCH_FACTOR = 1.1  # an article that names the category the question names
@@ -57,235 +51,7 @@ PHRASE_BONUS = 0.15  # an article whose curated words hold a phrase of the quest
 PHRASE_GAP = 1  # words of the question a curated phrase may skip ("vétérinaire [pharmacien] responsable")
 REFERENCE_BONUS = 0.3  # an article the question names ("que dit l'article 13 sur ...")
 FIELD_REPEAT = 2  # how many times an article's title and words count
-BM25_K1 = 1.2
 CODE_INDEX_VERSION = "v2"  # of the stored code-corpus index
-BM25_B = 0.5
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents."""
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES).lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-# "sous traiter", "sous-traitance", "sous traitant": one word, or "sous" (a function word) leaves "traiter",
-# which matches every "traitement" of the texts.
-_SOUS_TRAITER = re.compile(r"\bsous[\s-]+(?=trait)")
-
-
-def words_of(text: str) -> list[str]:
-    """Return the folded word tokens of a text."""
-    return _TOKEN.findall(_SOUS_TRAITER.sub("sous", fold(text)))
-
-
-def join_compounds(words: Sequence[str]) -> list[str]:
-    """Join the tokens of compounds the texts write in two words ('sous', 'traiter' -> 'soustraiter')."""
-    joined: list[str] = []
-    for word in words:
-        if joined and joined[-1] == "sous" and word.startswith("trait"):
-            joined[-1] = "sous" + word
-        else:
-            joined.append(word)
-    return joined
-
-
-_FRENCH = snowballstemmer.stemmer("french")
-_ENGLISH = snowballstemmer.stemmer("english")
-_STEM_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Return the French stem of a folded word."""
-    with _STEM_LOCK:  # snowballstemmer objects keep state between calls
-        return str(_FRENCH.stemWord(word))
-
-
-@lru_cache(maxsize=50_000)
-def english_stem(word: str) -> str:
-    """Return the English stem of a folded word."""
-    with _STEM_LOCK:
-        return str(_ENGLISH.stemWord(word))
-
-
-# --- glossary and stop words ----------------------------------------------------------------------------
-
-
-def _yaml(name: str) -> dict[str, Any]:
-    data = yaml.safe_load((GLOSSARY_DIR / name).read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{name}: expected a mapping")
-    return data
-
-
-@dataclass(frozen=True)
-class Glossary:
-    """Stop words, French synonyms and the English -> French glossary, as folded token tuples."""
-
-    stopwords: frozenset[str]
-    fr_synonyms: dict[tuple[str, ...], tuple[str, ...]]
-    en_fr: dict[tuple[str, ...], tuple[str, ...]]
-    en_fr_stemmed: dict[tuple[str, ...], tuple[str, ...]]
-    fr_synonyms_stemmed: dict[tuple[str, ...], tuple[str, ...]]
-    longest: int
-
-
-@cache
-def load_glossary() -> Glossary:
-    """Load the glossaries of ``knowledge/glossary`` (cached)."""
-    lexicon = _yaml("lexicon.yaml")
-    stop = {
-        w for key in ("stopwords_fr", "stopwords_en") for item in lexicon[key] for w in words_of(str(item))
-    }
-    fr = {
-        tuple(words_of(str(k))): tuple(words_of(str(v)))
-        for k, v in _yaml("fr_synonyms.yaml")["fr_synonyms"].items()
-        if words_of(str(k))
-    }
-    en = {
-        tuple(words_of(str(k))): tuple(words_of(str(v)))
-        for k, v in _yaml("en_fr.yaml")["en_fr"].items()
-        if words_of(str(k))
-    }
-    en_stemmed = {tuple(english_stem(w) for w in k): v for k, v in en.items()}
-    # A synonym also matches another form of its words ("rachète" finds "racheter").
-    fr_stemmed = {tuple(stem(w) for w in k): v for k, v in fr.items()}
-    longest = max(len(k) for k in [*fr, *en])
-    return Glossary(frozenset(stop), fr, en, en_stemmed, fr_stemmed, longest)
-
-
-# --- queries ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    """A stem of the query, with its weight and the word (concept) it stands for."""
-
-    stem: str
-    weight: float
-    concept: int
-
-
-@dataclass(frozen=True)
-class Query:
-    """A query as stems: each content word is a concept; expansions stand for the words they replace."""
-
-    terms: tuple[Term, ...]
-    concepts: tuple[str, ...]
-    ignored: tuple[int, ...] = ()  # concepts left out of the coverage (weak words without a synonym)
-
-    def stems(self) -> list[str]:
-        """Return the distinct stems."""
-        return list(dict.fromkeys(t.stem for t in self.terms))
-
-
-def analyse_query(words: Sequence[str], lang: str = "fr", weak: Iterable[str] = ()) -> Query:
-    """Turn folded words into weighted stems, expanding synonyms and (in English) the glossary.
-
-    `weak` words (outside the texts, and no noun: "rapidement", "reçoit") still search through their
-    synonyms, but they do not count in the coverage of the question unless a synonym gave them a meaning.
-    """
-    glossary = load_glossary()
-    words = join_compounds([w for w in words if w])
-    weak_words = set(weak)
-    concepts: list[str] = []
-    concept_of: dict[int, int] = {}
-    for i, w in enumerate(words):
-        if w not in glossary.stopwords and not (w.isdigit() and len(w) > 4):
-            concept_of[i] = len(concepts)
-            concepts.append(w)
-    weights: dict[tuple[str, int], float] = {}
-    expanded: set[int] = set()
-
-    def add(word: str, weight: float, concept: int) -> None:
-        if word in glossary.stopwords or len(word) < 2:
-            return
-        key = (stem(word), concept)
-        weights[key] = max(weights.get(key, 0.0), weight)
-
-    for i, w in enumerate(words):
-        if i in concept_of:
-            add(w, 1.0 if lang != "en" else 0.6, concept_of[i])
-    stems = [stem(w) if w not in glossary.stopwords else "" for w in words]
-    tables: list[tuple[dict[tuple[str, ...], tuple[str, ...]], list[str]]] = [
-        (glossary.fr_synonyms, words),
-        (glossary.fr_synonyms_stemmed, stems),  # function words never match by stem ("ce" is not "CEE")
-    ]
-    if lang == "en":
-        tables.append((glossary.en_fr, words))
-        tables.append((glossary.en_fr_stemmed, [english_stem(w) for w in words]))
-    for table, seq in tables:
-        i = 0
-        while i < len(seq):
-            for n in range(min(glossary.longest, len(seq) - i), 0, -1):
-                window = tuple(seq[i : i + n])
-                if "" in window:
-                    continue
-                value = table.get(window)
-                if value is None:
-                    continue
-                owners = [concept_of[j] for j in range(i, i + n) if j in concept_of]
-                if not owners:
-                    # A phrase of function words only ("qu'est-ce qu'un"): it stands for one concept of its own.
-                    owners = [len(concepts)]
-                    concepts.append(" ".join(window))
-                for word in value:
-                    for owner in owners:
-                        add(word, WEIGHT_EXPANSION, owner)
-                expanded.update(owners)
-                break
-            i += 1
-    terms = tuple(Term(s, w, c) for (s, c), w in weights.items())
-    ignored = tuple(c for c, word in enumerate(concepts) if word in weak_words and c not in expanded)
-    return Query(terms, tuple(concepts), ignored)
-
-
-def document_stems(text: str, stopwords: frozenset[str]) -> list[str]:
-    """Return the stems of a document's content words."""
-    return [stem(w) for w in words_of(text) if w not in stopwords]
-
-
-# --- BM25 ---------------------------------------------------------------------------------------------------
-
-
-class Bm25:
-    """A BM25 index over stemmed documents, scoring weighted queries."""
-
-    def __init__(
-        self, documents: Sequence[Sequence[str]] | None = None, *, model: Any = None, df: Any = None
-    ):
-        if model is not None:
-            self.model = model
-            self.df: dict[str, int] = df
-            self.n = int(df.get("", 0)) or 1
-            return
-        assert documents is not None
-        self.model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        corpus = [list(d) if d else [""] for d in documents]
-        self.model.index(corpus, show_progress=False)
-        counts: dict[str, int] = {}
-        for doc in corpus:
-            for s in set(doc):
-                counts[s] = counts.get(s, 0) + 1
-        self.df = counts
-        self.n = len(corpus)
-        self.df[""] = self.n
-
-    def idf(self, stem_: str) -> float:
-        """Return the inverse document frequency of a stem (the highest for unknown stems)."""
-        df = self.df.get(stem_, 0)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-
-    def scores(self, terms: Iterable[Term], mask: np.ndarray | None = None) -> np.ndarray:
-        """Return every document's score for weighted terms."""
-        vocab = self.model.vocab_dict
-        total = np.zeros(self.n, dtype=np.float32)
-        for term in terms:
-            token_id = vocab.get(term.stem)
-            if token_id is None or not term.stem:
-                continue
-            total += term.weight * self.model.get_scores_from_ids([token_id], weight_mask=mask)
-        return total
 
 
 # --- results ------------------------------------------------------------------------------------------------
@@ -494,20 +260,25 @@ class Searcher:
             frozenset(fact_kinds),
             {**self._category_damping(categories), **(damped or {})},
         )
-        codes = self.codes() if named_code_texts else None
-        if codes is not None and query.terms:
-            shipped = {t for t in self.index.texts if any(a.text_id == t for a in self.articles)}
-            wanted = [t for t in named_code_texts if t not in shipped or codes.has_text(t)]
-            code_hits = codes.search(query, wanted, limit) if wanted else []
-            if code_hits:
-                # The question names the code: its articles come first, the decree's after.
-                hits = [*code_hits, *result.hits][:limit]
-                best = hits[0]
-                coverage = result.coverage if best.text_id in shipped else codes.coverage(query, best)
-                return SearchResult(
-                    tuple(hits), coverage, best.score, tuple(dict.fromkeys([*result.texts, *wanted])), query
-                )
-        return result
+        return self._with_codes(result, query, named_code_texts, limit) if named_code_texts else result
+
+    def _with_codes(
+        self, result: SearchResult, query: Query, named_code_texts: Sequence[str], limit: int
+    ) -> SearchResult:
+        """Put the articles of the codes the question names first, the decree's after."""
+        codes = self.codes()
+        if codes is None or not query.terms:
+            return result
+        shipped = {t for t in self.index.texts if any(a.text_id == t for a in self.articles)}
+        wanted = [t for t in named_code_texts if t not in shipped or codes.has_text(t)]
+        code_hits = codes.search(query, wanted, limit) if wanted else []
+        if not code_hits:
+            return result
+        hits = [*code_hits, *result.hits][:limit]
+        best = hits[0]
+        coverage = result.coverage if best.text_id in shipped else codes.coverage(query, best)
+        texts = tuple(dict.fromkeys([*result.texts, *wanted]))
+        return SearchResult(tuple(hits), coverage, best.score, texts, query)
 
     def _search_shipped(
         self,
@@ -518,25 +289,42 @@ class Searcher:
         fact_kinds: frozenset[str] = frozenset({"delay", "retention", "notice"}),
         damped: Mapping[tuple[str, str], float] | None = None,
     ) -> SearchResult:
-        n = len(self.articles)
         texts = tuple(dict.fromkeys(a.text_id for a in self.articles))
-        named_positions = set()
-        for text_id, number in named_articles:
-            article = self.index.get(number, text_id)
-            if article is not None and (article.text_id, article.number) in self.position:
-                named_positions.add(self.position[(article.text_id, article.number)])
+        named_positions = self._named_positions(named_articles)
         if not query.terms and not named_positions:
             return SearchResult((), 0.0, 0.0, texts, query)
         a_raw = self.article_index.scores(query.terms)
-        p_raw = self.part_index.scores(query.terms)
+        p_norm = _normalised(self.part_index.scores(query.terms))
         f_raw = self.fact_index.scores(query.terms) if self.fact_docs else np.zeros(0, dtype=np.float32)
-        a_norm = a_raw / a_raw.max() if a_raw.max() > 0 else a_raw
-        p_norm = p_raw / p_raw.max() if p_raw.max() > 0 else p_raw
-        f_norm = f_raw / f_raw.max() if f_raw.size and f_raw.max() > 0 else f_raw
-        best_part = np.zeros(n, dtype=np.float32)
+        best_part = np.zeros(len(self.articles), dtype=np.float32)
         for doc, (a_pos, _) in enumerate(self.part_owner):
             best_part[a_pos] = max(best_part[a_pos], p_norm[doc])
-        best_fact = np.zeros(n, dtype=np.float32)
+        best_fact, fact_rank = self._fact_strengths(query, _normalised(f_raw), fact_kinds)
+        score = WEIGHT_ARTICLE * _normalised(a_raw) + WEIGHT_PART * best_part + WEIGHT_FACT * best_fact
+        self._adjust(score, query, named_texts, damped or {}, named_positions)
+        order = [int(i) for i in np.argsort(-score) if score[int(i)] > 0][:limit]
+        hits = [
+            self._hit(a_pos, float(score[a_pos]), p_norm, fact_rank.get(a_pos, []), a_pos in named_positions)
+            for a_pos in order
+        ]
+        coverage = self._coverage(query, self.article_stems[order[0]], self.article_index) if order else 0.0
+        matched = float(a_raw[order[0]]) if order else 0.0
+        return SearchResult(tuple(hits), coverage, matched, texts, query)
+
+    def _named_positions(self, named_articles: Sequence[tuple[str | None, str]]) -> set[int]:
+        """Return the positions of the articles the question names."""
+        named = set()
+        for text_id, number in named_articles:
+            article = self.index.get(number, text_id)
+            if article is not None and (article.text_id, article.number) in self.position:
+                named.add(self.position[(article.text_id, article.number)])
+        return named
+
+    def _fact_strengths(
+        self, query: Query, f_norm: np.ndarray, fact_kinds: frozenset[str]
+    ) -> tuple[np.ndarray, dict[int, list[tuple[float, int]]]]:
+        """Return each article's best fact strength, and its facts ranked (strength, fact document)."""
+        best_fact = np.zeros(len(self.articles), dtype=np.float32)
         fact_rank: dict[int, list[tuple[float, int]]] = {}
         for doc, fact in enumerate(self.fact_docs):
             # A delay speaks for a question about time, a notice for one about who tells whom.
@@ -547,11 +335,21 @@ class Searcher:
             strength = float(f_norm[doc]) * self._coverage(query, self.fact_stems[doc], self.fact_index)
             best_fact[a_pos] = max(best_fact[a_pos], strength)
             fact_rank.setdefault(a_pos, []).append((strength, doc))
-        score = WEIGHT_ARTICLE * a_norm + WEIGHT_PART * best_part + WEIGHT_FACT * best_fact
+        return best_fact, fact_rank
+
+    def _adjust(
+        self,
+        score: np.ndarray,
+        query: Query,
+        named_texts: Sequence[str],
+        damped: Mapping[tuple[str, str], float],
+        named_positions: set[int],
+    ) -> None:
+        """Weigh the scores (in place): other texts, damped articles, curated phrases, named articles."""
         for a_pos, article in enumerate(self.articles):
             if article.text_id != DECREE_ID and article.text_id not in named_texts:
                 score[a_pos] *= OTHER_TEXT_FACTOR
-        for key, factor in (damped or {}).items():
+        for key, factor in damped.items():
             if key in self.position:
                 score[self.position[key]] *= factor
         asked = [stem(c) for c in query.concepts]
@@ -560,43 +358,34 @@ class Searcher:
                 score[a_pos] += PHRASE_BONUS
         for a_pos in named_positions:
             score[a_pos] += REFERENCE_BONUS
-        order = [int(i) for i in np.argsort(-score) if score[int(i)] > 0][:limit]
-        hits = []
-        for a_pos in order:
-            article = self.articles[a_pos]
-            facts_here = sorted(fact_rank.get(a_pos, []), reverse=True)
-            part_scores: dict[int, float] = {}
-            for doc, (owner, p_pos) in enumerate(self.part_owner):
-                if owner == a_pos:
-                    part_scores[p_pos] = float(p_norm[doc])
-            for value, doc in facts_here:
-                p_pos = self.fact_docs[doc].part
-                part_scores[p_pos] = part_scores.get(p_pos, 0.0) + 0.5 * value
-            ranked = sorted(part_scores.items(), key=lambda kv: (-kv[1], kv[0]))
-            passages = tuple(
-                Passage(
-                    article.text_id,
-                    article.number,
-                    article.parts[p].label,
-                    article.parts[p].alinea,
-                    article.parts[p].text,
-                    s,
-                )
-                for p, s in ranked[:3]
+
+    def _hit(
+        self, a_pos: int, score: float, p_norm: np.ndarray, facts: list[tuple[float, int]], named: bool
+    ) -> Hit:
+        """Build the hit of one article: its best three passages, its facts, whether it was named."""
+        article = self.articles[a_pos]
+        facts_here = sorted(facts, reverse=True)
+        part_scores: dict[int, float] = {}
+        for doc, (owner, p_pos) in enumerate(self.part_owner):
+            if owner == a_pos:
+                part_scores[p_pos] = float(p_norm[doc])
+        for value, doc in facts_here:
+            p_pos = self.fact_docs[doc].part
+            part_scores[p_pos] = part_scores.get(p_pos, 0.0) + 0.5 * value
+        ranked = sorted(part_scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        passages = tuple(
+            Passage(
+                article.text_id,
+                article.number,
+                article.parts[p].label,
+                article.parts[p].alinea,
+                article.parts[p].text,
+                s,
             )
-            hits.append(
-                Hit(
-                    article.text_id,
-                    article.number,
-                    float(score[a_pos]),
-                    passages,
-                    tuple((self.fact_docs[doc].fact_id, value) for value, doc in facts_here),
-                    a_pos in named_positions,
-                )
-            )
-        coverage = self._coverage(query, self.article_stems[order[0]], self.article_index) if order else 0.0
-        matched = float(a_raw[order[0]]) if order else 0.0
-        return SearchResult(tuple(hits), coverage, matched, texts, query)
+            for p, s in ranked[:3]
+        )
+        fact_scores = tuple((self.fact_docs[doc].fact_id, value) for value, doc in facts_here)
+        return Hit(article.text_id, article.number, score, passages, fact_scores, named)
 
     @staticmethod
     def _coverage(query: Query, stems: frozenset[str], index: Bm25) -> float:
@@ -621,6 +410,11 @@ class Searcher:
             weight[c] = 0.0
         total = sum(weight)
         return sum(w for w, f in zip(weight, found, strict=True) if f) / total if total else 0.0
+
+
+def _normalised(raw: np.ndarray) -> np.ndarray:
+    """Divide scores by the best one (all zeros stay zeros)."""
+    return raw / raw.max() if raw.size and raw.max() > 0 else raw
 
 
 def _holds_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:

@@ -162,6 +162,81 @@ def _phrase_words(lexicon: Lexicon, key: str) -> set[str]:
     return {w for p in lexicon.words(key) for w in p.words}
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What the intent rules look at in one message."""
+
+    raw: str
+    words: list[str]
+    entities: Entities
+    lexicon: Lexicon
+    content: list[str]
+    word_set: frozenset[str]
+
+    def has(self, phrase_list: str) -> bool:
+        """Tell whether the message holds a phrase of one of the lexicon's lists."""
+        return self.lexicon.has(self.words, phrase_list)
+
+
+_Found = tuple[str, float] | None
+
+
+def _social(r: _Reading) -> _Found:
+    """A greeting, a request for a person, a request for help."""
+    greeting_words = _phrase_words(r.lexicon, "greeting")
+    if r.has("greeting") and (
+        not r.content or _only(r.content, greeting_words | {"beaucoup", "much", "lot"})
+    ):
+        return "greeting", 0.9
+    if (r.has("human") and r.word_set & _CONTACT_VERBS) or _only(r.content, _HUMAN_ALONE):
+        return "human", 0.9
+    if r.has("help") and len(r.content) <= 4 and not r.entities.articles:
+        return "help", 0.85
+    return None
+
+
+def _documents_or_dossier(r: _Reading) -> _Found:
+    """A request to check one's documents, or to start or resume a dossier."""
+    is_question = "?" in r.raw or bool(r.word_set & _QUESTION_WORDS)
+    first_person = bool(r.word_set & _FIRST_PERSON)
+    checks = r.has("check_verb") and r.has("check_object") and first_person
+    if checks and (not r.entities.categories or not is_question):
+        return "check_documents", 0.85
+    if not r.word_set & _QUESTION_WORDS:
+        wish = r.has("dossier_wish") and r.has("dossier_action")
+        if (wish and r.has("dossier_object")) or r.has("dossier_resume"):
+            return "dossier", 0.85
+    return None
+
+
+def _article_lookup(r: _Reading) -> _Found:
+    """An article named with nothing else asked ("article 14", "article 1240 du code civil")."""
+    if not r.entities.articles:
+        return None
+    lookup_words = _phrase_words(r.lexicon, "lookup") | {"premier", "1er"}
+    # "article 1240 du code civil": the words naming a code are part of the reference.
+    named_code = r.words[r.words.index("code") :] if "code" in r.words else []
+    rest = [
+        w
+        for w in r.content
+        if w not in lookup_words and w not in named_code and not re.fullmatch(r"[a-h]|[ivx]+|[lrd]\d*|al", w)
+    ]
+    named = {t for text_id in r.entities.texts for t in text_id.split("-")}
+    return ("article_lookup", 0.95) if all(w in named or w.isdigit() for w in rest) else None
+
+
+def _calculation(r: _Reading) -> _Found:
+    """A staffing, experience or deadline computation with the numbers it needs."""
+    e = r.entities
+    if r.has("staffing") and (e.headcount is not None or r.word_set & _HOW_MANY):
+        return "calculation", 0.9
+    if r.has("experience") and (e.category is not None or e.study_years is not None):
+        return "calculation", 0.85
+    if e.date is not None and r.has("deadline"):
+        return "calculation", 0.9
+    return None
+
+
 def _intent(
     raw: str,
     words: list[str],
@@ -170,51 +245,14 @@ def _intent(
     off_topic: list[str],
     lexicon: Lexicon,
 ) -> tuple[str, float]:
-    content = _content(words, lexicon)
-    word_set = set(words)
-    is_question = "?" in raw or bool(word_set & _QUESTION_WORDS)
     if lang == "other":
         return "out_of_scope", 0.8
-    greeting_words = _phrase_words(lexicon, "greeting")
-    if lexicon.has(words, "greeting") and (
-        not content or _only(content, greeting_words | {"beaucoup", "much", "lot"})
-    ):
-        return "greeting", 0.9
-    if (lexicon.has(words, "human") and word_set & _CONTACT_VERBS) or _only(content, _HUMAN_ALONE):
-        return "human", 0.9
-    if lexicon.has(words, "help") and len(content) <= 4 and not entities.articles:
-        return "help", 0.85
-    first_person = bool(word_set & _FIRST_PERSON)
-    checks = lexicon.has(words, "check_verb") and lexicon.has(words, "check_object") and first_person
-    if checks and (not entities.categories or not is_question):
-        return "check_documents", 0.85
-    asks_amount = bool(word_set & _QUESTION_WORDS)
-    if not asks_amount:
-        wish = lexicon.has(words, "dossier_wish") and lexicon.has(words, "dossier_action")
-        if (wish and lexicon.has(words, "dossier_object")) or lexicon.has(words, "dossier_resume"):
-            return "dossier", 0.85
-    if entities.articles:
-        lookup_words = _phrase_words(lexicon, "lookup") | {"premier", "1er"}
-        # "article 1240 du code civil": the words naming a code are part of the reference.
-        named_code = words[words.index("code") :] if "code" in words else []
-        rest = [
-            w
-            for w in content
-            if w not in lookup_words
-            and w not in named_code
-            and not re.fullmatch(r"[a-h]|[ivx]+|[lrd]\d*|al", w)
-        ]
-        named = {t for text_id in entities.texts for t in text_id.split("-")}
-        if all(w in named or w.isdigit() for w in rest):
-            return "article_lookup", 0.95
-    if lexicon.has(words, "staffing") and (entities.headcount is not None or word_set & _HOW_MANY):
-        return "calculation", 0.9
-    if lexicon.has(words, "experience") and (
-        entities.category is not None or entities.study_years is not None
-    ):
-        return "calculation", 0.85
-    if entities.date is not None and lexicon.has(words, "deadline"):
-        return "calculation", 0.9
+    content = _content(words, lexicon)
+    reading = _Reading(raw, words, entities, lexicon, content, frozenset(words))
+    for rule in (_social, _documents_or_dossier, _article_lookup, _calculation):
+        found = rule(reading)
+        if found is not None:
+            return found
     if off_topic:
         return "out_of_scope", 0.8
     if not content:
@@ -331,24 +369,24 @@ def _procedure(words: list[str], lexicon: Lexicon) -> str | None:
     return None
 
 
-def _unknown_words(
-    raw: str, corrections: list[Correction], lang: str, lexicon: Lexicon
-) -> tuple[list[str], list[str], list[str]]:
-    """Return the content words outside the texts' vocabulary, those of them that are nouns, and lemmas."""
+# Lexicon lists whose words say what a message is, never what it is about.
+_SIGNAL_LISTS = (
+    "greeting",
+    "help",
+    "human",
+    "lookup",
+    "dossier_wish",
+    "dossier_action",
+    "check_verb",
+    "deadline",
+    "generic_nouns",
+)
+
+
+def _outside_vocabulary(corrections: list[Correction], lexicon: Lexicon) -> list[str]:
+    """Return the typed content words that the texts' vocabulary does not hold."""
     stop = lexicon.stop_fr | lexicon.stop_en
-    signals = set()
-    for key in (
-        "greeting",
-        "help",
-        "human",
-        "lookup",
-        "dossier_wish",
-        "dossier_action",
-        "check_verb",
-        "deadline",
-        "generic_nouns",
-    ):
-        signals |= {w for p in lexicon.words(key) for w in p.words}
+    signals = {w for key in _SIGNAL_LISTS for p in lexicon.words(key) for w in p.words}
     from nlu.entities import MONTH_NAMES
 
     unknown = []
@@ -359,6 +397,14 @@ def _unknown_words(
             continue  # a month dates the user's situation; it is no subject the texts should hold
         if not all(lexicon.in_domain(w) or w in stop for w in c.read):
             unknown.append(c.typed)
+    return unknown
+
+
+def _unknown_words(
+    raw: str, corrections: list[Correction], lang: str, lexicon: Lexicon
+) -> tuple[list[str], list[str], list[str]]:
+    """Return the content words outside the texts' vocabulary, those of them that are nouns, and lemmas."""
+    unknown = _outside_vocabulary(corrections, lexicon)
     if not unknown:
         return [], [], []
     from nlu.pipeline import analyse

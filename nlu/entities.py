@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+from knowledge.dates import MONTH_NAMES as MONTH_NAMES  # read by the NLU's unknown-word filter
+from knowledge.dates import DateSpan as DateSpan  # a date in a message, where it is written
+from knowledge.dates import find_date_spans as find_date_spans
+from knowledge.dates import find_dates as find_dates
 from nlu.lexicon import Lexicon, find_phrases
 from nlu.numbers import read_int
 from nlu.text import fold, number_value, tokens
@@ -333,159 +337,6 @@ def find_headcounts(words: Sequence[str], lexicon: Lexicon) -> list[int]:
         ):
             found.append(value)
     return found
-
-
-# --- dates --------------------------------------------------------------------------------------------
-
-_MONTHS = {
-    "janvier": 1,
-    "fevrier": 2,
-    "mars": 3,
-    "avril": 4,
-    "mai": 5,
-    "juin": 6,
-    "juillet": 7,
-    "aout": 8,
-    "septembre": 9,
-    "octobre": 10,
-    "novembre": 11,
-    "decembre": 12,
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "sept": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
-MONTH_NAMES = frozenset(_MONTHS)  # month names and abbreviations, French and English (accents folded)
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAY_MONTH_YEAR = re.compile(
-    rf"\b(?P<d>\d{{1,2}}|1er)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b"
-)
-_MONTH_DAY_YEAR = re.compile(rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b")
-_NUMERIC = re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})(?![\d/.-])")
-_ISO = re.compile(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d/.-])")
-
-
-def _date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-_DAY_MONTH = re.compile(
-    rf"\b(?P<d>\d{{1,2}}|1er)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})\b(?!\.?,?\s+\d{{4}})"
-)
-_MONTH_DAY = re.compile(
-    rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})(?!\s*(?:h|:|ans|mois|jours|days|years))"
-)
-
-
-_MONTH_YEAR = re.compile(rf"(?<!\d\s)(?<!\d)\b(?P<m>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b")
-
-
-@dataclass(frozen=True)
-class DateSpan:
-    """A date in a message and where it is written (in the folded text)."""
-
-    day: dt.date
-    start: int
-    end: int
-    year_given: bool = True
-    day_given: bool = True  # False for "mars 2019", "June 2021" (the first of the month is kept)
-
-
-def find_date_spans(folded: str, lang: str) -> list[DateSpan]:
-    """Find dates and their place; a date without a year ('le 16 juin') takes the year of the date before it.
-
-    A yearless date earlier in the year than the dated one before it falls in the next year; with no dated
-    one before, the next dated one gives the year; with none at all, it is no date (no guess).
-    """
-    found: list[DateSpan] = []
-    for m in _DAY_MONTH_YEAR.finditer(folded):
-        day = 1 if m.group("d") == "1er" else int(m.group("d"))
-        d = _date(int(m.group("y")), _MONTHS[m.group("m")], day)
-        if d:
-            found.append(DateSpan(d, m.start(), m.end()))
-    for m in _MONTH_DAY_YEAR.finditer(folded):
-        d = _date(int(m.group("y")), _MONTHS[m.group("m")], int(m.group("d")))
-        if d:
-            found.append(DateSpan(d, m.start(), m.end()))
-    for m in _ISO.finditer(folded):
-        d = _date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
-        if d:
-            found.append(DateSpan(d, m.start(), m.end()))
-    for m in _NUMERIC.finditer(folded):
-        a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
-        # Day first (Monaco, France); month first only in English when day first cannot be a date.
-        d = _date(year, b, a) or (_date(year, a, b) if lang == "en" else None)
-        if d:
-            found.append(DateSpan(d, m.start(), m.end()))
-    taken = [(s.start, s.end) for s in found]
-    for m in _MONTH_YEAR.finditer(folded):
-        if any(m.start() < end and start < m.end() for start, end in taken):
-            continue
-        d = _date(int(m.group("y")), _MONTHS[m.group("m")], 1)
-        if d:
-            found.append(DateSpan(d, m.start(), m.end(), day_given=False))
-            taken.append((m.start(), m.end()))
-    yearless: list[tuple[int, int, int, int]] = []  # start, end, month, day
-    for pattern in (_DAY_MONTH, _MONTH_DAY):
-        for m in pattern.finditer(folded):
-            if any(m.start() < end and start < m.end() for start, end in taken):
-                continue
-            day = 1 if m.group("d") == "1er" else int(m.group("d"))
-            yearless.append((m.start(), m.end(), _MONTHS[m.group("m")], day))
-            taken.append((m.start(), m.end()))
-    dated = sorted(found, key=lambda s: s.start)
-    for start, end, month, day in sorted(yearless):
-        before = [s for s in dated if s.start < start]
-        after = [s for s in dated if s.start > start]
-        if before:
-            anchor = before[-1].day
-            d = _date(anchor.year, month, day)
-            if d is not None and d < anchor:
-                d = _date(anchor.year + 1, month, day)
-        elif after:
-            anchor = after[0].day
-            d = _date(anchor.year, month, day)
-            if d is not None and d > anchor:
-                d = _date(anchor.year - 1, month, day)
-        else:
-            d = None
-        if d is not None:
-            span = DateSpan(d, start, end, year_given=False)
-            found.append(span)
-            dated = sorted([*dated, span], key=lambda s: s.start)
-    return sorted(found, key=lambda s: s.start)
-
-
-def find_dates(folded: str, lang: str) -> list[dt.date]:
-    """Find dates: '2 mars 2026', '1er juin 2026', '02/03/2026', 'March 2, 2026', '2026-03-02'."""
-    seen: list[dt.date] = []
-    for span in find_date_spans(folded, lang):
-        if span.year_given and span.day_given and span.day not in seen:
-            seen.append(span.day)
-    return seen
 
 
 # --- other texts ----------------------------------------------------------------------------------------

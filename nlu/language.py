@@ -11,28 +11,31 @@ _FRENCH_LETTERS = re.compile(r"[éèêàùçôîœ]")
 _OTHER_LETTERS = re.compile(r"[¿¡ñãõßäöü]")
 
 
-def detect(raw: str, words: Sequence[str], lexicon: Lexicon) -> str:
-    """Return 'fr', 'en' or 'other' ('fr' when unsure: French is the working language)."""
-    return detect_with_margin(raw, words, lexicon)[0]
+def _word_votes(word: str, lexicon: Lexicon) -> tuple[float, float, float]:
+    """Return what one word says for French, English and another language."""
+    in_fr = word in lexicon.stop_fr
+    in_en = word in lexicon.stop_en
+    if in_fr != in_en:
+        return (1.0, 0.0, 0.0) if in_fr else (0.0, 1.0, 0.0)
+    if in_fr:
+        return 0.0, 0.0, 0.0
+    if word in lexicon.other:
+        return 0.0, 0.0, 1.0
+    if len(word) <= 3:
+        return 0.0, 0.0, 0.0
+    if word in lexicon.english and word not in lexicon.french:
+        return 0.0, 0.5, 0.0
+    if word in lexicon.french and word not in lexicon.english:
+        return 0.5, 0.0, 0.0
+    return 0.0, 0.0, 0.0
 
 
 def detect_with_margin(raw: str, words: Sequence[str], lexicon: Lexicon) -> tuple[str, float]:
     """Return the language and how far ahead of the runner-up it is (0: a guess)."""
     fr = en = other = 0.0
     for word in words:
-        in_fr = word in lexicon.stop_fr
-        in_en = word in lexicon.stop_en
-        if in_fr and not in_en:
-            fr += 1
-        elif in_en and not in_fr:
-            en += 1
-        elif word in lexicon.other and not in_fr and not in_en:
-            other += 1
-        elif not in_fr and not in_en and len(word) > 3:
-            if word in lexicon.english and word not in lexicon.french:
-                en += 0.5
-            elif word in lexicon.french and word not in lexicon.english:
-                fr += 0.5
+        votes = _word_votes(word, lexicon)
+        fr, en, other = fr + votes[0], en + votes[1], other + votes[2]
     if _FRENCH_LETTERS.search(raw.lower()):
         fr += 1
     if _OTHER_LETTERS.search(raw.lower()):

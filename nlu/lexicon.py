@@ -11,14 +11,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
-from nlu.text import fold, tokens
+from nlu.text import tokens
 
-GLOSSARY_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "glossary"
+GLOSSARY_DIR = Path(str(files("knowledge"))) / "glossary"  # package data, also in an installed wheel
 _ELISIONS = ("d", "l", "j", "m", "n", "s", "t", "c", "qu")
 
 
@@ -73,7 +74,7 @@ class Lexicon:
         self.french = frozenset(french)  # words of the decree, its facts and the French glossary
         self.english = frozenset(english)  # words of the English glossary and summaries
         self.domain = self.french | self.english  # what the texts know (not the signal lists)
-        from knowledge.search import stem
+        from knowledge.text import stem
 
         self.domain_stems = frozenset(stem(w) for w in self.domain if w.isalpha())
         self.vocabulary = frozenset(self.frequency)
@@ -88,7 +89,7 @@ class Lexicon:
         """Tell whether the texts (or their glossaries) use this word, in this form or another ('sociétés')."""
         if word in self.domain:
             return True
-        from knowledge.search import stem
+        from knowledge.text import stem
 
         return stem(word) in self.domain_stems
 
@@ -208,8 +209,3 @@ def load_lexicon() -> Lexicon:
     lexicon = Lexicon(_load_yaml("lexicon.yaml"), vocabulary, english)
     lexicon.is_word = is_word
     return lexicon
-
-
-def folded_words(text: str) -> list[str]:
-    """Return the folded tokens of a text (re-exported for callers that only need tokens)."""
-    return tokens(fold(text))

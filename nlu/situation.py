@@ -30,7 +30,6 @@ class Cues:
     not_counted: re.Pattern[str]
     total: re.Pattern[str]
     already_counted: re.Pattern[str]
-    part_of: re.Pattern[str]
     rest: re.Pattern[str]
     topics: tuple[tuple[str, re.Pattern[str]], ...]
 
@@ -54,7 +53,6 @@ def load_cues() -> Cues:
         _pattern(data["staff_not_counted"]),
         _pattern(data["staff_total"]),
         _pattern(data["staff_already_counted"]),
-        _pattern(data["staff_part_of"]),
         _pattern(data["staff_rest"]),
         tuple((str(topic), _pattern(entries)) for topic, entries in data["topics"].items()),
     )
@@ -209,13 +207,7 @@ def find_staff(folded: str, dates: list[DateSpan] | None = None, original: str =
     """Read the staff groups of a message ('180 salariés dont 60 commerciaux', '45 in the warehouse')."""
     cues = load_cues()
     dates = dates if dates is not None else find_date_spans(folded, "fr")
-    numbers = []
-    for m in _HEADCOUNT_NUMBER.finditer(folded):
-        if any(d.start <= m.start() < d.end for d in dates):
-            continue
-        if _DURATION_AFTER.match(folded[m.end() :]) or _ARTICLE_BEFORE.search(folded[: m.start()]):
-            continue
-        numbers.append(m)
+    numbers = _headcount_numbers(folded, dates)
     groups: list[StaffGroup] = []
     for i, m in enumerate(numbers):
         end = numbers[i + 1].start() if i + 1 < len(numbers) else len(folded)
@@ -225,18 +217,9 @@ def find_staff(folded: str, dates: list[DateSpan] | None = None, original: str =
         rest = cues.rest.search(segment)
         own = segment[: rest.start()] if rest else segment
         ops = tuple(op for op, pattern in cues.operations if pattern.search(own))
-        excluded = bool(cues.not_counted.search(own))
-        total = bool(cues.total.search(own))
         counted_already = bool(cues.already_counted.search(own))
-        if ops and excluded:
-            role = "unclear"
-        elif ops:
-            role = "counted"
-        elif excluded:
-            role = "not_counted"
-        elif total or counted_already:
-            role = "total"
-        else:
+        role = _role(cues, own, ops, counted_already)
+        if role is None:
             continue
         if role == "total" and any(g.role == "total" for g in groups):
             role = "unclear"  # a second bare number of people: what they do is not said
@@ -244,16 +227,45 @@ def find_staff(folded: str, dates: list[DateSpan] | None = None, original: str =
         groups.append(StaffGroup(int(m.group(1)), role, activity, ops, counted_already))
     if not groups:
         return None
-    rest_role: str | None = None
     tail = folded[numbers[-1].end() :] if numbers else ""
+    return StaffBreakdown(tuple(groups), _rest_role(cues, tail))
+
+
+def _headcount_numbers(folded: str, dates: list[DateSpan]) -> list[re.Match[str]]:
+    """Return the numbers that may count people: not in a date, a duration or an article reference."""
+    numbers = []
+    for m in _HEADCOUNT_NUMBER.finditer(folded):
+        if any(d.start <= m.start() < d.end for d in dates):
+            continue
+        if _DURATION_AFTER.match(folded[m.end() :]) or _ARTICLE_BEFORE.search(folded[: m.start()]):
+            continue
+        numbers.append(m)
+    return numbers
+
+
+def _role(cues: Cues, own: str, ops: tuple[int, ...], counted_already: bool) -> str | None:
+    """Say what a group's words make of it: counted, not counted, the total, unclear; None: not staff."""
+    excluded = bool(cues.not_counted.search(own))
+    if ops:
+        return "unclear" if excluded else "counted"
+    if excluded:
+        return "not_counted"
+    if cues.total.search(own) or counted_already:
+        return "total"
+    return None
+
+
+def _rest_role(cues: Cues, tail: str) -> str | None:
+    """Say whether "the rest" named after the last number counts in the headcount."""
     rest = cues.rest.search(tail)
-    if rest is not None:
-        words = re.split(r"[.?!]", tail[rest.end() :])[0]
-        if any(p.search(words) for _, p in cues.operations):
-            rest_role = "counted"
-        elif cues.not_counted.search(words):
-            rest_role = "not_counted"
-    return StaffBreakdown(tuple(groups), rest_role)
+    if rest is None:
+        return None
+    words = re.split(r"[.?!]", tail[rest.end() :])[0]
+    if any(p.search(words) for _, p in cues.operations):
+        return "counted"
+    if cues.not_counted.search(words):
+        return "not_counted"
+    return None
 
 
 # --- whether an activity counts (art. 39) --------------------------------------------------------------------

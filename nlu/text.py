@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from knowledge.text import APOSTROPHES
+from knowledge.text import fold as fold  # the one normaliser, used by the NLU through here
 from nlu.numbers import read_int
 
 MAX_CHARS = 2000  # longer messages are read up to here: a question is never that long
 
-_APOSTROPHES = str.maketrans(
-    {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "«": '"', "»": '"', "“": '"', "”": '"'}
-)
-_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
 # Markup is read as the words it shows: scripts and styles are dropped, tags and Markdown signs removed.
@@ -26,17 +23,8 @@ def clean(text: str) -> str:
     """Drop control characters and odd spacing, and cut an overlong message to MAX_CHARS."""
     text = _CONTROL.sub(" ", text[: MAX_CHARS * 2])
     text = _MD_SIGNS.sub(" ", _MD_LINK.sub(r"\1", _TAG.sub(" ", _SCRIPT.sub(" ", text))))
-    text = text.replace("\u00a0", " ").replace("\u202f", " ").translate(_APOSTROPHES)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").translate(APOSTROPHES)
     return re.sub(r"\s+", " ", text).strip()[:MAX_CHARS]
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: 'Délai d’Ouverture' -> "delai d'ouverture"."""
-    text = text.translate(_APOSTROPHES)
-    for ligature, plain in _LIGATURES.items():
-        text = text.replace(ligature, plain)
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def tokens(text: str) -> list[str]:

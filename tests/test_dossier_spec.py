@@ -9,15 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dossier_checker.answers import AnswerError, parse_answer
 from dossier_checker.spec import (
     DOSSIER_IDS,
     SPEC_DIR,
-    AnswerError,
     SpecError,
     evaluate,
     load_spec,
     load_specs,
-    parse_answer,
 )
 
 OPENING_PIECES = [

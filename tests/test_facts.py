@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.facts import FACTS_DIR, FactsError, load_facts, load_facts_from, numbers_in
+from knowledge.facts import FACTS_DIR, FactsError, load_facts, load_facts_from
 from knowledge.index import DECREE_ID, load_index
+from knowledge.text import numbers_in
 
 
 def _flat(text: str) -> str:

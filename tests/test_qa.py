@@ -13,8 +13,8 @@ import yaml
 
 from bot.answer import Answer, answer_question
 from bot.cli import main as cli_main
-from knowledge.facts import numbers_in
 from knowledge.index import DECREE_ID, load_index
+from knowledge.text import numbers_in
 from nlu import contains_fact
 
 DATA = Path(__file__).parent / "data"

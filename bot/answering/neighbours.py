@@ -15,16 +15,17 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from config import default_data_dir
 from knowledge.facts import Facts, load_facts
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "knowledge" / "data" / "examples.jsonl"
-CACHE = ROOT / "var" / "cache"  # embeddings of the bank, keyed by a hash of its texts
+EXAMPLES = Path(str(files("knowledge"))) / "data" / "examples.jsonl"
+CACHE = default_data_dir() / "cache"  # embeddings of the bank, keyed by a hash of its texts
 OUT_OF_SCOPE = "oos"
 VOTERS = 10  # nearest examples that vote for their articles
 VOTE_TEMPERATURE = 0.05  # a voter's weight: exp((its cosine - the closest one's) / this)
