@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import t
+from collections.abc import Mapping
+
+from bot.i18n import catalogue, t
 from dossier_checker.model import DEFAULT_MAX_BYTES, DossierReport, FileResult, PieceResult, PieceWarning
 from dossier_checker.spec import DOSSIER_IDS, load_spec
 
@@ -30,6 +32,18 @@ def warning_text(warning: PieceWarning, lang: str = "fr") -> str:
     if warning.code == "warn_looks_like":
         params["what"] = t(lang, f"doc_{params.get('what', '')}")
     return f"{t(lang, warning.code, **params)} ({t(lang, 'article_word')} {warning.article})"
+
+
+def stored_warning_text(warning: Mapping[str, object], lang: str = "fr") -> str:
+    """Render a warning kept with a stored report in the reader's language, from its code and parameters."""
+    code, params = warning.get("code"), warning.get("params")
+    if isinstance(code, str) and catalogue().has(code):
+        pairs = tuple((str(k), str(v)) for k, v in params.items()) if isinstance(params, Mapping) else ()
+        try:
+            return warning_text(PieceWarning(code, str(warning.get("article") or ""), pairs), lang)
+        except KeyError:
+            pass  # kept before its parameters were: the sentence as it was written then
+    return str(warning.get("message") or code or "")
 
 
 def _kind_label(kind: str, lang: str) -> str:
@@ -76,8 +90,10 @@ def _piece_dict(piece: PieceResult, lang: str) -> dict[str, object]:
         "file": piece.file,
         "pages": list(piece.pages),
         "evidence": piece.evidence,
+        # Code and parameters are kept, so a stored report is shown in the language of whoever reads it.
         "warnings": [
-            {"code": w.code, "article": w.article, "message": warning_text(w, lang)} for w in piece.warnings
+            {"code": w.code, "article": w.article, "params": dict(w.params), "message": warning_text(w, lang)}
+            for w in piece.warnings
         ],
     }
 
