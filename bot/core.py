@@ -207,7 +207,7 @@ class Core:
         turn = Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
         if turn.session.checking and owner_of(incoming.key) not in self.uploads.checking:
             # The process that was checking these files died: they were lost with it.
-            names = ", ".join(f"« {n} »" if turn.lang == "fr" else f'"{n}"' for n in turn.session.checking)
+            names = ", ".join(t(turn.lang, "quoted", text=n) for n in turn.session.checking)
             turn.extra.append(Reply(t(turn.lang, "check_interrupted", names=names)))
             turn.session = replace(turn.session, checking=())
         for message_filter in self._filters:
