@@ -175,7 +175,7 @@ def _answer_warnings(
     from dossier_checker.classify import answer_warnings
     from dossier_checker.report import warning_text
 
-    fresh = answer_warnings(piece.document_kind, piece.article, stored, answers)
+    fresh = answer_warnings(piece, stored, answers)
     return tuple(warning_text(w, lang) for w in fresh)
 
 

@@ -31,6 +31,8 @@ def warning_text(warning: PieceWarning, lang: str = "fr") -> str:
         params["other"] = _kind_label(str(params.get("other", "")), lang)
     if warning.code == "warn_looks_like":
         params["what"] = t(lang, f"doc_{params.get('what', '')}")
+    if not warning.article:  # a rule from practice, not the decree
+        return t(lang, warning.code, **params)
     return f"{t(lang, warning.code, **params)} ({t(lang, 'article_word')} {warning.article})"
 
 

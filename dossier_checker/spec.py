@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from dossier_checker.rules import CheckRule, RuleError, read_checks
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "config" / "dossiers"
 CATEGORIES_FILE = "categories.yaml"
@@ -254,6 +256,7 @@ class PieceSpec:
     required_if: Condition | None
     signals: PieceSignals
     kind: str = ""  # the piece this one was defined as (same signals); equals id unless renamed on include
+    checks: tuple[CheckRule, ...] = ()  # named checks, implemented once in dossier_checker.classify
 
     @property
     def document_kind(self) -> str:
@@ -557,8 +560,15 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
     return signals
 
 
+def _checks(ctx: _Ctx, key: str, value: object) -> tuple[CheckRule, ...]:
+    try:
+        return read_checks(value)
+    except RuleError as exc:
+        raise ctx.error(f"{key}{exc.where}", str(exc)) from exc
+
+
 def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
-    allowed = ("id", "label", "description", "article", "required_if", "signals")
+    allowed = ("id", "label", "description", "article", "required_if", "signals", "checks")
     data = _mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
     return PieceSpec(
         id=_identifier(ctx, f"{key}.id", data["id"]),
@@ -569,6 +579,7 @@ def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
         if "required_if" in data
         else None,
         signals=_signals(ctx, f"{key}.signals", data["signals"]),
+        checks=_checks(ctx, f"{key}.checks", data.get("checks")),
     )
 
 
@@ -754,6 +765,10 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
     for where, condition in conditions:
         for name in sorted(condition_fields(condition) - known):
             raise ctx.error(where, f"unknown field {name!r} in condition")
+    for piece in pieces:
+        for rule in piece.checks:
+            for name in sorted(set(rule.fields) - known):
+                raise ctx.error(f"piece {piece.id}: checks: {rule.name}", f"unknown field {name!r}")
     return DossierSpec(
         id=spec_id,
         title=_text(ctx, "title", data["title"]),
