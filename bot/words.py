@@ -1,4 +1,4 @@
-"""Words the conversation reads as themselves: greetings, navigation, confirmations, dossier names.
+"""Words the conversation reads as themselves: greetings, navigation, confirmations (dossier names: the specs' aliases).
 
 Compared folded (no accents, lower case, punctuation as spaces), as ``walkthrough.fold`` makes them.
 """
@@ -7,18 +7,6 @@ from __future__ import annotations
 
 from bot import walkthrough as wt
 
-DOSSIER_ORDER = ("opening", "modification", "transfer", "partial_transfer")
-# Words that name a dossier type, besides its id (compared folded: no accents, lower case).
-DOSSIER_WORDS: dict[str, str] = {
-    "opening": "opening", "ouverture": "opening", "open": "opening", "ouvrir": "opening",
-    "creation": "opening", "extension": "opening", "extension d activite": "opening", "nouvel etablissement": "opening",
-    "modification": "modification", "modifications": "modification", "modif": "modification",
-    "change": "modification", "changes": "modification",
-    "transfer": "transfer", "transfert": "transfer", "cession": "transfer", "location gerance": "transfer",
-    "lease management": "transfer", "changement de proprietaire": "transfer", "rachat": "transfer",
-    "partial transfer": "partial_transfer", "transfert partiel": "partial_transfer", "partiel": "partial_transfer",
-    "partial": "partial_transfer", "partial_transfer": "partial_transfer", "partial transfert": "partial_transfer",
-}  # fmt: skip
 GREETINGS = {
     "bonjour": "fr", "salut": "fr", "bonsoir": "fr", "coucou": "fr", "allo": "fr", "bjr": "fr",
     "hello": "en", "hi": "en", "hey": "en", "good morning": "en", "good afternoon": "en", "good evening": "en",

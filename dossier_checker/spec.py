@@ -308,6 +308,7 @@ class DossierSpec:
     pieces: tuple[PieceSpec, ...]
     advice: tuple[AdviceSpec, ...]
     letter: LetterSpec = field(default_factory=LetterSpec)
+    aliases: tuple[str, ...] = ()  # words that name this dossier in a message (folded), besides its id
 
     def required_pieces(self, answers: Mapping[str, object]) -> list[PieceSpec]:
         """List the pieces the answers make required, in spec order."""
@@ -719,7 +720,18 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
     path = directory / f"{dossier_id}.yaml"
     ctx = _Ctx(path)
     raw = _read_yaml(path)
-    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice", "letter")
+    allowed = (
+        "id",
+        "title",
+        "articles",
+        "aliases",
+        "intro",
+        "include",
+        "fields",
+        "pieces",
+        "advice",
+        "letter",
+    )
     data = _mapping(ctx, "", raw, allowed, ("id", "title", "articles", "intro"))
     spec_id = _identifier(ctx, "id", data["id"])
     if spec_id != dossier_id:
@@ -778,7 +790,17 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
         pieces=tuple(pieces),
         advice=tuple(advice),
         letter=_letter(ctx, "letter", data.get("letter"), known),
+        aliases=_str_list(ctx, "aliases", data.get("aliases") or []),
     )
+
+
+def dossier_words(specs: Mapping[str, DossierSpec]) -> dict[str, str]:
+    """Map each word that names a dossier type (its id with spaces, its aliases; folded) to the dossier's id."""
+    return {
+        word: spec.id
+        for spec in specs.values()
+        for word in (spec.id, spec.id.replace("_", " "), *spec.aliases)
+    }
 
 
 def load_spec(dossier_id: str, directory: str | Path | None = None) -> DossierSpec:

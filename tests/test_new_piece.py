@@ -126,3 +126,17 @@ def test_every_named_check_has_one_implementation_and_practice_cites_no_article(
     )
     [old] = [w for p in report.pieces for w in p.warnings if w.code == "warn_registration_old"]
     assert old.article == "" and "(art." not in warning_text(old, "en")
+
+
+def test_a_dossier_alias_added_to_the_spec_names_the_dossier_in_the_chat(
+    new_spec: Path, tmp_path: Path
+) -> None:
+    opening = new_spec / "opening.yaml"
+    text = opening.read_text(encoding="utf-8")
+    opening.write_text(
+        text.replace('aliases: ["ouverture", ', 'aliases: ["installation", "ouverture", '), "utf-8"
+    )
+    spec_module._default_specs.cache_clear()
+    chat = Chat(make_core(tmp_path / "data"))
+    chat.send("/dossier installation")
+    assert chat.core.store.dossiers(chat.key)[0].kind == "opening"
