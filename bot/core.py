@@ -48,7 +48,6 @@ from bot.uploads import Uploads
 from bot.words import (
     ACK_WORDS,
     CONFIRM_WORDS,
-    DOSSIER_WORDS,
     FAREWELL_WORDS,
     FEEDBACK_EMOJI,
     GREETINGS,
@@ -57,6 +56,7 @@ from bot.words import (
     THANKS,
     WAIT_WORDS,
     YES_FORGET,
+    dossier_words,
 )
 from dossier_checker.model import Limits
 from dossier_checker.spec import DossierSpec, load_specs
@@ -91,6 +91,7 @@ class Core:
         self.settings = settings
         self.store = store
         self.specs = dict(specs) if specs is not None else load_specs()
+        self.dossier_words = dossier_words(self.specs)
         self.questions = questions or Questions()
         self.documents = documents or Documents(
             Limits(file_seconds=settings.limits.file_seconds), settings.limits.check_workers
@@ -207,7 +208,7 @@ class Core:
         turn = Turn(self.store.load_session(incoming.key, self.default_lang), incoming.display_name)
         if turn.session.checking and owner_of(incoming.key) not in self.uploads.checking:
             # The process that was checking these files died: they were lost with it.
-            names = ", ".join(f"« {n} »" if turn.lang == "fr" else f'"{n}"' for n in turn.session.checking)
+            names = ", ".join(t(turn.lang, "quoted", text=n) for n in turn.session.checking)
             turn.extra.append(Reply(t(turn.lang, "check_interrupted", names=names)))
             turn.session = replace(turn.session, checking=())
         for message_filter in self._filters:
@@ -334,7 +335,7 @@ class Core:
             return self.welcome(turn)
         if folded in ACK_WORDS:
             return [Reply(t(turn.lang, "thanks"))]
-        kind = DOSSIER_WORDS.get(folded)
+        kind = self.dossier_words.get(folded)
         if kind is not None and kind in self.specs:
             return self.dossiers.start_dossier(turn, kind)
         # Read once, with the session's language as a hint: the answer below reuses this reading.
@@ -374,10 +375,10 @@ class Core:
             values = entities.get(key)
             for value in values if isinstance(values, list) else [values]:
                 if isinstance(value, str):
-                    kind = DOSSIER_WORDS.get(wt.fold(value), value)
+                    kind = self.dossier_words.get(wt.fold(value), value)
                     found.append(kind)
         folded = wt.fold(text)
-        for words, kind in sorted(DOSSIER_WORDS.items(), key=lambda item: -len(item[0])):
+        for words, kind in sorted(self.dossier_words.items(), key=lambda item: -len(item[0])):
             if re.search(rf"\b{re.escape(words)}\b", folded) and kind not in found:
                 found.append(kind)
         return found

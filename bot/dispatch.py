@@ -8,14 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bot.conversation import Conversation
 from bot.faults import log_failure
+from bot.i18n import both_languages
 from bot.messages import Incoming, Reply, SessionKey
 
 log = logging.getLogger(__name__)
 
-FALLBACK_ERROR = (
-    "Désolé, une erreur interne m'empêche de répondre à ce message : renvoyez-le dans un instant. "
-    "/ Sorry, an internal error stopped me from answering: please send it again in a moment."
-)
+
+def fallback_error() -> str:
+    """Say, in both languages (the user's is not known here), that an internal error stopped the answer."""
+    return both_languages("internal_error_retry")
 
 
 class Dispatcher:
@@ -46,7 +47,7 @@ class Dispatcher:
                     return await asyncio.get_running_loop().run_in_executor(pool, self.core.handle, incoming)
                 except Exception:
                     log_failure(log, "core failed on a message from %s", key.transport)
-                    return [Reply(FALLBACK_ERROR)]
+                    return [Reply(fallback_error())]
         finally:
             # Forget the lock of an idle session, so the table does not grow with every user ever seen.
             self._waiting[key] -= 1

@@ -109,7 +109,7 @@ def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
             continue
         name = str(file.get("path", "")).replace("\\", "/").rsplit("/", 1)[-1]
         if file.get("error"):
-            lines.append(f"✘ {name} : {file['error']}" if lang == "fr" else f"✘ {name}: {file['error']}")
+            lines.append("✘ " + t(lang, "report_file_error", name=name, error=file["error"]))
             continue
         found = [
             p for p in pieces if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
@@ -125,7 +125,7 @@ def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
             where = f" — p. {pages}" if pages else ""
             status = t(lang, "upload_found" if piece.get("status") == PRESENT else "upload_maybe")
             lines.append(f"   {mark} {status} {piece.get('label')} (art. {piece.get('article')}){where}")
-            lines.extend(f"      ⚠ {_warning(w)}" for w in piece.get("warnings", []) or [])
+            lines.extend(f"      ⚠ {_warning(w, lang)}" for w in piece.get("warnings", []) or [])
     return lines
 
 
@@ -133,9 +133,12 @@ def _pages_text(file: Mapping[str, Any], lang: str) -> str:
     return t(lang, "upload_pages", pages=file.get("pages", 0), ocr=file.get("ocr_pages", 0))
 
 
-def _warning(warning: Any) -> str:
+def _warning(warning: Any, lang: str) -> str:
+    """Render a stored warning in the reader's language (from its code and parameters)."""
     if isinstance(warning, Mapping):
-        return str(warning.get("message") or warning.get("code") or "")
+        from dossier_checker.report import stored_warning_text
+
+        return stored_warning_text(warning, lang)
     return str(warning)
 
 
@@ -173,7 +176,7 @@ def _answer_warnings(
     from dossier_checker.classify import answer_warnings
     from dossier_checker.report import warning_text
 
-    fresh = answer_warnings(piece.document_kind, piece.article, stored, answers)
+    fresh = answer_warnings(piece, stored, answers)
     return tuple(warning_text(w, lang) for w in fresh)
 
 
@@ -202,7 +205,7 @@ def checklist(
         if status not in _RANK:
             status = MISSING
         kept = [w for w in (found.get("warnings") or ()) if not _resolved(w, found_in.get(piece.id, set()))]
-        warnings = tuple(_warning(w) for w in kept if status != MISSING and not _recomputed(w, found))
+        warnings = tuple(_warning(w, lang) for w in kept if status != MISSING and not _recomputed(w, found))
         if status != MISSING:
             warnings += _answer_warnings(piece, found, answers, lang)
         file = found.get("file") if status != MISSING else None

@@ -17,7 +17,7 @@ from bot.messages import Choice, Reply
 from bot.render import answer_lines, checklist_text, short_title, start_choices, status_label
 from bot.store import CANCELLED, COMPLETED, IN_PROGRESS, REVIEW, DossierRecord, Store
 from bot.uploads import Uploads
-from bot.words import DOSSIER_ORDER, DOSSIER_WORDS, YES_FORGET
+from bot.words import YES_FORGET, dossier_words
 from dossier_checker.spec import DossierSpec
 from nlu.numbers import digits_value, normalise_digits
 
@@ -67,8 +67,9 @@ class Dossiers:
             return None
         if folded.replace(" ", "_") in self.specs:
             return folded.replace(" ", "_")
-        if folded in DOSSIER_WORDS:
-            return DOSSIER_WORDS[folded]
+        words = dossier_words(self.specs)
+        if folded in words:
+            return words[folded]
         for kind, spec in self.specs.items():
             if folded in {wt.fold(title) for title in spec.title.values()}:
                 return kind
@@ -111,9 +112,8 @@ class Dossiers:
         """List the dossier types, each with when it applies."""
         lang = turn.lang
         lines = [t(lang, "dossier_menu")]
-        for kind in DOSSIER_ORDER:
-            if kind in self.specs:
-                lines.append(f"• {short_title(self.specs, kind, lang)} — {t(lang, f'dossier_{kind}_when')}")
+        for kind in self.specs:  # in the specs' order (dossier_checker.spec.DOSSIER_IDS)
+            lines.append(f"• {short_title(self.specs, kind, lang)} — {t(lang, f'dossier_{kind}_when')}")
         return [Reply("\n".join(lines), choices=start_choices(self.specs, lang))]
 
     def start_dossier(self, turn: Turn, kind: str) -> list[Reply]:

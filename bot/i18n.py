@@ -26,6 +26,18 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+class Text(str):
+    """A message rendered from the catalogue, which remembers its id (a ``Reply`` made of it carries the id)."""
+
+    msg_id: str
+
+    def __new__(cls, text: str, msg_id: str) -> Text:
+        """Wrap a rendered text with the id of its message."""
+        made = super().__new__(cls, text)
+        made.msg_id = msg_id
+        return made
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Every message, by language then id."""
@@ -38,7 +50,7 @@ class Catalogue:
         template = table.get(msg_id)
         if template is None:
             raise KeyError(f"no message {msg_id!r}")
-        return template.format(**params)
+        return Text(template.format(**params), msg_id)
 
     def has(self, msg_id: str) -> bool:
         """Tell whether a message id exists."""
@@ -90,8 +102,14 @@ def catalogue() -> Catalogue:
 
 
 def t(lang: str, msg_id: str, **params: Any) -> str:
-    """Return one message in the user's language."""
+    """Return one message in the user's language (a ``Text``: it keeps its id)."""
     return catalogue().text(lang, msg_id, **params)
+
+
+def both_languages(msg_id: str, **params: Any) -> str:
+    """Return one message in French then English, for someone whose language is not known yet."""
+    text = " / ".join(catalogue().text(lang, msg_id, **params) for lang in LANGUAGES)
+    return Text(text, msg_id)
 
 
 def normalise_lang(value: str | None) -> str | None:

@@ -84,3 +84,10 @@ class Reply:
     numbered: bool = True
     # True: the button or number this message answers was not recorded (shown with another question).
     refused_choice: bool = False
+    # The catalogue id of the message (config/messages/*.yaml) when the text is one whole message; tests
+    # assert it rather than the wording. Taken from the text when it was rendered by ``bot.i18n.t``.
+    message_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.message_id:
+            object.__setattr__(self, "message_id", getattr(self.text, "msg_id", ""))

@@ -11,7 +11,6 @@ from bot.i18n import t
 from bot.messages import Choice, Reply
 from bot.settings import LimitsSettings
 from bot.store import DossierRecord
-from bot.words import DOSSIER_ORDER
 from dossier_checker.spec import DossierSpec, FieldSpec
 
 
@@ -22,9 +21,7 @@ def answer_value(field_id: str, value: str) -> str:
 
 def start_choices(specs: Mapping[str, DossierSpec], lang: str) -> tuple[Choice, ...]:
     """Return the buttons that start each dossier type, in the usual order."""
-    return tuple(
-        Choice(short_title(specs, kind, lang), f"/dossier {kind}") for kind in DOSSIER_ORDER if kind in specs
-    )
+    return tuple(Choice(short_title(specs, kind, lang), f"/dossier {kind}") for kind in specs)
 
 
 def short_title(specs: Mapping[str, DossierSpec], kind: str, lang: str) -> str:

@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from babel.numbers import format_decimal
+
 from bot import events as ev
 from bot.access import StaffAccounts
 from bot.analytics import DOWN, UP, Analytics, Figures, QuestionLog
@@ -53,8 +55,7 @@ class FanOut:
 def _percent(share: float | None, lang: str) -> str:
     if share is None:
         return "—"
-    text = f"{share * 100:.0f} %"
-    return text if lang == "fr" else text.replace(" %", "%")
+    return t(lang, "percent", value=f"{share * 100:.0f}")
 
 
 def render_figures(figures: Figures, lang: str) -> str:
@@ -131,12 +132,11 @@ def render_unanswered(
         if not question.answered:
             why.append(t(lang, "why_not_answered"))
         elif question.confidence < low_confidence:
-            confidence = f"{question.confidence:.2f}"
             why.append(
                 t(
                     lang,
                     "why_low_confidence",
-                    confidence=confidence.replace(".", ",") if lang == "fr" else confidence,
+                    confidence=format_decimal(question.confidence, format="0.00", locale=lang),
                 )
             )
         if question.feedback == DOWN:
@@ -152,7 +152,7 @@ def render_unanswered(
                 when=zone_local(question.created_at).strftime("%d/%m %H:%M"),
                 language=question.lang,
                 text=text if len(text) <= 200 else text[:199] + "…",
-                why=" ; ".join(why) if lang == "fr" else "; ".join(why),
+                why=t(lang, "item_separator").join(why),
             )
         )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.i18n import t
 from dossier_checker.spec import AdviceSpec, ChoiceSpec, DossierSpec, FieldSpec, condition_fields
 from knowledge.dates import DateProblem, read_date
 from knowledge.text import fold_words
@@ -399,14 +400,14 @@ def display_value(spec_field: FieldSpec, value: Any, lang: str, *, skipped: str 
         return skipped
     if spec_field.type == "yes_no":
         yes = value is True or fold(str(value)) in YES_WORDS
-        return ("Oui" if yes else "Non") if lang == "fr" else ("Yes" if yes else "No")
+        return t(lang, "value_yes" if yes else "value_no")
     if spec_field.type in {"choice", "categories"}:
         items = value if isinstance(value, list) else [value]
         labels = []
         for item in items:
             choice = spec_field.choice(item)
             labels.append(choice_label(choice, lang) if choice else str(item))
-        return " ; ".join(labels) if lang == "fr" else "; ".join(labels)
+        return t(lang, "item_separator").join(labels)
     if spec_field.type == "date":
         try:
             return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")

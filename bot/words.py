@@ -1,24 +1,15 @@
-"""Words the conversation reads as themselves: greetings, navigation, confirmations, dossier names.
+"""Words the conversation reads as themselves: greetings, navigation, confirmations (dossier names: the specs' aliases).
 
 Compared folded (no accents, lower case, punctuation as spaces), as ``walkthrough.fold`` makes them.
 """
 
 from __future__ import annotations
 
-from bot import walkthrough as wt
+from collections.abc import Mapping
 
-DOSSIER_ORDER = ("opening", "modification", "transfer", "partial_transfer")
-# Words that name a dossier type, besides its id (compared folded: no accents, lower case).
-DOSSIER_WORDS: dict[str, str] = {
-    "opening": "opening", "ouverture": "opening", "open": "opening", "ouvrir": "opening",
-    "creation": "opening", "extension": "opening", "extension d activite": "opening", "nouvel etablissement": "opening",
-    "modification": "modification", "modifications": "modification", "modif": "modification",
-    "change": "modification", "changes": "modification",
-    "transfer": "transfer", "transfert": "transfer", "cession": "transfer", "location gerance": "transfer",
-    "lease management": "transfer", "changement de proprietaire": "transfer", "rachat": "transfer",
-    "partial transfer": "partial_transfer", "transfert partiel": "partial_transfer", "partiel": "partial_transfer",
-    "partial": "partial_transfer", "partial_transfer": "partial_transfer", "partial transfert": "partial_transfer",
-}  # fmt: skip
+from bot import walkthrough as wt
+from dossier_checker.spec import DossierSpec
+
 GREETINGS = {
     "bonjour": "fr", "salut": "fr", "bonsoir": "fr", "coucou": "fr", "allo": "fr", "bjr": "fr",
     "hello": "en", "hi": "en", "hey": "en", "good morning": "en", "good afternoon": "en", "good evening": "en",
@@ -81,3 +72,12 @@ def looks_like_question(text: str) -> bool:
     if text.rstrip().endswith("?") and len(words) >= 2:
         return True
     return len(words) >= 4 and any(folded.startswith(q + " ") for q in QUESTION_STARTS)
+
+
+def dossier_words(specs: Mapping[str, DossierSpec]) -> dict[str, str]:
+    """Map each word that names a dossier type (its id with spaces, its aliases; folded) to the dossier's id."""
+    return {
+        word: spec.id
+        for spec in specs.values()
+        for word in (spec.id, spec.id.replace("_", " "), *spec.aliases)
+    }

@@ -215,7 +215,7 @@ def _judge(
     kind = piece.document_kind
     required = evaluate(piece.required_if, conditions)
     candidates = [d for d in documents if d.kind == kind]
-    gaps = {id(d): classify.definition_gaps(kind, d) for d in candidates}
+    gaps = {id(d): classify.definition_gaps(piece, d) for d in candidates}
     present = [d for d in candidates if classify.is_present(d, kinds) and not gaps[id(d)]]
     ambiguous = [d for d in documents if d.ambiguous_with == kind]
     status: Status
@@ -249,7 +249,7 @@ def _judge(
         evidence=_evidence(best, kind),
         warnings=tuple(warnings),
         score=best.scores[kind].score,
-        features=tuple(classify.answer_features(kind, best).items()),
+        features=tuple(classify.answer_features(piece, best).items()),
     )
 
 

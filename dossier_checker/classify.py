@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dossier_checker import features
 from dossier_checker.features import Folded, fold
 from dossier_checker.model import Page, PieceWarning
+from dossier_checker.rules import DEFINITION_RULES, CheckRule
 from dossier_checker.spec import DossierSpec, PieceSignals, PieceSpec
 from dossier_checker.tuning import DocumentType, tuning
 
@@ -442,17 +443,24 @@ def names_responsible(document: Document) -> bool:
     return _any_phrase(tuning().responsible_phrases, Folded.of(document.text, _fuzzy(document.pages)))
 
 
-def definition_gaps(kind: str, document: Document) -> list[str]:
-    """List why a document of a piece's kind does not meet the piece's definition in the decree."""
+def definition_gaps(piece: PieceSpec, document: Document) -> list[str]:
+    """List why a document does not meet the piece's definition in the decree (its definition rules)."""
     gaps: list[str] = []
-    measured = _measure(document.pages)
-    if kind == "board_minutes" and not approves_transfer(document):
-        gaps.append("warn_minutes_no_approval")  # art. 20 c): minutes "approuvant le transfert"
-    if kind in ("floor_plan", "plans_before_after") and measured.get("room_labels", 0.0) < 1.0:
-        gaps.append("warn_plan_no_uses")  # art. 6 c): "toutes explications relatives à leur utilisation"
-    if kind == "designation_decision" and not names_responsible(document):
-        gaps.append("warn_designation_not_responsible")  # art. 6 d): designating the responsible
+    for rule in piece.checks:
+        if rule.name in DEFINITION_RULES and not _DEFINITIONS[rule.name](document):
+            gaps.append(RULE_CODES[rule.name])
     return gaps
+
+
+def _has_area_uses(document: Document) -> bool:
+    return _measure(document.pages).get("room_labels", 0.0) >= 1.0
+
+
+_DEFINITIONS: dict[str, Callable[[Document], bool]] = {
+    "area_uses": _has_area_uses,
+    "approves_transfer": approves_transfer,
+    "names_responsible": names_responsible,
+}
 
 
 def is_present(document: Document, kinds: Mapping[str, Kind]) -> bool:
@@ -502,31 +510,62 @@ def _dates(text: str) -> list[dt.date]:
     return found
 
 
+# The warning each rule of a piece's ``checks`` gives when the document fails it (dossier_checker.rules).
+RULE_CODES: dict[str, str] = {
+    "certified_copy": "warn_diploma_not_certified",
+    "name_matches": "warn_diploma_name_differs",
+    "dimensioned": "warn_plan_no_dimensions",
+    "area_uses": "warn_plan_no_uses",  # art. 6 c): "toutes explications relatives à leur utilisation"
+    "before_and_after": "warn_plans_one_state",
+    "approves_transfer": "warn_minutes_no_approval",  # art. 20 c): minutes "approuvant le transfert"
+    "one_per_party": "warn_minutes_one_company",
+    "names_responsible": "warn_designation_not_responsible",  # art. 6 d): designating the responsible
+    "dated": "warn_undated",
+    "max_age_days": "warn_registration_old",
+}
 # Warnings that depend on the answers, recomputed from a document's stored features whenever they change.
 ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs"})
 # How much of a document's text is kept as its features (a diploma's names are on its first lines).
 FEATURE_TEXT_CHARS = 4000
 
 
-def answer_features(kind: str, document: Document) -> dict[str, str]:
-    """Keep what the answer-dependent checks of this kind of document read (personal data: a report's life)."""
-    if kind == "diploma":
+def answer_features(piece: PieceSpec, document: Document) -> dict[str, str]:
+    """Keep what the answer-dependent checks of a piece read (personal data: kept for a report's life)."""
+    if any(rule.name == "name_matches" for rule in piece.checks):
         return {"text": features.fold(document.text)[:FEATURE_TEXT_CHARS]}
     return {}
 
 
 def answer_warnings(
-    kind: str, article: str, stored: Mapping[str, str], conditions: Mapping[str, object]
+    piece: PieceSpec, stored: Mapping[str, str], conditions: Mapping[str, object]
 ) -> list[PieceWarning]:
     """Check a document's stored features against the answers (the names on a diploma)."""
     warnings: list[PieceWarning] = []
-    if kind == "diploma" and stored.get("text"):
+    for rule in piece.checks:
+        if rule.name != "name_matches" or not stored.get("text"):
+            continue
         folded = Folded.of(stored["text"], True)
-        for key in ("responsible_last_name", "responsible_first_name"):
+        for key in rule.fields:
             name = str(conditions.get(key) or "").strip()
             if name and not features.similar_name(name, folded):
-                warnings.append(PieceWarning("warn_diploma_name_differs", article, (("name", name),)))
+                warnings.append(_warning(rule, piece, (("name", name),)))
     return warnings
+
+
+def _warning(rule: CheckRule, piece: PieceSpec, params: tuple[tuple[str, str], ...] = ()) -> PieceWarning:
+    """Word a failed rule: a practice rule cites no article."""
+    return PieceWarning(RULE_CODES[rule.name], "" if rule.practice else piece.article, params)
+
+
+def _certified(document: Document, folded: Folded) -> bool:
+    return any(features.find_phrase(p, folded) for p in CERTIFICATION_PHRASES)
+
+
+def _both_states(document: Document) -> bool:
+    states: set[str] = set()
+    for page in document.pages:
+        states |= features.plan_states(page.text)
+    return states == {"before", "after"}
 
 
 def piece_warnings(
@@ -536,49 +575,28 @@ def piece_warnings(
     conditions: Mapping[str, object],
     today: dt.date,
 ) -> list[PieceWarning]:
-    """List what looks wrong with the document found for a piece."""
-    kind = piece.document_kind
-    text = document.text
-    folded = Folded.of(text, _fuzzy(document.pages))
+    """List what looks wrong with the document found for a piece, rule by rule of its spec."""
+    folded = Folded.of(document.text, _fuzzy(document.pages))
+    same_kind = [d for d in all_documents if d.kind == piece.document_kind] or [document]
+    dates = _dates(document.text)
     warnings: list[PieceWarning] = []
-    if kind == "diploma":
-        if not any(features.find_phrase(p, folded) for p in CERTIFICATION_PHRASES):
-            warnings.append(PieceWarning("warn_diploma_not_certified", piece.article))
-        warnings += answer_warnings(kind, piece.article, answer_features(kind, document), conditions)
-    if kind in ("floor_plan", "plans_before_after"):
-        measured = _measure(document.pages)
-        if measured.get("dimension_labels", 0.0) < 0.5:
-            warnings.append(PieceWarning("warn_plan_no_dimensions", piece.article))
-    if kind == "plans_before_after":
-        states: set[str] = set()
-        for page in document.pages:
-            states |= features.plan_states(page.text)
-        if states != {"before", "after"}:
-            warnings.append(PieceWarning("warn_plans_one_state", piece.article))
-    if kind == "board_minutes":
-        minutes = [d for d in all_documents if d.kind == "board_minutes"] or [document]
-        if any(not approves_transfer(d) for d in minutes):
-            warnings.append(PieceWarning("warn_minutes_no_approval", piece.article))
-        if len(minutes) < 2:
-            warnings.append(PieceWarning("warn_minutes_one_company", piece.article))
-    if kind in (
-        "company_registration",
-        "designation_decision",
-        "board_minutes",
-        "acquisition_act",
-        "premises_title",
-    ):
-        dates = _dates(text)
-        if not dates:
-            warnings.append(PieceWarning("warn_undated", piece.article))
-        elif kind == "company_registration":
-            latest = max(d for d in dates if d <= today) if any(d <= today for d in dates) else None
-            if latest is not None and (today - latest).days > tuning().registration_max_age_days:
-                warnings.append(
-                    PieceWarning(
-                        "warn_registration_old", piece.article, (("date", latest.strftime("%d/%m/%Y")),)
-                    )
-                )
+    for rule in piece.checks:
+        name = rule.name
+        if name == "name_matches":
+            warnings += answer_warnings(piece, answer_features(piece, document), conditions)
+        elif (
+            (name == "certified_copy" and not _certified(document, folded))
+            or (name == "dimensioned" and _measure(document.pages).get("dimension_labels", 0.0) < 0.5)
+            or (name == "before_and_after" and not _both_states(document))
+            or (name == "approves_transfer" and any(not approves_transfer(d) for d in same_kind))
+            or (name == "one_per_party" and len(same_kind) < 2)
+            or (name == "dated" and not dates)
+        ):
+            warnings.append(_warning(rule, piece))
+        elif name == "max_age_days":
+            past = [d for d in dates if d <= today]
+            if past and (today - max(past)).days > rule.days:
+                warnings.append(_warning(rule, piece, (("date", max(past).strftime("%d/%m/%Y")),)))
     return warnings
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dossier_checker.messages import message
+from collections.abc import Mapping
+
+from bot.i18n import catalogue, t
 from dossier_checker.model import DEFAULT_MAX_BYTES, DossierReport, FileResult, PieceResult, PieceWarning
-from dossier_checker.spec import load_spec
+from dossier_checker.spec import DOSSIER_IDS, load_spec
 
 
 def file_error_text(result: FileResult, lang: str = "fr") -> str | None:
@@ -12,16 +14,14 @@ def file_error_text(result: FileResult, lang: str = "fr") -> str | None:
     if result.error is None:
         return None
     params = {"detail": result.error.detail, "limit": result.error.limit or DEFAULT_MAX_BYTES // 2**20}
-    return message(result.error.code, lang, params)
+    return t(lang, result.error.code, **params)
 
 
 def unread_text(result: FileResult, seconds: float, lang: str = "fr") -> str | None:
     """Name the pages of a file left unread when its time ran out, in the user's language."""
     if not result.unread_pages:
         return None
-    return message(
-        "file_unread_pages", lang, {"seconds": f"{seconds:g}", "pages": _pages(result.unread_pages)}
-    )
+    return t(lang, "file_unread_pages", seconds=f"{seconds:g}", pages=_pages(result.unread_pages))
 
 
 def warning_text(warning: PieceWarning, lang: str = "fr") -> str:
@@ -30,12 +30,26 @@ def warning_text(warning: PieceWarning, lang: str = "fr") -> str:
     if warning.code == "warn_ambiguous":
         params["other"] = _kind_label(str(params.get("other", "")), lang)
     if warning.code == "warn_looks_like":
-        params["what"] = message(f"doc_{params.get('what', '')}", lang)
-    return f"{message(warning.code, lang, params)} ({message('article_word', lang)} {warning.article})"
+        params["what"] = t(lang, f"doc_{params.get('what', '')}")
+    if not warning.article:  # a rule from practice, not the decree
+        return t(lang, warning.code, **params)
+    return f"{t(lang, warning.code, **params)} ({t(lang, 'article_word')} {warning.article})"
+
+
+def stored_warning_text(warning: Mapping[str, object], lang: str = "fr") -> str:
+    """Render a warning kept with a stored report in the reader's language, from its code and parameters."""
+    code, params = warning.get("code"), warning.get("params")
+    if isinstance(code, str) and catalogue().has(code):
+        pairs = tuple((str(k), str(v)) for k, v in params.items()) if isinstance(params, Mapping) else ()
+        try:
+            return warning_text(PieceWarning(code, str(warning.get("article") or ""), pairs), lang)
+        except KeyError:
+            pass  # kept before its parameters were: the sentence as it was written then
+    return str(warning.get("message") or code or "")
 
 
 def _kind_label(kind: str, lang: str) -> str:
-    for dossier in ("opening", "transfer", "modification"):
+    for dossier in DOSSIER_IDS:
         piece = load_spec(dossier).piece(kind)
         if piece is not None:
             return piece.label.get(lang, piece.label["fr"])
@@ -78,8 +92,10 @@ def _piece_dict(piece: PieceResult, lang: str) -> dict[str, object]:
         "file": piece.file,
         "pages": list(piece.pages),
         "evidence": piece.evidence,
+        # Code and parameters are kept, so a stored report is shown in the language of whoever reads it.
         "warnings": [
-            {"code": w.code, "article": w.article, "message": warning_text(w, lang)} for w in piece.warnings
+            {"code": w.code, "article": w.article, "params": dict(w.params), "message": warning_text(w, lang)}
+            for w in piece.warnings
         ],
     }
 
@@ -107,54 +123,48 @@ def render_report(report: DossierReport, lang: str = "fr") -> str:
     """Render the report as a plain-text table: each piece's status, where it is, and warnings."""
     spec = load_spec(report.dossier)
     title = spec.title.get(lang, spec.title["fr"])
-    lines = [message("report_title", lang, {"title": title})]
+    lines = [t(lang, "report_title", title=title)]
     required = [p for p in report.pieces if p.required]
     if report.complete:
-        lines.append(message("report_complete", lang))
+        lines.append(t(lang, "report_complete"))
     else:
         missing = sum(1 for p in required if p.status == "missing")
         uncertain = sum(1 for p in required if p.status == "uncertain")
-        lines.append(message("report_incomplete", lang, {"missing": missing, "uncertain": uncertain}))
+        lines.append(t(lang, "report_incomplete", missing=missing, uncertain=uncertain))
     lines.append("")
     shown = [p for p in report.pieces if p.required or p.status != "missing"]
     label_width = min(52, max((len(p.label.get(lang, p.label["fr"])) for p in shown), default=10))
     article_width = min(16, max((len(p.article) for p in shown), default=4))
-    status_width = max(len(message(f"status_{s}", lang)) for s in ("present", "missing", "uncertain"))
+    status_width = max(len(t(lang, f"status_{s}")) for s in ("present", "missing", "uncertain"))
     header = (
-        f"{message('col_piece', lang):<{label_width}}  {message('col_article', lang):<{article_width}}  "
-        f"{message('col_status', lang):<{status_width + 2}}  {message('col_where', lang)}"
+        f"{t(lang, 'col_piece'):<{label_width}}  {t(lang, 'col_article'):<{article_width}}  "
+        f"{t(lang, 'col_status'):<{status_width + 2}}  {t(lang, 'col_where')}"
     )
     lines += [header, "-" * len(header)]
     marks = {"present": "✔", "missing": "✘", "uncertain": "?"}
     for piece in shown:
         label = _short(piece.label.get(lang, piece.label["fr"]), label_width)
-        status = message(f"status_{piece.status}", lang)
+        status = t(lang, f"status_{piece.status}")
         where = ""
         if piece.file:
-            where = f"{_basename(piece.file)} {message('pages_short', lang)} {_pages(piece.pages)}"
+            where = f"{_basename(piece.file)} {t(lang, 'pages_short')} {_pages(piece.pages)}"
         if not piece.required:
-            where = f"{where} {message('optional', lang)}".strip()
+            where = f"{where} {t(lang, 'optional')}".strip()
         lines.append(
             f"{label:<{label_width}}  {piece.article:<{article_width}}  {marks[piece.status]} "
             f"{status:<{status_width}}  {where}".rstrip()
         )
         for warning in piece.warnings:
             lines.append(f"    ⚠ {warning_text(warning, lang)}")
-    lines += ["", message("report_files", lang)]
+    lines += ["", t(lang, "report_files")]
     for f in report.files:
         error = file_error_text(f, lang)
         if error:
-            lines.append(
-                f"  ✘ {_basename(f.name)} : {error}" if lang == "fr" else f"  ✘ {_basename(f.name)}: {error}"
-            )
+            lines.append("  ✘ " + t(lang, "report_file_error", name=_basename(f.name), error=error))
         else:
             lines.append(
                 "  "
-                + message(
-                    "report_file_line",
-                    lang,
-                    {"name": _basename(f.name), "pages": f.page_count, "ocr": f.ocr_pages},
-                )
+                + t(lang, "report_file_line", name=_basename(f.name), pages=f.page_count, ocr=f.ocr_pages)
             )
             unread = unread_text(f, report.file_seconds, lang)
             if unread:

@@ -29,6 +29,8 @@ from dossier_checker.conditions import (
 )
 from dossier_checker.conditions import condition_fields as condition_fields  # read by the walkthrough
 from dossier_checker.conditions import evaluate as evaluate  # read by the checker
+from dossier_checker.rules import CheckRule, RuleError, read_checks
+from dossier_checker.spec_reading import KNOWN_FEATURES as KNOWN_FEATURES  # the features a spec may weight
 from dossier_checker.spec_reading import LANGUAGES as LANGUAGES
 from dossier_checker.spec_reading import (
     VALIDATION_CHECKS,
@@ -48,21 +50,6 @@ CATEGORIES_FILE = "categories.yaml"
 DOSSIER_IDS: tuple[str, ...] = ("opening", "modification", "transfer", "partial_transfer")
 FIELD_TYPES: frozenset[str] = frozenset(
     {"text", "yes_no", "choice", "categories", "date", "address", "number", "person_name"}
-)
-# Structural features the checker computes from a page (dossier_checker.features); a spec may weight them.
-KNOWN_FEATURES: frozenset[str] = frozenset(
-    {
-        "drawing",  # many ruling lines / rectangles / curves: a technical drawing
-        "dimension_labels",  # numbers that read as lengths: "12,50 m", "4.20", "350"
-        "scale",  # "Échelle 1:100", "1/50"
-        "numbered_articles",  # "Article 1", "ARTICLE 2" …: statutes, contracts
-        "registration_number",  # RCI / RCS / SIREN style identifiers
-        "signature",  # "Fait à … le …", "Signature", "Le Président"
-        "date",  # a full date anywhere on the page
-        "money_amounts",  # several amounts with a currency: invoices, price lists
-        "room_labels",  # labels saying how areas are used: "stockage", "kitchen", "ufficio"
-        "before_after",  # a drawing whose titles name both a state before and a state after works
-    }
 )
 _VALIDATION_KEYS: dict[str, frozenset[str]] = {
     "text": frozenset({"min_length", "max_length", "pattern"}),
@@ -135,6 +122,7 @@ class PieceSpec:
     required_if: Condition | None
     signals: PieceSignals
     kind: str = ""  # the piece this one was defined as (same signals); equals id unless renamed on include
+    checks: tuple[CheckRule, ...] = ()  # named checks, implemented once in dossier_checker.classify
 
     @property
     def document_kind(self) -> str:
@@ -186,6 +174,7 @@ class DossierSpec:
     pieces: tuple[PieceSpec, ...]
     advice: tuple[AdviceSpec, ...]
     letter: LetterSpec = field(default_factory=LetterSpec)
+    aliases: tuple[str, ...] = ()  # words that name this dossier in a message (folded), besides its id
 
     def required_pieces(self, answers: Mapping[str, object]) -> list[PieceSpec]:
         """List the pieces the answers make required, in spec order."""
@@ -344,8 +333,15 @@ def _signals(ctx: Ctx, key: str, value: object) -> PieceSignals:
     return signals
 
 
+def _checks(ctx: Ctx, key: str, value: object) -> tuple[CheckRule, ...]:
+    try:
+        return read_checks(value)
+    except RuleError as exc:
+        raise ctx.error(f"{key}{exc.where}", str(exc)) from exc
+
+
 def _piece(ctx: Ctx, key: str, value: object) -> PieceSpec:
-    allowed = ("id", "label", "description", "article", "required_if", "signals")
+    allowed = ("id", "label", "description", "article", "required_if", "signals", "checks")
     data = read_mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
     return PieceSpec(
         id=read_identifier(ctx, f"{key}.id", data["id"]),
@@ -356,6 +352,7 @@ def _piece(ctx: Ctx, key: str, value: object) -> PieceSpec:
         if "required_if" in data
         else None,
         signals=_signals(ctx, f"{key}.signals", data["signals"]),
+        checks=_checks(ctx, f"{key}.checks", data.get("checks")),
     )
 
 
@@ -518,7 +515,7 @@ def _check_conditions(
     sections: Sequence[tuple[str, Sequence[FieldSpec | PieceSpec | AdviceSpec]]],
     known: set[str],
 ) -> None:
-    """Refuse a condition that reads a field the spec does not have."""
+    """Refuse a condition or a piece check that reads a field the spec does not have."""
     for section, items in sections:
         own = data.get(section) or []
         offset = len(items) - len(own)  # included items come first; name own items by their index in the file
@@ -528,13 +525,28 @@ def _check_conditions(
             )
             for name in sorted(condition_fields(item.required_if) - known):
                 raise ctx.error(where, f"unknown field {name!r} in condition")
+    for piece in sections[1][1]:
+        for rule in piece.checks if isinstance(piece, PieceSpec) else ():
+            for name in sorted(set(rule.fields) - known):
+                raise ctx.error(f"piece {piece.id}: checks: {rule.name}", f"unknown field {name!r}")
 
 
 def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> DossierSpec:
     path = directory / f"{dossier_id}.yaml"
     ctx = Ctx(path)
     raw = _read_yaml(path)
-    allowed = ("id", "title", "articles", "intro", "include", "fields", "pieces", "advice", "letter")
+    allowed = (
+        "id",
+        "title",
+        "articles",
+        "aliases",
+        "intro",
+        "include",
+        "fields",
+        "pieces",
+        "advice",
+        "letter",
+    )
     data = read_mapping(ctx, "", raw, allowed, ("id", "title", "articles", "intro"))
     spec_id = read_identifier(ctx, "id", data["id"])
     if spec_id != dossier_id:
@@ -563,6 +575,7 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
         pieces=tuple(pieces),
         advice=tuple(advice),
         letter=_letter(ctx, "letter", data.get("letter"), known),
+        aliases=read_str_list(ctx, "aliases", data.get("aliases") or []),
     )
 
 

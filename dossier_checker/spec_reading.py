@@ -10,6 +10,23 @@ from typing import Any
 
 from config import CONFIG_DIR
 
+# Structural features the checker computes from a page (dossier_checker.features); a spec may weight them.
+KNOWN_FEATURES: frozenset[str] = frozenset(
+    {
+        "drawing",  # many ruling lines / rectangles / curves: a technical drawing
+        "dimension_labels",  # numbers that read as lengths: "12,50 m", "4.20", "350"
+        "scale",  # "Échelle 1:100", "1/50"
+        "numbered_articles",  # "Article 1", "ARTICLE 2" …: statutes, contracts
+        "registration_number",  # RCI / RCS / SIREN style identifiers
+        "signature",  # "Fait à … le …", "Signature", "Le Président"
+        "date",  # a full date anywhere on the page
+        "money_amounts",  # several amounts with a currency: invoices, price lists
+        "room_labels",  # labels saying how areas are used: "stockage", "kitchen", "ufficio"
+        "before_after",  # a drawing whose titles name both a state before and a state after works
+    }
+)
+
+
 ROOT = CONFIG_DIR.parent  # error messages name files from here ("config/dossiers/opening.yaml")
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 

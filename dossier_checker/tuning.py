@@ -66,7 +66,6 @@ class Tuning:
 
     scoring: Scoring
     title_line: TitleLine
-    registration_max_age_days: int
     plans: Plans
     room_labels: tuple[str, ...]
     before_markers: tuple[str, ...]
@@ -107,7 +106,6 @@ def tuning() -> Tuning:
             max_extra_ratio=float(raw["title_line"]["max_extra_ratio"]),
             fuzzy_cutoff=float(raw["title_line"]["fuzzy_cutoff"]),
         ),
-        registration_max_age_days=int(raw["registration_max_age_days"]),
         plans=Plans(
             bare_cm_min=int(raw["plans"]["bare_cm_min"]),
             bare_cm_max=int(raw["plans"]["bare_cm_max"]),

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.dispatch import Dispatcher, fallback_error
 from bot.messages import Attachment, Incoming, Reply, SessionKey
 
 
@@ -57,5 +57,6 @@ async def test_an_upload_in_progress_does_not_block_other_users() -> None:
 
 async def test_a_core_exception_still_gets_a_reply() -> None:
     dispatcher = Dispatcher(RecordingCore())
-    assert (await dispatcher.handle(Incoming(key("a"), "boom")))[0].text == FALLBACK_ERROR
+    (failed,) = await dispatcher.handle(Incoming(key("a"), "boom"))
+    assert failed.message_id == "internal_error_retry" and failed.text == fallback_error()
     dispatcher.close()

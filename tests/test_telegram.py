@@ -311,7 +311,7 @@ async def test_reply_addressed_to_another_session_goes_through_the_router(
 async def test_a_failing_core_still_answers_and_the_bot_goes_on(
     standin: BotApiStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.dispatch import FALLBACK_ERROR
+    from bot.dispatch import fallback_error
 
     user = standin.user(USER)
     async with running_bot(standin, make_settings(standin, tmp_path), ScriptedConversation()):
@@ -319,7 +319,7 @@ async def test_a_failing_core_still_answers_and_the_bot_goes_on(
         await standin.wait_for_messages(USER, 1)
         await standin.send_text(user, "encore là ?")
         replies = await standin.wait_for_messages(USER, 2)
-    assert [m.text for m in replies] == [FALLBACK_ERROR, "vous avez écrit : encore là ?"]
+    assert [m.text for m in replies] == [fallback_error(), "vous avez écrit : encore là ?"]
     assert "06 12 34 56 78" not in caplog.text  # the user's words stay out of the logs
 
 

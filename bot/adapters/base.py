@@ -16,6 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequen
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from babel.numbers import format_decimal
+
+from bot.i18n import t
 from bot.messages import Choice
 
 # A reply that takes longer than this shows "typing…" (tuned in the settings of each transport).
@@ -76,13 +79,12 @@ def numbered_choices(text: str, choices: Sequence[Choice], *, numbered: bool = T
 
 def human_size(size: int, lang: str = "fr") -> str:
     """Format a byte count for a sentence: "20,9 Mo", "512 ko", "900 o" in French; "20.9 MB" in English."""
-    units = ("o", "ko", "Mo") if lang == "fr" else ("B", "kB", "MB")
     if size >= 1024 * 1024:
-        text = f"{size / (1024 * 1024):.1f}"
-        return f"{text.replace('.', ',') if lang == 'fr' else text} {units[2]}"
+        amount = format_decimal(size / (1024 * 1024), format="0.0", locale=lang)
+        return t(lang, "size_megabytes", size=amount)
     if size >= 1024:
-        return f"{size / 1024:.0f} {units[1]}"
-    return f"{size} {units[0]}"
+        return t(lang, "size_kilobytes", size=f"{size / 1024:.0f}")
+    return t(lang, "size_bytes", size=size)
 
 
 @contextlib.asynccontextmanager

@@ -22,6 +22,7 @@ from typing import TextIO
 from bot import recovery
 from bot.app import build_core
 from bot.conversation import Conversation
+from bot.i18n import both_languages
 from bot.messages import Attachment, Incoming, Reply, SessionKey
 from bot.settings import ROOT, Settings, load_settings
 from bot.workspace import start_up
@@ -193,29 +194,30 @@ class Console:
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
                 return Incoming(
-                    key=self.key, attachment_error=f"{raw_path}: not a regular file / pas un fichier"
+                    key=self.key, attachment_error=both_languages("console_not_a_file", path=raw_path)
                 )
             if any(path.is_relative_to(folder) for folder in self.forbidden):
-                return Incoming(
-                    key=self.key,
-                    attachment_error=f"{raw_path}: system or service folder / dossier système ou du service",
-                )
+                error = both_languages("console_service_folder", path=raw_path)
+                return Incoming(key=self.key, attachment_error=error)
             if info.st_size > MAX_FILE_BYTES:
                 size, limit = info.st_size // (1024 * 1024), MAX_FILE_BYTES // (1024 * 1024)
-                return Incoming(key=self.key, attachment_error=f"{path.name}: {size} MB > {limit} MB")
+                error = both_languages("console_too_big", name=path.name, size=size, limit=limit)
+                return Incoming(key=self.key, attachment_error=error)
             with open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
-            return Incoming(key=self.key, attachment_error=f"{raw_path}: no such file / fichier introuvable")
+            return Incoming(
+                key=self.key, attachment_error=both_languages("console_no_such_file", path=raw_path)
+            )
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
             return Incoming(
                 key=self.key,
                 attachment_error=f"{Path(raw_path).name}: {getattr(exc, 'strerror', None) or exc}",
             )
         if len(data) > MAX_FILE_BYTES:  # grew while read
-            return Incoming(
-                key=self.key, attachment_error=f"{path.name}: > {MAX_FILE_BYTES // (1024 * 1024)} MB"
-            )
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            error = both_languages("console_grew_too_big", name=path.name, limit=limit)
+            return Incoming(key=self.key, attachment_error=error)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return Incoming(key=self.key, attachment=Attachment(name=path.name, mime=mime, data=data))
 

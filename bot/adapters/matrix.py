@@ -42,8 +42,9 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.adapters import base
 from bot.adapters.base import human_size, typing_while
-from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.dispatch import Dispatcher, fallback_error
 from bot.faults import log_failure
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, both_languages, t
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
 from bot.store import Inbox, Memo, open_store
@@ -86,38 +87,10 @@ def sync_filter(user_id: str) -> dict[str, Any]:
     }
 
 
-# Why a file could not reach the core, in the bot's default language (Matrix does not tell the user's); the
-# core puts it after its own "I could not receive your file:".
-ATTACHMENT_ERRORS: dict[str, dict[str, str]] = {
-    "fr": {
-        "too_big": "« {name} » fait {size}, et je ne peux pas recevoir plus de {limit}. "
-        "Envoyez-le en plusieurs parties, ou compressez-le.",
-        "download_failed": "le serveur Matrix ne m'a pas donné « {name} ». Renvoyez-le, s'il vous plaît.",
-        "decrypt_failed": "« {name} » est chiffré, et sa clé ou son empreinte ne correspond pas. "
-        "Renvoyez-le, s'il vous plaît.",
-    },
-    "en": {
-        "too_big": "“{name}” is {size}, and I cannot receive more than {limit}. "
-        "Send it in several parts, or compress it.",
-        "download_failed": "the Matrix server did not give me “{name}”. Please send it again.",
-        "decrypt_failed": "“{name}” is encrypted, and its key or hash does not match. Please send it again.",
-    },
-}
-# Sentences sent without the core, to someone whose language is unknown: both languages.
-ENCRYPTED_ROOM = (
-    "Ce salon est chiffré de bout en bout : je ne peux pas lire vos messages. Écrivez-moi dans un salon "
-    "non chiffré. / This room is end-to-end encrypted, so I cannot read your messages. Please talk to me "
-    "in an unencrypted room."
-)
-UNREADABLE = (
-    "Je n'ai pas pu déchiffrer votre dernier message : ses clés de chiffrement ne me sont pas parvenues "
-    "(par exemple après un redémarrage). Renvoyez-le, s'il vous plaît. / I could not decrypt your last "
-    "message: its encryption keys did not reach me (after a restart, for instance). Please send it again."
-)
-FILE_NOT_SENT = (
-    "Je n'ai pas pu envoyer le fichier « {name} » ; réessayez dans un instant. "
-    "/ I could not send the file “{name}”; please try again in a moment."
-)
+# Why a file could not reach the core is said in the bot's default language (Matrix does not tell the user's),
+# after the core's own "I could not receive your file:" (catalogue: matrix_too_big, matrix_download_failed,
+# matrix_decrypt_failed). Sentences sent without the core, to someone whose language is unknown, are said in
+# both languages (matrix_encrypted_room, matrix_undecryptable, matrix_file_not_sent).
 
 
 class MatrixStartError(RuntimeError):
@@ -351,11 +324,6 @@ _REMEMBERED = 2_000
 # "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
 # /whoami (and the spellings bot.staff registers): in an encrypted room, the devices trusted there follow.
 WHOAMI = re.compile(r"\s*/(?:whoami|quisuisje|id|compte)\b", re.IGNORECASE)
-DEVICES_TITLE = (
-    "Appareils de ce salon chiffré (✅ approuvé à la première rencontre ; comparez les empreintes avec celles "
-    "de vos applications) / Devices of this encrypted room (✅ trusted on first use; compare the fingerprints "
-    "with your apps'):"
-)
 # Set by the adapter on an edit of the user's last message: [original event id, text it replaces].
 CORRECTION_KEY = "org.vetpharma.correction_of"
 # Pictures a user sent one after another in one sync (several photos picked at once): one album, whose
@@ -743,7 +711,7 @@ class MatrixBot:
             return  # one notice for a burst of unreadable messages
         self._told_unreadable[room_id] = now
         log.warning("could not decrypt %s in %s: asking the user to send it again", event.event_id, room_id)
-        await self._send_text(room_id, UNREADABLE, event.event_id)
+        await self._send_text(room_id, both_languages("matrix_undecryptable"), event.event_id)
 
     def _retry_undecrypted(self) -> None:
         """Decrypt the messages whose keys arrived since, and answer them."""
@@ -827,7 +795,7 @@ class MatrixBot:
             elif room_id not in self._warned_encrypted:
                 # Malformed (not Megolm), or no crypto store: say once per room that it cannot be read.
                 self._warned_encrypted.add(room_id)
-                notice = UNREADABLE if self.encrypted else ENCRYPTED_ROOM
+                notice = both_languages("matrix_undecryptable" if self.encrypted else "matrix_encrypted_room")
                 self._spawn(self._send_text(room_id, notice, event_id))
             return
         content = source.get("content")
@@ -995,7 +963,7 @@ class MatrixBot:
             except Exception:
                 log_failure(log, "failed to answer %s in %s", event_id, room_id)
                 with contextlib.suppress(Exception):
-                    await self.send_replies(room_id, [Reply(FALLBACK_ERROR)], Thread(event_id))
+                    await self.send_replies(room_id, [Reply(fallback_error())], Thread(event_id))
             # Not reached when cancelled or killed: the message stays pending and is answered after a restart.
             # An album's held parts stay pending until its last part is answered: a replay gathers them all.
             album = content.get(ALBUM_KEY)
@@ -1073,15 +1041,21 @@ class MatrixBot:
         local = [reply for reply in replies if reply.to is None or reply.to == key]
         if WHOAMI.match(text) and self._room_encrypted(room_id):
             # Setting up an encrypted (staff) room: the devices the bot trusts there, to compare fingerprints.
-            local.append(Reply("\n".join([DEVICES_TITLE, *self.device_lines(room_id)])))
+            local.append(
+                Reply("\n".join([both_languages("matrix_devices_title") + ":", *self.device_lines(room_id)]))
+            )
         await self.send_replies(room_id, local, Thread(event_id, mention=key.user if group else None))
         for reply in replies:
             if reply.to is not None and reply.to != key:
                 await self._relay(reply, key)
 
     def _error_text(self, reason: str, **params: str) -> str:
-        lang = self.settings.default_language if self.settings.default_language in ATTACHMENT_ERRORS else "fr"
-        return ATTACHMENT_ERRORS[lang][reason].format(**params)
+        lang = (
+            self.settings.default_language
+            if self.settings.default_language in LANGUAGES
+            else DEFAULT_LANGUAGE
+        )
+        return t(lang, f"matrix_{reason}", **params)
 
     async def _download(self, ref: MediaRef) -> tuple[Attachment | None, str | None]:
         limit = self.config.max_download_bytes
@@ -1201,7 +1175,7 @@ class MatrixBot:
                 file.name, file.mime, len(file.data), upload.content_uri, keys if encrypt else None
             )
         log.warning("upload of %s failed: %s", file.name, getattr(upload, "message", upload))
-        (notice,) = render_reply(Reply(FILE_NOT_SENT.format(name=file.name)))
+        (notice,) = render_reply(Reply(both_languages("matrix_file_not_sent", name=file.name)))
         return notice
 
     async def _send_text(self, room_id: str, text: str, event_id: str | None) -> None:

@@ -47,7 +47,8 @@ from telegram.ext import (
 
 from bot.adapters.base import AlbumGatherer, human_size, split_text, typing_while, utf16_len
 from bot.cluster import UpdateGuard, update_guard
-from bot.dispatch import FALLBACK_ERROR, Dispatcher
+from bot.dispatch import Dispatcher, fallback_error
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
 from bot.router import Router
 from bot.settings import Settings, TelegramSettings
@@ -63,65 +64,25 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 RATE_LIMIT_RETRIES = 5  # how many times a request answered 429 is retried after its retry_after
 INBOX_KEPT = timedelta(days=7)  # ids of answered updates are kept this long, to refuse a duplicate
 
-# Commands shown in the clients' "/" menu; the core understands them as plain text.
-COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "fr": [
-        ("start", "Présentation de l'assistant"),
-        ("help", "Aide et exemples de questions"),
-        ("dossier", "Préparer un dossier : ouverture, modification, transfert"),
-        ("status", "Où en est mon dossier"),
-        ("check", "Vérifier les pièces envoyées"),
-        ("cancel", "Annuler l'étape en cours"),
-        ("lang", "Changer de langue (fr / en)"),
-        ("article", "Afficher un article de l'arrêté (ex. /article 14)"),
-        ("dossiers", "Lister mes dossiers"),
-        ("edit", "Corriger une réponse du dossier"),
-        ("letter", "Recevoir à nouveau la lettre de demande"),
-        ("keep", "Conserver mes fichiers après vérification"),
-        ("human", "Parler à un agent du ministère"),
-        ("privacy", "Données personnelles et durée de conservation"),
-        ("forget", "Effacer toutes mes données"),
-    ],
-    "en": [
-        ("start", "About the assistant"),
-        ("help", "Help and sample questions"),
-        ("dossier", "Prepare a dossier: opening, modification, transfer"),
-        ("status", "Where my dossier stands"),
-        ("check", "Check the documents I sent"),
-        ("cancel", "Cancel the current step"),
-        ("lang", "Change language (fr / en)"),
-        ("article", "Show an article of the decree (e.g. /article 14)"),
-        ("dossiers", "List my dossiers"),
-        ("edit", "Correct an answer of the dossier"),
-        ("letter", "Get the request letter again"),
-        ("keep", "Keep my files after the check"),
-        ("human", "Talk to ministry staff"),
-        ("privacy", "Personal data and how long it is kept"),
-        ("forget", "Delete all my data"),
-    ],
-}
-
-# The few sentences the adapter says itself, before the core sees anything.
-TEXTS: dict[str, dict[str, str]] = {
-    "fr": {
-        "too_big": (
-            "« {name} » fait {size}, et Telegram ne laisse pas un bot télécharger plus de {limit}. "
-            "Envoyez-le en plusieurs parties, ou numérisé à plus basse résolution."
-        ),
-        "download_failed": "Telegram ne me l'a pas transmis ; renvoyez-le, s'il vous plaît.",
-        "expired": "Ce bouton n'est plus valable : répondez par écrit, ou envoyez /status.",
-        "not_yours": "Ce choix s'adresse à une autre personne.",
-    },
-    "en": {
-        "too_big": (
-            "“{name}” is {size}, and Telegram does not let a bot download more than {limit}. "
-            "Send it in several parts, or scanned at a lower resolution."
-        ),
-        "download_failed": "Telegram did not hand it over; please send it again.",
-        "expired": "This button is no longer valid: type your answer, or send /status.",
-        "not_yours": "This choice is meant for someone else.",
-    },
-}
+# Commands shown in the clients' "/" menu (described by the catalogue's menu_<command>); the core understands
+# them as plain text.
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "dossier",
+    "status",
+    "check",
+    "cancel",
+    "lang",
+    "article",
+    "dossiers",
+    "edit",
+    "letter",
+    "keep",
+    "human",
+    "privacy",
+    "forget",
+)
 
 
 # ---- pure helpers (no Telegram object involved) ---------------------------------------------
@@ -134,10 +95,10 @@ def split_message(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
 
 def _language(user: User | None, default: str) -> str:
     code = (user.language_code or "") if user else ""
-    for lang in TEXTS:
+    for lang in LANGUAGES:
         if code.lower().startswith(lang):
             return lang
-    return default if default in TEXTS else "fr"
+    return default if default in LANGUAGES else DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -448,15 +409,15 @@ class TelegramTransport:
             data = bytes(await telegram_file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not download a file: %s", exc)
-            return None, TEXTS[lang]["download_failed"]
+            return None, t(lang, "telegram_download_failed")
         if len(data) > limit:
             return None, self._too_big(name, len(data), limit, lang)
         return Attachment(name, mime, data, group=message.media_group_id or ""), None
 
     @staticmethod
     def _too_big(name: str, size: int, limit: int, lang: str) -> str:
-        return TEXTS[lang]["too_big"].format(
-            name=name, size=human_size(size, lang), limit=human_size(limit, lang)
+        return t(
+            lang, "telegram_too_big", name=name, size=human_size(size, lang), limit=human_size(limit, lang)
         )
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -467,10 +428,10 @@ class TelegramTransport:
         lang = _language(user, self._default_language)
         pressed = self.choices.decode(query.data)
         if pressed is None:
-            await _answer(query, TEXTS[lang]["expired"])
+            await _answer(query, t(lang, "telegram_button_expired"))
             return
         if pressed.user and pressed.user != str(user.id):
-            await _answer(query, TEXTS[lang]["not_yours"])
+            await _answer(query, t(lang, "telegram_button_not_yours"))
             return
         chat_id = message.chat.id if message is not None else user.id
         if message is not None and not self._answered.add((chat_id, message.message_id)):
@@ -567,7 +528,7 @@ class TelegramTransport:
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(Exception):
                 await context.bot.send_message(
-                    update.effective_chat.id, html.escape(FALLBACK_ERROR, quote=False)
+                    update.effective_chat.id, html.escape(fallback_error(), quote=False)
                 )
 
     @contextlib.asynccontextmanager
@@ -625,10 +586,10 @@ class TelegramTransport:
     async def register_commands(self) -> None:
         """Publish the command menu in French (default) and English."""
         bot = self.application.bot
-        for lang, commands in COMMANDS.items():
-            menu = [BotCommand(name, description) for name, description in commands]
+        for lang in LANGUAGES:
+            menu = [BotCommand(name, t(lang, f"menu_{name}")) for name in MENU_COMMANDS]
             try:
-                await bot.set_my_commands(menu, language_code=None if lang == "fr" else lang)
+                await bot.set_my_commands(menu, language_code=None if lang == DEFAULT_LANGUAGE else lang)
             except TelegramError as exc:
                 log.warning("could not register the %s command menu: %s", lang, exc)
 
