@@ -43,6 +43,10 @@ class MatrixSettings:
     device_name: str = "vetpharma"
     max_download_bytes: int = 20 * 1024 * 1024  # checked against info.size before downloading
     typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
+    # Several processes on one PostgreSQL store: a standby tries to take over this often (seconds), and the
+    # active one checks this often that it still holds the lease.
+    standby_poll_seconds: float = 1.0
+    lease_check_seconds: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from bot.dispatch import FALLBACK_ERROR, Dispatcher
 from bot.faults import log_failure
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
+from bot.standby import active_lease, until_either
 from bot.store import Inbox, Memo, open_store
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,10 @@ class ReplyRouter(Protocol):
 
     def register(self, transport: str, send: SendToSession) -> None:
         """Register the function that sends a reply to one of this transport's sessions."""
+        ...
+
+    def unregister(self, transport: str) -> None:
+        """Stop delivering to this transport (its process went back to standby)."""
         ...
 
     async def deliver(self, reply: Reply, default_key: SessionKey) -> object:
@@ -579,11 +584,20 @@ class MatrixBot:
         self.lost_device = ""
         await self._crypto_chores()
 
-    async def close(self) -> None:
-        """Wait for the answers under way, save the sync token and close the HTTP session."""
-        if self._tasks:
+    async def close(self, *, abandon: bool = False) -> None:
+        """Wait for the answers under way, save the sync token and close the HTTP session.
+
+        ``abandon``: the lease was lost and another process may be active: the answers under way are cancelled
+        (they stay pending in the inbox, for the active process) and the sync token is left as it is.
+        """
+        if self._tasks and abandon:
+            for task in self._tasks:
+                task.cancel()
             await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
-        self._save()
+        elif self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
+        if not abandon:
+            self._save()
         await self.client.close()
         self._store.close()
 
@@ -1233,7 +1247,35 @@ class MatrixBot:
 async def run_transport(
     settings: Settings, dispatcher: Dispatcher, router: ReplyRouter | None, stop: asyncio.Event
 ) -> None:
-    """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in."""
+    """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in.
+
+    With a PostgreSQL store, several processes may run for one account: one syncs, the others wait on
+    standby (``bot.standby``) and one of them takes over when it stops.
+    """
+    config = settings.matrix
+    while not stop.is_set():
+        async with active_lease(
+            settings.effective_database_url,
+            f"{TRANSPORT}:{config.user_id}",
+            stop,
+            poll_seconds=config.standby_poll_seconds,
+            check_seconds=config.lease_check_seconds,
+        ) as lease:
+            if lease is None:
+                return
+            halt = await until_either(stop, lease.lost)
+            await _run_active(settings, dispatcher, router, halt, lease.lost)
+        if lease.lost.is_set() and router is not None:
+            router.unregister(TRANSPORT)
+
+
+async def _run_active(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    router: ReplyRouter | None,
+    stop: asyncio.Event,
+    lost: asyncio.Event,
+) -> None:
     bot = MatrixBot(settings, dispatcher, router)
     try:
         # The homeserver may be down at start: nio retries, and ``stop`` must still end the wait.
@@ -1251,7 +1293,7 @@ async def run_transport(
             router.register(TRANSPORT, bot.send_to_session)
         await bot.run(stop)
     finally:
-        await bot.close()
+        await bot.close(abandon=lost.is_set())
 
 
 def configured(settings: Settings) -> bool:
