@@ -111,6 +111,23 @@ def run_check(
     return True
 
 
+def fair_priority(db: Session, key: SessionKey) -> int:
+    """Return the priority of a user's new check: minus the checks of theirs already waiting or running.
+
+    Workers take the highest priority first (then the oldest), so the user with the fewest checks in the queue
+    is served first: a user who sends twenty scans gets their first checked at once, and every other user's
+    next check goes before their second.
+    """
+    waiting = db.execute(
+        sa.text(
+            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = :queue AND status IN ('todo', 'doing') "
+            "AND args->>'transport' = :transport AND args->>'user' = :user"
+        ),
+        {"queue": QUEUE, "transport": key.transport, "user": key.user},
+    ).scalar_one()
+    return -int(waiting)
+
+
 class CheckQueue:
     """The bot process's side: keep uploads and enqueue their check in one transaction."""
 
@@ -120,8 +137,12 @@ class CheckQueue:
 
     def _enqueue(self, key: SessionKey, dossier_id: int) -> Any:
         def within(db: Session, ids: list[int]) -> None:
+            priority = fair_priority(db, key)
             connection = db.connection().connection.driver_connection
-            self.app.configure_task(TASK, lock=_lock(dossier_id), connection=connection).defer(
+            configured = self.app.configure_task(
+                TASK, lock=_lock(dossier_id), connection=connection, priority=priority
+            )
+            configured.defer(
                 transport=key.transport,
                 chat=key.chat,
                 user=key.user,
