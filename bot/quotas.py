@@ -8,14 +8,14 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.messages import SessionKey
 from bot.settings import LimitsSettings
-from bot.store import RateCounters, RateWindow, Store
+from bot.store import CheckUse, RateCounters, RateWindow, Store
 
 WINDOW = timedelta(minutes=1)
 _WINDOW_SECONDS = 60.0
@@ -227,3 +227,20 @@ class Quotas:
             for idle in [o for o, u in self._uses.items() if not u and o != owner]:
                 del self._uses[idle]
         return uses
+
+
+def queued_check_delay(uses: Sequence[CheckUse], limits: LimitsSettings, now: datetime) -> float:
+    """Return how long a queued check must wait for its user's budget (0: it may run now).
+
+    ``uses`` are the user's checks of the last minute, by every worker. As in process, a check may start while
+    the minute's pages and seconds are not spent, and it reserves ``file_seconds`` a file until it is settled.
+    """
+    recent = [use for use in uses if now - use.at < WINDOW]
+    over_pages = limits.pages_per_minute > 0 and sum(u.pages for u in recent) >= limits.pages_per_minute
+    over_seconds = (
+        limits.check_seconds_per_minute > 0
+        and sum(u.seconds for u in recent) >= limits.check_seconds_per_minute
+    )
+    if not (over_pages or over_seconds):
+        return 0.0
+    return max(1.0, (recent[0].at + WINDOW - now).total_seconds())

@@ -1067,3 +1067,62 @@ class RateCounters:
         with self.store._tx() as db:
             result = db.execute(sa.delete(_RateRow).where(_RateRow.updated_at < before))
             return int(getattr(result, "rowcount", 0) or 0)
+
+
+class _CheckUseRow(_Base):
+    __tablename__ = "check_usage"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # The user a check counts for ("transport:user"), when, and the pages and seconds it took (or reserved).
+    owner: Mapped[str] = mapped_column(sa.String(300), index=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now, index=True)
+    pages: Mapped[int] = mapped_column(sa.Integer, default=0)
+    seconds: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+
+@dataclass(frozen=True)
+class CheckUse:
+    """One check counted in a user's budget: when it started, its pages and its seconds."""
+
+    at: datetime
+    pages: int
+    seconds: float
+
+
+class CheckUsage:
+    """The checks of every queue worker, per user, so that the per-minute budgets hold across workers."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        _CheckUseRow.__table__.create(store.engine, checkfirst=True)  # type: ignore[attr-defined]
+
+    def reserve(self, owner: str, seconds: float) -> int:
+        """Count a check about to start as taking ``seconds``; return the id to settle it with."""
+        with self.store._tx() as db:
+            row = _CheckUseRow(owner=owner, at=self.store.clock(), pages=0, seconds=seconds)
+            db.add(row)
+            db.flush()
+            return int(row.id)
+
+    def settle(self, use_id: int, pages: int, seconds: float) -> None:
+        """Replace a reservation by the pages read and the seconds spent."""
+        with self.store._tx() as db:
+            row = db.get(_CheckUseRow, use_id)
+            if row is not None:
+                row.pages, row.seconds = pages, seconds
+
+    def since(self, owner: str, start: datetime) -> list[CheckUse]:
+        """Return a user's checks started since ``start``, oldest first."""
+        with self.store._tx() as db:
+            rows = db.scalars(
+                sa.select(_CheckUseRow)
+                .where(_CheckUseRow.owner == owner, _CheckUseRow.at >= start)
+                .order_by(_CheckUseRow.at)
+            )
+            return [CheckUse(row.at, row.pages, row.seconds) for row in rows]
+
+    def purge(self, before: datetime) -> int:
+        """Forget the checks started before ``before``; return how many."""
+        with self.store._tx() as db:
+            result = db.execute(sa.delete(_CheckUseRow).where(_CheckUseRow.at < before))
+            return int(getattr(result, "rowcount", 0) or 0)

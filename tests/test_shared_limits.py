@@ -6,16 +6,21 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from bot.app import build_core
 from bot.checkqueue import QUEUE, CheckQueue, make_app
 from bot.messages import SessionKey
 from bot.quotas import RateLimiter, SharedRateLimiter, rate_limiter
+from bot.settings import QueueSettings, Settings
 from bot.store import open_store
 from tests import postgres_server
+from tests.transcript import DIPLOMA_LINES, text_pdf
 
 ALICE = SessionKey("telegram", "1", "1")
 BOB = SessionKey("telegram", "2", "2")
@@ -98,3 +103,41 @@ def test_queued_checks_are_taken_least_served_user_first(postgres: str) -> None:
     # In order of arrival Bob would wait for Alice's four; he goes right after her first.
     assert asyncio.run(order()) == [ALICE.user, BOB.user, ALICE.user, ALICE.user, ALICE.user]
     store.close()
+
+
+def test_a_users_budget_of_pages_holds_across_workers_and_waits_instead_of_blocking_others(
+    postgres: str, tmp_path: Path
+) -> None:
+    url = postgres_server.fresh_database(postgres)
+    settings = Settings(data_dir=str(tmp_path), database_url=url, queue=QueueSettings(enabled=True))
+    core = build_core(settings, store=open_store(url))
+    limits = replace(settings.limits, pages_per_minute=1)
+    queue = CheckQueue(core.store, make_app(url))
+    diploma = text_pdf(*DIPLOMA_LINES)
+    first, second = (core.store.create_dossier(ALICE, "opening") for _ in range(2))
+    queue.submit(ALICE, first.id, [("one.pdf", "application/pdf", diploma)])
+    queue.submit(ALICE, second.id, [("two.pdf", "application/pdf", diploma)])
+    bob_dossier = core.store.create_dossier(BOB, "opening")
+    queue.submit(BOB, bob_dossier.id, [("bob.pdf", "application/pdf", diploma)])
+    worker = make_app(url, runner=core, limits=limits)
+
+    async def work() -> None:
+        async with worker.open_async():
+            # Runs every job that may run now, then returns.
+            await worker.run_worker_async(queues=[QUEUE], wait=False, install_signal_handlers=False)
+
+    asyncio.run(work())
+    # Alice's first page spent her minute: her second check waits for it; Bob's was checked meanwhile.
+    assert len(core.store.checks(first.id)) == 1
+    assert len(core.store.checks(bob_dossier.id)) == 1
+    assert core.store.checks(second.id) == []
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            sa.text(
+                "SELECT args->>'user', scheduled_at > now() FROM procrastinate_jobs WHERE status = 'todo'"
+            )
+        ).all()
+    engine.dispose()
+    assert [(user, later) for user, later in waiting] == [(ALICE.user, True)]
+    core.close()
