@@ -71,6 +71,9 @@ DECRYPT_GRACE_SECONDS = 5.0
 DECRYPT_RETRY_SECONDS = 600.0
 # Ids of answered messages are kept this long, to refuse a duplicate delivery.
 INBOX_KEPT = timedelta(days=7)
+# Inbox id suffix of an encrypted message not decrypted yet: kept, so that the process that runs after this one
+# (a restart, a standby taking over) tries it again once its room key is there.
+SEALED = "#sealed"
 
 
 def sync_filter(user_id: str) -> dict[str, Any]:
@@ -742,6 +745,13 @@ class MatrixBot:
         self._undecrypted[event.event_id] = (room_id, event, time.monotonic())
         while len(self._undecrypted) > _REMEMBERED:
             self._undecrypted.popitem(last=False)
+        sender = str(getattr(event, "sender", "") or "")
+        self.inbox.record(
+            TRANSPORT,
+            event.event_id + SEALED,
+            SessionKey(TRANSPORT, room_id, sender),
+            {"room": room_id, "sealed": event.source},
+        )
         self._spawn(self._request_key(room_id, event))
 
     async def _request_key(self, room_id: str, event: Any) -> None:
@@ -768,10 +778,13 @@ class MatrixBot:
             except Exception:
                 if now - seen > DECRYPT_RETRY_SECONDS:
                     del self._undecrypted[event_id]
+                    self.inbox.done(TRANSPORT, event_id + SEALED)  # given up
                 continue
             del self._undecrypted[event_id]
             log.info("decrypted %s once its key arrived", event_id)
+            # Recorded under its own id (and answered) before the sealed copy is let go.
             self._handle_event(room_id, decrypted)
+            self.inbox.done(TRANSPORT, event_id + SEALED)
 
     # -- invites --
 
@@ -893,12 +906,29 @@ class MatrixBot:
         for message in self.inbox.pending(TRANSPORT):
             if message.message_id in self._in_flight:
                 continue
+            if message.message_id.endswith(SEALED):
+                self._retry_sealed(message.message_id, message.payload)
+                continue
             content = message.payload.get("content")
             if not isinstance(content, dict):
                 self.inbox.done(TRANSPORT, message.message_id)
                 continue
             log.info("answering %s, received before a restart", message.message_id)
             self._spawn(self._answer(message.key.chat, message.key.user, message.message_id, content))
+
+    def _retry_sealed(self, message_id: str, payload: dict[str, Any]) -> None:
+        """Try again, after each sync, an encrypted message a previous process could not decrypt."""
+        room_id, source = payload.get("room"), payload.get("sealed")
+        event = None
+        if isinstance(room_id, str) and isinstance(source, dict):
+            with contextlib.suppress(Exception):
+                event = nio.Event.parse_encrypted_event(source)
+        if not isinstance(event, nio.MegolmEvent) or not self.encrypted:
+            self.inbox.done(TRANSPORT, message_id)
+            return
+        event.room_id = room_id
+        log.info("trying again %s, not decrypted before a restart", event.event_id)
+        self._undecrypted[event.event_id] = (str(room_id), event, time.monotonic())
 
     def _leave_if_alone(self, room_id: str) -> None:
         """Leave a room once everyone else has left it (a closed direct chat), so it stops costing syncs."""
