@@ -10,6 +10,7 @@ run twice (its worker killed after that transaction) finds its replies posted an
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.messages import Reply, SessionKey
-from bot.store import Store, StoredFile
+from bot.quotas import WINDOW, owner_of, queued_check_delay
+from bot.settings import LimitsSettings
+from bot.store import CheckUsage, Store, StoredFile
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ class QueuedCheckResult:
     report: dict[str, Any]
     replies: tuple[Reply, ...]
     keep_files: bool
+    pages: int = 0  # pages read, for the user's per-minute budget
+    seconds: float = 0.0  # seconds spent reading
 
 
 class CheckRunner(Protocol):
@@ -62,8 +67,14 @@ def _lock(dossier_id: int) -> str:
     return f"dossier:{dossier_id}"
 
 
-def make_app(url: str, *, runner: CheckRunner | None = None) -> procrastinate.App:
-    """Build the queue's app on the database; with ``runner``, the app a worker runs checks with."""
+def make_app(
+    url: str, *, runner: CheckRunner | None = None, limits: LimitsSettings | None = None
+) -> procrastinate.App:
+    """Build the queue's app on the database; with ``runner``, the app a worker runs checks with.
+
+    With ``limits``, a user's pages and checking seconds per minute hold across every worker: a check whose
+    user has spent the minute's budget is queued again for when it allows.
+    """
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(url)))
 
     def check_upload(
@@ -77,13 +88,53 @@ def make_app(url: str, *, runner: CheckRunner | None = None) -> procrastinate.Ap
     ) -> None:
         if runner is None:
             raise RuntimeError("this process only enqueues checks")
-        job_id = context.job.id if context.job is not None else None
-        run_check(runner, SessionKey(transport, chat, user), dossier_id, file_ids, source=f"check:{job_id}")
+        job = context.job
+        key = SessionKey(transport, chat, user)
+        usage = CheckUsage(runner.store) if limits is not None else None
+        if usage is not None and limits is not None:
+            delay = queued_check_delay(
+                usage.since(owner_of(key), runner.store.clock() - WINDOW), limits, runner.store.clock()
+            )
+            if delay > 0:
+                log.info("a check waits %.0f s for its user's budget of pages and seconds", delay)
+                priority = job.priority if job is not None else 0
+                _defer_later(app, runner.store, key, dossier_id, file_ids, priority, delay)
+                return
+        job_id = job.id if job is not None else None
+        run_check(runner, key, dossier_id, file_ids, source=f"check:{job_id}", usage=usage, limits=limits)
 
     # A check that fails (database gone for a moment) is tried again; one that works is never run twice.
     retry = procrastinate.RetryStrategy(max_attempts=CHECK_ATTEMPTS, wait=5)
     app.task(name=TASK, queue=QUEUE, pass_context=True, retry=retry)(check_upload)
     return app
+
+
+def _defer_later(
+    app: procrastinate.App,
+    store: Store,
+    key: SessionKey,
+    dossier_id: int,
+    file_ids: Sequence[int],
+    priority: int,
+    delay: float,
+) -> None:
+    """Queue a check again, to run once ``delay`` seconds have passed, keeping its place among its user's."""
+    with Session(store.engine) as db:
+        connection = db.connection().connection.driver_connection
+        app.configure_task(
+            TASK,
+            lock=_lock(dossier_id),
+            connection=connection,
+            priority=priority,
+            schedule_in={"seconds": math.ceil(delay)},
+        ).defer(
+            transport=key.transport,
+            chat=key.chat,
+            user=key.user,
+            dossier_id=dossier_id,
+            file_ids=list[Any](file_ids),
+        )
+        db.commit()
 
 
 def run_check(
@@ -94,6 +145,8 @@ def run_check(
     *,
     source: str,
     within: Callable[[Session], None] | None = None,
+    usage: CheckUsage | None = None,
+    limits: LimitsSettings | None = None,
 ) -> bool:
     """Check a job's files and post the report; False when it was done before or the files are gone.
 
@@ -108,7 +161,20 @@ def run_check(
     if not files:
         # The user deleted everything (/forget), or the retention purge ran: nothing to report.
         return False
-    result = runner.run_queued_check(key, dossier_id, files)
+    use_id = None
+    if usage is not None and limits is not None:
+        # Reserved until settled, as in process: the user's next check waits while this one runs.
+        usage.purge(store.clock() - 2 * WINDOW)
+        use_id = usage.reserve(owner_of(key), limits.file_seconds * len(files))
+    try:
+        result = runner.run_queued_check(key, dossier_id, files)
+    except BaseException:
+        if usage is not None and use_id is not None:
+            usage.settle(use_id, 0, 0.0)
+        raise
+    if usage is not None and use_id is not None:
+        pages, seconds = (0, 0.0) if result is None else (result.pages, result.seconds)
+        usage.settle(use_id, pages, seconds)
     if result is None:
         return False
 
@@ -122,6 +188,23 @@ def run_check(
     return True
 
 
+def fair_priority(db: Session, key: SessionKey) -> int:
+    """Return the priority of a user's new check: minus the checks of theirs already waiting or running.
+
+    Workers take the highest priority first (then the oldest), so the user with the fewest checks in the queue
+    is served first: a user who sends twenty scans gets their first checked at once, and every other user's
+    next check goes before their second.
+    """
+    waiting = db.execute(
+        sa.text(
+            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = :queue AND status IN ('todo', 'doing') "
+            "AND args->>'transport' = :transport AND args->>'user' = :user"
+        ),
+        {"queue": QUEUE, "transport": key.transport, "user": key.user},
+    ).scalar_one()
+    return -int(waiting)
+
+
 class CheckQueue:
     """The bot process's side: keep uploads and enqueue their check in one transaction."""
 
@@ -131,8 +214,12 @@ class CheckQueue:
 
     def _enqueue(self, key: SessionKey, dossier_id: int) -> Any:
         def within(db: Session, ids: list[int]) -> None:
+            priority = fair_priority(db, key)
             connection = db.connection().connection.driver_connection
-            self.app.configure_task(TASK, lock=_lock(dossier_id), connection=connection).defer(
+            configured = self.app.configure_task(
+                TASK, lock=_lock(dossier_id), connection=connection, priority=priority
+            )
+            configured.defer(
                 transport=key.transport,
                 chat=key.chat,
                 user=key.user,

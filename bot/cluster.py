@@ -2,9 +2,11 @@
 
 A webhook update is handled inside ``UpdateGuard.once``: it holds a PostgreSQL advisory lock on the user
 (so two processes never interleave two messages of one user: their dossier is read and written whole) and
-skips an update already recorded as handled (Telegram sends a webhook again when it got no answer). The
-update is recorded after its replies are sent; a process killed between the two is the only way a user
-gets an answer twice. On SQLite (one process) the same contract holds with in-process locks and memory.
+skips an update the inbox holds as answered (Telegram sends a webhook again when it got no answer). The
+inbox (``bot.store.Inbox``) is the one record of incoming updates for every path: an update is recorded
+"pending" before it is handled and marked "done" after its replies are sent, so a process killed between the
+two is the only way a user gets an answer twice; a redelivery of a pending one (its process died: the lock
+is free) is handled again. On SQLite (one process) the same contract holds with in-process locks.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Protocol
@@ -22,12 +23,14 @@ import psycopg
 import psycopg_pool
 import sqlalchemy as sa
 
-from bot.store import utc_now
+from bot.messages import SessionKey
+from bot.store import INBOX_DONE, INBOX_PENDING, Inbox, utc_now
 
 log = logging.getLogger(__name__)
 
-# Handled update ids are kept this long: Telegram gives up redelivering an update well before.
-KEEP_HANDLED = timedelta(days=2)
+# Handled update ids are kept this long (as the long-polling inbox keeps them): Telegram gives up redelivering
+# an update well before.
+KEEP_HANDLED = timedelta(days=7)
 
 
 def lock_key(transport: str, user: str) -> int:
@@ -53,12 +56,11 @@ class UpdateGuard(Protocol):
 
 
 class LocalGuard:
-    """The single-process guard: asyncio locks per user, the last handled ids in memory."""
+    """The single-process guard: asyncio locks per user, the inbox of the process's store."""
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
-        self._handled: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._capacity = capacity
 
     @contextlib.asynccontextmanager
     async def once(self, transport: str, update_id: str, user: str) -> AsyncIterator[bool]:
@@ -67,14 +69,13 @@ class LocalGuard:
         self._locks[who] = (lock, users + 1)
         try:
             async with lock:
-                seen = (transport, update_id)
-                if seen in self._handled:
+                if self.inbox.status(transport, update_id) == INBOX_DONE:
+                    log.info("%s update %s was handled already: not answered again", transport, update_id)
                     yield False
                     return
+                self.inbox.record(transport, update_id, SessionKey(transport, user, user), {})
                 yield True
-                self._handled[seen] = None
-                while len(self._handled) > self._capacity:
-                    self._handled.popitem(last=False)
+                self.inbox.done(transport, update_id)
         finally:
             lock, users = self._locks[who]
             if users <= 1:
@@ -90,7 +91,7 @@ class LocalGuard:
 
 
 class PostgresGuard:
-    """The guard of several processes: advisory locks and the ``handled_updates`` table in PostgreSQL."""
+    """The guard of several processes: advisory locks and the ``inbox`` table in PostgreSQL."""
 
     def __init__(self, url: str, *, max_connections: int = 20) -> None:
         parsed = sa.engine.make_url(url)
@@ -115,29 +116,38 @@ class PostgresGuard:
             await connection.execute("SELECT pg_advisory_lock(%s)", (key,))
             try:
                 cursor = await connection.execute(
-                    "SELECT 1 FROM handled_updates WHERE transport = %s AND update_id = %s",
+                    "SELECT status FROM inbox WHERE transport = %s AND message_id = %s",
                     (transport, update_id),
                 )
-                if await cursor.fetchone() is not None:
+                row = await cursor.fetchone()
+                if row is not None and row[0] == INBOX_DONE:
                     log.info("%s update %s was handled already: not answered again", transport, update_id)
                     yield False
                     return
+                if row is None:
+                    # Pending already: recorded by a process that died before answering (the lock was free).
+                    await connection.execute(
+                        'INSERT INTO inbox (transport, message_id, chat, "user", payload, status, created_at) '
+                        "VALUES (%s, %s, %s, %s, '{}', %s, %s) ON CONFLICT DO NOTHING",
+                        (transport, update_id, user, user, INBOX_PENDING, utc_now()),
+                    )
                 yield True
                 await connection.execute(
-                    "INSERT INTO handled_updates (transport, update_id, handled_at) VALUES (%s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
-                    (transport, update_id, utc_now()),
+                    "UPDATE inbox SET status = %s, payload = '{}' WHERE transport = %s AND message_id = %s",
+                    (INBOX_DONE, transport, update_id),
                 )
-                await self._cleanup(connection)
+                await self._cleanup(connection, transport)
             finally:
                 await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
-    async def _cleanup(self, connection: psycopg.AsyncConnection[object]) -> None:
+    async def _cleanup(self, connection: psycopg.AsyncConnection[object], transport: str) -> None:
         now = utc_now()
         if now - self._last_cleanup < timedelta(minutes=10):
             return
         self._last_cleanup = now
-        await connection.execute("DELETE FROM handled_updates WHERE handled_at < %s", (now - KEEP_HANDLED,))
+        await connection.execute(
+            "DELETE FROM inbox WHERE transport = %s AND created_at < %s", (transport, now - KEEP_HANDLED)
+        )
 
     async def ready(self) -> bool:
         try:
@@ -155,8 +165,8 @@ class PostgresGuard:
             self._opened = False
 
 
-def update_guard(database_url: str) -> UpdateGuard:
+def update_guard(database_url: str, inbox: Inbox) -> UpdateGuard:
     """Return the guard that fits the database: PostgreSQL (several processes) or the local one."""
     if sa.engine.make_url(database_url).get_backend_name() == "postgresql":
         return PostgresGuard(database_url)
-    return LocalGuard()
+    return LocalGuard(inbox)

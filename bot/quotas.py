@@ -8,25 +8,57 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.messages import SessionKey
 from bot.settings import LimitsSettings
+from bot.store import CheckUse, RateCounters, RateWindow, Store
 
 WINDOW = timedelta(minutes=1)
 _WINDOW_SECONDS = 60.0
 
 
+def count_message(window: RateWindow, now: datetime, per_minute: int) -> tuple[RateWindow, bool | None]:
+    """Count one message in a user's window: True if allowed, False if over and not yet told, None if told."""
+    hits = tuple(at for at in window.hits if now - at < WINDOW)
+    if len(hits) < per_minute:
+        return RateWindow((*hits, now), None), True
+    if window.warned_at is not None and now - window.warned_at < WINDOW:
+        return RateWindow(hits, window.warned_at), None
+    return RateWindow(hits, now), False
+
+
+def seconds_to_wait(window: RateWindow, now: datetime, per_minute: int) -> int:
+    """Return in how many whole seconds a user over the limit may send a message again (0: now)."""
+    hits = [at for at in window.hits if now - at < WINDOW]
+    if len(hits) < per_minute:
+        return 0
+    remaining = (hits[0] + WINDOW - now).total_seconds()
+    return max(1, math.ceil(remaining))
+
+
+class Limiter(Protocol):
+    """Counts each user's messages against the per-minute limit."""
+
+    def allow(self, key: SessionKey) -> bool | None:
+        """Count one message: True if allowed, False if over the limit and not yet told, None if told."""
+        ...
+
+    def wait_seconds(self, key: SessionKey) -> int:
+        """Return in how many whole seconds this user may send a message again (0: now)."""
+        ...
+
+
 class RateLimiter:
-    """At most ``per_minute`` messages per user (over every chat of one transport) in any minute."""
+    """At most ``per_minute`` messages per user (over every chat of one transport) in any minute, in memory."""
 
     def __init__(self, per_minute: int, clock: Callable[[], datetime]) -> None:
         self.per_minute = per_minute
         self.clock = clock
-        self._seen: dict[tuple[str, str], deque[datetime]] = {}
-        self._warned: dict[tuple[str, str], datetime] = {}
+        self._windows: dict[tuple[str, str], RateWindow] = {}
         self._lock = threading.Lock()
 
     def allow(self, key: SessionKey) -> bool | None:
@@ -36,39 +68,69 @@ class RateLimiter:
         who = (key.transport, key.user)
         now = self.clock()
         with self._lock:
-            seen = self._seen.setdefault(who, deque())
-            while seen and now - seen[0] >= WINDOW:
-                seen.popleft()
-            if len(seen) < self.per_minute:
-                seen.append(now)
-                self._warned.pop(who, None)
-                self._forget_idle(now)
-                return True
-            warned = self._warned.get(who)
-            if warned is not None and now - warned < WINDOW:
-                return None
-            self._warned[who] = now
-            return False
+            window, allowed = count_message(self._windows.get(who, RateWindow()), now, self.per_minute)
+            self._windows[who] = window
+            self._forget_idle(now)
+            return allowed
 
     def wait_seconds(self, key: SessionKey) -> int:
         """Return in how many whole seconds this user may send a message again (0: now)."""
         if self.per_minute <= 0:
             return 0
-        now = self.clock()
         with self._lock:
-            seen = self._seen.get((key.transport, key.user))
-            if not seen or len(seen) < self.per_minute:
-                return 0
-            remaining = (seen[0] + WINDOW - now).total_seconds()
-        return max(1, math.ceil(remaining))
+            window = self._windows.get((key.transport, key.user), RateWindow())
+        return seconds_to_wait(window, self.clock(), self.per_minute)
 
     def _forget_idle(self, now: datetime) -> None:
         # Keep memory bounded by the users active in the last minute.
-        if len(self._seen) < 1024:
+        if len(self._windows) < 1024:
             return
-        for who in [w for w, seen in self._seen.items() if not seen or now - seen[-1] >= WINDOW]:
-            del self._seen[who]
-            self._warned.pop(who, None)
+        for who, window in list(self._windows.items()):
+            if not window.hits or now - window.hits[-1] >= WINDOW:
+                del self._windows[who]
+
+
+class SharedRateLimiter:
+    """The same limit counted in the database: several bot processes behind a balancer count one user once.
+
+    Each message updates the user's row under a row lock (``SELECT … FOR UPDATE``), so two processes counting
+    messages of one user at the same moment see each other's.
+    """
+
+    # Windows untouched this long are deleted, every this many messages.
+    PURGE_EVERY = 200
+
+    def __init__(self, per_minute: int, counters: RateCounters, clock: Callable[[], datetime]) -> None:
+        self.per_minute = per_minute
+        self.counters = counters
+        self.clock = clock
+        self._counted = 0
+
+    def allow(self, key: SessionKey) -> bool | None:
+        """Count one message: True if allowed, False if over the limit and not yet told, None if told."""
+        if self.per_minute <= 0:
+            return True
+        now = self.clock()
+        allowed = self.counters.update(
+            key.transport, key.user, lambda window: count_message(window, now, self.per_minute)
+        )
+        self._counted += 1
+        if self._counted % self.PURGE_EVERY == 0:
+            self.counters.purge(now - WINDOW)
+        return allowed
+
+    def wait_seconds(self, key: SessionKey) -> int:
+        """Return in how many whole seconds this user may send a message again (0: now)."""
+        if self.per_minute <= 0:
+            return 0
+        return seconds_to_wait(self.counters.window(key.transport, key.user), self.clock(), self.per_minute)
+
+
+def rate_limiter(per_minute: int, store: Store, clock: Callable[[], datetime]) -> Limiter:
+    """Return the limiter that fits the store: in the database when it is PostgreSQL (several processes)."""
+    if store.engine.dialect.name == "postgresql":
+        return SharedRateLimiter(per_minute, RateCounters(store), clock)
+    return RateLimiter(per_minute, clock)
 
 
 def owner_of(key: SessionKey) -> str:
@@ -165,3 +227,20 @@ class Quotas:
             for idle in [o for o, u in self._uses.items() if not u and o != owner]:
                 del self._uses[idle]
         return uses
+
+
+def queued_check_delay(uses: Sequence[CheckUse], limits: LimitsSettings, now: datetime) -> float:
+    """Return how long a queued check must wait for its user's budget (0: it may run now).
+
+    ``uses`` are the user's checks of the last minute, by every worker. As in process, a check may start while
+    the minute's pages and seconds are not spent, and it reserves ``file_seconds`` a file until it is settled.
+    """
+    recent = [use for use in uses if now - use.at < WINDOW]
+    over_pages = limits.pages_per_minute > 0 and sum(u.pages for u in recent) >= limits.pages_per_minute
+    over_seconds = (
+        limits.check_seconds_per_minute > 0
+        and sum(u.seconds for u in recent) >= limits.check_seconds_per_minute
+    )
+    if not (over_pages or over_seconds):
+        return 0.0
+    return max(1.0, (recent[0].at + WINDOW - now).total_seconds())

@@ -80,6 +80,10 @@ class MatrixSettings:
     device_name: str = "vetpharma"
     max_download_bytes: int = 20 * 1024 * 1024  # checked against info.size before downloading
     typing_delay: float = 1.0  # seconds before a slow reply shows "typing…"
+    # Several processes on one PostgreSQL store: a standby tries to take over this often (seconds), and the
+    # active one checks this often that it still holds the lease.
+    standby_poll_seconds: float = 1.0
+    lease_check_seconds: float = 5.0
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -105,7 +109,9 @@ class QueueSettings:
     concurrency: int = 1  # checks one worker process runs at once (OCR takes a core each)
     heartbeat_seconds: float = 5.0  # how often a worker says it is alive
     stalled_after_seconds: float = 30.0  # a running check of a worker silent this long is queued again
-    shutdown_grace_seconds: float = 120.0  # on SIGTERM a worker finishes its checks for this long, then stops
+    # On SIGTERM a worker takes no new check and waits this long for those in hand; a check still running then is
+    # aborted for procrastinate but its reading thread runs to its end (bounded by limits.file_seconds a file).
+    shutdown_grace_seconds: float = 120.0
     outbox_poll_seconds: float = 0.5  # how often a bot process looks for finished reports to deliver
     # A report claimed by a process that died is sent by another after this.
     outbox_lease_seconds: float = 30.0

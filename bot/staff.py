@@ -22,7 +22,7 @@ from bot.handoff import HumanDesk
 from bot.helpdesk import CLOSE, TICKET_PAGE_CHARS, TICKETS_PER_PAGE, OfficeHours, TicketDesk
 from bot.i18n import t
 from bot.messages import Choice, Incoming, Reply, SessionKey
-from bot.quotas import RateLimiter
+from bot.quotas import Limiter, rate_limiter
 from bot.settings import Settings
 from bot.store import TICKET_OPEN, SessionState, Store
 from nlu.numbers import read_int
@@ -340,7 +340,7 @@ class StaffCommands:
 
 
 def rate_limit(
-    limiter: RateLimiter, staff: StaffAccounts
+    limiter: Limiter, staff: StaffAccounts
 ) -> Callable[[Incoming, SessionState], list[Reply] | None]:
     """Return the core filter that tells a user over the limit, for each message, when to send it again."""
 
@@ -380,7 +380,7 @@ def install_helpdesk(
     sink: ev.EventSink = analytics if events is None else FanOut(analytics, events)
     core = Core(settings, store, desk=desk or tickets, events=sink, clock=now, feedback=helpdesk.feedback)
     core.add_purger(analytics.purge_identities)
-    core.add_filter(rate_limit(RateLimiter(helpdesk.rate_limit_per_minute, now), staff))
+    core.add_filter(rate_limit(rate_limiter(helpdesk.rate_limit_per_minute, store, now), staff))
     core.add_filter(tickets.route)
     StaffCommands(staff, analytics, tickets, store).register(core)
     if not staff.rooms:

@@ -203,4 +203,6 @@ class Uploads:
             report=dict(outcome.report),
             replies=(Reply(summary), Reply(checklist_text(pieces, lang) + "\n\n" + kept)),
             keep_files=keep,
+            pages=outcome.pages,
+            seconds=outcome.seconds,
         )

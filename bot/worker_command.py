@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         server = start_metrics_server(settings, Analytics(core.store), port=args.metrics_port, role="worker")
         core.add_closer(server.close)
     try:
-        app = make_app(settings.database_url, runner=core)
+        app = make_app(settings.database_url, runner=core, limits=settings.limits)
         concurrency = args.concurrency or settings.queue.concurrency
         log.info("checking queued uploads, %d at a time", concurrency)
         asyncio.run(work(app, settings.queue, concurrency))

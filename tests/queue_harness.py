@@ -44,13 +44,15 @@ def environment(url: str, data_dir: Path, extra: Mapping[str, str] | None = None
     return env
 
 
-def start_worker(url: str, data_dir: Path, name: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    url: str, data_dir: Path, name: str, extra: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start ``vetpharma worker`` in its own process, logging to ``data_dir/name.log``."""
     log = open(data_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "worker"],
         cwd=ROOT,
-        env=environment(url, data_dir),
+        env=environment(url, data_dir, extra),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -166,6 +166,35 @@ def test_a_worker_told_to_stop_finishes_its_check_first(postgres: str, tmp_path:
     core.close()
 
 
+def test_a_check_still_running_when_the_grace_ends_is_reported_once(postgres: str, tmp_path: Path) -> None:
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="emma")
+    chat.send("/dossier opening")
+    chat.upload("scan.pdf", scanned_diploma(3))
+    hurried = {"VETPHARMA_QUEUE_SHUTDOWN_GRACE_SECONDS": "0.2"}
+    first = start_worker(url, tmp_path, "hurried", hurried)
+    try:
+        wait_for(lambda: job_statuses(url).get("doing") == 1, 60, "the worker to take the check")
+        first.send_signal(signal.SIGTERM)
+        first.wait(120)
+    finally:
+        stop(first, signal.SIGKILL)
+    # The grace ended during the check (precondition). The checking thread cannot be interrupted: the worker
+    # ends it before exiting, and the job, queued again meanwhile as its worker went silent, is not reported twice.
+    assert "after graceful timeout" in (tmp_path / "hurried.log").read_text()
+    second = start_worker(url, tmp_path, "second")
+    inbox = Inbox()
+    try:
+        inbox.deliver_until(core, 2, timeout=120)
+    finally:
+        stop(second)
+    assert len(inbox.sent) == 2
+    (dossier,) = core.store.dossiers(chat.key)
+    assert len(core.store.checks(dossier.id)) == 1
+    core.close()
+
+
 def test_metrics_show_the_queue_and_health_answers(postgres: str, tmp_path: Path) -> None:
     url = postgres_server.fresh_database(postgres)
     core = _core(url, tmp_path)

@@ -8,6 +8,7 @@ bot comes back as a new device and asks for the message it could not decrypt.
 
 from __future__ import annotations
 
+import logging
 import random
 import shutil
 from collections.abc import AsyncIterator
@@ -257,7 +258,9 @@ async def test_a_whole_session_in_encrypted_rooms_with_a_restart(
             assert sent and all(e["event_id"] in person.decrypted for e in sent)
 
 
-async def test_a_lost_crypto_store_asks_for_the_message_again(synapse: Synapse, tmp_path: Path) -> None:
+async def test_a_lost_crypto_store_asks_for_the_message_again(
+    synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     bot_account, alice_account = synapse.register(unique("e2ebot")), synapse.register(unique("alice"))
     settings = bot_settings(synapse, bot_account, tmp_path / "bot")
     async with people(synapse, tmp_path, alice_account) as (alice,):
@@ -277,4 +280,15 @@ async def test_a_lost_crypto_store_asks_for_the_message_again(synapse: Synapse, 
             assert "send it again" in notice["body"] and "Renvoyez-le" in notice["body"]
             again = await alice.exchange(room, "/article 14")
             assert "La demande d'autorisation de modification" in " ".join(p["body"] for p in again)
+        # The unreadable message is kept sealed: the next process (a restart, a standby) tries it again with its
+        # keys, and says nothing more about it while they do not open it.
+        with caplog.at_level(logging.INFO, logger="bot.adapters.matrix"):
+            async with running_bot(settings, bot_account):
+                assert await alice.exchange(room, "/privacy")
+        assert [
+            r
+            for r in caplog.records
+            if r.getMessage() == f"trying again {lost}, not decrypted before a restart"
+        ]
+        assert len(alice.answers(room, lost)) == 1
         assert await person_devices(synapse, bot_account) == [new_device]

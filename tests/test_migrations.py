@@ -161,3 +161,44 @@ def test_the_migrations_create_every_column_the_models_declare(tmp_path: Path) -
         d for d in differences if table_of(d) in models and not (isinstance(d, tuple) and d[0] == "add_table")
     ]
     assert gaps == []
+
+
+def test_webhook_updates_handled_before_revision_0004_are_carried_into_the_inbox(url: str) -> None:
+    """The two records of updates became one: a redelivered webhook update answered before is still refused."""
+    from alembic import command
+
+    from bot.schema import _config, upgrade
+    from bot.store import Inbox
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(_config(connection), "0003")
+        connection.commit()
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO handled_updates (transport, update_id, handled_at) "
+                "VALUES ('telegram', '1001', :at), ('telegram', '1002', :at)"
+            ),
+            {"at": "2026-11-28 10:00:00"},
+        )
+        # Also in the long-polling inbox (a process switched to webhooks mid-way): one row stays.
+        connection.execute(
+            sa.text(
+                'INSERT INTO inbox (transport, message_id, chat, "user", payload, status, created_at) '
+                "VALUES ('telegram', '1002', '42', '42', '{}', 'done', :at), "
+                "('matrix', '$event', '!room', '@alice:x', '{\"content\": {}}', 'pending', :at)"
+            ),
+            {"at": "2026-11-28 10:00:00"},
+        )
+    assert upgrade(engine).up_to_date
+    assert "handled_updates" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+    store = open_store(url)
+    inbox = Inbox(store)
+    assert inbox.status("telegram", "1001") == "done"
+    assert inbox.status("telegram", "1002") == "done"
+    assert [m.message_id for m in inbox.pending("matrix")] == ["$event"]
+    assert inbox.pending("telegram") == []
+    store.close()

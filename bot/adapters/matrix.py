@@ -47,6 +47,7 @@ from bot.faults import log_failure
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, both_languages, t
 from bot.messages import Attachment, Incoming, OutgoingFile, Reply, SessionKey
 from bot.settings import MatrixSettings, Settings
+from bot.standby import active_lease, until_either
 from bot.store import Inbox, Memo, open_store
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ DECRYPT_GRACE_SECONDS = 5.0
 DECRYPT_RETRY_SECONDS = 600.0
 # Ids of answered messages are kept this long, to refuse a duplicate delivery.
 INBOX_KEPT = timedelta(days=7)
+# Inbox id suffix of an encrypted message not decrypted yet: kept, so that the process that runs after this one
+# (a restart, a standby taking over) tries it again once its room key is there.
+SEALED = "#sealed"
 
 
 def sync_filter(user_id: str) -> dict[str, Any]:
@@ -105,6 +109,10 @@ class ReplyRouter(Protocol):
 
     def register(self, transport: str, send: SendToSession) -> None:
         """Register the function that sends a reply to one of this transport's sessions."""
+        ...
+
+    def unregister(self, transport: str) -> None:
+        """Stop delivering to this transport (its process went back to standby)."""
         ...
 
     async def deliver(self, reply: Reply, default_key: SessionKey) -> object:
@@ -547,11 +555,20 @@ class MatrixBot:
         self.lost_device = ""
         await self._crypto_chores()
 
-    async def close(self) -> None:
-        """Wait for the answers under way, save the sync token and close the HTTP session."""
-        if self._tasks:
+    async def close(self, *, abandon: bool = False) -> None:
+        """Wait for the answers under way, save the sync token and close the HTTP session.
+
+        ``abandon``: the lease was lost and another process may be active: the answers under way are cancelled
+        (they stay pending in the inbox, for the active process) and the sync token is left as it is.
+        """
+        if self._tasks and abandon:
+            for task in self._tasks:
+                task.cancel()
             await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
-        self._save()
+        elif self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_SECONDS)
+        if not abandon:
+            self._save()
         await self.client.close()
         self._store.close()
 
@@ -696,6 +713,13 @@ class MatrixBot:
         self._undecrypted[event.event_id] = (room_id, event, time.monotonic())
         while len(self._undecrypted) > _REMEMBERED:
             self._undecrypted.popitem(last=False)
+        sender = str(getattr(event, "sender", "") or "")
+        self.inbox.record(
+            TRANSPORT,
+            event.event_id + SEALED,
+            SessionKey(TRANSPORT, room_id, sender),
+            {"room": room_id, "sealed": event.source},
+        )
         self._spawn(self._request_key(room_id, event))
 
     async def _request_key(self, room_id: str, event: Any) -> None:
@@ -722,10 +746,13 @@ class MatrixBot:
             except Exception:
                 if now - seen > DECRYPT_RETRY_SECONDS:
                     del self._undecrypted[event_id]
+                    self.inbox.done(TRANSPORT, event_id + SEALED)  # given up
                 continue
             del self._undecrypted[event_id]
             log.info("decrypted %s once its key arrived", event_id)
+            # Recorded under its own id (and answered) before the sealed copy is let go.
             self._handle_event(room_id, decrypted)
+            self.inbox.done(TRANSPORT, event_id + SEALED)
 
     # -- invites --
 
@@ -847,12 +874,29 @@ class MatrixBot:
         for message in self.inbox.pending(TRANSPORT):
             if message.message_id in self._in_flight:
                 continue
+            if message.message_id.endswith(SEALED):
+                self._retry_sealed(message.message_id, message.payload)
+                continue
             content = message.payload.get("content")
             if not isinstance(content, dict):
                 self.inbox.done(TRANSPORT, message.message_id)
                 continue
             log.info("answering %s, received before a restart", message.message_id)
             self._spawn(self._answer(message.key.chat, message.key.user, message.message_id, content))
+
+    def _retry_sealed(self, message_id: str, payload: dict[str, Any]) -> None:
+        """Try again, after each sync, an encrypted message a previous process could not decrypt."""
+        room_id, source = payload.get("room"), payload.get("sealed")
+        event = None
+        if isinstance(room_id, str) and isinstance(source, dict):
+            with contextlib.suppress(Exception):
+                event = nio.Event.parse_encrypted_event(source)
+        if not isinstance(event, nio.MegolmEvent) or not self.encrypted:
+            self.inbox.done(TRANSPORT, message_id)
+            return
+        event.room_id = room_id
+        log.info("trying again %s, not decrypted before a restart", event.event_id)
+        self._undecrypted[event.event_id] = (str(room_id), event, time.monotonic())
 
     def _leave_if_alone(self, room_id: str) -> None:
         """Leave a room once everyone else has left it (a closed direct chat), so it stops costing syncs."""
@@ -1207,7 +1251,35 @@ class MatrixBot:
 async def run_transport(
     settings: Settings, dispatcher: Dispatcher, router: ReplyRouter | None, stop: asyncio.Event
 ) -> None:
-    """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in."""
+    """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in.
+
+    With a PostgreSQL store, several processes may run for one account: one syncs, the others wait on
+    standby (``bot.standby``) and one of them takes over when it stops.
+    """
+    config = settings.matrix
+    while not stop.is_set():
+        async with active_lease(
+            settings.effective_database_url,
+            f"{TRANSPORT}:{config.user_id}",
+            stop,
+            poll_seconds=config.standby_poll_seconds,
+            check_seconds=config.lease_check_seconds,
+        ) as lease:
+            if lease is None:
+                return
+            halt = await until_either(stop, lease.lost)
+            await _run_active(settings, dispatcher, router, halt, lease.lost)
+        if lease.lost.is_set() and router is not None:
+            router.unregister(TRANSPORT)
+
+
+async def _run_active(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    router: ReplyRouter | None,
+    stop: asyncio.Event,
+    lost: asyncio.Event,
+) -> None:
     bot = MatrixBot(settings, dispatcher, router)
     try:
         # The homeserver may be down at start: nio retries, and ``stop`` must still end the wait.
@@ -1225,7 +1297,7 @@ async def run_transport(
             router.register(TRANSPORT, bot.send_to_session)
         await bot.run(stop)
     finally:
-        await bot.close()
+        await bot.close(abandon=lost.is_set())
 
 
 def configured(settings: Settings) -> bool:

@@ -250,9 +250,9 @@ class TelegramTransport:
         self._answered = _Seen()
         self._typing_delay = settings.telegram.typing_delay
         self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
-        # Long polling: every update is recorded before it is handled and marked done once answered (crash
-        # recovery; the update id is the idempotency key). A webhook needs no inbox: Telegram posts an update
-        # again until a process answers it, and the cluster guard handles each one once.
+        # Every update is recorded before it is handled and marked done once answered (the update id is the
+        # idempotency key). Long polling records it here and replays what a crash left; a webhook's update is
+        # recorded by the cluster guard, in the same inbox, and Telegram posts it again until it is answered.
         self.inbox = Inbox(self._store)
         self._use_inbox = not settings.telegram.webhook_url
         self._replaying: set[str] = set()
@@ -650,7 +650,9 @@ async def run_transport(
             # setWebhook hands the secret to Telegram, which sends it back on every call. Processes behind one
             # balancer share a configured one; a single process may draw a fresh one each start.
             secret = tg.webhook_secret or secrets.token_urlsafe(32)
-            webhook = WebhookServer(transport, update_guard(settings.effective_database_url), secret)
+            webhook = WebhookServer(
+                transport, update_guard(settings.effective_database_url, transport.inbox), secret
+            )
             await webhook.start(tg.webhook_listen, tg.webhook_port, urlsplit(tg.webhook_url).path or "/")
             await _set_webhook(application, tg.webhook_url, secret, stop)
             log.info("telegram: webhook on %s:%d", tg.webhook_listen, tg.webhook_port)
