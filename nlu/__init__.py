@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nlu.dictionary import general_words, is_general_word
 from nlu.entities import (
     ArticleRef,
     CategoryMention,
@@ -147,6 +148,8 @@ def warm_up() -> None:
     load()
     is_word("ouverture")  # builds the model's word list, read when a word is outside the texts
     load_lexicon()
+    general_words("fr")
+    general_words("en")
     understand("Quel est le délai de réponse pour une demande d'ouverture ?")
 
 
@@ -411,10 +414,14 @@ def _unknown_words(
 
     analysed = analyse(raw)
     lemmas = [fold(t.lemma) for t in analysed if t.pos in _CONTENT_POS | {"VERB", "ADJ"}]
+    # English has no part-of-speech model and the texts' English is a glossary: an everyday English word
+    # ("write", "between", "warehouse") is no other subject, only a word the glossary lacks. French nouns the
+    # texts never use ("honoraires") do tell a subject they do not treat: French keeps the tagger's reading.
+    strange = [w for w in unknown if lang != "en" or not is_general_word(w, lang)]
     if lang == "en":
         # No English part-of-speech model: adverbs and verb forms are told by their endings.
-        nouns = [w for w in unknown if not w.endswith(("ly", "ing", "ed"))]
+        nouns = [w for w in strange if not w.endswith(("ly", "ing", "ed"))]
         return unknown, nouns, lemmas
     pos = {fold(t.text): t.pos for t in analysed}
-    nouns = [w for w in unknown if pos.get(w, "NOUN") in _CONTENT_POS]
+    nouns = [w for w in strange if pos.get(w, "NOUN") in _CONTENT_POS]
     return unknown, nouns, lemmas

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from nlu import understand
+from nlu.dictionary import is_general_word
 from nlu.text import contains_fact, fold
 
 
@@ -238,3 +239,32 @@ def test_a_partial_transfer_and_hyphenated_code_numbers_are_read() -> None:
 )
 def test_a_verb_is_no_category(text: str, categories: list[int]) -> None:
     assert [c.number for c in understand(text).entities.categories] == categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How long do we have to write to the ministry between the two requests?",
+        "Can we use a new blister line without prior authorisation?",
+        "What happens when we come to close one of our two warehouses?",
+    ],
+)
+def test_everyday_english_words_are_no_unknown_subject(text: str) -> None:
+    assert understand(text).unknown_nouns == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What are the rules for the zorblax registration?", "Quelles règles pour un zorblax ?"],
+)
+def test_a_word_of_neither_the_texts_nor_the_language_is_an_unknown_subject(text: str) -> None:
+    assert understand(text).unknown_nouns == ("zorblax",)
+
+
+def test_a_french_noun_the_texts_never_use_stays_the_subject() -> None:
+    assert "honoraires" in understand("Quels sont les honoraires du pharmacien ?").unknown_nouns
+
+
+def test_the_general_vocabulary_is_folded_like_the_messages() -> None:
+    assert is_general_word("entrepot", "fr") and is_general_word("write", "en")
+    assert not is_general_word("write", "fr") and not is_general_word("zorblax", "en")
