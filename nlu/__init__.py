@@ -148,7 +148,6 @@ def warm_up() -> None:
     load()
     is_word("ouverture")  # builds the model's word list, read when a word is outside the texts
     load_lexicon()
-    general_words("fr")
     general_words("en")
     understand("Quel est le délai de réponse pour une demande d'ouverture ?")
 
