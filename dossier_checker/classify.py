@@ -503,7 +503,7 @@ def _dates(text: str) -> list[dt.date]:
 
 
 # Warnings that depend on the answers, recomputed from a document's stored features whenever they change.
-ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs"})
+ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs", "warn_registration_old"})
 # How much of a document's text is kept as its features (a diploma's names are on its first lines).
 FEATURE_TEXT_CHARS = 4000
 
@@ -512,14 +512,27 @@ def answer_features(kind: str, document: Document) -> dict[str, str]:
     """Keep what the answer-dependent checks of this kind of document read (personal data: a report's life)."""
     if kind == "diploma":
         return {"text": features.fold(document.text)[:FEATURE_TEXT_CHARS]}
+    if kind == "company_registration":  # an extract ages while the dossier waits: its dates are kept
+        dates = sorted(set(_dates(document.text)))[-20:]
+        return {"dates": ",".join(d.isoformat() for d in dates)} if dates else {}
     return {}
 
 
 def answer_warnings(
-    kind: str, article: str, stored: Mapping[str, str], conditions: Mapping[str, object]
+    kind: str,
+    article: str,
+    stored: Mapping[str, str],
+    conditions: Mapping[str, object],
+    today: dt.date | None = None,
 ) -> list[PieceWarning]:
-    """Check a document's stored features against the answers (the names on a diploma)."""
+    """Check a document's stored features against the answers (the names on a diploma) and today."""
     warnings: list[PieceWarning] = []
+    if kind == "company_registration" and stored.get("dates"):
+        day = today or dt.date.today()
+        past = [d for d in (dt.date.fromisoformat(x) for x in stored["dates"].split(",") if x) if d <= day]
+        if past and (day - max(past)).days > tuning().registration_max_age_days:
+            shown = max(past).strftime("%d/%m/%Y")
+            warnings.append(PieceWarning("warn_registration_old", article, (("date", shown),)))
     if kind == "diploma" and stored.get("text"):
         folded = Folded.of(stored["text"], True)
         for key in ("responsible_last_name", "responsible_first_name"):
@@ -571,14 +584,10 @@ def piece_warnings(
         dates = _dates(text)
         if not dates:
             warnings.append(PieceWarning("warn_undated", piece.article))
-        elif kind == "company_registration":
-            latest = max(d for d in dates if d <= today) if any(d <= today for d in dates) else None
-            if latest is not None and (today - latest).days > tuning().registration_max_age_days:
-                warnings.append(
-                    PieceWarning(
-                        "warn_registration_old", piece.article, (("date", latest.strftime("%d/%m/%Y")),)
-                    )
-                )
+        elif kind == "company_registration":  # its age, recomputed later from the same features
+            warnings += answer_warnings(
+                kind, piece.article, answer_features(kind, document), conditions, today
+            )
     return warnings
 
 

@@ -123,6 +123,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Un seul procès-verbal trouvé : il faut celui de l'organe compétent de chaque entreprise.",
         "en": "Only one set of minutes found: each company's competent body must approve.",
     },
+    # Cross-checks (dossier_checker/crosscheck.py): answers against documents, documents against each other.
+    "warn_company_name_differs": {
+        "fr": "Ce document nomme la société « {found} », et non « {name} » comme vos réponses.",
+        "en": 'This document names the company "{found}", not "{name}" as in your answers.',
+    },
+    "warn_company_name_absent": {
+        "fr": "La société « {name} » de vos réponses n'est pas nommée dans ce document.",
+        "en": 'The company "{name}" of your answers is not named in this document.',
+    },
+    "warn_registration_other_company": {
+        "fr": "Cet extrait est celui d'une autre société (« {found} ») que « {name} » : "
+        "il ne prouve pas la constitution de votre société.",
+        "en": 'This extract is that of another company ("{found}"), not "{name}": '
+        "it does not prove your company is constituted.",
+    },
+    "warn_company_form_differs": {
+        "fr": "Ce document indique la forme {found}, et vos réponses {form} : corrigez l'une ou l'autre.",
+        "en": "This document gives the legal form {found}, your answers {form}: correct one or the other.",
+    },
+    "warn_registration_foreign": {
+        "fr": "Cet extrait vient d'un registre français (RCS, Kbis) : pour une {form} monégasque, "
+        "joignez l'extrait du Répertoire du Commerce et de l'Industrie (RCI) de Monaco.",
+        "en": "This extract comes from a French register (RCS, Kbis): for a Monegasque {form}, attach the "
+        "extract of Monaco's Trade and Industry Register (RCI).",
+    },
+    "warn_address_differs": {
+        "fr": "L'adresse « {address} » de vos réponses ne figure pas dans ce document.",
+        "en": 'The address "{address}" of your answers is not in this document.',
+    },
+    "warn_registration_number_differs": {
+        "fr": "Ce document cite le numéro d'immatriculation {number}, l'extrait d'immatriculation {registered}.",
+        "en": "This document gives the registration number {number}, the registration extract {registered}.",
+    },
+    "warn_date_past": {
+        "fr": "La date « {field} » ({date}) est passée : corrigez-la avant d'envoyer la demande.",
+        "en": 'The date "{field}" ({date}) has passed: correct it before sending the request.',
+    },
+    "warn_date_within_delay": {
+        "fr": "La date « {field} » ({date}) tombe dans le délai de {days} jours dont le ministre dispose "
+        "pour décider : l'autorisation peut ne pas être délivrée avant le {earliest}.",
+        "en": 'The date "{field}" ({date}) falls within the {days} days the Minister has to decide: '
+        "the authorisation may not be granted before {earliest}.",
+    },
     "warn_undated": {
         "fr": "Le document ne semble pas daté.",
         "en": "The document does not seem to be dated.",

@@ -79,7 +79,9 @@ def _piece_dict(piece: PieceResult, lang: str) -> dict[str, object]:
         "pages": list(piece.pages),
         "evidence": piece.evidence,
         "warnings": [
-            {"code": w.code, "article": w.article, "message": warning_text(w, lang)} for w in piece.warnings
+            # The code and parameters are kept so that a stored report is shown in the reader's language.
+            {"code": w.code, "article": w.article, "params": dict(w.params), "message": warning_text(w, lang)}
+            for w in piece.warnings
         ],
     }
 

@@ -27,6 +27,10 @@ FIELD_TYPES: frozenset[str] = frozenset(
     {"text", "yes_no", "choice", "categories", "date", "address", "number", "person_name"}
 )
 # Structural features the checker computes from a page (dossier_checker.features); a spec may weight them.
+# The cross-checks a piece may run (dossier_checker.crosscheck), each reading one answer field.
+CROSS_RULES: frozenset[str] = frozenset(
+    {"company_name", "legal_form", "monaco_registry", "address", "registration_number"}
+)
 KNOWN_FEATURES: frozenset[str] = frozenset(
     {
         "drawing",  # many ruling lines / rectangles / curves: a technical drawing
@@ -254,6 +258,8 @@ class PieceSpec:
     required_if: Condition | None
     signals: PieceSignals
     kind: str = ""  # the piece this one was defined as (same signals); equals id unless renamed on include
+    # Cross-checks the piece runs (dossier_checker.crosscheck.CROSS_RULES) -> the answer field each reads.
+    cross_checks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def document_kind(self) -> str:
@@ -558,8 +564,9 @@ def _signals(ctx: _Ctx, key: str, value: object) -> PieceSignals:
 
 
 def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
-    allowed = ("id", "label", "description", "article", "required_if", "signals")
+    allowed = ("id", "label", "description", "article", "required_if", "signals", "cross_checks")
     data = _mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
+    checks = _mapping(ctx, f"{key}.cross_checks", data.get("cross_checks") or {}, CROSS_RULES, ())
     return PieceSpec(
         id=_identifier(ctx, f"{key}.id", data["id"]),
         label=_text(ctx, f"{key}.label", data["label"]),
@@ -569,6 +576,9 @@ def _piece(ctx: _Ctx, key: str, value: object) -> PieceSpec:
         if "required_if" in data
         else None,
         signals=_signals(ctx, f"{key}.signals", data["signals"]),
+        cross_checks={
+            str(rule): _str(ctx, f"{key}.cross_checks.{rule}", field_id) for rule, field_id in checks.items()
+        },
     )
 
 
@@ -690,6 +700,7 @@ def _included(
             kind=p.document_kind,
             article=template.replace("{article}", p.article),
             required_if=_rename_condition(p.required_if, names),
+            cross_checks={rule: names.get(f, f) for rule, f in p.cross_checks.items()},
         )
         for p in _select(ctx, f"{key}.pieces", data.get("pieces"), other.pieces, "piece")
     ]
@@ -754,6 +765,10 @@ def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> Doss
     for where, condition in conditions:
         for name in sorted(condition_fields(condition) - known):
             raise ctx.error(where, f"unknown field {name!r} in condition")
+    for piece in pieces:
+        for rule, name in piece.cross_checks.items():
+            if name not in known:
+                raise ctx.error(f"pieces ({piece.id}).cross_checks.{rule}", f"unknown field {name!r}")
     return DossierSpec(
         id=spec_id,
         title=_text(ctx, "title", data["title"]),
