@@ -14,6 +14,7 @@ from nlu.text import fold
 DICTIONARIES = (Path("/usr/share/dict/french"), Path("/usr/share/dict/american-english"))
 FOREIGN_MIN_WORDS = 3  # words in neither language before a message may be another language
 FOREIGN_SHARE = 0.6  # ... and their share of the message's longer words
+TYPO_SCORE = 88.0  # a word the vocabulary mends this well is a typo ("etablisement"), not a foreign word
 
 _FRENCH_LETTERS = re.compile(r"[éèêàùçôîœ]")
 _OTHER_LETTERS = re.compile(r"[¿¡ñãõßäöü]")
@@ -74,7 +75,14 @@ def _foreign_words(words: Sequence[str], lexicon: Lexicon) -> float:
     longer = [w for w in words if len(w) >= 4 and w.isalpha()]
     if not known or not longer:
         return 0.0
-    strange = [w for w in longer if w not in known and not lexicon.known(w)]
+    # A word the texts' vocabulary mends with confidence is a typo ("etablisement"), not another language.
+    strange = [w for w in longer if w not in known and not lexicon.known(w) and not _typo(w, lexicon)]
     if len(strange) >= FOREIGN_MIN_WORDS and len(strange) >= FOREIGN_SHARE * len(longer):
         return float(len(strange))
     return 0.0
+
+
+def _typo(word: str, lexicon: Lexicon) -> bool:
+    """Tell whether a word is a typo of one the texts use ("dlai", "etablisement"), not a foreign word."""
+    mended = lexicon.correct(word)
+    return mended.known and mended.score >= TYPO_SCORE

@@ -37,8 +37,9 @@ def test_italian_and_other_languages_get_the_french_english_sentence(tmp_path: P
     ):
         chat.send(question)
         assert "I answer in French or English" in chat.text, (question, chat.text)
-    chat.send("Combien d'assistans pour 80 persones ?")  # French with typos stays French
-    assert "I answer in French or English" not in chat.text
+    for french in ("Combien d'assistans pour 80 persones ?", "dlai douverture dun etablisement ?"):
+        chat.send(french)  # French with typos stays French
+        assert "I answer in French or English" not in chat.text, french
 
 
 def test_a_message_over_4000_characters_is_read_for_its_question(tmp_path: Path) -> None:
