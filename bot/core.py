@@ -37,6 +37,7 @@ from bot.faults import log_failure
 from bot.handoff import HandoffRequest, HumanDesk, StoreDesk
 from bot.hygiene import MAX_TEXT, clean_text, unreadable
 from bot.i18n import LANGUAGES, normalise_lang, t
+from bot.long_message import question_in
 from bot.messages import Choice, Incoming, Reply, SessionKey
 from bot.privacy import Privacy
 from bot.questions import Questions, Understood
@@ -47,12 +48,14 @@ from bot.store import COMPLETED, IN_PROGRESS, REVIEW, SessionState, Store, is_st
 from bot.uploads import Uploads
 from bot.words import (
     ACK_WORDS,
+    CANCEL_WORDS,
     CONFIRM_WORDS,
     FAREWELL_WORDS,
     FEEDBACK_EMOJI,
     GREETINGS,
     HELP_WORDS,
     MENU_WORDS,
+    QUIT_WORDS,
     THANKS,
     WAIT_WORDS,
     YES_FORGET,
@@ -219,6 +222,11 @@ class Core:
         text = clean_text(raw)
         if incoming.attachment is None:
             self.photo_runs.end(incoming.key)  # a message between photos ends their run
+        if len(text) > MAX_TEXT and incoming.attachment is None and not unreadable(raw, text):
+            # Too long to read whole: read the question it asks, and say which part was read.
+            length, text = len(text), question_in(text, MAX_TEXT)
+            raw = text
+            turn.extra.append(Reply(t(turn.lang, "long_message_read", length=length, excerpt=text[:300])))
         if incoming.attachment is not None:
             replies = self.uploads.upload(turn, incoming.attachment)
         elif incoming.attachment_error:
@@ -226,9 +234,6 @@ class Core:
             replies += self.walk.resume_prompt(turn)
         elif unreadable(raw, text):
             replies = [Reply(t(turn.lang, "unreadable_message")), *self.walk.resume_prompt(turn)]
-        elif len(text) > MAX_TEXT:
-            replies = [Reply(t(turn.lang, "too_long", length=len(text), maximum=MAX_TEXT))]
-            replies += self.walk.resume_prompt(turn)
         elif incoming.correction_of is not None and (corrected := self.walk.correct(turn, text, incoming)):
             replies = corrected
         else:
@@ -329,12 +334,14 @@ class Core:
             return [Reply(t(turn.lang, "thanks"))]
         if folded in HELP_WORDS:
             return self._help(turn)
-        if folded in FAREWELL_WORDS:
+        if folded in FAREWELL_WORDS or folded in QUIT_WORDS:
             return [Reply(t(turn.lang, "farewell"))]
         if folded in MENU_WORDS:
             return self.welcome(turn)
         if folded in ACK_WORDS:
             return [Reply(t(turn.lang, "thanks"))]
+        if folded in CANCEL_WORDS:  # nothing in progress: said so, never read as a question on the decree
+            return self.dossiers.cancel(turn)
         kind = self.dossier_words.get(folded)
         if kind is not None and kind in self.specs:
             return self.dossiers.start_dossier(turn, kind)

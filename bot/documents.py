@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.i18n import t
@@ -84,7 +84,11 @@ class Documents:
 
         conditions = {k: v for k, v in answers.items() if v is not None}
         inputs = [InputFile(name=name, data=data) for name, data in files]
-        report = check_files(dossier_id, conditions, inputs, self.limits, pool=self.pool, owner=owner)
+        # The cross-checks are left to the checklist, which runs them on the stored features with the answers
+        # of the moment (they change after the upload).
+        report = check_files(
+            dossier_id, conditions, inputs, self.limits, pool=self.pool, owner=owner, cross=False
+        )
         data = report_dict(report, lang)
         # Kept with the stored report (not in `check --json`): what answer-dependent warnings read again.
         features = {p.id: dict(p.features) for p in report.pieces if p.features}
@@ -100,10 +104,17 @@ class Documents:
         )
 
 
-def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
-    """Describe what one check found, file by file: pieces recognised, warnings, unreadable files."""
+def upload_summary(
+    report: Mapping[str, Any], lang: str, pieces: Sequence[PieceStatus] | None = None
+) -> list[str]:
+    """Describe what one check found, file by file, then what is still missing (one line).
+
+    With ``pieces`` (the dossier's checklist), the warnings are those recomputed with the answers and the
+    other uploads, and a last line names the pieces still to send.
+    """
     lines: list[str] = []
-    pieces = [p for p in report.get("pieces", []) or [] if isinstance(p, Mapping)]
+    current = {p.id: p for p in pieces or ()}
+    found_pieces = [p for p in report.get("pieces", []) or [] if isinstance(p, Mapping)]
     for file in report.get("files", []) or []:
         if not isinstance(file, Mapping):
             continue
@@ -112,7 +123,9 @@ def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
             lines.append("✘ " + t(lang, "report_file_error", name=name, error=file["error"]))
             continue
         found = [
-            p for p in pieces if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
+            p
+            for p in found_pieces
+            if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
         ]
         lines.append(f"📄 {name} ({_pages_text(file, lang)})")
         if file.get("unread"):
@@ -120,13 +133,37 @@ def upload_summary(report: Mapping[str, Any], lang: str) -> list[str]:
         if not found:
             lines.append("   " + t(lang, "upload_nothing_recognised"))
         for piece in found:
-            mark = "✅" if piece.get("status") == PRESENT else "⚠️"
+            now = current.get(str(piece.get("id")))
+            status = now.status if now is not None and now.file == piece.get("file") else piece.get("status")
+            mark = "✅" if status == PRESENT else "⚠️"
             pages = ", ".join(str(n) for n in piece.get("pages", []) or [])
             where = f" — p. {pages}" if pages else ""
-            status = t(lang, "upload_found" if piece.get("status") == PRESENT else "upload_maybe")
-            lines.append(f"   {mark} {status} {piece.get('label')} (art. {piece.get('article')}){where}")
-            lines.extend(f"      ⚠ {_warning(w, lang)}" for w in piece.get("warnings", []) or [])
+            said = t(lang, "upload_found" if status == PRESENT else "upload_maybe")
+            lines.append(f"   {mark} {said} {piece.get('label')} (art. {piece.get('article')}){where}")
+            warnings = (
+                list(now.warnings)
+                if now is not None
+                else [_warning(w, lang) for w in piece.get("warnings", []) or []]
+            )
+            lines.extend(f"      ⚠ {w}" for w in warnings)
+    if pieces is not None:
+        lines.append(still_missing(pieces, lang))
     return lines
+
+
+def still_missing(pieces: Sequence[PieceStatus], lang: str) -> str:
+    """Say in one line how many pieces are received and which are still to send."""
+    received = sum(1 for p in pieces if p.status == PRESENT)
+    missing = [f"{p.label} (art. {p.article})" for p in pieces if p.status != PRESENT]
+    if not missing:
+        return t(lang, "upload_all_received", total=len(pieces))
+    return t(
+        lang,
+        "upload_still_missing",
+        received=received,
+        total=len(pieces),
+        pieces=t(lang, "list_separator").join(missing),
+    )
 
 
 def _pages_text(file: Mapping[str, Any], lang: str) -> str:
@@ -161,9 +198,10 @@ def _stored_features(found: Mapping[str, Any]) -> dict[str, str]:
 def _recomputed(warning: Any, found: Mapping[str, Any]) -> bool:
     """Tell whether a stored warning is recomputed from the document's features (it read old answers)."""
     from dossier_checker.classify import ANSWER_WARNINGS
+    from dossier_checker.crosscheck import CROSS_WARNINGS
 
     code = warning.get("code") if isinstance(warning, Mapping) else None
-    return code in ANSWER_WARNINGS and bool(_stored_features(found))
+    return code in ANSWER_WARNINGS | CROSS_WARNINGS and bool(_stored_features(found))
 
 
 def _answer_warnings(
@@ -188,6 +226,16 @@ def checklist(
     # Files in which each piece was found: a piece made of one document per party (the minutes of each
     # company, art. 20 c)) may arrive one file per upload, each checked alone.
     found_in: dict[str, set[str]] = {}
+    from dossier_checker.crosscheck import DOUBTFUL, cross_warnings, dossier_cross_warnings
+    from dossier_checker.report import warning_text
+
+    rules = {p.id: p.cross_checks for p in spec.pieces}
+
+    def rank(piece: Mapping[str, Any]) -> tuple[int, int]:
+        # A document that is another company's (or a foreign register's) ranks below the company's own.
+        found = cross_warnings(rules.get(str(piece["id"]), {}), "", _stored_features(piece), answers)
+        return _RANK.get(str(piece.get("status")), 0), 0 if any(w.code in DOUBTFUL for w in found) else 1
+
     for report in reports:
         for piece in report.get("pieces", []) or []:
             if not isinstance(piece, Mapping) or not isinstance(piece.get("id"), str):
@@ -196,8 +244,14 @@ def checklist(
             if status == "present" and piece.get("file"):
                 found_in.setdefault(piece["id"], set()).add(str(piece["file"]))
             held = best.get(piece["id"])
-            if held is None or _RANK.get(status, 0) > _RANK.get(str(held.get("status")), 0):
+            if held is None or rank(piece) > rank(held):
                 best[piece["id"]] = piece
+
+    # Every piece found is cross-checked with the answers as they are now, and with the other pieces.
+    features = {
+        pid: _stored_features(p) for pid, p in best.items() if p.get("status") in (PRESENT, UNCERTAIN)
+    }
+    cross = dossier_cross_warnings(spec, features, answers)
     result = []
     for piece in spec.required_pieces(answers):
         found = best.get(piece.id, {})
@@ -208,6 +262,10 @@ def checklist(
         warnings = tuple(_warning(w, lang) for w in kept if status != MISSING and not _recomputed(w, found))
         if status != MISSING:
             warnings += _answer_warnings(piece, found, answers, lang)
+            fresh = cross.get(piece.id, [])
+            warnings += tuple(warning_text(w, lang) for w in fresh)
+            if status == PRESENT and any(w.code in DOUBTFUL for w in fresh):
+                status = UNCERTAIN  # another company's extract, or a foreign register's: not received
         file = found.get("file") if status != MISSING else None
         result.append(
             PieceStatus(
@@ -220,6 +278,33 @@ def checklist(
             )
         )
     return result
+
+
+def dossier_notes(spec: DossierSpec, answers: Mapping[str, Any], lang: str, today: date) -> list[str]:
+    """Weigh the answered dates against today and the decree's delays (a date passed since it was given)."""
+    from dossier_checker.crosscheck import date_warnings
+    from dossier_checker.model import PieceWarning
+    from dossier_checker.report import warning_text
+
+    dates = [
+        (f.id, f.article, f.validation, answers[f.id])
+        for f in spec.active_fields(answers)
+        if f.type == "date" and answers.get(f.id)
+    ]
+    notes = []
+    for warning in date_warnings(dates, today):
+        params = dict(warning.params)
+        field = spec.field(params["field"])
+        params["field"] = _field_label(params["field"], field.question if field else {}, lang)
+        notes.append(warning_text(PieceWarning(warning.code, warning.article, tuple(params.items())), lang))
+    return notes
+
+
+def _field_label(field_id: str, question: Mapping[str, str], lang: str) -> str:
+    try:
+        return t(lang, f"label_{field_id}")
+    except KeyError:
+        return (question.get(lang) or question.get("fr") or field_id).rstrip(" ?")
 
 
 # Photos of one document arrive one message each (an album, or pictures sent in a row).

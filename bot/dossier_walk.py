@@ -11,7 +11,7 @@ from typing import Any
 from bot import events as ev
 from bot import walkthrough as wt
 from bot.conversation import Emit, Turn, active_dossier, stored_reports
-from bot.documents import PRESENT, checklist
+from bot.documents import PRESENT, checklist, dossier_notes
 from bot.hygiene import clean_text
 from bot.i18n import t
 from bot.letter import (
@@ -155,6 +155,7 @@ class Walk:
             t(lang, "review_title", number=dossier.number, title=short_title(self.specs, dossier.kind, lang))
         )
         lines += answer_lines(spec, dossier, lang, numbered=True)
+        lines += [f"⚠ {n}" for n in dossier_notes(spec, dossier.answers, lang, self.clock().date())]
         pending = [a for a in spec.applicable_advice(dossier.answers) if a.id not in dossier.advice_shown]
         if pending:
             lines.append("")
@@ -420,7 +421,9 @@ class Walk:
             ),
         )
         closing = (
-            checklist_text(pieces, lang) + "\n\n" + t(lang, "completed_next", copies=copies_text(spec, lang))
+            checklist_text(pieces, lang, dossier_notes(spec, dossier.answers, lang, self.clock().date()))
+            + "\n\n"
+            + t(lang, "completed_next", copies=copies_text(spec, lang))
         )
         return [Reply("\n".join(lines)), letter, listing, Reply(closing)]
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot import events as ev
 from bot import walkthrough as wt
 from bot.conversation import Emit, Turn, active_dossier, stored_reports
-from bot.documents import checklist
+from bot.documents import checklist, dossier_notes
 from bot.dossier_walk import Walk
 from bot.i18n import t
 from bot.messages import Choice, Reply
@@ -241,7 +241,7 @@ class Dossiers:
         )
         pieces = checklist(spec, dossier.answers, stored_reports(self.store, dossier), lang)
         lines.append("")
-        lines.append(checklist_text(pieces, lang))
+        lines.append(checklist_text(pieces, lang, self._notes(dossier, lang)))
         if isinstance(step, wt.Ask) and dossier.status == IN_PROGRESS:
             lines.append("")
             lines.append(t(lang, "status_next", number=step.number, total=step.total))
@@ -261,6 +261,10 @@ class Dossiers:
             return [Reply(t(lang, "check_no_dossier"), choices=start_choices(self.specs, lang))]
         spec = self.specs[dossier.kind]
         pieces = checklist(spec, dossier.answers, stored_reports(self.store, dossier), lang)
-        text = checklist_text(pieces, lang)
+        text = checklist_text(pieces, lang, self._notes(dossier, lang))
         text += "\n\n" + t(lang, "upload_invite")
         return [Reply(text)]
+
+    def _notes(self, dossier: DossierRecord, lang: str) -> list[str]:
+        """Weigh the dossier's dates against today (they pass while a dossier waits)."""
+        return dossier_notes(self.specs[dossier.kind], dossier.answers, lang, self.walk.clock().date())

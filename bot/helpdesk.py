@@ -395,7 +395,18 @@ class TicketDesk:
     def who(self, record: HandoffRecord, lang: str) -> str:
         """Name the ticket's user as they call themselves on their transport."""
         name = record.context.get("display_name")
-        return _short(name, 80) if isinstance(name, str) and name.strip() else t(lang, "ticket_anonymous")
+        if isinstance(name, str) and name.strip():
+            return _short(name, 80)
+        # No name on the transport (a terminal): the name the user gave in their dossier, said as such.
+        dossier = record.context.get("dossier")
+        answers = dossier.get("answers") if isinstance(dossier, Mapping) else None
+        if isinstance(answers, Mapping):
+            given = " ".join(
+                str(answers.get(k) or "").strip() for k in ("responsible_first_name", "responsible_last_name")
+            ).strip()
+            if given:
+                return t(lang, "ticket_name_from_dossier", name=_short(given, 80))
+        return t(lang, "ticket_anonymous")
 
     def ticket_text(self, record: HandoffRecord, lang: str, *, full: bool = False) -> str:
         """Write a ticket for staff: who, why, recent messages, the dossier and its pieces."""

@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -237,3 +237,30 @@ async def deliver_forever(
             continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
+
+
+def take_for(engine: Engine, key: SessionKey) -> list[Reply]:
+    """Take the replies waiting for one session, marked delivered (a terminal prints them itself)."""
+    now = utc_now()
+    where = (
+        outbox.c.delivered_at.is_(None),
+        outbox.c.transport == key.transport,
+        outbox.c.chat == key.chat,
+        outbox.c.user == key.user,
+    )
+    with Session(engine) as db, db.begin():
+        rows = db.execute(
+            sa.select(outbox.c.id, outbox.c.replies).where(*where).order_by(outbox.c.id).with_for_update()
+        ).all()
+        if rows:
+            ids = [row.id for row in rows]
+            db.execute(outbox.update().where(outbox.c.id.in_(ids)).values(delivered_at=now))
+    return [reply for row in rows for reply in decode_replies(row.replies)]
+
+
+def leave_for(engine: Engine, replies: Sequence[Reply]) -> None:
+    """Leave replies addressed to other sessions in the outbox (for their transport's process to send)."""
+    with Session(engine) as db, db.begin():
+        for reply in replies:
+            if reply.to is not None:
+                post(db, reply.to, [replace(reply, to=None)])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from babel.lists import format_list
+
 from bot import walkthrough as wt
 from bot.documents import MISSING, PRESENT, UNCERTAIN, PieceStatus
 from bot.i18n import t
@@ -53,10 +55,13 @@ def limits_text(limits: LimitsSettings, max_bytes: int, lang: str) -> str:
     )
 
 
-def checklist_text(pieces: Sequence[PieceStatus], lang: str) -> str:
-    """Write the checklist of pieces: received, uncertain or missing, with their warnings."""
+def checklist_text(pieces: Sequence[PieceStatus], lang: str, notes: Sequence[str] = ()) -> str:
+    """Write the checklist of pieces: received, uncertain or missing, with their warnings.
+
+    ``notes``: what concerns the dossier as a whole (its dates against the decree's delays).
+    """
     received = sum(1 for p in pieces if p.status == PRESENT)
-    lines = [t(lang, "checklist_title", received=received, total=len(pieces))]
+    lines = [*(f"⚠ {n}" for n in notes), t(lang, "checklist_title", received=received, total=len(pieces))]
     marks = {PRESENT: "✅", UNCERTAIN: "⚠️", MISSING: "☐"}
     for piece in pieces:
         state = t(lang, f"piece_{piece.status}")
@@ -136,7 +141,9 @@ def copies_text(spec: DossierSpec, lang: str) -> str:
     rule = spec.letter
     if rule.copies < 2:
         return t(lang, "copies_one")
-    return t(lang, "copies_many", count=rule.copies, articles=", ".join(rule.copies_articles))
+    articles = format_list(list(rule.copies_articles), locale=lang)  # "5 et 14", "5 and 14"
+    wording = "copies_many" if len(rule.copies_articles) == 1 else "copies_many_articles"
+    return t(lang, wording, count=rule.copies, articles=articles)
 
 
 def quota_params(limits: LimitsSettings, refused: str | None) -> dict[str, object]:

@@ -16,7 +16,7 @@ from bot.hygiene import clean_text
 from bot.i18n import t
 from bot.messages import Attachment, Reply, SessionKey
 from bot.quotas import Quotas, owner_of
-from bot.render import checklist_text, quota_params, review_choices, start_choices
+from bot.render import quota_params, review_choices, start_choices
 from bot.settings import Settings
 from bot.store import REVIEW, DossierRecord, Store
 from dossier_checker.spec import DossierSpec
@@ -155,8 +155,9 @@ class Uploads:
                 )
         pieces = checklist(spec, dossier.answers, stored_reports(self.store, dossier), lang)
         kept = t(lang, "upload_kept" if kept_all else "upload_deleted")
-        summary = "\n".join([*upload_summary(outcome.report, lang), *refused])
-        return [Reply(summary), Reply(checklist_text(pieces, lang) + "\n\n" + kept)]
+        # Compact: what this upload held, then what is still missing in one line (/status for the rest).
+        summary = "\n".join([*upload_summary(outcome.report, lang, pieces), *refused])
+        return [Reply(summary + "\n\n" + kept)]
 
     def _storage_refusal(self, turn: Turn, size: int, *, pending: bool = True) -> str | None:
         """Say why one more file may not be stored for this user (a message id), or None."""
@@ -197,11 +198,11 @@ class Uploads:
         pieces = checklist(self.specs[dossier.kind], dossier.answers, reports, lang)
         keep = turn.session.keep_files
         kept = t(lang, "upload_kept" if keep else "upload_deleted")
-        summary = "\n".join(upload_summary(outcome.report, lang))
+        summary = "\n".join(upload_summary(outcome.report, lang, pieces))
         return QueuedCheckResult(
             file_names=tuple(f.name for f in files),
             report=dict(outcome.report),
-            replies=(Reply(summary), Reply(checklist_text(pieces, lang) + "\n\n" + kept)),
+            replies=(Reply(summary + "\n\n" + kept),),
             keep_files=keep,
             pages=outcome.pages,
             seconds=outcome.seconds,

@@ -53,6 +53,7 @@ FAREWELL_WORDS = {
     "bonne journee",
     "see you",
 }
+QUIT_WORDS = {"quit", "exit", "quitter", "sortir", "fin", "end"}  # outside a dossier: a goodbye
 MENU_WORDS = {"menu", "accueil", "home", "start", "demarrer"}
 ACK_WORDS = {"ok", "okay", "d accord", "daccord", "entendu", "compris", "understood", "got it"}
 QUESTION_STARTS = {

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
-from dossier_checker import classify, grouping, ocr
+from dossier_checker import classify, crosscheck, grouping, ocr
 from dossier_checker.classify import Document, Kind
 from dossier_checker.extract import Extraction, PendingOcr
 from dossier_checker.model import (
@@ -249,8 +249,33 @@ def _judge(
         evidence=_evidence(best, kind),
         warnings=tuple(warnings),
         score=best.scores[kind].score,
-        features=tuple(classify.answer_features(piece, best).items()),
+        features=tuple(_features(piece, best).items()),
     )
+
+
+def _features(piece: PieceSpec, document: Document) -> dict[str, str]:
+    """Keep what the warnings recomputed later read: names on a diploma, a company's identity."""
+    kept = classify.answer_features(piece, document)
+    if piece.cross_checks:
+        kept.update(crosscheck.identity_features(document.text))
+    return kept
+
+
+def _with_cross_warnings(
+    spec: DossierSpec, pieces: Sequence[PieceResult], conditions: Mapping[str, object]
+) -> list[PieceResult]:
+    """Add the cross-checks between answers and documents; a doubtful registration extract is uncertain."""
+    found = crosscheck.dossier_cross_warnings(
+        spec, {p.id: dict(p.features) for p in pieces if p.status != "missing"}, conditions
+    )
+    result = []
+    for piece in pieces:
+        extra = found.get(piece.id, [])
+        status = piece.status
+        if status == Status.PRESENT and any(w.code in crosscheck.DOUBTFUL for w in extra):
+            status = Status.UNCERTAIN
+        result.append(replace(piece, status=status, warnings=(*piece.warnings, *extra)) if extra else piece)
+    return result
 
 
 def _judge_from_others(
@@ -317,10 +342,12 @@ def check_files(
     today: dt.date | None = None,
     pool: FairPool | None = None,
     owner: str = "",
+    cross: bool = True,
 ) -> DossierReport:
     """Check a dossier's files against its spec: each piece present, missing or uncertain, with evidence.
 
     With ``pool``, files are read on that shared pool in ``owner``'s queue (served in turn with others').
+    ``cross``: cross-check the documents with the conditions (the bot does it later, on stored features).
     """
     limits = limits or Limits()
     spec = load_spec(dossier_id)
@@ -335,6 +362,8 @@ def check_files(
         if readable:
             documents += classify.segment(result.name, readable, kinds)
     pieces = judge_pieces(spec, conditions, documents, kinds, today or dt.date.today())
+    if cross:
+        pieces = _with_cross_warnings(spec, pieces, conditions)
     complete = all(p.status == "present" for p in pieces if p.required)
     return DossierReport(
         dossier=spec.id,

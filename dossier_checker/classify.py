@@ -524,24 +524,40 @@ RULE_CODES: dict[str, str] = {
     "max_age_days": "warn_registration_old",
 }
 # Warnings that depend on the answers, recomputed from a document's stored features whenever they change.
-ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs"})
+ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs", "warn_registration_old"})
 # How much of a document's text is kept as its features (a diploma's names are on its first lines).
 FEATURE_TEXT_CHARS = 4000
 
 
 def answer_features(piece: PieceSpec, document: Document) -> dict[str, str]:
     """Keep what the answer-dependent checks of a piece read (personal data: kept for a report's life)."""
-    if any(rule.name == "name_matches" for rule in piece.checks):
-        return {"text": features.fold(document.text)[:FEATURE_TEXT_CHARS]}
-    return {}
+    kept: dict[str, str] = {}
+    names = {rule.name for rule in piece.checks}
+    if "name_matches" in names:
+        kept["text"] = features.fold(document.text)[:FEATURE_TEXT_CHARS]
+    if "max_age_days" in names:  # a document ages while the dossier waits: its dates are kept
+        dates = sorted(set(_dates(document.text)))[-20:]
+        if dates:
+            kept["dates"] = ",".join(d.isoformat() for d in dates)
+    return kept
 
 
 def answer_warnings(
-    piece: PieceSpec, stored: Mapping[str, str], conditions: Mapping[str, object]
+    piece: PieceSpec,
+    stored: Mapping[str, str],
+    conditions: Mapping[str, object],
+    today: dt.date | None = None,
 ) -> list[PieceWarning]:
-    """Check a document's stored features against the answers (the names on a diploma)."""
+    """Check a document's stored features against the answers (the names on a diploma) and today."""
     warnings: list[PieceWarning] = []
     for rule in piece.checks:
+        if rule.name == "max_age_days" and stored.get("dates"):
+            day = today or dt.date.today()
+            past = [
+                d for d in (dt.date.fromisoformat(x) for x in stored["dates"].split(",") if x) if d <= day
+            ]
+            if past and (day - max(past)).days > rule.days:
+                warnings.append(_warning(rule, piece, (("date", max(past).strftime("%d/%m/%Y")),)))
         if rule.name != "name_matches" or not stored.get("text"):
             continue
         folded = Folded.of(stored["text"], True)
@@ -580,11 +596,10 @@ def piece_warnings(
     same_kind = [d for d in all_documents if d.kind == piece.document_kind] or [document]
     dates = _dates(document.text)
     warnings: list[PieceWarning] = []
+    warnings += answer_warnings(piece, answer_features(piece, document), conditions, today)
     for rule in piece.checks:
         name = rule.name
-        if name == "name_matches":
-            warnings += answer_warnings(piece, answer_features(piece, document), conditions)
-        elif (
+        if (
             (name == "certified_copy" and not _certified(document, folded))
             or (name == "dimensioned" and _measure(document.pages).get("dimension_labels", 0.0) < 0.5)
             or (name == "before_and_after" and not _both_states(document))
@@ -593,10 +608,6 @@ def piece_warnings(
             or (name == "dated" and not dates)
         ):
             warnings.append(_warning(rule, piece))
-        elif name == "max_age_days":
-            past = [d for d in dates if d <= today]
-            if past and (today - max(past)).days > rule.days:
-                warnings.append(_warning(rule, piece, (("date", max(past).strftime("%d/%m/%Y")),)))
     return warnings
 
 

@@ -30,6 +30,7 @@ from dossier_checker.conditions import (
 from dossier_checker.conditions import condition_fields as condition_fields  # read by the walkthrough
 from dossier_checker.conditions import evaluate as evaluate  # read by the checker
 from dossier_checker.rules import CheckRule, RuleError, read_checks
+from dossier_checker.spec_reading import CROSS_RULES as CROSS_RULES  # the cross-checks a piece may run
 from dossier_checker.spec_reading import KNOWN_FEATURES as KNOWN_FEATURES  # the features a spec may weight
 from dossier_checker.spec_reading import LANGUAGES as LANGUAGES
 from dossier_checker.spec_reading import (
@@ -123,6 +124,8 @@ class PieceSpec:
     signals: PieceSignals
     kind: str = ""  # the piece this one was defined as (same signals); equals id unless renamed on include
     checks: tuple[CheckRule, ...] = ()  # named checks, implemented once in dossier_checker.classify
+    # Cross-checks the piece runs (dossier_checker.crosscheck.CROSS_RULES) -> the answer field each reads.
+    cross_checks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def document_kind(self) -> str:
@@ -341,8 +344,9 @@ def _checks(ctx: Ctx, key: str, value: object) -> tuple[CheckRule, ...]:
 
 
 def _piece(ctx: Ctx, key: str, value: object) -> PieceSpec:
-    allowed = ("id", "label", "description", "article", "required_if", "signals", "checks")
+    allowed = ("id", "label", "description", "article", "required_if", "signals", "checks", "cross_checks")
     data = read_mapping(ctx, key, value, allowed, ("id", "label", "description", "article", "signals"))
+    cross = read_mapping(ctx, f"{key}.cross_checks", data.get("cross_checks") or {}, CROSS_RULES, ())
     return PieceSpec(
         id=read_identifier(ctx, f"{key}.id", data["id"]),
         label=read_text(ctx, f"{key}.label", data["label"]),
@@ -353,6 +357,10 @@ def _piece(ctx: Ctx, key: str, value: object) -> PieceSpec:
         else None,
         signals=_signals(ctx, f"{key}.signals", data["signals"]),
         checks=_checks(ctx, f"{key}.checks", data.get("checks")),
+        cross_checks={
+            str(rule): read_str(ctx, f"{key}.cross_checks.{rule}", field_id)
+            for rule, field_id in cross.items()
+        },
     )
 
 
@@ -478,6 +486,7 @@ def _included(
             kind=p.document_kind,
             article=template.replace("{article}", p.article),
             required_if=rename_condition(p.required_if, names),
+            cross_checks={rule: names.get(f, f) for rule, f in p.cross_checks.items()},
         )
         for p in _select(ctx, f"{key}.pieces", data.get("pieces"), other.pieces, "piece")
     ]
@@ -525,10 +534,13 @@ def _check_conditions(
             )
             for name in sorted(condition_fields(item.required_if) - known):
                 raise ctx.error(where, f"unknown field {name!r} in condition")
-    for piece in sections[1][1]:
-        for rule in piece.checks if isinstance(piece, PieceSpec) else ():
+    for piece in (p for p in sections[1][1] if isinstance(p, PieceSpec)):
+        for rule in piece.checks:
             for name in sorted(set(rule.fields) - known):
                 raise ctx.error(f"piece {piece.id}: checks: {rule.name}", f"unknown field {name!r}")
+        for cross, name in piece.cross_checks.items():
+            if name not in known:
+                raise ctx.error(f"pieces ({piece.id}).cross_checks.{cross}", f"unknown field {name!r}")
 
 
 def _load(dossier_id: str, directory: Path, stack: tuple[str, ...] = ()) -> DossierSpec:

@@ -10,6 +10,10 @@ from typing import Any
 
 from config import CONFIG_DIR
 
+# The cross-checks a piece may run (dossier_checker.crosscheck), each reading one answer field.
+CROSS_RULES: frozenset[str] = frozenset(
+    {"company_name", "legal_form", "monaco_registry", "address", "registration_number"}
+)
 # Structural features the checker computes from a page (dossier_checker.features); a spec may weight them.
 KNOWN_FEATURES: frozenset[str] = frozenset(
     {

@@ -52,6 +52,14 @@ class Plans:
 
 
 @dataclass(frozen=True)
+class CrossCheck:
+    """How close a company name or an address must be to count as the same (rapidfuzz scores, 0-100)."""
+
+    name_cutoff: float
+    address_cutoff: float
+
+
+@dataclass(frozen=True)
 class DocumentType:
     """A kind of document that is no piece (a règlement intérieur, an invoice), known by its title line."""
 
@@ -67,6 +75,7 @@ class Tuning:
     scoring: Scoring
     title_line: TitleLine
     plans: Plans
+    crosscheck: CrossCheck
     room_labels: tuple[str, ...]
     before_markers: tuple[str, ...]
     after_markers: tuple[str, ...]
@@ -112,6 +121,10 @@ def tuning() -> Tuning:
             bare_cm_count=int(raw["plans"]["bare_cm_count"]),
             room_labels_min=int(raw["plans"]["room_labels_min"]),
             same_premises_overlap=float(raw["plans"]["same_premises_overlap"]),
+        ),
+        crosscheck=CrossCheck(
+            name_cutoff=float(raw["crosscheck"]["name_cutoff"]),
+            address_cutoff=float(raw["crosscheck"]["address_cutoff"]),
         ),
         room_labels=tuple(p for lang in rooms.values() for p in _strings(lang, "room_labels")),
         before_markers=_strings(raw["before_markers"], "before_markers"),

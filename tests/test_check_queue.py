@@ -79,13 +79,14 @@ def test_an_upload_is_checked_by_a_worker_and_reported_through_the_outbox(
     worker = start_worker(url, tmp_path, "worker")
     inbox = Inbox()
     try:
-        inbox.deliver_until(core, 2, timeout=90)
+        inbox.deliver_until(core, 1, timeout=90)
     finally:
         stop(worker)
-    summary, checklist = (reply.text for _, reply in inbox.sent)
+    # One compact reply: what the file held, then what is still missing in one line.
+    (summary,) = (reply.text for _, reply in inbox.sent)
     assert all(key == chat.key for key, _ in inbox.sent)
-    assert "diplome.pdf" in summary and "art. 6" in summary
-    assert "art. 6" in checklist
+    assert "diplome.pdf" in summary and "art. 6 a)" in summary
+    assert "Encore à fournir" in summary and "art. 6 c)" in summary
     # The report is kept with the dossier, the file is gone (the user did not ask to keep it).
     (dossier,) = core.store.dossiers(chat.key)
     assert len(core.store.checks(dossier.id)) == 1
@@ -132,11 +133,11 @@ def test_a_check_whose_worker_is_killed_is_run_again_by_another_and_reported_onc
     second = start_worker(url, tmp_path, "second")
     inbox = Inbox()
     try:
-        inbox.deliver_until(core, 2, timeout=120)
+        inbox.deliver_until(core, 1, timeout=120)
     finally:
         stop(second)
     # One report, one delivery; the job was taken again after the first worker went silent.
-    assert len(inbox.sent) == 2
+    assert len(inbox.sent) == 1
     (dossier,) = core.store.dossiers(chat.key)
     assert len(core.store.checks(dossier.id)) == 1
     assert (
@@ -162,7 +163,7 @@ def test_a_worker_told_to_stop_finishes_its_check_first(postgres: str, tmp_path:
     # The check in hand was finished and reported before the worker left; nothing waits or runs.
     assert job_statuses(url) == {}
     inbox = Inbox()
-    inbox.deliver_until(core, 2, timeout=10)
+    inbox.deliver_until(core, 1, timeout=10)
     core.close()
 
 

@@ -22,7 +22,12 @@ def test_upload_mid_walkthrough_is_checked_reported_and_deleted(chat: Chat) -> N
     chat.upload("diplome-dupont.pdf", DIPLOMA)
     assert "📄 diplome-dupont.pdf (1 page(s), dont 0 lue(s) par OCR)" in chat.text
     assert "✅ trouvé : Copie certifiée conforme du diplôme (art. 6 a)) — p. 1" in chat.text
-    assert "Pièces à joindre (1 sur 3 reçues et vérifiées)" in chat.text
+    # Compact: what the upload held, then what is still missing in one line, not the whole checklist.
+    assert (
+        "Reçues et vérifiées : 1 sur 3. Encore à fournir : Titre de propriété ou bail des locaux (art. 6 b)) ; "
+        "Plan coté des locaux (art. 6 c))." in chat.text
+    )
+    assert "Pièces à joindre" not in chat.text and len(chat.text.splitlines()) <= 8, chat.text
     assert "effacé après vérification" in chat.text
     assert "Étape 2/" in chat.text  # then the walkthrough goes on
     dossier = chat.core.store.dossier_by_number(chat.key, 1)

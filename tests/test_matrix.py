@@ -621,8 +621,11 @@ async def test_a_whole_dossier_with_uploads_through_matrix(
         report = " ".join(p["body"] for p in await person.answer_to(room, checked))
         assert "📄 note.pdf" in report
         assert "✅ trouvé : Note sur l'importance et les conséquences de la modification" in report
-        assert "Pièces à joindre (2 sur 3 reçues et vérifiées)" in report
-        assert "☐ Titre de propriété ou bail des locaux concernés — art. 14 — non reçue" in report
+        # Compact: what was found, then what is missing in one line.
+        assert (
+            "Reçues et vérifiées : 2 sur 3. Encore à fournir : Titre de propriété ou bail des locaux concernés (art. 14)."
+            in (report)
+        )
 
 
 async def bot_rooms(synapse: Synapse, account: MatrixAccount) -> list[str]:

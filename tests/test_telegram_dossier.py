@@ -137,6 +137,9 @@ async def test_opening_dossier_over_telegram_with_a_pdf_and_the_letter(
 
         await marie.upload("diplome-dupont.pdf", text_pdf(*DIPLOMA_LINES))
         assert "✅ trouvé : Copie certifiée conforme du diplôme" in marie.text
+        # Compact: what the file held and what is still missing in one line, not the whole checklist.
+        assert "Encore à fournir : Titre de propriété ou bail des locaux (art. 6 b))" in marie.text
+        assert "Pièces à joindre (" not in marie.text
         assert standin.calls_to("sendChatAction")  # "typing…" while the checker read the PDF
 
         for _ in range(40):

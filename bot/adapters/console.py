@@ -14,16 +14,19 @@ import shlex
 import shutil
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import Engine
+
 from bot import recovery
 from bot.app import build_core
 from bot.conversation import Conversation
-from bot.i18n import both_languages
+from bot.i18n import both_languages, t
 from bot.messages import Attachment, Incoming, Reply, SessionKey
+from bot.outbox import leave_for, take_for
 from bot.settings import ROOT, Settings, load_settings
 from bot.workspace import start_up
 from dossier_checker.model import DEFAULT_MAX_BYTES
@@ -86,7 +89,15 @@ def chat_with_settings(
     private = output_dir is None
     folder = output_dir or Path(settings.data_dir) / "documents" / _safe_name(key.user)
     interactive = source.isatty() and out.isatty()
-    console = Console(core, key, folder, out, forbidden=(*SYSTEM_FOLDERS, ROOT, Path(settings.data_dir)))
+    console = Console(
+        core,
+        key,
+        folder,
+        out,
+        forbidden=(*SYSTEM_FOLDERS, ROOT, Path(settings.data_dir)),
+        mailbox=Mailbox(core.store.engine, lambda: core.store.load_session(key, core.default_lang).lang),
+        display_name=user,
+    )
     if private:
         console.forgotten = lambda: not core.store.session_exists(key)
     # Uploads a crash cut short during their check are checked now; this user's reports are shown first.
@@ -125,6 +136,33 @@ def _prompted_lines(out: TextIO) -> Iterator[str]:
         yield line
 
 
+class Mailbox:
+    """What a terminal reads and leaves in the store's outbox: staff answers to its user, its relays to others.
+
+    A terminal has no connection of its own to wait on: the replies left for its user (a staff member's
+    answer from another terminal, or from Telegram or Matrix) are printed when the user next writes.
+    """
+
+    def __init__(self, engine: Engine, lang: Callable[[], str]) -> None:
+        self.engine = engine
+        self.lang = lang
+
+    def waiting(self, key: SessionKey) -> list[Reply]:
+        """Take the replies left for this terminal's user."""
+        return take_for(self.engine, key)
+
+    def leave(self, replies: Sequence[Reply]) -> list[Reply]:
+        """Leave replies for other sessions; return what to print here about where they went."""
+        leave_for(self.engine, replies)
+        notes = []
+        for target in dict.fromkeys(r.to for r in replies if r.to is not None):
+            wording = (
+                "console_left_for_terminal" if target.transport == TRANSPORT else "console_left_for_transport"
+            )
+            notes.append(Reply(t(self.lang(), wording, user=target.user, transport=target.transport)))
+        return notes
+
+
 class Console:
     """Turns terminal lines into messages for the core and prints its replies."""
 
@@ -136,8 +174,12 @@ class Console:
         out: TextIO,
         *,
         forbidden: Iterable[Path] = SYSTEM_FOLDERS,
+        mailbox: Mailbox | None = None,
+        display_name: str | None = None,
     ) -> None:
         self.core = core
+        self.mailbox = mailbox
+        self.display_name = display_name  # the name the user gave (--user), shown on their tickets
         self.key = key
         self.output_dir = output_dir
         self.out = out
@@ -162,7 +204,16 @@ class Console:
         if upload:
             replies = self._upload_all(upload.group(1).strip())
         else:
-            replies = self.core.handle(Incoming(key=self.key, text=line))
+            replies = self.core.handle(Incoming(key=self.key, text=line, display_name=self.display_name))
+        if self.mailbox is not None:
+            # Staff answers left for this user since their last line, then this line's replies; replies
+            # for other sessions (a staff /reply) go to the outbox instead of being printed here.
+            others = [r for r in replies if r.to is not None and r.to != self.key]
+            replies = [
+                *self.mailbox.waiting(self.key),
+                *(r for r in replies if r not in others),
+                *self.mailbox.leave(others),
+            ]
         for reply in replies:
             self._print(reply)
         if self.forgotten is not None and self.output_dir.exists() and self.forgotten():
