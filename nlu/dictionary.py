@@ -9,16 +9,15 @@ the texts' words count as known.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 from pathlib import Path
+
+from nlu.text import fold
 
 WORD_LISTS = {
     "en": Path("/usr/share/dict/american-english"),
     "fr": Path("/usr/share/dict/french"),
 }
-_LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}  # as the messages are folded (lower case)
-_ACCENTS = re.compile("[\u0300-\u036f]")
 _WORD = re.compile("[a-z]+")
 
 
@@ -28,11 +27,8 @@ def general_words(lang: str) -> frozenset[str]:
     path = WORD_LISTS.get(lang)
     if path is None or not path.is_file():
         return frozenset()
-    text = path.read_text(encoding="utf-8", errors="replace").casefold()
-    for ligature, plain in _LIGATURES.items():
-        text = text.replace(ligature, plain)
-    # ``fold`` on the whole list at once, at C speed: the decomposed accents dropped.
-    folded = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+    # Folded as messages are, the whole list at once.
+    folded = fold(path.read_text(encoding="utf-8", errors="replace"))
     return frozenset(w for w in folded.split() if _WORD.fullmatch(w))
 
 
