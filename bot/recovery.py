@@ -43,6 +43,7 @@ OTHER_HOST_AFTER = timedelta(hours=1)
 # upload over again is told the report was sent rather than checked twice.
 REMEMBER_RECOVERED = timedelta(days=1)
 
+# Created by migration 0006 (``bot/migrations``), like every table of the store.
 _metadata = sa.MetaData()
 checks_in_hand = sa.Table(
     "checks_in_hand",
@@ -70,7 +71,6 @@ class InHand:
 
 def forget(store: Store, transport: str, user: str) -> int:
     """Delete every record of one user's checks (/forget); their files go with the user's others."""
-    ensure_table(store)
     with Session(store.engine) as db, db.begin():
         result = db.execute(
             checks_in_hand.delete().where(
@@ -103,28 +103,10 @@ def fingerprint(files: Sequence[tuple[str, str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-_READY: set[str] = set()  # databases (by URL) known to have the table in this process
-
-
-def ensure_table(store: Store) -> None:
-    """Create the table of checks in hand in a database made before it existed (once per process)."""
-    if str(store.engine.url) in _READY:
-        return
-    try:
-        checks_in_hand.create(store.engine, checkfirst=True)
-    except sa.exc.SQLAlchemyError:
-        # Several processes starting on one new database: another one created it between check and create.
-        if not sa.inspect(store.engine).has_table(checks_in_hand.name):
-            raise
-    if store.engine.url.database not in (None, "", ":memory:"):  # each in-memory database is its own
-        _READY.add(str(store.engine.url))
-
-
 def hold(
     store: Store, key: SessionKey, dossier_id: int, files: Sequence[tuple[str, str, bytes]]
 ) -> InHand | None:
     """Keep a check's files and its record before it runs; None when it was already recovered and reported."""
-    ensure_table(store)
     digest = fingerprint(files)
     with Session(store.engine) as db:
         done = db.scalar(
@@ -210,7 +192,6 @@ def recover(runner: CheckRunner, transports: Collection[str]) -> list[SessionKey
     from bot.checkqueue import run_check
 
     store = runner.store
-    ensure_table(store)
     host = socket.gethostname()
     with Session(store.engine) as db, db.begin():
         _expire(db)

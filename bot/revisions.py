@@ -5,16 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import command
 
-from bot import analytics, store
+from bot import analytics, recovery
 from bot.schema import _config, head_revision, upgrade
+from bot.store import engine as store_engine
 
 
 def model_metadata() -> sa.MetaData:
-    """Return every table the code declares (the store's and the figures'), as one metadata."""
+    """Return every table the code declares (the store's, the figures', the checks in hand), as one metadata."""
     combined = sa.MetaData()
-    for module in (store, analytics):
+    for module in (store_engine, analytics):
         for table in module._Base.metadata.tables.values():
             table.to_metadata(combined)
+    recovery.checks_in_hand.to_metadata(combined)
     return combined
 
 

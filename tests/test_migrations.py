@@ -77,7 +77,7 @@ def test_a_release_0_1_database_is_stamped_and_upgraded_in_place(
     after = schema_state(engine)
     assert after.up_to_date and not after.legacy
     tables = set(sa.inspect(engine).get_table_names())
-    assert "outbox" in tables
+    assert {"outbox", "checks_in_hand", "rate_counters", "check_usage", "inbox"} <= tables
     # The check queue's jobs live in PostgreSQL (procrastinate); SQLite checks in process.
     assert ("procrastinate_jobs" in tables) == (engine.dialect.name == "postgresql")
     engine.dispose()
@@ -161,6 +161,8 @@ def test_the_migrations_create_every_column_the_models_declare(tmp_path: Path) -
         d for d in differences if table_of(d) in models and not (isinstance(d, tuple) and d[0] == "add_table")
     ]
     assert gaps == []
+    # The checks in hand are created by their revision only (the store does not create them on open).
+    assert not [d for d in differences if table_of(d) == "checks_in_hand"]
 
 
 def test_webhook_updates_handled_before_revision_0004_are_carried_into_the_inbox(url: str) -> None:
@@ -202,3 +204,57 @@ def test_webhook_updates_handled_before_revision_0004_are_carried_into_the_inbox
     assert [m.message_id for m in inbox.pending("matrix")] == ["$event"]
     assert inbox.pending("telegram") == []
     store.close()
+
+
+def test_checks_in_hand_created_at_run_time_by_an_older_build_are_kept_by_revision_0006(url: str) -> None:
+    """Builds before 0006 created the table on first use: the revision keeps it and the upload on record."""
+    from alembic import command
+
+    from bot import recovery
+    from bot.schema import _config, upgrade
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(_config(connection), "0005")
+        connection.commit()
+    assert "checks_in_hand" not in sa.inspect(engine).get_table_names()
+    # What the run-time creation of those builds made, with one upload on record.
+    recovery.checks_in_hand.create(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            recovery.checks_in_hand.insert().values(
+                transport="telegram",
+                chat="42",
+                user="42",
+                dossier_id=1,
+                file_ids="[7]",
+                fingerprint="f" * 64,
+                holder="gone.example:1",
+                status=recovery.IN_HAND,
+                created_at=sa.func.current_timestamp(),
+            )
+        )
+    assert upgrade(engine).up_to_date
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(recovery.checks_in_hand.c.file_ids)).scalars().all()
+    assert rows == ["[7]"]
+    engine.dispose()
+
+
+def test_revision_0006_creates_the_checks_in_hand_and_drops_them_on_downgrade(url: str) -> None:
+    from alembic import command
+
+    from bot.schema import _config
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(_config(connection), "0006")
+        connection.commit()
+    inspector = sa.inspect(engine)
+    assert "checks_in_hand" in inspector.get_table_names()
+    assert [i["column_names"] for i in inspector.get_indexes("checks_in_hand")] == [["user"]]
+    with engine.connect() as connection:
+        command.downgrade(_config(connection), "0005")
+        connection.commit()
+    assert "checks_in_hand" not in sa.inspect(engine).get_table_names()
+    engine.dispose()

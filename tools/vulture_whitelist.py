@@ -22,7 +22,7 @@ _.settings_customise_sources  # pydantic-settings hook, called with these keywor
 _.env_settings
 _.dotenv_settings
 _.file_secret_settings
-_._on_connect  # SQLAlchemy "connect" event listener (bot/store.py)
+_._on_connect  # SQLAlchemy "connect" event listener (bot/store/engine.py)
 _.__getattr__  # module attribute hook, imports on first use (dossier_checker/__init__.py)
 _.handle_startendtag  # html.parser.HTMLParser hooks (knowledge/markdown_codes.py)
 _.handle_endtag
