@@ -363,27 +363,8 @@ class Analytics:
             questions = list(db.scalars(sa.select(_QuestionRow).where(_QuestionRow.created_at >= since)))
             events = list(db.scalars(sa.select(_EventRow).where(_EventRow.created_at >= since)))
             values = [(_question_value(q), self._local_day(q.created_at)) for q in questions]
-        per_day = {first + timedelta(days=i): [0, 0] for i in range(days)}
-        articles: Counter[str] = Counter()
-        for question, day in values:
-            counts = per_day.setdefault(day, [0, 0])
-            counts[0] += 1
-            counts[1] += int(question.answered)
-            if question.answered and question.articles:
-                articles[question.articles[0]] += 1
-        by_kind: dict[str, Counter[str]] = {
-            k: Counter() for k in (ev.DOSSIER_STARTED, ev.DOSSIER_COMPLETED, ev.DOSSIER_CANCELLED)
-        }
-        checks = files = 0
-        tickets: set[Any] = set()
-        for row in events:
-            if row.kind in by_kind:
-                by_kind[row.kind][row.dossier_kind or "?"] += 1
-            elif row.kind == ev.CHECK:
-                checks += 1
-                files += int(_detail(row).get("files", 0) or 0)
-            elif row.kind == ev.HANDOFF:
-                tickets.add(_detail(row).get("ticket", row.id))
+        per_day, articles = _count_questions(values, first, days)
+        by_kind, checks, files, tickets = _count_events(events)
         answered = sum(1 for q, _ in values if q.answered)
         return Figures(
             first_day=first,
@@ -400,7 +381,7 @@ class Analytics:
             dossiers_cancelled=dict(by_kind[ev.DOSSIER_CANCELLED]),
             checks=checks,
             files_checked=files,
-            tickets_opened=len(tickets),
+            tickets_opened=tickets,
             open_tickets=self.store.count_handoffs().get(TICKET_OPEN, 0),
         )
 
@@ -465,3 +446,36 @@ class Analytics:
             handoffs={reason: len(tickets) for reason, tickets in reasons.items()},
             open_tickets=self.store.count_handoffs().get(TICKET_OPEN, 0),
         )
+
+
+def _count_questions(
+    values: list[tuple[QuestionLog, date]], first: date, days: int
+) -> tuple[dict[date, list[int]], Counter[str]]:
+    """Count questions and answers per local day, and the first article cited by each answer."""
+    per_day = {first + timedelta(days=i): [0, 0] for i in range(days)}
+    articles: Counter[str] = Counter()
+    for question, day in values:
+        counts = per_day.setdefault(day, [0, 0])
+        counts[0] += 1
+        counts[1] += int(question.answered)
+        if question.answered and question.articles:
+            articles[question.articles[0]] += 1
+    return per_day, articles
+
+
+def _count_events(events: list[_EventRow]) -> tuple[dict[str, Counter[str]], int, int, int]:
+    """Count dossiers started, completed and cancelled per kind, checks, files checked and tickets opened."""
+    by_kind: dict[str, Counter[str]] = {
+        k: Counter() for k in (ev.DOSSIER_STARTED, ev.DOSSIER_COMPLETED, ev.DOSSIER_CANCELLED)
+    }
+    checks = files = 0
+    tickets: set[Any] = set()
+    for row in events:
+        if row.kind in by_kind:
+            by_kind[row.kind][row.dossier_kind or "?"] += 1
+        elif row.kind == ev.CHECK:
+            checks += 1
+            files += int(_detail(row).get("files", 0) or 0)
+        elif row.kind == ev.HANDOFF:
+            tickets.add(_detail(row).get("ticket", row.id))
+    return by_kind, checks, files, len(tickets)

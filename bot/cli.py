@@ -7,6 +7,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.transports import TRANSPORTS
+
 # name -> (module, one-line help). Each module exposes configure(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": (
@@ -18,8 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("dossier_checker.cli", "check dossier PDFs for every required piece"),
     "article": ("knowledge.cli", "print one article of the decree or of another loaded text"),
     "index": ("knowledge.index_command", "build the stored article index"),
-    "telegram": ("bot.adapters.telegram", "run the Telegram bot"),
-    "matrix": ("bot.adapters.matrix", "run the Matrix bot"),
+    # One command a chat transport (``vetpharma telegram``, ``vetpharma matrix``), from the registry.
+    **{transport.name: (transport.module, transport.summary) for transport in TRANSPORTS},
     "serve": ("bot.serve", "run every configured transport in one process"),
     "stats": ("bot.staff_command", "print usage figures for ministry staff"),
     "db": ("bot.db_command", "show or upgrade the database schema (migrations)"),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot import events as ev
@@ -67,7 +68,7 @@ from nlu.numbers import read_index
 
 if TYPE_CHECKING:
     from bot.checkqueue import CheckQueue, QueuedCheckResult
-    from bot.store import StoredFile
+    from bot.store import DossierRecord, StoredFile
 
 log = logging.getLogger(__name__)
 
@@ -227,29 +228,36 @@ class Core:
             length, text = len(text), question_in(text, MAX_TEXT)
             raw = text
             turn.extra.append(Reply(t(turn.lang, "long_message_read", length=length, excerpt=text[:300])))
-        if incoming.attachment is not None:
-            replies = self.uploads.upload(turn, incoming.attachment)
-        elif incoming.attachment_error:
-            replies = [Reply(t(turn.lang, "upload_failed", reason=clean_text(incoming.attachment_error)))]
-            replies += self.walk.resume_prompt(turn)
-        elif unreadable(raw, text):
-            replies = [Reply(t(turn.lang, "unreadable_message")), *self.walk.resume_prompt(turn)]
-        elif incoming.correction_of is not None and (corrected := self.walk.correct(turn, text, incoming)):
-            replies = corrected
-        else:
-            text = self._resolve_choice(turn.session, text)
-            turn.session = replace(turn.session, offered=())
-            replies = self._text(turn, text)
+        text, replies = self._route(turn, incoming, raw, text)
         replies = [*turn.extra, *replies]
         if not turn.forgotten:
-            last_choices = replies[-1].choices if replies else ()
-            numbered = replies[-1].numbered if replies else True
-            session = turn.session.remember(text if len(text) <= MAX_TEXT and turn.remember else "")
-            session = replace(
-                session, offered=tuple((c.label, c.value) for c in last_choices), offered_numbered=numbered
-            )
-            self.store.save_session(session)
+            self._save_turn(turn, text, replies)
         return replies or [Reply(t(turn.lang, "fallback"))]
+
+    def _route(self, turn: Turn, incoming: Incoming, raw: str, text: str) -> tuple[str, list[Reply]]:
+        """Send a message where it belongs (upload, failed upload, correction, text); return the text read."""
+        if incoming.attachment is not None:
+            return text, self.uploads.upload(turn, incoming.attachment)
+        if incoming.attachment_error:
+            replies = [Reply(t(turn.lang, "upload_failed", reason=clean_text(incoming.attachment_error)))]
+            return text, replies + self.walk.resume_prompt(turn)
+        if unreadable(raw, text):
+            return text, [Reply(t(turn.lang, "unreadable_message")), *self.walk.resume_prompt(turn)]
+        if incoming.correction_of is not None and (corrected := self.walk.correct(turn, text, incoming)):
+            return text, corrected
+        text = self._resolve_choice(turn.session, text)
+        turn.session = replace(turn.session, offered=())
+        return text, self._text(turn, text)
+
+    def _save_turn(self, turn: Turn, text: str, replies: list[Reply]) -> None:
+        """Save the session with the message said and the choices the last reply offers."""
+        last_choices = replies[-1].choices if replies else ()
+        numbered = replies[-1].numbered if replies else True
+        session = turn.session.remember(text if len(text) <= MAX_TEXT and turn.remember else "")
+        session = replace(
+            session, offered=tuple((c.label, c.value) for c in last_choices), offered_numbered=numbered
+        )
+        self.store.save_session(session)
 
     @staticmethod
     def _resolve_choice(session: SessionState, text: str) -> str:
@@ -272,9 +280,10 @@ class Core:
 
     def _text(self, turn: Turn, text: str) -> list[Reply]:
         dossier = active_dossier(self.store, self.specs, turn.session)
+        walking = dossier if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW) else None
         if not text:
-            if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
-                return self.walk.walk_input(turn, dossier, "")
+            if walking is not None:
+                return self.walk.walk_input(turn, walking, "")
             return [Reply(t(turn.lang, "empty_message"), choices=start_choices(self.specs, turn.lang))]
         command = parse_command(text)
         if command is not None:
@@ -288,29 +297,38 @@ class Core:
             if command.name is None:
                 return [Reply(t(turn.lang, "unknown_command", command=command.typed[:40]))]
             return self._command(turn, command.name, command.arg)
-        if turn.session.awaiting == "cancel":
-            turn.session = replace(turn.session, awaiting=None)
-            folded = wt.fold(text)
+        awaited = self._awaited(turn, dossier, wt.fold(text))
+        if awaited is not None:
+            return awaited
+        if walking is not None:
+            return self.walk.walk_input(turn, walking, text)
+        return self._free_text(turn, text)
+
+    def _awaited(self, turn: Turn, dossier: DossierRecord | None, folded: str) -> list[Reply] | None:
+        """Read the reply to the question asked last (cancel, letter, forget); None when it is not one."""
+        awaiting = turn.session.awaiting
+        if awaiting not in ("cancel", "letter_missing", "forget"):
+            return None
+        turn.session = replace(turn.session, awaiting=None)
+        if awaiting == "forget":
+            return (
+                self.privacy.forget(turn)
+                if folded in YES_FORGET
+                else [Reply(t(turn.lang, "forget_cancelled"))]
+            )
+        if awaiting == "cancel":
             if folded in wt.YES_WORDS or folded in YES_FORGET:
                 return self.dossiers.cancel(turn, "yes")
             if folded in wt.NO_WORDS and dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
                 return self.walk.prompt(turn, dossier, prefix=t(turn.lang, "cancel_kept"))
-        if turn.session.awaiting == "letter_missing":
-            turn.session = replace(turn.session, awaiting=None)
-            folded = wt.fold(text)
-            if dossier is not None and dossier.status == REVIEW and not dossier.editing:
-                if folded in CONFIRM_WORDS or folded in wt.YES_WORDS:
-                    return self.walk.finish(turn, dossier, "anyway")
-                if folded in wt.NO_WORDS or folded in WAIT_WORDS:
-                    return self.walk.finish(turn, dossier, "wait")
-        if turn.session.awaiting == "forget":
-            turn.session = replace(turn.session, awaiting=None)
-            if wt.fold(text) in YES_FORGET:
-                return self.privacy.forget(turn)
-            return [Reply(t(turn.lang, "forget_cancelled"))]
-        if dossier is not None and dossier.status in (IN_PROGRESS, REVIEW):
-            return self.walk.walk_input(turn, dossier, text)
-        return self._free_text(turn, text)
+            return None
+        if dossier is None or dossier.status != REVIEW or dossier.editing:
+            return None
+        if folded in CONFIRM_WORDS or folded in wt.YES_WORDS:
+            return self.walk.finish(turn, dossier, "anyway")
+        if folded in wt.NO_WORDS or folded in WAIT_WORDS:
+            return self.walk.finish(turn, dossier, "wait")
+        return None
 
     def _free_text(self, turn: Turn, text: str) -> list[Reply]:
         pending = turn.session.pending_question
@@ -325,43 +343,16 @@ class Core:
         meant = self.questions.follow_up(turn.session.last_question, text)
         if meant != text:
             return self.answer(turn, meant, feedback=True)
-        folded = wt.fold(text)
-        if folded in GREETINGS or folded.rstrip("!. ") in GREETINGS:
-            if not turn.session.lang_explicit:
-                turn.session = replace(turn.session, lang=GREETINGS.get(folded, turn.lang))
-            return self.welcome(turn)
-        if folded in THANKS:
-            return [Reply(t(turn.lang, "thanks"))]
-        if folded in HELP_WORDS:
-            return self._help(turn)
-        if folded in FAREWELL_WORDS or folded in QUIT_WORDS:
-            return [Reply(t(turn.lang, "farewell"))]
-        if folded in MENU_WORDS:
-            return self.welcome(turn)
-        if folded in ACK_WORDS:
-            return [Reply(t(turn.lang, "thanks"))]
-        if folded in CANCEL_WORDS:  # nothing in progress: said so, never read as a question on the decree
-            return self.dossiers.cancel(turn)
-        kind = self.dossier_words.get(folded)
-        if kind is not None and kind in self.specs:
-            return self.dossiers.start_dossier(turn, kind)
+        said = self._small_talk(turn, wt.fold(text))
+        if said is not None:
+            return said
         # Read once, with the session's language as a hint: the answer below reuses this reading.
         understood = self.questions.understand(text, turn.lang)
         if understood is not None:
             self._adopt_language(turn, text, understood.lang)
-            if understood.intent == "greeting":
-                return self.welcome(turn)
-            if understood.intent == "help":
-                return self._help(turn)
-            if understood.intent == "human":
-                return self._human(turn, reason="intent", said=text)
-            if understood.intent == "dossier":
-                kinds = [k for k in self._kinds_in(understood.entities, text) if k in self.specs]
-                return (
-                    self.dossiers.start_dossier(turn, kinds[0]) if kinds else self.dossiers.dossier_menu(turn)
-                )
-            if understood.intent == "check_documents":
-                return self.dossiers.check(turn, "")
+            routed = self._by_intent(turn, text, understood)
+            if routed is not None:
+                return routed
         kinds = [k for k in self._kinds_in(understood.entities, "") if k in self.specs] if understood else []
         offer_dossier = bool(kinds) and active_dossier(self.store, self.specs, turn.session) is None
         # One set of buttons per answer: the dossier offer, else 👍/👎 (numbers typed back stay unambiguous).
@@ -375,6 +366,45 @@ class Core:
             )
             replies[-1] = replace(replies[-1], choices=(*replies[-1].choices, offer))
         return replies
+
+    def _small_talk(self, turn: Turn, folded: str) -> list[Reply] | None:
+        """Answer a greeting, thanks, help, goodbye, menu or cancel word, or a dossier's name; None otherwise."""
+        if folded in GREETINGS or folded.rstrip("!. ") in GREETINGS:
+            if not turn.session.lang_explicit:
+                turn.session = replace(turn.session, lang=GREETINGS.get(folded, turn.lang))
+            return self.welcome(turn)
+        words: tuple[tuple[Collection[str], Callable[[Turn], list[Reply]]], ...] = (
+            (THANKS, lambda turn: [Reply(t(turn.lang, "thanks"))]),
+            (HELP_WORDS, self._help),
+            (FAREWELL_WORDS | QUIT_WORDS, lambda turn: [Reply(t(turn.lang, "farewell"))]),
+            (MENU_WORDS, self.welcome),
+            (ACK_WORDS, lambda turn: [Reply(t(turn.lang, "thanks"))]),
+            # Nothing in progress: said so, never read as a question on the decree.
+            (CANCEL_WORDS, lambda turn: self.dossiers.cancel(turn)),
+        )
+        for said, reply in words:
+            if folded in said:
+                return reply(turn)
+        kind = self.dossier_words.get(folded)
+        if kind is not None and kind in self.specs:
+            return self.dossiers.start_dossier(turn, kind)
+        return None
+
+    def _by_intent(self, turn: Turn, text: str, understood: Understood) -> list[Reply] | None:
+        """Answer what the NLU read as a greeting, help, a human, a dossier or a check; None for a question."""
+        intents: dict[str, Callable[[], list[Reply]]] = {
+            "greeting": lambda: self.welcome(turn),
+            "help": lambda: self._help(turn),
+            "human": lambda: self._human(turn, reason="intent", said=text),
+            "dossier": lambda: self._dossier_asked(turn, text, understood),
+            "check_documents": lambda: self.dossiers.check(turn, ""),
+        }
+        chosen = intents.get(understood.intent)
+        return chosen() if chosen is not None else None
+
+    def _dossier_asked(self, turn: Turn, text: str, understood: Understood) -> list[Reply]:
+        kinds = [k for k in self._kinds_in(understood.entities, text) if k in self.specs]
+        return self.dossiers.start_dossier(turn, kinds[0]) if kinds else self.dossiers.dossier_menu(turn)
 
     def _kinds_in(self, entities: Mapping[str, Any], text: str) -> list[str]:
         found = []
@@ -454,50 +484,49 @@ class Core:
         return [Reply(body)]
 
     def _command(self, turn: Turn, name: str, arg: str) -> list[Reply]:
+        handler = self._commands().get(name)
+        if handler is None:
+            return [Reply(t(turn.lang, "unknown_command", command=name))]
+        return handler(turn, arg)
+
+    def _commands(self) -> dict[str, Callable[[Turn, str], list[Reply]]]:
+        """The built-in commands: name -> handler of (turn, argument)."""
+        return {
+            "start": lambda turn, _: self.welcome(turn),
+            "help": lambda turn, _: self._help(turn),
+            "dossier": self.dossiers.dossier_command,
+            "dossiers": lambda turn, _: self.dossiers.list_dossiers(turn),
+            "status": lambda turn, _: self.dossiers.status(turn),
+            "check": self.dossiers.check,
+            "cancel": lambda turn, arg: self.dossiers.cancel(turn, wt.fold(arg)),
+            "lang": self._lang,
+            "article": self._article,
+            "human": self._human_command,
+            "privacy": lambda turn, _: [Reply(self.privacy.privacy_text(turn))],
+            "forget": self.privacy.forget_command,
+            "keep": self.privacy.keep,
+            "upload": lambda turn, _: [Reply(t(turn.lang, "upload_how"))],
+            "letter": lambda turn, _: self.walk.letter_command(turn),
+            "answer": self.walk.choice_command,
+            **{
+                step: partial(self._walk_step, step) for step in ("back", "skip", "edit", "review", "confirm")
+            },
+        }
+
+    def _human_command(self, turn: Turn, arg: str) -> list[Reply]:
+        if wt.fold(arg) == "unanswered":
+            return self._human(turn, reason="unanswered")
+        return self._human(turn, reason="command", note=arg[:2000] or None)
+
+    def _walk_step(self, name: str, turn: Turn, arg: str) -> list[Reply]:
+        """Move in the dossier in progress (back, skip, edit, review, confirm); reopen a completed one."""
         lang = turn.lang
-        match name:
-            case "start":
-                return self.welcome(turn)
-            case "help":
-                return self._help(turn)
-            case "dossier":
-                return self.dossiers.dossier_command(turn, arg)
-            case "dossiers":
-                return self.dossiers.list_dossiers(turn)
-            case "status":
-                return self.dossiers.status(turn)
-            case "check":
-                return self.dossiers.check(turn, arg)
-            case "cancel":
-                return self.dossiers.cancel(turn, wt.fold(arg))
-            case "lang":
-                return self._lang(turn, arg)
-            case "article":
-                return self._article(turn, arg)
-            case "human":
-                if wt.fold(arg) == "unanswered":
-                    return self._human(turn, reason="unanswered")
-                return self._human(turn, reason="command", note=arg[:2000] or None)
-            case "privacy":
-                return [Reply(self.privacy.privacy_text(turn))]
-            case "forget":
-                return self.privacy.forget_command(turn, arg)
-            case "keep":
-                return self.privacy.keep(turn, arg)
-            case "upload":
-                return [Reply(t(lang, "upload_how"))]
-            case "letter":
-                return self.walk.letter_command(turn)
-            case "answer":
-                return self.walk.choice_command(turn, arg)
-            case "back" | "skip" | "edit" | "review" | "confirm":
-                dossier = active_dossier(self.store, self.specs, turn.session)
-                if dossier is not None and dossier.status == COMPLETED and name in {"edit", "review"}:
-                    return self.walk.reopen(turn, dossier, name, arg)
-                if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
-                    return [Reply(t(lang, "no_dossier_in_progress"), choices=start_choices(self.specs, lang))]
-                return self.walk.walk_command(turn, dossier, name, arg)
-        return [Reply(t(lang, "unknown_command", command=name))]
+        dossier = active_dossier(self.store, self.specs, turn.session)
+        if dossier is not None and dossier.status == COMPLETED and name in {"edit", "review"}:
+            return self.walk.reopen(turn, dossier, name, arg)
+        if dossier is None or dossier.status not in (IN_PROGRESS, REVIEW):
+            return [Reply(t(lang, "no_dossier_in_progress"), choices=start_choices(self.specs, lang))]
+        return self.walk.walk_command(turn, dossier, name, arg)
 
     def welcome(self, turn: Turn) -> list[Reply]:
         """Greet the user, offering the dossier in progress first."""

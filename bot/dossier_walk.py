@@ -250,37 +250,11 @@ class Walk:
         lang = turn.lang
         spec = self.specs[dossier.kind]
         folded = wt.fold(text)
-        if folded in BACK_WORDS:
-            return self._back(turn, dossier)
-        if folded in SKIP_WORDS:
-            return self._skip(turn, dossier)
-        if folded in CANCEL_WORDS:
-            return self.cancel(turn)
-        if text.strip() in HELP_WORDS or folded in HELP_WORDS:
-            return self._field_help(turn, dossier)
-        if folded in FAREWELL_WORDS:
-            return [Reply(t(lang, "farewell_dossier", number=dossier.number))]
-        if folded in MENU_WORDS:
-            return self.welcome(turn)
-        at_review = dossier.status == REVIEW and not dossier.editing
-        if (folded in THANKS or folded in ACK_WORDS) and not (at_review and folded in CONFIRM_WORDS):
-            # Not an answer: a company is not called "ok", nor a nationality "merci".
-            return self.prompt(turn, dossier, prefix=t(lang, "walk_ack"))
+        said = self._walk_word(turn, dossier, text, folded)
+        if said is not None:
+            return said
         if dossier.status == REVIEW and not dossier.editing:
-            if folded in CONFIRM_WORDS:
-                return self.finish(turn, dossier)
-            edit = re.fullmatch(r"(?:modifier|edit|changer|change|corriger|correct)\s+(?:n\s*)?(\d+)", folded)
-            if edit:
-                return self._edit(turn, dossier, edit.group(1))
-            if re.fullmatch(r"(?:n\s*)?\d{1,3}", folded):
-                # A number at the review names an answer to correct, never an action.
-                return self._edit(turn, dossier, folded.removeprefix("n").strip())
-            if text and (looks_like_question(text) or self._nlu_says_question(text)):
-                return [
-                    *self.answer(turn, text),
-                    *self._review(turn, dossier, prefix=t(lang, "back_to_review")),
-                ]
-            return self._review(turn, dossier, prefix=t(lang, "review_not_understood"))
+            return self._review_input(turn, dossier, text, folded)
         field_spec = spec.field(dossier.editing) if dossier.editing else None
         if field_spec is None:
             step = wt.next_step(spec, dossier.answers)
@@ -309,6 +283,45 @@ class Walk:
         ):
             return self._ask_french(turn, dossier, field_spec, reading.value)
         return self._accept(turn, dossier, spec, field_spec, reading.value)
+
+    def _walk_word(self, turn: Turn, dossier: DossierRecord, text: str, folded: str) -> list[Reply] | None:
+        """Answer a navigation or small-talk word (back, skip, cancel, help, bye, menu, thanks); None otherwise."""
+        lang = turn.lang
+        if folded in BACK_WORDS:
+            return self._back(turn, dossier)
+        if folded in SKIP_WORDS:
+            return self._skip(turn, dossier)
+        if folded in CANCEL_WORDS:
+            return self.cancel(turn)
+        if text.strip() in HELP_WORDS or folded in HELP_WORDS:
+            return self._field_help(turn, dossier)
+        if folded in FAREWELL_WORDS:
+            return [Reply(t(lang, "farewell_dossier", number=dossier.number))]
+        if folded in MENU_WORDS:
+            return self.welcome(turn)
+        at_review = dossier.status == REVIEW and not dossier.editing
+        if (folded in THANKS or folded in ACK_WORDS) and not (at_review and folded in CONFIRM_WORDS):
+            # Not an answer: a company is not called "ok", nor a nationality "merci".
+            return self.prompt(turn, dossier, prefix=t(lang, "walk_ack"))
+        return None
+
+    def _review_input(self, turn: Turn, dossier: DossierRecord, text: str, folded: str) -> list[Reply]:
+        """Read a message at the review: a confirmation, an answer's number to correct, or a question."""
+        lang = turn.lang
+        if folded in CONFIRM_WORDS:
+            return self.finish(turn, dossier)
+        edit = re.fullmatch(r"(?:modifier|edit|changer|change|corriger|correct)\s+(?:n\s*)?(\d+)", folded)
+        if edit:
+            return self._edit(turn, dossier, edit.group(1))
+        if re.fullmatch(r"(?:n\s*)?\d{1,3}", folded):
+            # A number at the review names an answer to correct, never an action.
+            return self._edit(turn, dossier, folded.removeprefix("n").strip())
+        if text and (looks_like_question(text) or self._nlu_says_question(text)):
+            return [
+                *self.answer(turn, text),
+                *self._review(turn, dossier, prefix=t(lang, "back_to_review")),
+            ]
+        return self._review(turn, dossier, prefix=t(lang, "review_not_understood"))
 
     def _ask_french(
         self, turn: Turn, dossier: DossierRecord, field_spec: FieldSpec, value: str

@@ -20,14 +20,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def uses_terminal(settings: Settings) -> bool:
-    """Tell whether ``run`` falls back to the terminal chat (no Telegram token, no Matrix account)."""
+    """Tell whether ``run`` falls back to the terminal chat (no transport of the registry is configured)."""
     from bot.serve import configured_transports
 
     return not configured_transports(settings)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start Telegram and/or Matrix when configured, else the terminal chat."""
+    """Start the configured transports (Telegram, Matrix), else the terminal chat."""
     settings = load_settings(args.config)
     if args.terminal or uses_terminal(settings):
         from bot.adapters.console import chat_with_settings

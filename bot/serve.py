@@ -19,13 +19,11 @@ from bot.app import build_core
 from bot.dispatch import Dispatcher
 from bot.router import Router
 from bot.settings import Settings, load_settings
+from bot.transports import adapter_modules, how_to_configure
 from bot.workspace import start_up
 
 log = logging.getLogger(__name__)
 
-# The one registry of chat transports: name -> adapter module exposing ``configured(settings)`` (whether the
-# settings give it credentials) and ``run_transport(settings, dispatcher, router, stop)``.
-TRANSPORTS: dict[str, str] = {"telegram": "bot.adapters.telegram", "matrix": "bot.adapters.matrix"}
 # Libraries whose INFO lines are per request or per event (nio logs every sync and room event; bm25s sets its
 # own logger to DEBUG): only their warnings reach the bot's log.
 NOISY_LIBRARIES = (
@@ -45,7 +43,8 @@ TransportRunner = Callable[[Settings, Dispatcher, Router, asyncio.Event], Corout
 def configured_transports(settings: Settings) -> list[str]:
     """Names of the transports the settings give credentials for (each adapter says so itself)."""
     names = []
-    for name, module_name in TRANSPORTS.items():
+    # The one registry (``bot.transports``): each adapter module says whether the settings configure it.
+    for name, module_name in adapter_modules().items():
         configured: Callable[[Settings], bool] = importlib.import_module(module_name).configured
         if configured(settings):
             names.append(name)
@@ -53,7 +52,7 @@ def configured_transports(settings: Settings) -> list[str]:
 
 
 def _runner(name: str) -> TransportRunner:
-    module = importlib.import_module(TRANSPORTS[name])
+    module = importlib.import_module(adapter_modules()[name])
     runner: TransportRunner = module.run_transport
     return runner
 
@@ -64,7 +63,7 @@ async def run_transports(
     """Run the chosen (default: all configured) transports until ``stop`` is set; 1 if one of them fails."""
     names = [n for n in configured_transports(settings) if transports is None or n in transports]
     if not names:
-        log.error("no transport configured (Telegram token, or Matrix homeserver, user and password/token)")
+        log.error("no transport configured (%s)", how_to_configure())
         return 2
     core = build_core(settings)
     # The models load while the transports connect; "ready" is logged once a question waits for nothing.
@@ -158,11 +157,7 @@ def serve(settings: Settings, transports: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     names = [n for n in configured_transports(settings) if transports is None or n in transports]
     if not names:
-        print(
-            "vetpharma: no transport configured. Set TELEGRAM_BOT_TOKEN for Telegram, or "
-            "VETPHARMA_MATRIX_HOMESERVER, VETPHARMA_MATRIX_USER_ID and VETPHARMA_MATRIX_PASSWORD "
-            "(or _ACCESS_TOKEN) for Matrix; see the README."
-        )
+        print(f"vetpharma: no transport configured. {how_to_configure()}; see the README.")
         return 2
     refused = start_up(settings.data_dir, settings.effective_database_url, settings.default_language)
     if refused is not None:

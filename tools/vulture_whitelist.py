@@ -6,7 +6,7 @@ Not imported by anything: ``tools/code_limits.py`` hands it to vulture beside th
 _ = None
 
 # Framework entry points, called by name.
-_.SUPPORTED_METHODS  # tornado request handlers (bot/adapters/telegram.py webhook server)
+_.SUPPORTED_METHODS  # tornado request handlers (bot/adapters/telegram/webhook.py)
 _.log_exception  # tornado RequestHandler hook
 _.do_GET  # http.server handler (bot/metrics.py)
 _.log_message  # http.server handler hook

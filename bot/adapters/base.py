@@ -8,18 +8,24 @@ kept).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import html
 import re
+import sys
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from babel.numbers import format_decimal
 
 from bot.i18n import t
-from bot.messages import Choice
+from bot.messages import Choice, SessionKey
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # A reply that takes longer than this shows "typing…" (tuned in the settings of each transport).
 TYPING_DELAY_SECONDS = 1.0
@@ -250,3 +256,80 @@ def matrix_html(text: str) -> str:
             out += "" if quoted else "<br/><br/>"
         out += block
     return out
+
+
+# --- Bookkeeping both chat transports keep ------------------------------------------------------------
+
+Item = TypeVar("Item", bound=Hashable)
+
+
+class BoundedSet(Generic[Item]):
+    """The last ``size`` items seen: enough to drop a repeated event or button press without growing forever."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._items: OrderedDict[Item, None] = OrderedDict()
+        self._size = size
+
+    def add(self, item: Item) -> bool:
+        """Remember ``item`` as the newest; return False if it was already there."""
+        new = item not in self._items
+        self._items[item] = None
+        self._items.move_to_end(item)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return new
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+
+class SessionLocks:
+    """One lock per session, so that one chat is answered in order; dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: SessionKey) -> AsyncIterator[None]:
+        """Hold the session's lock while the body runs."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+# --- The ``vetpharma <transport>`` commands ---------------------------------------------------------------
+
+
+def configure_command(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of a one-transport command."""
+    parser.add_argument(
+        "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
+    )
+
+
+def run_command(
+    args: argparse.Namespace,
+    transport: str,
+    configured: Callable[[Settings], bool],
+    missing: str,
+    *,
+    to_stdout: bool = False,
+) -> int:
+    """Run one transport until interrupted; say ``missing`` and return 2 when it has no credentials."""
+    from bot.serve import serve
+    from bot.settings import load_settings
+
+    settings = load_settings(args.config)
+    if not configured(settings):
+        print(missing, file=sys.stdout if to_stdout else sys.stderr)
+        return 2
+    # One code path for one transport or all of them: logging, signals, the router and the exit status.
+    return serve(settings, transports=(transport,))

@@ -1,29 +1,18 @@
-"""Telegram transport (python-telegram-bot v22): updates in as ``Incoming``, ``Reply`` out as messages.
-
-The only module that imports ``telegram``. It is also the ``vetpharma telegram`` command.
-"""
+"""The Telegram bot: updates in as ``Incoming`` for the dispatcher, its replies out as messages and keyboards."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import html
-import json
 import logging
-import re
-import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-import tornado.httpserver
-import tornado.web
 from telegram import (
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -31,10 +20,9 @@ from telegram import (
     Message,
     ReplyParameters,
     Update,
-    User,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -45,8 +33,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.base import AlbumGatherer, human_size, split_text, typing_while, utf16_len
-from bot.cluster import UpdateGuard, update_guard
+from bot.adapters.base import AlbumGatherer, BoundedSet, SessionLocks, typing_while, utf16_len
+from bot.adapters.telegram.addressing import (
+    MAX_MESSAGE_UTF16,
+    TRANSPORT,
+    Addressing,
+    _language,
+    address,
+    split_message,
+)
+from bot.adapters.telegram.keyboards import ChoiceCallbacks, _answer
+from bot.adapters.telegram.media import download
 from bot.dispatch import Dispatcher, fallback_error
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bot.messages import Attachment, Choice, Incoming, Reply, SessionKey
@@ -54,11 +51,8 @@ from bot.router import Router
 from bot.settings import Settings, TelegramSettings
 from bot.store import Inbox, Memo, open_store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.adapters.telegram")  # one logger for the whole adapter
 
-TRANSPORT = "telegram"
-MAX_MESSAGE_UTF16 = 4096  # Bot API limit on a message's text after entity parsing
-MAX_CALLBACK_BYTES = 64  # Bot API limit on an inline button's callback_data
 TYPING_REFRESH_SECONDS = 4.5  # a chat action shows for 5 s at most
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 RATE_LIMIT_RETRIES = 5  # how many times a request answered 429 is retried after its retry_after
@@ -85,157 +79,6 @@ MENU_COMMANDS = (
 )
 
 
-# ---- pure helpers (no Telegram object involved) ---------------------------------------------
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
-    """Split ``text`` into messages of at most ``limit`` UTF-16 units, at paragraph, item or line ends."""
-    return split_text(text.strip(), limit)
-
-
-def _language(user: User | None, default: str) -> str:
-    code = (user.language_code or "") if user else ""
-    for lang in LANGUAGES:
-        if code.lower().startswith(lang):
-            return lang
-    return default if default in LANGUAGES else DEFAULT_LANGUAGE
-
-
-@dataclass(frozen=True)
-class Addressing:
-    """Whether a message is meant for the bot, and its text with the bot's name taken out."""
-
-    addressed: bool
-    text: str
-
-
-_COMMAND = re.compile(r"^/(\w+)(?:@(\w+))?(.*)$", re.DOTALL)
-
-
-# "#12 text": a staff member's answer to ticket 12, read in a staff room without a mention.
-TICKET_ANSWER = re.compile(r"\s*#\d{1,9}\s+\S")
-
-
-def address(
-    text: str, *, private: bool, bot_username: str, replied_to_bot: bool, staff_room: bool = False
-) -> Addressing:
-    """Decide if the bot is addressed (private chat, command, @mention, reply, "#N" in a staff room)."""
-    match = _COMMAND.match(text)
-    if match:
-        command, target, rest = match.groups()
-        if target and target.lower() != bot_username.lower():
-            return Addressing(False, text)  # a command for another bot in the same group
-        return Addressing(True, f"/{command}{rest}")
-    mention = re.compile(rf"(?<![\w@])@{re.escape(bot_username)}\b[,:]?", re.IGNORECASE)
-    cleaned, mentions = mention.subn("", text)
-    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned).strip()
-    staff_answer = staff_room and TICKET_ANSWER.match(text) is not None
-    return Addressing(
-        private or replied_to_bot or staff_answer or mentions > 0, cleaned if mentions else text
-    )
-
-
-@dataclass(frozen=True)
-class PendingChoice:
-    """What a pressed button stands for; ``user`` is who may press it (empty: whoever sees it)."""
-
-    value: str
-    user: str = ""
-
-
-class ChoiceCallbacks:
-    """Maps choices to callback data of at most 64 bytes, and back.
-
-    A short value in a private chat travels in the button itself (it survives a restart); a long value,
-    or any value in a group (where only the asked person may answer), travels as a short token.
-    """
-
-    VALUE = "="
-    TOKEN = "#"
-
-    def __init__(self, capacity: int = 50_000, memo: Memo | None = None) -> None:
-        self._tokens: OrderedDict[str, PendingChoice] = OrderedDict()
-        self._capacity = capacity
-        # Tokens are also kept in the store, so that buttons sent before a restart still work.
-        self._memo = memo
-
-    def encode(self, key: SessionKey, choice: Choice) -> str:
-        """Return the callback data for ``choice`` offered to ``key``."""
-        private = key.chat == key.user
-        direct = self.VALUE + choice.value
-        if private and len(direct.encode()) <= MAX_CALLBACK_BYTES:
-            return direct
-        token = self.TOKEN + secrets.token_urlsafe(12)
-        pending = PendingChoice(choice.value, "" if private else key.user)
-        self._tokens[token] = pending
-        if self._memo is not None:
-            self._memo.put(TRANSPORT, "button", token, json.dumps([pending.value, pending.user]))
-        while len(self._tokens) > self._capacity:
-            self._tokens.popitem(last=False)
-        return token
-
-    def decode(self, data: str) -> PendingChoice | None:
-        """Return what ``data`` stands for, or None when it is unknown or forgotten."""
-        if data.startswith(self.VALUE):
-            return PendingChoice(data[len(self.VALUE) :])
-        found = self._tokens.get(data)
-        if found is None and self._memo is not None and data.startswith(self.TOKEN):
-            remembered = self._memo.get(TRANSPORT, "button", data)
-            if remembered is not None:
-                value, user = json.loads(remembered)
-                found = PendingChoice(str(value), str(user))
-        return found
-
-
-class _SessionLocks:
-    """One lock per session, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: SessionKey) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
-class _Seen:
-    """A bounded set, to ignore a button pressed twice before its keyboard disappeared."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._items: OrderedDict[tuple[int, int], None] = OrderedDict()
-        self._capacity = capacity
-
-    def add(self, item: tuple[int, int]) -> bool:
-        """Remember ``item``; return False if it was already there."""
-        if item in self._items:
-            return False
-        self._items[item] = None
-        if len(self._items) > self._capacity:
-            self._items.popitem(last=False)
-        return True
-
-
-async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
-    """Stop the button's spinner (with an alert if given); a query too old to answer is no failure."""
-    try:
-        await query.answer(alert, show_alert=alert is not None)
-    except TelegramError as exc:
-        log.info("could not answer a button press: %s", exc)
-
-
-# ---- the transport --------------------------------------------------------------------------
-
-
 class TelegramTransport:
     """Runs one bot: turns updates into ``Incoming`` for the dispatcher and renders its replies."""
 
@@ -246,8 +89,8 @@ class TelegramTransport:
         self._store = open_store(settings.effective_database_url)
         self.memo = Memo(self._store)
         self.choices = ChoiceCallbacks(memo=self.memo)
-        self._locks = _SessionLocks()
-        self._answered = _Seen()
+        self._locks = SessionLocks()
+        self._answered: BoundedSet[tuple[int, int]] = BoundedSet()
         self._typing_delay = settings.telegram.typing_delay
         self._quote: dict[SessionKey, int] = {}  # group session -> message its next answer quotes
         # Every update is recorded before it is handled and marked done once answered (the update id is the
@@ -282,20 +125,7 @@ class TelegramTransport:
         message, user = update.message, update.effective_user
         if message is None or user is None or user.is_bot:
             return
-        bot = context.bot
-        replied = message.reply_to_message
-        replied_to_bot = bool(replied and replied.from_user and replied.from_user.id == bot.id)
-        # The bot's message being answered (a staff reply to a ticket, a user's reply to a staff message).
-        reply_to_text = (
-            (replied.text or replied.caption or "") if replied is not None and replied_to_bot else None
-        )
-        addressing = address(
-            message.text or message.caption or "",
-            private=message.chat.type == ChatType.PRIVATE,
-            bot_username=bot.username,
-            replied_to_bot=replied_to_bot,
-            staff_room=f"{TRANSPORT}:{message.chat.id}" in self.settings.staff_rooms,
-        )
+        addressing, reply_to_text = self._addressing(message, context.bot.id, context.bot.username)
         if not addressing.addressed:
             # Group chatter not meant for the bot is neither answered nor handed to the core (privacy).
             return
@@ -325,6 +155,23 @@ class TelegramTransport:
                 await self.router.deliver_all(replies, key)
             finally:
                 self._quote.pop(key, None)
+
+    def _addressing(self, message: Message, bot_id: int, bot_username: str) -> tuple[Addressing, str | None]:
+        """Tell whether a message is meant for the bot, and give the text of the bot's message it replies to."""
+        replied = message.reply_to_message
+        replied_to_bot = bool(replied and replied.from_user and replied.from_user.id == bot_id)
+        # The bot's message being answered (a staff reply to a ticket, a user's reply to a staff message).
+        reply_to_text = (
+            (replied.text or replied.caption or "") if replied is not None and replied_to_bot else None
+        )
+        addressing = address(
+            message.text or message.caption or "",
+            private=message.chat.type == ChatType.PRIVATE,
+            bot_username=bot_username,
+            replied_to_bot=replied_to_bot,
+            staff_room=f"{TRANSPORT}:{message.chat.id}" in self.settings.staff_rooms,
+        )
+        return addressing, reply_to_text
 
     async def _on_album_part(
         self, update: Update, message: Message, key: SessionKey, text: str, reply_to_text: str | None
@@ -388,37 +235,7 @@ class TelegramTransport:
 
     async def _download(self, message: Message, lang: str) -> tuple[Attachment | None, str | None]:
         """Fetch the document or largest photo, refusing oversize files before asking for them."""
-        if message.document is not None:
-            doc = message.document
-            file_id, size = doc.file_id, doc.file_size
-            name = doc.file_name or f"document-{doc.file_unique_id}"
-            mime = doc.mime_type or "application/octet-stream"
-        elif message.photo:
-            best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-            file_id, size = best.file_id, best.file_size
-            name, mime = f"photo-{best.file_unique_id}.jpg", "image/jpeg"
-        else:
-            return None, None
-        limit = self.settings.telegram.max_download_bytes
-        if size is not None and size > limit:
-            return None, self._too_big(name, size, limit, lang)
-        try:
-            telegram_file = await message.get_bot().get_file(file_id)
-            if telegram_file.file_size is not None and telegram_file.file_size > limit:
-                return None, self._too_big(name, telegram_file.file_size, limit, lang)
-            data = bytes(await telegram_file.download_as_bytearray())
-        except TelegramError as exc:
-            log.warning("could not download a file: %s", exc)
-            return None, t(lang, "telegram_download_failed")
-        if len(data) > limit:
-            return None, self._too_big(name, len(data), limit, lang)
-        return Attachment(name, mime, data, group=message.media_group_id or ""), None
-
-    @staticmethod
-    def _too_big(name: str, size: int, limit: int, lang: str) -> str:
-        return t(
-            lang, "telegram_too_big", name=name, size=human_size(size, lang), limit=human_size(limit, lang)
-        )
+        return await download(message, lang, self.settings.telegram.max_download_bytes)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -610,215 +427,3 @@ def build_application(settings: TelegramSettings) -> Application:  # type: ignor
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     return builder.build()
-
-
-async def _initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
-    """Call getMe until it works (network trouble is retried; a bad token is not); False if stopped."""
-    delay = 1.0
-    while not stop.is_set():
-        try:
-            await application.initialize()
-            return True
-        except InvalidToken:
-            raise
-        except NetworkError as exc:
-            log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, 60.0)
-    return False
-
-
-async def run_transport(
-    settings: Settings, dispatcher: Dispatcher, router: Router, stop: asyncio.Event
-) -> None:
-    """Run the Telegram bot until ``stop`` is set (long polling, or a webhook when configured)."""
-    transport = TelegramTransport(settings, dispatcher, router)
-    application = transport.application
-    if not await _initialize(application, stop):
-        transport.close()
-        return
-    updater = application.updater
-    assert updater is not None
-    webhook: WebhookServer | None = None
-    try:
-        await application.start()
-        await transport.register_commands()
-        await transport.replay_pending()
-        tg = settings.telegram
-        if tg.webhook_url:
-            # setWebhook hands the secret to Telegram, which sends it back on every call. Processes behind one
-            # balancer share a configured one; a single process may draw a fresh one each start.
-            secret = tg.webhook_secret or secrets.token_urlsafe(32)
-            webhook = WebhookServer(
-                transport, update_guard(settings.effective_database_url, transport.inbox), secret
-            )
-            await webhook.start(tg.webhook_listen, tg.webhook_port, urlsplit(tg.webhook_url).path or "/")
-            await _set_webhook(application, tg.webhook_url, secret, stop)
-            log.info("telegram: webhook on %s:%d", tg.webhook_listen, tg.webhook_port)
-        else:
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
-            log.info("telegram: long polling as @%s", application.bot.username)
-        # Registered once updates flow: until then nobody can be answered anyway.
-        router.register(TRANSPORT, transport.send)
-        await stop.wait()
-    finally:
-        router.unregister(TRANSPORT)
-        if webhook is not None:
-            await webhook.stop()
-        if updater.running:
-            await updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-        transport.close()
-
-
-# ---- webhook mode: several processes behind a balancer ---------------------------------------
-
-
-async def _set_webhook(application: Application, url: str, secret: str, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
-    """Tell Telegram where to post updates (every process of a deployment says the same)."""
-    for attempt in range(6):
-        try:
-            await application.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-            return
-        except NetworkError as exc:
-            if attempt == 5 or stop.is_set():
-                raise
-            log.warning("setWebhook failed (%s); retrying", exc)
-            await asyncio.sleep(2**attempt)
-
-
-class WebhookServer:
-    """Receives Telegram's webhook calls and answers each only once its update is handled.
-
-    python-telegram-bot's own server answers 200 as soon as an update is queued, so a process that dies
-    then loses it. Here the answer comes after the replies were sent and the update recorded (by the
-    guard, which also keeps one user's updates in order across processes): a process killed mid-way gets
-    no answer, and Telegram sends the update again, to whichever process the balancer picks. It also
-    serves ``/health/alive`` and ``/health/ready`` for the balancer and the service manager.
-    """
-
-    def __init__(self, transport: TelegramTransport, guard: UpdateGuard, secret: str) -> None:
-        self.transport = transport
-        self.guard = guard
-        self.secret = secret
-        self.stopping = False
-        self.in_flight = 0
-        self._server: tornado.httpserver.HTTPServer | None = None
-
-    async def start(self, listen: str, port: int, path: str) -> None:
-        """Listen for webhook calls on ``path`` and health checks under ``/health/``."""
-        app = tornado.web.Application(
-            [
-                (r"/health/(alive|ready)", _HealthHandler, {"hook": self}),
-                (re.escape(path), _UpdateHandler, {"hook": self}),
-            ]
-        )
-        self._server = tornado.httpserver.HTTPServer(app, max_body_size=16 * 1024 * 1024)
-        self._server.listen(port, address=listen)
-
-    async def stop(self, grace: float = 30.0) -> None:
-        """Stop taking calls (the balancer sends them elsewhere) and finish those in hand."""
-        self.stopping = True
-        if self._server is not None:
-            self._server.stop()
-        for _ in range(int(grace * 10)):
-            if not self.in_flight:
-                break
-            await asyncio.sleep(0.1)
-        if self._server is not None:
-            await self._server.close_all_connections()
-        await self.guard.close()
-
-    async def ready(self) -> bool:
-        """Tell whether this process should get updates: running, and the database answers."""
-        return not self.stopping and self.transport.application.running and await self.guard.ready()
-
-    async def handle(self, data: object) -> int:
-        """Handle one posted update once; return the HTTP status to answer."""
-        application = self.transport.application
-        update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
-        if update is None:
-            return 400
-        sender = update.effective_user or update.effective_chat
-        who = str(sender.id) if sender is not None else ""
-        async with self.guard.once(TRANSPORT, str(update.update_id), who) as fresh:
-            if fresh:
-                await application.process_update(update)
-        return 200
-
-
-class _UpdateHandler(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
-
-    def initialize(self, hook: WebhookServer) -> None:
-        self.hook = hook
-
-    async def post(self) -> None:
-        header = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not secrets.compare_digest(header, self.hook.secret):
-            self.set_status(403)
-            return
-        if self.hook.stopping:
-            self.set_status(503)  # Telegram sends it again, the balancer to another process
-            return
-        try:
-            data = json.loads(self.request.body)
-        except ValueError:
-            self.set_status(400)
-            return
-        self.hook.in_flight += 1
-        try:
-            self.set_status(await self.hook.handle(data))
-        except Exception:
-            log.exception("a webhook update could not be handled")
-            self.set_status(500)
-        finally:
-            self.hook.in_flight -= 1
-
-    def log_exception(self, *args: object) -> None:
-        log.warning("webhook request failed")
-
-
-class _HealthHandler(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
-
-    def initialize(self, hook: WebhookServer) -> None:
-        self.hook = hook
-
-    async def get(self, which: str) -> None:
-        healthy = True if which == "alive" else await self.hook.ready()
-        self.set_status(200 if healthy else 503)
-        self.write("ok\n" if healthy else "not ready\n")
-
-
-def configured(settings: Settings) -> bool:
-    """Tell whether the settings give this transport what it needs to run (a Telegram bot token)."""
-    return settings.telegram_configured
-
-
-# ---- the `vetpharma telegram` command -------------------------------------------------------
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Declare the command's options."""
-    parser.add_argument(
-        "--config", help="settings file (default: $VETPHARMA_CONFIG or config/vetpharma.toml)"
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run the Telegram bot until interrupted."""
-    from bot.serve import serve
-    from bot.settings import load_settings
-
-    settings = load_settings(args.config)
-    if not settings.telegram_configured:
-        print(
-            "vetpharma telegram: no bot token. Set TELEGRAM_BOT_TOKEN (or VETPHARMA_TELEGRAM_TOKEN, "
-            "or [telegram] token in the settings file); BotFather gives one with /newbot.",
-        )
-        return 2
-    return serve(settings, transports=(TRANSPORT,))
