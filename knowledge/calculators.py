@@ -1,7 +1,8 @@
 """Calculators over the curated facts: assistants required, practical experience, decision deadlines.
 
 Every number comes from ``knowledge/facts/*.yaml`` (whose quotes are checked against the text); every
-result names the article and part it rests on, and says so when the decree does not cover a case.
+result names the article and part it rests on, and says so when the decree does not cover a case. The
+results are worded in the reader's language by ``bot/answering/calculations.py`` (``config/messages``).
 """
 
 from __future__ import annotations
@@ -10,69 +11,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from knowledge.facts import Band, Facts, StaffingScale, Text, load_facts
-
-_MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-_MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-def format_date(day: dt.date, lang: str) -> str:
-    """Write a date as people do: '31 mai 2026', '31 May 2026'."""
-    if lang == "en":
-        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {_MONTHS_FR[day.month - 1]} {day.year}"
-
-
-def format_month(day: dt.date, lang: str) -> str:
-    """Write a month as people do: 'mars 2024', 'March 2024'."""
-    names = _MONTHS_EN if lang == "en" else _MONTHS_FR
-    return f"{names[day.month - 1]} {day.year}"
-
-
-def format_months(months: int, lang: str) -> str:
-    """Write a duration in months as '2 ans', '1 an', '6 mois' ('2 years', '1 year', '6 months')."""
-    if months % 12 == 0:
-        years = months // 12
-        if lang == "en":
-            return f"{years} year" + ("s" if years > 1 else "")
-        return f"{years} an" + ("s" if years > 1 else "")
-    if lang == "en":
-        return f"{months} month" + ("s" if months > 1 else "")
-    return f"{months} mois"
-
-
-def _ordinal(n: int, lang: str) -> str:
-    if lang == "en":
-        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-        return f"{n}{suffix}"
-    return "1er" if n == 1 else f"{n}e"
+from knowledge.facts import Facts, Text, load_facts
 
 
 @dataclass(frozen=True)
@@ -162,93 +101,6 @@ def assistants_required(category: int, headcount: int, facts: Facts | None = Non
     )
 
 
-def _assistants_phrase(n: int, lang: str) -> str:
-    if lang == "en":
-        if n == 0:
-            return "no assistant pharmacist or veterinarian"
-        return (
-            f"{n} assistant pharmacist" + ("s" if n > 1 else "") + " or veterinarian" + ("s" if n > 1 else "")
-        )
-    if n == 0:
-        return "aucun pharmacien ou vétérinaire assistant"
-    if n == 1:
-        return "1 pharmacien ou vétérinaire assistant"
-    return f"{n} pharmaciens ou vétérinaires assistants"
-
-
-def describe_staffing(result: StaffingResult, lang: str, facts: Facts | None = None) -> str:
-    """Explain a staffing result in one or two sentences, citing the article and part."""
-    facts = facts or load_facts()
-    category = facts.category(result.category)
-    name = category.name.get(lang) if category else ""
-    who = (
-        f"For an establishment of category {result.category}° ({name}) with {result.headcount} staff"
-        if lang == "en"
-        else f"Pour un établissement de la catégorie {result.category}° ({name}) de {result.headcount} personnes"
-    )
-    if not result.covered:
-        return f"{who}: " + facts.staffing.uncovered_note.get(lang)
-    scale = facts.staffing.scale_for(result.category)
-    assert scale is not None and result.assistants is not None
-    first = scale.bands[0]
-    if result.assistants == 0:
-        if lang == "en":
-            return (
-                f"{who}, article {scale.article} requires {_assistants_phrase(0, lang)}: the first one is required "
-                f"from {first.low} persons (art. {scale.article} {first.part})."
-            )
-        return (
-            f"{who}, l'article {scale.article} n'exige {_assistants_phrase(0, lang)} : le premier est requis "
-            f"à partir de {first.low} personnes (art. {scale.article} {first.part})."
-        )
-    part = result.sources[-1].part
-    if not result.beyond_bands:
-        if lang == "en":
-            return (
-                f"{who}, {_assistants_phrase(result.assistants, lang)} are required "
-                f"(art. {scale.article} {part}: {result.low} to {result.high} persons)."
-            ).replace(" are required", " is required" if result.assistants == 1 else " are required")
-        return (
-            f"{who}, il faut {_assistants_phrase(result.assistants, lang)} "
-            f"(art. {scale.article} {part} : effectif de {result.low} à {result.high} personnes)."
-        )
-    last: Band = scale.bands[-1]
-    nth = _ordinal(result.assistants, lang)
-    if lang == "en":
-        return (
-            f"{who}, {_assistants_phrase(result.assistants, lang)} are required: article {scale.article} {part} "
-            f'provides {last.assistants} for {last.low} to {last.high} persons "and so on for each further '
-            f'{scale.step} persons", so a {nth} from {result.low} to {result.high} persons.'
-        )
-    return (
-        f"{who}, il faut {_assistants_phrase(result.assistants, lang)} : l'article {scale.article} {part} en prévoit "
-        f"{last.assistants} pour un effectif de {last.low} à {last.high} personnes « et ainsi de suite par effectif "
-        f"de {scale.step} personnes supplémentaires », soit un {nth} de {result.low} à {result.high} personnes."
-    )
-
-
-def describe_scale(scale: StaffingScale, lang: str) -> str:
-    """Describe one staffing scale (when no headcount is given)."""
-    cats = ", ".join(f"{c}°" for c in scale.categories)
-    bands = ", ".join(
-        (
-            f"{b.assistants} from {b.low} to {b.high} persons"
-            if lang == "en"
-            else f"{b.assistants} de {b.low} à {b.high} personnes"
-        )
-        for b in scale.bands
-    )
-    if lang == "en":
-        return (
-            f"Article {scale.article} (categories {cats}), per establishment: {bands}, then one more for each "
-            f"further {scale.step} persons; below {scale.bands[0].low} persons, none."
-        )
-    return (
-        f"Article {scale.article} (catégories {cats}), par établissement : {bands}, puis un de plus par tranche "
-        f"de {scale.step} personnes supplémentaires ; en dessous de {scale.bands[0].low} personnes, aucun."
-    )
-
-
 # --- practical experience (art. 25-27) -------------------------------------------------------------------------
 
 
@@ -306,56 +158,6 @@ def experience_required(
     )
 
 
-def describe_experience(result: ExperienceResult, lang: str, facts: Facts | None = None) -> str:
-    """Explain an experience result, citing the article and part."""
-    facts = facts or load_facts()
-    category = facts.category(result.category)
-    name = category.name.get(lang) if category else ""
-    if result.months is None or result.base_months is None:
-        return facts.experience.uncovered_note.get(lang)
-    duration = format_months(result.months, lang)
-    base = format_months(result.base_months, lang)
-    part = result.sources[0].part
-    if lang == "en":
-        text = (
-            f"For category {result.category}° ({name}), the responsible pharmacist or veterinarian (and the deputies) "
-            f"must show at least {duration} of practical experience"
-        )
-    else:
-        text = (
-            f"Pour la catégorie {result.category}° ({name}), le pharmacien ou vétérinaire responsable (et les "
-            f"suppléants) doit justifier d'une expérience pratique d'au moins {duration}"
-        )
-    if result.reduced_by:
-        if lang == "en":
-            studies = f"{result.study_years} years of higher education" + (
-                " plus a third-cycle diploma" if result.reduced_by == "II 2° b)" else ""
-            )
-            text += f": {base} under art. {result.article} {part}, reduced for {studies} (art. 26 {result.reduced_by})."
-        else:
-            studies = f"{result.study_years} années d'études supérieures" + (
-                " et un diplôme de troisième cycle" if result.reduced_by == "II 2° b)" else ""
-            )
-            text += f" : {base} selon l'art. {result.article} {part}, durée ramenée pour {studies} (art. 26 {result.reduced_by})."
-    else:
-        text += f" (art. {result.article} {part})."
-        if result.study_years is not None and result.reducible:
-            text += (
-                f" {result.study_years} years of study give no reduction under art. 26 II (it starts at five years)."
-                if lang == "en"
-                else f" {result.study_years} années d'études n'ouvrent pas de réduction au titre de l'art. 26 II (elle commence à cinq années)."
-            )
-        elif result.study_years is not None:
-            text += (
-                " The length of study does not shorten it: art. 26 II only reduces the experience of art. 26 I."
-                if lang == "en"
-                else " La durée des études ne la réduit pas : l'art. 26 II ne ramène que l'expérience prévue au I de l'article 26."
-            )
-    if result.where is not None:
-        text += (" Where: " if lang == "en" else " Où : ") + result.where.get(lang) + "."
-    return text
-
-
 # --- decision deadlines (art. 5, 9, 13; 15 and 22 refer to them) ---------------------------------------------
 
 
@@ -408,104 +210,6 @@ def decision_deadline(procedure: str, received: dt.date, facts: Facts | None = N
         Source(suspension.article, None, suspension.quote),
         Source(silence.article, None, silence.quote),
         _VIA.get(procedure, ()),
-    )
-
-
-_PROCEDURE_NAMES = {
-    "opening": Text("d'ouverture", "to open an establishment"),
-    "extension": Text("d'extension d'activité", "to extend activity"),
-    "transfer": Text("de transfert", "to transfer the authorisation"),
-    "modification": Text("de modification", "for a modification"),
-}
-
-
-def describe_deadline(result: DeadlineResult, lang: str, inspection: bool = False) -> str:
-    """Explain a deadline: the date, how the delay is counted, suspension and silence.
-
-    With `inspection` (an on-site inspection is needed, art. 13), the extended date comes first.
-    """
-    name = _PROCEDURE_NAMES[result.procedure].get(lang)
-    received = format_date(result.received, lang)
-    due = format_date(result.due, lang)
-    if inspection and result.extended_due and result.extended_days:
-        extended = format_date(result.extended_due, lang)
-        if lang == "en":
-            lead = (
-                f"With an on-site inspection, the decision on a request {name} received complete and regular on "
-                f"{received} may be put off until {extended} at the latest: the {result.days}-day delay (until {due}) "
-                f"may be extended up to {result.extended_days} days by a decision of the Minister of State notified "
-                f"before the first delay ends (art. {result.article})."
-            )
-        else:
-            lead = (
-                f"Avec une enquête sur place, la décision sur une demande {name} reçue complète et régulière le "
-                f"{received} peut être reportée au plus tard au {extended} : le délai de {result.days} jours (jusqu'au "
-                f"{due}) peut être prorogé dans la limite de {result.extended_days} jours par décision du Ministre "
-                f"d'État notifiée avant l'expiration du premier délai (art. {result.article})."
-            )
-        return lead + " " + _delay_rules(result, lang)
-    if lang == "en":
-        text = (
-            f"For a request {name} whose complete and regular dossier was received on {received}, the decision is due "
-            f"by {due} at the latest: {result.days} days (art. {result.article}) counted from the date the request "
-            f"with a complete and regular dossier is received."
-        )
-        if result.via:
-            text += " " + _via_sentence(result, lang)
-        if result.extended_due and result.extended_days:
-            text += (
-                f" If an on-site inspection is needed, the Minister of State may extend it to {result.extended_days} "
-                f"days, i.e. {format_date(result.extended_due, lang)}, by a decision notified before the first delay ends."
-            )
-        return text + " " + _delay_rules(result, lang)
-    text = (
-        f"Pour une demande {name} dont le dossier complet et régulier a été reçu le {received}, la décision doit "
-        f"intervenir au plus tard le {due} : {result.days} jours (art. {result.article}) à compter de la date de "
-        f"réception de la demande accompagnée d'un dossier complet et régulier."
-    )
-    if result.via:
-        text += " " + _via_sentence(result, lang)
-    if result.extended_due and result.extended_days:
-        text += (
-            f" Si une enquête sur place est nécessaire, le Ministre d'État peut proroger ce délai jusqu'à "
-            f"{result.extended_days} jours, soit le {format_date(result.extended_due, lang)}, par une décision notifiée "
-            "avant l'expiration du premier délai."
-        )
-    return text + " " + _delay_rules(result, lang)
-
-
-def _via_sentence(result: DeadlineResult, lang: str) -> str:
-    """Say how the request reaches the delay of article 5: article 22 through article 9, article 15 directly."""
-    if result.procedure == "transfer":
-        if lang == "en":
-            return (
-                "(A transfer request is examined under the conditions of article 9 (art. 22), which apply the "
-                f"delay of article {result.article}.)"
-            )
-        return (
-            "(La demande de transfert est instruite dans les conditions de l'article 9 (art. 22), qui renvoie au "
-            f"délai de l'article {result.article}.)"
-        )
-    if lang == "en":
-        return f"(Article {result.via[0]} applies the conditions of articles {result.article} and 6.)"
-    return f"(L'article {result.via[0]} renvoie aux conditions des articles {result.article} et 6.)"
-
-
-def _delay_rules(result: DeadlineResult, lang: str) -> str:
-    """Say how the delay is suspended, what silence means, and how the date was counted."""
-    suspension = result.suspension.article if result.suspension else result.article
-    silence = result.silence.article if result.silence else result.article
-    if lang == "en":
-        return (
-            f"The delay is suspended while further information asked for is awaited (art. {suspension}): the date "
-            f"moves back by as many days. Silence when the delay expires means refusal (art. {silence}). The decree "
-            "sets no rule on counting the first day; this date adds the days to the receipt date."
-        )
-    return (
-        f"Le délai est suspendu tant que les informations complémentaires demandées ne sont pas reçues "
-        f"(art. {suspension}) : la date recule d'autant. Le silence gardé à l'expiration du délai vaut refus "
-        f"(art. {silence}). L'arrêté ne fixe pas de règle de computation du premier jour ; la date ajoute les "
-        "jours à la date de réception."
     )
 
 

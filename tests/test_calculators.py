@@ -6,15 +6,9 @@ import datetime as dt
 
 import pytest
 
-from knowledge.calculators import (
-    assistants_required,
-    decision_deadline,
-    describe_deadline,
-    describe_experience,
-    describe_staffing,
-    experience_required,
-    format_date,
-)
+from bot.answering.calculations import describe_deadline, describe_experience, describe_staffing
+from bot.answering.wording import format_date
+from knowledge.calculators import assistants_required, decision_deadline, experience_required
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,161 @@ from bot.answering.context import Context, phrase
 from bot.answering.model import Answer, cite
 from bot.answering.quoting import quote_source
 from bot.answering.situations import clarification, experience_lines, headcount_lines, study_in_doubt
+from bot.answering.wording import counted, format_date, format_months, ordinal
 from bot.i18n import t
 from knowledge.calculators import (
+    DeadlineResult,
+    ExperienceResult,
+    StaffingResult,
     assistants_required,
     decision_deadline,
-    describe_deadline,
-    describe_experience,
-    describe_scale,
-    describe_staffing,
     experience_required,
 )
+from knowledge.facts import Facts, StaffingScale, load_facts
 from nlu import Understanding
 from nlu.situation import find_events, third_cycle_said
 from nlu.text import fold
+
+# --- the results in words -------------------------------------------------------------------------------------
+
+
+def _assistants(n: int, lang: str) -> str:
+    return t(lang, "calc_assistants_none") if n == 0 else counted(lang, "calc_assistants", n)
+
+
+def describe_staffing(result: StaffingResult, lang: str, facts: Facts | None = None) -> str:
+    """Explain a staffing result in one or two sentences, citing the article and part."""
+    facts = facts or load_facts()
+    category = facts.category(result.category)
+    name = category.name.get(lang) if category else ""
+    who = t(lang, "calc_staffing_who", category=result.category, name=name, headcount=result.headcount)
+    if not result.covered:
+        return t(lang, "calc_staffing_uncovered", who=who, note=facts.staffing.uncovered_note.get(lang))
+    scale = facts.staffing.scale_for(result.category)
+    assert scale is not None and result.assistants is not None
+    n, article, last = result.assistants, scale.article, scale.bands[-1]
+    if n == 0:
+        first = scale.bands[0]
+        return t(
+            lang,
+            "calc_staffing_none",
+            who=who,
+            article=article,
+            assistants=_assistants(0, lang),
+            low=first.low,
+            part=first.part,
+        )
+    shared = {
+        "who": who,
+        "assistants": _assistants(n, lang),
+        "article": article,
+        "part": result.sources[-1].part,
+    }
+    if not result.beyond_bands:
+        return counted(lang, "calc_staffing_band", n, low=result.low, high=result.high, **shared)
+    return t(
+        lang,
+        "calc_staffing_beyond",
+        last=last.assistants,
+        last_low=last.low,
+        last_high=last.high,
+        step=scale.step,
+        nth=ordinal(n, lang),
+        low=result.low,
+        high=result.high,
+        **shared,
+    )
+
+
+def describe_scale(scale: StaffingScale, lang: str) -> str:
+    """Describe one staffing scale (when no headcount is given)."""
+    cats = ", ".join(f"{c}°" for c in scale.categories)
+    bands = ", ".join(
+        t(lang, "calc_scale_band", assistants=b.assistants, low=b.low, high=b.high) for b in scale.bands
+    )
+    return t(
+        lang,
+        "calc_scale",
+        article=scale.article,
+        categories=cats,
+        bands=bands,
+        step=scale.step,
+        low=scale.bands[0].low,
+    )
+
+
+def describe_experience(result: ExperienceResult, lang: str, facts: Facts | None = None) -> str:
+    """Explain an experience result, citing the article and part."""
+    facts = facts or load_facts()
+    category = facts.category(result.category)
+    name = category.name.get(lang) if category else ""
+    if result.months is None or result.base_months is None:
+        return facts.experience.uncovered_note.get(lang)
+    duration = format_months(result.months, lang)
+    rule = t(lang, "calc_experience_rule", category=result.category, name=name, duration=duration)
+    part = result.sources[0].part
+    if result.reduced_by:
+        third = "_third" if result.reduced_by == "II 2° b)" else ""
+        text = t(
+            lang,
+            "calc_experience_reduced",
+            rule=rule,
+            base=format_months(result.base_months, lang),
+            article=result.article,
+            part=part,
+            reduced_by=result.reduced_by,
+            studies=t(lang, f"calc_experience_studies{third}", years=result.study_years),
+        )
+    else:
+        text = t(lang, "calc_experience_cited", rule=rule, article=result.article, part=part)
+        if result.study_years is not None:
+            key = "calc_experience_no_reduction" if result.reducible else "calc_experience_not_reducible"
+            text += " " + t(lang, key, years=result.study_years)
+    if result.where is not None:
+        text += " " + t(lang, "calc_experience_where", where=result.where.get(lang))
+    return text
+
+
+def describe_deadline(result: DeadlineResult, lang: str, inspection: bool = False) -> str:
+    """Explain a deadline: the date, how the delay is counted, suspension and silence.
+
+    With `inspection` (an on-site inspection is needed, art. 13), the extended date comes first.
+    """
+    dates = {
+        "name": t(lang, f"calc_procedure_{result.procedure}"),
+        "received": format_date(result.received, lang),
+        "due": format_date(result.due, lang),
+        "days": result.days,
+        "article": result.article,
+    }
+    extended = format_date(result.extended_due, lang) if result.extended_due else ""
+    if inspection and result.extended_due and result.extended_days:
+        lead = t(
+            lang, "calc_deadline_inspection", extended=extended, extended_days=result.extended_days, **dates
+        )
+        return lead + " " + _delay_rules(result, lang)
+    text = t(lang, "calc_deadline", **dates)
+    if result.via:
+        text += " " + _via_sentence(result, lang)
+    if result.extended_due and result.extended_days:
+        text += " " + t(
+            lang, "calc_deadline_extension", extended_days=result.extended_days, extended=extended
+        )
+    return text + " " + _delay_rules(result, lang)
+
+
+def _via_sentence(result: DeadlineResult, lang: str) -> str:
+    """Say how the request reaches the delay of article 5: article 22 through article 9, article 15 directly."""
+    if result.procedure == "transfer":
+        return t(lang, "calc_deadline_via_transfer", article=result.article)
+    return t(lang, "calc_deadline_via", via=result.via[0], article=result.article)
+
+
+def _delay_rules(result: DeadlineResult, lang: str) -> str:
+    """Say how the delay is suspended, what silence means, and how the date was counted."""
+    suspension = result.suspension.article if result.suspension else result.article
+    silence = result.silence.article if result.silence else result.article
+    return t(lang, "calc_delay_rules", suspension=suspension, silence=silence)
 
 
 def calculate(ctx: Context, u: Understanding, lang: str) -> Answer | None:
@@ -86,7 +228,7 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
     """Count the assistant pharmacists a category and headcount require (art. 37-39)."""
     e = u.entities
     rules = ctx.facts.staffing
-    ops = (" ; " if lang != "en" else "; ").join(o.get(lang) for o in rules.operations)
+    ops = t(lang, "list_separator").join(o.get(lang) for o in rules.operations)
     note = phrase(lang, "count_note", ops=ops)
     # The headcount article 39 counts, from the staff by activity the message gives (one line of computation).
     counted, computed, assumption = headcount_lines(u, lang)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.answering.model import Clarification
+from bot.answering.wording import format_amount, format_date, format_month, format_months
 from bot.i18n import t
 from knowledge.calculators import (
     StaffPart,
@@ -23,9 +24,6 @@ from knowledge.calculators import (
     dated_delay,
     exceeds,
     experience_required,
-    format_date,
-    format_month,
-    format_months,
     shift,
 )
 from knowledge.facts import Facts
@@ -60,14 +58,6 @@ def clarification(slot: str, lang: str, options: tuple[str, ...]) -> Clarificati
         t(lang, f"clarify_{slot}"),
         tuple((t(lang, f"clarify_option_{o}"), t(lang, f"clarify_value_{o}")) for o in options),
     )
-
-
-def _amount(amount: int, unit: str, lang: str) -> str:
-    if unit in {"month", "year"}:
-        return format_months(amount * (12 if unit == "year" else 1), lang)
-    if unit == "week":
-        return f"{amount} " + ("weeks" if lang == "en" else "semaines")
-    return f"{amount} " + ("days" if lang == "en" else "jours")
 
 
 def _date(day: dt.date, lang: str) -> str:
@@ -140,7 +130,7 @@ def activity_verdict(u: Understanding, lang: str, facts: Facts) -> SituationRepl
     if not asked.counted:
         text = t(lang, "calc_activity_not_counted", activities=activities)
         return SituationReply(text, (article, *scales), (quote,), intent="rule_question")
-    ops = ("; " if lang == "en" else " ; ").join(
+    ops = t(lang, "list_separator").join(
         facts.staffing.operations[op - 1].get(lang) for op in asked.operations
     )
     if not asked.words:
@@ -162,7 +152,7 @@ def _due_line(
         due=_date(due, lang),
         start=_date(start, lang),
         sign=sign,
-        amount=_amount(amount, unit, lang),
+        amount=format_amount(amount, unit, lang),
         article=article,
     )
 
@@ -294,7 +284,7 @@ def _decision(
                     "calc_due_line_paused",
                     due=_date(result.due, lang),
                     start=_date(received.day, lang),
-                    amount=_amount(result.amount, result.unit, lang),
+                    amount=format_amount(result.amount, result.unit, lang),
                     paused=result.paused,
                     pause_from=_date(asked.day, lang),
                     pause_to=_date(answered.day, lang),
@@ -386,7 +376,7 @@ def retention_lines(u: Understanding, lang: str, facts: Facts, article: str) -> 
                 due=_date(run_due, lang) if run_exact else format_month(run_due, lang),
                 start=_date(run_start, lang) if run_exact else format_month(run_start, lang),
                 sign="+",
-                amount=_amount(run_amount, run_unit, lang),
+                amount=format_amount(run_amount, run_unit, lang),
                 article=article,
             )
         )
