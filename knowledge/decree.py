@@ -148,22 +148,63 @@ def _blocks(body: str) -> list[str]:
     return out
 
 
-def read_decree(raw: str, text_id: str, source: str = "") -> DecreeReading:
-    """Read the Journal de Monaco page of a decree into a text and its articles."""
-    lines = raw.replace("\r\n", "\n").split("\n")
-    title = next(line.strip() for line in lines if re.match(r"^\s*Arrêté Ministériel n°", line))
+def _publication(lines: list[str]) -> dict[str, str]:
+    """Read the publication box of the page (journal number, date, quality, page)."""
     publication: dict[str, str] = {}
     for line in lines:
         cleaned = line.strip().lstrip("•").strip()
         for prefix, key in _PUBLICATION.items():
             if cleaned.startswith(prefix + " "):
                 publication[key] = cleaned[len(prefix) :].strip()
+    return publication
+
+
+def _article(
+    text_id: str,
+    number: str,
+    heading: str,
+    paragraphs: list[str],
+    place: tuple[Section | None, Section | None],
+) -> Article:
+    """Build one article from its paragraphs, with the references it makes (each once, not to itself)."""
+    sec, sub = place
+    parts = structure_parts(paragraphs)
+    cites = find_references("\n".join(p.text for p in parts), text_id, number)
+    seen: set[tuple[str, str | None, str | None]] = set()
+    unique = []
+    for ref in cites:
+        key = (ref.text_id, ref.article, ref.part)
+        if key not in seen and not (ref.text_id == text_id and ref.article == number and ref.part is None):
+            seen.add(key)
+            unique.append(ref)
+    return Article(
+        text_id=text_id,
+        number=number,
+        heading=heading,
+        parts=parts,
+        section=sec.number if sec else None,
+        section_title=sec.title if sec else None,
+        subsection=sub.number if sub else None,
+        subsection_title=sub.title if sub else None,
+        cites=tuple(unique),
+    )
+
+
+def _body(lines: list[str]) -> tuple[str, tuple[RepairLog, ...]]:
+    """Return the decree's body, from the first visa to the page footer, with its OCR repairs applied."""
     start = next(i for i, line in enumerate(lines) if line.startswith("Vu "))
     body = "\n".join(lines[start:])
     footer = _FOOTER_START.search(body)
     if footer:
         body = body[: footer.start()]
-    body, repairs = apply_repairs(body)
+    return apply_repairs(body)
+
+
+def read_decree(raw: str, text_id: str, source: str = "") -> DecreeReading:
+    """Read the Journal de Monaco page of a decree into a text and its articles."""
+    lines = raw.replace("\r\n", "\n").split("\n")
+    title = next(line.strip() for line in lines if re.match(r"^\s*Arrêté Ministériel n°", line))
+    body, repairs = _body(lines)
 
     visas: list[str] = []
     sections: list[Section] = []
@@ -177,34 +218,8 @@ def read_decree(raw: str, text_id: str, source: str = "") -> DecreeReading:
     meta: dict[str, tuple[Section | None, Section | None]] = {}
 
     def flush() -> None:
-        if current is None:
-            return
-        number, heading = current
-        sec, sub = meta[number]
-        parts = structure_parts(paragraphs)
-        cites = find_references("\n".join(p.text for p in parts), text_id, number)
-        seen: set[tuple[str, str | None, str | None]] = set()
-        unique = []
-        for ref in cites:
-            key = (ref.text_id, ref.article, ref.part)
-            if key not in seen and not (
-                ref.text_id == text_id and ref.article == number and ref.part is None
-            ):
-                seen.add(key)
-                unique.append(ref)
-        articles.append(
-            Article(
-                text_id=text_id,
-                number=number,
-                heading=heading,
-                parts=parts,
-                section=sec.number if sec else None,
-                section_title=sec.title if sec else None,
-                subsection=sub.number if sub else None,
-                subsection_title=sub.title if sub else None,
-                cites=tuple(unique),
-            )
-        )
+        if current is not None:
+            articles.append(_article(text_id, *current, paragraphs, meta[current[0]]))
 
     in_signature = False
     for block in _blocks(body):
@@ -244,7 +259,7 @@ def read_decree(raw: str, text_id: str, source: str = "") -> DecreeReading:
         text_id=text_id,
         title=title,
         kind="arrêté ministériel",
-        publication=publication,
+        publication=_publication(lines),
         visas=tuple(visas),
         sections=full_sections,
         signature=" ".join(signature),

@@ -240,61 +240,9 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
     headcount = counted if counted is not None else e.headcount
     if e.category is not None and headcount is not None:
         result = assistants_required(e.category, headcount, ctx.facts)
-        # The answer first, then how the headcount was reached; an assumption after the rule it rests on.
-        text = "\n".join([describe_staffing(result, lang, ctx.facts), *computed])
-        if result.covered:
-            source = result.sources[-1]
-            quote = quote_source(ctx, source.article, source.quote, lang)
-            quoted = "\n\n" + quote if quote else ""
-            articles = [result.article, rules.headcount_article]
-            tail = "".join("\n" + x for x in assumption)
-            return Answer(
-                u.text,
-                "calculation",
-                True,
-                f"{text}{quoted}\n\n{note}{tail}",
-                cite(articles),
-                0.0,
-                lang,
-                route="computed",
-                assumed=bool(assumption),
-            )
-        quote = quote_source(ctx, rules.uncovered_quote_article, rules.uncovered_quote, lang)
-        articles = [
-            rules.uncovered_quote_article,
-            *[s.article for s in rules.scales],
-            rules.assistants_rule_article,
-        ]
-        body = text + ("\n\n" + quote if quote else "")
-        return Answer(u.text, "calculation", True, body, cite(articles), 0.0, lang, route="computed")
+        return _staffing_of(ctx, u, lang, result, computed, note, assumption)
     if headcount is not None:
-        lines = [*computed, phrase(lang, "assistants_headcount", n=headcount)]
-        for scale in rules.scales:
-            result = assistants_required(scale.categories[0], headcount, ctx.facts)
-            cats = f"{scale.categories[0]}° – {scale.categories[-1]}°"
-            assert result.assistants is not None
-            count = _count_phrase(result.assistants, lang)
-            lines.append(phrase(lang, "scale_line", categories=cats, article=scale.article, count=count))
-        lines.append("• " + phrase(lang, "uncovered_feed"))
-        lines += [note, *assumption]
-        articles = [
-            *[s.article for s in rules.scales],
-            rules.headcount_article,
-            rules.uncovered_quote_article,
-        ]
-        ask = clarification("category", lang, ("cat_1_3", "cat_4_10", "cat_11_14"))
-        return Answer(
-            u.text,
-            "calculation",
-            True,
-            "\n".join(lines),
-            cite(articles),
-            0.0,
-            lang,
-            clarify=ask,
-            route="computed",
-            assumed=True,
-        )
+        return _staffing_any_category(ctx, u, lang, headcount, computed, [note, *assumption])
     if e.category is not None and rules.scale_for(e.category) is None:
         text = rules.uncovered_note.get(lang)
         articles = [rules.uncovered_quote_article, *[s.article for s in rules.scales]]
@@ -314,6 +262,80 @@ def staffing(ctx: Context, u: Understanding, lang: str) -> Answer:
         cite(articles),
         0.0,
         lang,
+        route="computed",
+        assumed=True,
+    )
+
+
+def _staffing_of(
+    ctx: Context,
+    u: Understanding,
+    lang: str,
+    result: StaffingResult,
+    computed: list[str],
+    note: str,
+    assumption: list[str],
+) -> Answer:
+    """Answer the assistants one category and headcount require, with how the headcount was reached."""
+    rules = ctx.facts.staffing
+    # The answer first, then how the headcount was reached; an assumption after the rule it rests on.
+    text = "\n".join([describe_staffing(result, lang, ctx.facts), *computed])
+    if result.covered:
+        source = result.sources[-1]
+        quote = quote_source(ctx, source.article, source.quote, lang)
+        quoted = "\n\n" + quote if quote else ""
+        articles = [result.article, rules.headcount_article]
+        tail = "".join("\n" + x for x in assumption)
+        return Answer(
+            u.text,
+            "calculation",
+            True,
+            f"{text}{quoted}\n\n{note}{tail}",
+            cite(articles),
+            0.0,
+            lang,
+            route="computed",
+            assumed=bool(assumption),
+        )
+    quote = quote_source(ctx, rules.uncovered_quote_article, rules.uncovered_quote, lang)
+    articles = [
+        rules.uncovered_quote_article,
+        *[s.article for s in rules.scales],
+        rules.assistants_rule_article,
+    ]
+    body = text + ("\n\n" + quote if quote else "")
+    return Answer(u.text, "calculation", True, body, cite(articles), 0.0, lang, route="computed")
+
+
+def _staffing_any_category(
+    ctx: Context, u: Understanding, lang: str, headcount: int, computed: list[str], tail: list[str]
+) -> Answer:
+    """Give the assistants a headcount requires on each scale and ask which category (tail: note, assumption)."""
+    rules = ctx.facts.staffing
+    lines = [*computed, phrase(lang, "assistants_headcount", n=headcount)]
+    for scale in rules.scales:
+        result = assistants_required(scale.categories[0], headcount, ctx.facts)
+        cats = f"{scale.categories[0]}° – {scale.categories[-1]}°"
+        assert result.assistants is not None
+        count = _count_phrase(result.assistants, lang)
+        lines.append(phrase(lang, "scale_line", categories=cats, article=scale.article, count=count))
+    lines.append("• " + phrase(lang, "uncovered_feed"))
+    lines += tail
+    articles = [
+        *[s.article for s in rules.scales],
+        rules.headcount_article,
+        rules.uncovered_quote_article,
+    ]
+    ask = clarification("category", lang, ("cat_1_3", "cat_4_10", "cat_11_14"))
+    return Answer(
+        u.text,
+        "calculation",
+        True,
+        "\n".join(lines),
+        cite(articles),
+        0.0,
+        lang,
+        clarify=ask,
         route="computed",
         assumed=True,
     )

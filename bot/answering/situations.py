@@ -18,6 +18,8 @@ from bot.answering.model import Clarification
 from bot.answering.wording import format_amount, format_date, format_month, format_months
 from bot.i18n import t
 from knowledge.calculators import (
+    AbsenceRule,
+    HeadcountResult,
     StaffPart,
     absence_rules,
     count_headcount,
@@ -69,8 +71,7 @@ def _date(day: dt.date, lang: str) -> str:
 
 def headcount_lines(u: Understanding, lang: str) -> tuple[int | None, list[str], list[str]]:
     """Return the headcount article 39 counts, the lines computing it, and the assumptions it rests on."""
-    folded = fold(u.text)
-    staff = find_staff(folded, original=u.text)
+    staff = find_staff(fold(u.text), original=u.text)
     if staff is None:
         return None, [], []
     parts = tuple(
@@ -81,38 +82,42 @@ def headcount_lines(u: Understanding, lang: str) -> tuple[int | None, list[str],
     result = count_headcount(staff.total, parts, rest_counted, stated)
     if any(g.role == "unclear" for g in staff.groups) or result.counted is None:
         return None, [t(lang, "calc_headcount_unclear")], []
-    lines: list[str] = []
-    if result.basis == "listed" and len(result.kept) == 1 and not result.left_out and not result.rest:
-        return result.counted, [], []  # one group, all counted: nothing to compute
     if result.basis == "listed":
-        terms = [f"{p.count} ({p.activity})" if p.activity else str(p.count) for p in result.kept]
-        if result.rest and result.rest_counted:
-            terms.append(t(lang, "calc_headcount_rest_counted", rest=result.rest))
-        line = f"{result.counted} = " + " + ".join(terms) if len(terms) > 1 else terms[0]
-        lines.append(t(lang, "calc_headcount_listed", line=line))
-        left = [f"{p.count} ({p.activity})" if p.activity else str(p.count) for p in result.left_out]
-        if result.rest and not result.rest_counted:
-            left.append(t(lang, "calc_headcount_rest_left_out", rest=result.rest))
-        if left:
-            lines.append(t(lang, "calc_headcount_left_out", items=", ".join(left)))
-        return result.counted, lines, []
+        return result.counted, _listed_lines(result, lang), []
     if result.basis == "total_less_excluded":
-        excluded = sum(p.count for p in result.left_out)
-        activities = ", ".join(p.activity for p in result.left_out if p.activity)
-        lines.append(
-            t(
-                lang,
-                "calc_headcount_less",
-                counted=result.counted,
-                total=result.total,
-                excluded=excluded,
-                activities=activities,
-            )
+        line = t(
+            lang,
+            "calc_headcount_less",
+            counted=result.counted,
+            total=result.total,
+            excluded=sum(p.count for p in result.left_out),
+            activities=", ".join(p.activity for p in result.left_out if p.activity),
         )
-        return result.counted, lines, []
+        return result.counted, [line], []
     if result.basis == "bare_total":
         return result.counted, [], [t(lang, "calc_headcount_bare", total=result.total)]
     return result.counted, [], []
+
+
+def _staff_term(part: StaffPart) -> str:
+    return f"{part.count} ({part.activity})" if part.activity else str(part.count)
+
+
+def _listed_lines(result: HeadcountResult, lang: str) -> list[str]:
+    """Write the sum of the groups article 39 counts, then the groups it leaves out (none for one group)."""
+    if len(result.kept) == 1 and not result.left_out and not result.rest:
+        return []  # one group, all counted: nothing to compute
+    terms = [_staff_term(p) for p in result.kept]
+    if result.rest and result.rest_counted:
+        terms.append(t(lang, "calc_headcount_rest_counted", rest=result.rest))
+    line = f"{result.counted} = " + " + ".join(terms) if len(terms) > 1 else terms[0]
+    lines = [t(lang, "calc_headcount_listed", line=line)]
+    left = [_staff_term(p) for p in result.left_out]
+    if result.rest and not result.rest_counted:
+        left.append(t(lang, "calc_headcount_rest_left_out", rest=result.rest))
+    if left:
+        lines.append(t(lang, "calc_headcount_left_out", items=", ".join(left)))
+    return lines
 
 
 def activity_verdict(u: Understanding, lang: str, facts: Facts) -> SituationReply | None:
@@ -168,6 +173,24 @@ def dated_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | 
     if not events:
         return None
     topics = find_topics(folded)
+    notice = _notice(events, topics, lang, facts)
+    if notice is not None:
+        return notice
+    since = _first(events, "since") or (_first(events, None) if "keep" not in topics else None)
+    who = topics & {"assistant", "responsible"}
+    if since and "absence" in topics and who and not _first(events, "received", "filed"):
+        return _absence_since(since.day, "assistant" in topics and "responsable" not in folded, lang, facts)
+    received = _first(events, "received", "filed")
+    asked = _first(events, "info_requested")
+    if received and (asked or ("inspection" in topics and "prorogation_notice" in topics)):
+        return _decision(u, received, asked, _first(events, "info_received"), topics, lang, facts)
+    return None
+
+
+def _notice(
+    events: list[DatedEvent], topics: frozenset[str], lang: str, facts: Facts
+) -> SituationReply | None:
+    """Answer a delay that runs from one dated event: lapse, works done, cessation, lease end, provisional, sanction."""
     notified = _first(events, "notified")
     signed = _first(events, "signed")
     if (notified or signed) and "lapse" in topics and "decision" not in topics - {"lapse"}:
@@ -188,14 +211,6 @@ def dated_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply | 
         return _simple("provisional_designation_max", dated.day, "calc_provisional", lang, facts)
     if dated and "sanction" in topics:
         return _simple("suspension_max", dated.day, "calc_sanction", lang, facts)
-    since = _first(events, "since") or (_first(events, None) if "keep" not in topics else None)
-    who = topics & {"assistant", "responsible"}
-    if since and "absence" in topics and who and not _first(events, "received", "filed"):
-        return _absence_since(since.day, "assistant" in topics and "responsable" not in folded, lang, facts)
-    received = _first(events, "received", "filed")
-    asked = _first(events, "info_requested")
-    if received and (asked or ("inspection" in topics and "prorogation_notice" in topics)):
-        return _decision(u, received, asked, _first(events, "info_received"), topics, lang, facts)
     return None
 
 
@@ -346,6 +361,41 @@ def retention_lines(u: Understanding, lang: str, facts: Facts, article: str) -> 
     if "keep" not in find_topics(folded):
         return []
     events = find_events(folded, u.lang)
+    runs = _retention_runs(events, facts, article)
+    if not runs:
+        return []
+    due, _, _, _, exact = max(runs)
+    shown = _date(due, lang) if exact else format_month(due, lang)
+    lines = [
+        t(lang, "calc_retention_due" if exact else "calc_retention_due_month", due=shown, article=article)
+    ]
+    for run_due, run_start, run_amount, run_unit, run_exact in sorted(runs):
+        when = _date if run_exact else format_month
+        lines.append(
+            t(
+                lang,
+                "calc_due_line",
+                due=when(run_due, lang),
+                start=when(run_start, lang),
+                sign="+",
+                amount=format_amount(run_amount, run_unit, lang),
+                article=article,
+            )
+        )
+    spans = [(m.start(), m.end()) for m in _YEAR.finditer(folded)]
+    dated_years = {e.day.year for e in events}
+    targets = [int(folded[a:b]) for a, b in spans if int(folded[a:b]) not in dated_years]
+    if targets:
+        target = targets[-1]
+        key = "calc_retention_over" if target > due.year else "calc_retention_not_yet"
+        lines.insert(0, t(lang, key, target=target, due=shown))
+    return lines
+
+
+def _retention_runs(
+    events: list[DatedEvent], facts: Facts, article: str
+) -> list[tuple[dt.date, dt.date, int, str, bool]]:
+    """Return each retention period of an article that a date of the message starts: due, start, amount, unit, exact."""
     delays = [d for d in facts.delays_of(article) if d.kind == "retention" and d.amount is not None]
     if not events or not delays:
         return []
@@ -361,33 +411,7 @@ def retention_lines(u: Understanding, lang: str, facts: Facts, article: str) -> 
                 continue  # which date this period runs from is not said
             event = event or events[0]
             runs.append((shift(event.day, amount, unit), event.day, amount, unit, event.day_given))
-    if not runs:
-        return []
-    due, _, _, _, exact = max(runs)
-    shown = _date(due, lang) if exact else format_month(due, lang)
-    lines = [
-        t(lang, "calc_retention_due" if exact else "calc_retention_due_month", due=shown, article=article)
-    ]
-    for run_due, run_start, run_amount, run_unit, run_exact in sorted(runs):
-        lines.append(
-            t(
-                lang,
-                "calc_due_line",
-                due=_date(run_due, lang) if run_exact else format_month(run_due, lang),
-                start=_date(run_start, lang) if run_exact else format_month(run_start, lang),
-                sign="+",
-                amount=format_amount(run_amount, run_unit, lang),
-                article=article,
-            )
-        )
-    spans = [(m.start(), m.end()) for m in _YEAR.finditer(folded)]
-    dated_years = {e.day.year for e in events}
-    targets = [int(folded[a:b]) for a, b in spans if int(folded[a:b]) not in dated_years]
-    if targets:
-        target = targets[-1]
-        key = "calc_retention_over" if target > due.year else "calc_retention_not_yet"
-        lines.insert(0, t(lang, key, target=target, due=shown))
-    return lines
+    return runs
 
 
 # --- absences without dates (art. 30, 40) --------------------------------------------------------------------
@@ -425,19 +449,25 @@ def absence_answer(u: Understanding, lang: str, facts: Facts) -> SituationReply 
     rules = absence_rules(length.amount, length.unit, who, facts, beyond=beyond)
     if not rules:
         return None
-    surface = length.surface
     if assistant:
         rule = rules[0]
-        text = t(lang, "calc_assistant_yes" if rule.applies else "calc_assistant_no", length=surface)
+        text = t(lang, "calc_assistant_yes" if rule.applies else "calc_assistant_no", length=length.surface)
         return SituationReply(text, (rule.article,), ((rule.article, rule.quote),), intent="rule_question")
+    return _replacement(rules, length.surface, lang)
+
+
+_REPLACEMENT_KEYS = {
+    "replacement_fifteen_days": "calc_absence_letter",
+    "replacement_three_months": "calc_absence_order",
+    "replacement_max": "calc_absence_max",
+}
+
+
+def _replacement(rules: tuple[AbsenceRule, ...], surface: str, lang: str) -> SituationReply:
+    """Say which of the rules of article 30 a replacement of the responsible of this length calls for."""
     lines = [t(lang, "calc_absence_length", length=surface)]
-    keys = {
-        "replacement_fifteen_days": "calc_absence_letter",
-        "replacement_three_months": "calc_absence_order",
-        "replacement_max": "calc_absence_max",
-    }
     for rule in rules:
-        lines.append(t(lang, keys[rule.delay_id] + ("_yes" if rule.applies else "_no")))
+        lines.append(t(lang, _REPLACEMENT_KEYS[rule.delay_id] + ("_yes" if rule.applies else "_no")))
     first = next((r for r in rules if r.applies), rules[0])
     return SituationReply("\n".join(lines), ("30",), ((first.article, first.quote),), intent="rule_question")
 
