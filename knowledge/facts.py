@@ -6,84 +6,48 @@ Every fact names its article and carries a verbatim quote of that article; the Y
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from knowledge.facts_reader import FactsError as FactsError  # raised by load_facts_from
-from knowledge.facts_reader import FactsReader, read_facts_file
-from knowledge.facts_reader import Text as Text  # a fact's sentence in both languages
+from knowledge.facts_models import (
+    ArticlesFile,
+    Band,
+    CategoriesFile,
+    Category,
+    Delay,
+    DelaysFile,
+    Excerpt,
+    ExperienceFile,
+    ExperienceRule,
+    FactsError,
+    Notification,
+    NotificationsFile,
+    ProceduresFile,
+    Reduction,
+    StaffingFile,
+    StaffingScale,
+    Text,
+    read_facts_file,
+)
+
+# The values read from the files are the models' (validated on load); the rest are built from them below.
+__all__ = [
+    "Band",
+    "Category",
+    "Delay",
+    "Excerpt",
+    "ExperienceRule",
+    "FactsError",
+    "Notification",
+    "Reduction",
+    "StaffingScale",
+    "Text",
+]
 
 FACTS_DIR = Path(str(files(__package__ or "knowledge"))) / "facts"
-UNITS = ("day", "week", "month", "year", "hour", "immediately")
-KINDS = ("decision", "deadline", "maximum", "minimum", "retention", "frequency", "threshold", "lapse")
-
-
-@dataclass(frozen=True)
-class Category:
-    """One of the 14 categories of establishment of article 2."""
-
-    number: int
-    name: Text
-    definition: Text
-    may_do: Text
-    aliases: tuple[str, ...]
-    quote: str
-    article: str = "2"
-
-    @property
-    def label(self) -> str:
-        """Return the item label, '5°'."""
-        return f"{self.number}°"
-
-
-@dataclass(frozen=True)
-class Delay:
-    """A delay, duration, period or frequency set by one article."""
-
-    id: str
-    article: str
-    quote: str
-    amount: int | None
-    unit: str
-    kind: str
-    procedures: tuple[str, ...]
-    subject: Text
-    counted_from: Text | None
-    statement: Text
-    keywords: tuple[str, ...]
-    # For a computed date: the role of the event the delay runs from ("released", "expiry"), and a second
-    # period of the same sentence that must also have run ("un an après la péremption et cinq ans après la
-    # libération"): (amount, unit, role).
-    start_role: str | None = None
-    also: tuple[int, str, str] | None = None
-
-
-@dataclass(frozen=True)
-class Band:
-    """A printed band of a staffing scale: this many assistants from `low` to `high` persons."""
-
-    assistants: int
-    low: int
-    high: int
-    part: str
-    quote: str
-
-
-@dataclass(frozen=True)
-class StaffingScale:
-    """The scale of article 37 or 38: bands, then one more assistant per `step` further persons."""
-
-    article: str
-    categories: tuple[int, ...]
-    quote: str
-    bands: tuple[Band, ...]
-    step: int
-    step_part: str
-    step_quote: str
 
 
 @dataclass(frozen=True)
@@ -108,33 +72,6 @@ class Staffing:
 
 
 @dataclass(frozen=True)
-class ExperienceRule:
-    """The practical experience required of a category's responsible and deputies (art. 26-27)."""
-
-    id: str
-    article: str
-    part: str
-    categories: tuple[int, ...]
-    months: int
-    reducible: bool
-    quote: str
-    where: Text
-
-
-@dataclass(frozen=True)
-class Reduction:
-    """A reduction of article 26 II, by length of study (and a third-cycle diploma)."""
-
-    id: str
-    part: str
-    study_years: int
-    study_years_max: int | None
-    third_cycle: bool
-    months: int
-    quote: str
-
-
-@dataclass(frozen=True)
 class Experience:
     """Articles 25-27: the rules, the reductions and the categories they do not cover."""
 
@@ -154,19 +91,6 @@ class Experience:
 
 
 @dataclass(frozen=True)
-class Notification:
-    """Who must tell whom what (and, when a delay applies, which)."""
-
-    id: str
-    article: str
-    who: Text
-    whom: Text
-    what: Text
-    quote: str
-    when: str | None
-
-
-@dataclass(frozen=True)
 class ArticleNote:
     """A title, a one-sentence summary and the words people use, for one article of the decree."""
 
@@ -177,17 +101,6 @@ class ArticleNote:
     # The categories of article 2 the article applies to, when it names them ("mentionnés au 1° de l'article
     # 2"); empty when it applies to every establishment. Retrieval ranks it lower for another category.
     categories: tuple[int, ...] = ()
-
-
-ASPECTS = ("delay", "silence", "signer", "copies", "addressee", "admissibility")
-
-
-@dataclass(frozen=True)
-class Excerpt:
-    """A verbatim passage of one article, to be quoted."""
-
-    article: str
-    quote: str
 
 
 @dataclass(frozen=True)
@@ -295,275 +208,89 @@ class Facts:
                 yield Quote(q.article, q.quote, f"procedures.yaml aspects {overview.aspect}")
 
 
-# --- loading and validation -------------------------------------------------------------------------
+# --- loading: the files are validated by their models (knowledge/facts_models.py), then assembled -----------
 
 
-def _article_number(value: str, where: str) -> str:
-    if not re.fullmatch(r"\d{1,2}", value) or not 1 <= int(value) <= 64:
-        raise FactsError(f"{where}: {value!r} is not an article of the decree (1-64)")
-    return value
-
-
-def _categories(r: FactsReader) -> tuple[Category, ...]:
-    result = []
-    for item in r.items("categories"):
-        result.append(
-            Category(
-                number=item.integer("number"),
-                name=item.text("name"),
-                definition=item.text("definition"),
-                may_do=item.text("may_do"),
-                aliases=item.strings("aliases"),
-                quote=item.string("quote"),
-            )
-        )
-    if [c.number for c in result] != list(range(1, 15)):
-        raise FactsError(f"{r.where}.categories: expected the categories 1 to 14, in order")
-    return tuple(result)
-
-
-def _also(item: FactsReader) -> tuple[int, str, str] | None:
-    if "also" not in item.data:
-        return None
-    also = item.sub("also")
-    return (also.integer("amount"), also.choice("unit", UNITS), also.string("start_role"))
-
-
-def _delays(r: FactsReader) -> tuple[Delay, ...]:
-    result = []
-    for item in r.items("delays"):
-        result.append(
-            Delay(
-                id=item.string("id"),
-                article=_article_number(item.string("article"), f"{item.where}.article"),
-                quote=item.string("quote"),
-                amount=item.opt_integer("amount"),
-                unit=item.choice("unit", UNITS),
-                kind=item.choice("kind", KINDS),
-                procedures=item.strings("procedures", default=()),
-                subject=item.text("subject"),
-                counted_from=item.opt_text("counted_from"),
-                statement=item.text("statement"),
-                keywords=item.strings("keywords", default=()),
-                start_role=item.opt_string("start_role"),
-                also=_also(item),
-            )
-        )
-    ids = [d.id for d in result]
-    if len(set(ids)) != len(ids):
-        raise FactsError(f"{r.where}.delays: duplicate ids")
-    return tuple(result)
-
-
-def _staffing(r: FactsReader) -> Staffing:
-    scales = []
-    for s in r.items("scales"):
-        bands = tuple(
-            Band(
-                b.integer("assistants"),
-                b.integer("low"),
-                b.integer("high"),
-                b.string("part"),
-                b.string("quote"),
-            )
-            for b in s.items("bands")
-        )
-        for i, band in enumerate(bands):
-            if band.assistants != i + 1 or band.low > band.high or (i and bands[i - 1].high + 1 != band.low):
-                raise FactsError(
-                    f"{s.where}.bands[{i}]: bands must count 1, 2, … assistants over adjoining ranges"
-                )
-        scales.append(
-            StaffingScale(
-                article=_article_number(s.string("article"), f"{s.where}.article"),
-                categories=s.integers("categories"),
-                quote=s.string("quote"),
-                bands=bands,
-                step=s.integer("step"),
-                step_part=s.string("step_part"),
-                step_quote=s.string("step_quote"),
-            )
-        )
-    head = r.sub("headcount")
-    unc = r.sub("not_covered")
+def _staffing(f: StaffingFile) -> Staffing:
+    head, gap = f.headcount, f.not_covered
     return Staffing(
-        scales=tuple(scales),
-        headcount_article=head.string("article"),
-        headcount_quote=head.string("quote"),
-        operations=tuple(Text(o.string("fr"), o.string("en")) for o in head.items("operations")),
-        uncovered_categories=unc.integers("categories"),
-        uncovered_articles=unc.strings("articles"),
-        uncovered_quote_article=unc.string("quote_article"),
-        uncovered_quote=unc.string("quote"),
-        uncovered_note=unc.text("note"),
-        assistants_rule_article=unc.string("assistants_rule_article"),
-        assistants_rule_quote=unc.string("assistants_rule_quote"),
+        scales=f.scales,
+        headcount_article=head.article,
+        headcount_quote=head.quote,
+        operations=head.operations,
+        uncovered_categories=gap.categories,
+        uncovered_articles=gap.articles,
+        uncovered_quote_article=gap.quote_article,
+        uncovered_quote=gap.quote,
+        uncovered_note=gap.note,
+        assistants_rule_article=gap.assistants_rule_article,
+        assistants_rule_quote=gap.assistants_rule_quote,
     )
 
 
-def _experience(r: FactsReader) -> Experience:
-    general = r.sub("general")
-    red = r.sub("reductions")
-    unc = r.sub("not_covered")
+def _experience(f: ExperienceFile) -> Experience:
     return Experience(
-        general_article=general.string("article"),
-        general_quote=general.string("quote"),
-        rules=tuple(
-            ExperienceRule(
-                id=x.string("id"),
-                article=_article_number(x.string("article"), f"{x.where}.article"),
-                part=x.string("part"),
-                categories=x.integers("categories"),
-                months=x.integer("months"),
-                reducible=x.flag("reducible"),
-                quote=x.string("quote"),
-                where=x.text("where"),
-            )
-            for x in r.items("rules")
-        ),
-        reductions_article=red.string("article"),
-        reductions_part=red.string("part"),
-        reductions_quote=red.string("quote"),
-        reductions=tuple(
-            Reduction(
-                id=x.string("id"),
-                part=x.string("part"),
-                study_years=x.integer("study_years"),
-                study_years_max=x.opt_integer("study_years_max"),
-                third_cycle=x.flag("third_cycle"),
-                months=x.integer("months"),
-                quote=x.string("quote"),
-            )
-            for x in red.items("steps")
-        ),
-        uncovered_categories=unc.integers("categories"),
-        uncovered_note=unc.text("note"),
+        general_article=f.general.article,
+        general_quote=f.general.quote,
+        rules=f.rules,
+        reductions_article=f.reductions.article,
+        reductions_part=f.reductions.part,
+        reductions_quote=f.reductions.quote,
+        reductions=f.reductions.steps,
+        uncovered_categories=f.not_covered.categories,
+        uncovered_note=f.not_covered.note,
     )
 
 
-def _notifications(r: FactsReader, delay_ids: set[str]) -> tuple[Notification, ...]:
-    result = []
-    for x in r.items("notifications"):
-        when = x.opt_string("when")
-        if when is not None and when not in delay_ids:
-            raise FactsError(f"{x.where}.when: {when!r} is not a delay id of delays.yaml")
-        result.append(
-            Notification(
-                id=x.string("id"),
-                article=_article_number(x.string("article"), f"{x.where}.article"),
-                who=x.text("who"),
-                whom=x.text("whom"),
-                what=x.text("what"),
-                quote=x.string("quote"),
-                when=when,
+def _notifications(f: NotificationsFile, delays: tuple[Delay, ...]) -> tuple[Notification, ...]:
+    ids = {d.id for d in delays}
+    for i, x in enumerate(f.notifications):
+        if x.when is not None and x.when not in ids:
+            raise FactsError(
+                f"notifications.yaml.notifications[{i}].when: {x.when!r} is not a delay id of delays.yaml"
             )
+    return f.notifications
+
+
+def _articles(f: ArticlesFile) -> dict[str, ArticleNote]:
+    return {
+        number: ArticleNote(number, x.title, x.summary, x.words, x.categories or ())
+        for number, x in f.articles.items()
+    }
+
+
+def _procedures(f: ProceduresFile) -> tuple[tuple[Procedure, ...], dict[str, AspectOverview]]:
+    procedures = tuple(
+        Procedure(
+            p.id,
+            p.name,
+            {
+                aspect: ProcedurePoint(p.id, aspect, x.articles, x.statement, x.line, x.quotes, x.stated)
+                for aspect, x in p.points.items()
+            },
         )
-    return tuple(result)
-
-
-def _articles(r: FactsReader) -> dict[str, ArticleNote]:
-    table = r.sub("articles")
-    notes = {}
-    for number in table.data:
-        key = str(number)
-        x = table.sub(number)
-        notes[key] = ArticleNote(
-            number=_article_number(key, f"{x.where}"),
-            title=x.text("title"),
-            summary=x.text("summary"),
-            words=x.strings("words"),
-            categories=_categories_list(x),
-        )
-    if sorted(notes, key=int) != [str(n) for n in range(1, 65)]:
-        raise FactsError(f"{table.where}: expected one entry for each article 1 to 64")
-    return notes
-
-
-def _categories_list(r: FactsReader) -> tuple[int, ...]:
-    if r.data.get("categories") is None:
-        return ()
-    numbers = r.integers("categories")
-    if not numbers or not all(1 <= n <= 14 for n in numbers):
-        raise FactsError(f"{r.where}.categories: expected categories of article 2 (1-14)")
-    return numbers
-
-
-def _passages(r: FactsReader, key: str) -> tuple[Excerpt, ...]:
-    return tuple(
-        Excerpt(_article_number(q.string("article"), f"{q.where}.article"), q.string("quote"))
-        for q in r.items(key)
+        for p in f.procedures
     )
-
-
-def _articles_list(r: FactsReader, key: str) -> tuple[str, ...]:
-    numbers = r.strings(key)
-    if not numbers:
-        raise FactsError(f"{r.where}.{key}: expected at least one article")
-    return tuple(_article_number(n, f"{r.where}.{key}") for n in numbers)
-
-
-def _procedures(r: FactsReader) -> tuple[tuple[Procedure, ...], dict[str, AspectOverview]]:
-    procedures = []
-    for item in r.items("procedures"):
-        pid = item.string("id")
-        table = item.sub("points")
-        points = {}
-        for aspect in table.data:
-            if aspect not in ASPECTS:
-                raise FactsError(f"{table.where}: {aspect!r} is not one of {', '.join(ASPECTS)}")
-            x = table.sub(aspect)
-            stated = x.flag("stated") if "stated" in x.data else True
-            quotes = _passages(x, "quotes")
-            if stated and not quotes:
-                raise FactsError(f"{x.where}.quotes: a stated point quotes its passage")
-            points[aspect] = ProcedurePoint(
-                pid,
-                aspect,
-                _articles_list(x, "articles"),
-                x.text("statement"),
-                x.text("line"),
-                quotes,
-                stated,
-            )
-        procedures.append(Procedure(pid, item.text("name"), points))
-    ids = {p.id for p in procedures}
-    aspects = {}
-    table = r.sub("aspects")
-    for aspect in table.data:
-        x = table.sub(aspect)
-        if aspect not in ASPECTS:
-            raise FactsError(f"{table.where}: {aspect!r} is not one of {', '.join(ASPECTS)}")
-        listed = x.strings("procedures")
-        for pid in listed:
-            procedure = next((p for p in procedures if p.id == pid), None)
-            if procedure is None or aspect not in procedure.points:
-                raise FactsError(f"{x.where}.procedures: {pid!r} has no {aspect!r} point")
-        aspects[aspect] = AspectOverview(
-            aspect,
-            x.text("lead"),
-            listed,
-            x.opt_text("note") if "note" in x.data else None,
-            _articles_list(x, "articles"),
-            _passages(x, "quotes"),
-        )
-    if len(ids) != len(procedures):
-        raise FactsError(f"{r.where}.procedures: duplicate ids")
-    return tuple(procedures), aspects
+    aspects: dict[str, AspectOverview] = {
+        aspect: AspectOverview(aspect, x.lead, x.procedures, x.note, x.articles, x.quotes)
+        for aspect, x in f.aspects.items()
+    }
+    return procedures, aspects
 
 
 def load_facts_from(directory: Path) -> Facts:
     """Load and validate every facts file of a directory."""
-    delays = _delays(read_facts_file(directory, "delays.yaml"))
-    procedures, aspects = _procedures(read_facts_file(directory, "procedures.yaml"))
+    delays = read_facts_file(directory, "delays.yaml", DelaysFile).delays
+    procedures, aspects = _procedures(read_facts_file(directory, "procedures.yaml", ProceduresFile))
     return Facts(
-        categories=_categories(read_facts_file(directory, "categories.yaml")),
+        categories=read_facts_file(directory, "categories.yaml", CategoriesFile).categories,
         delays=delays,
-        staffing=_staffing(read_facts_file(directory, "staffing.yaml")),
-        experience=_experience(read_facts_file(directory, "experience.yaml")),
+        staffing=_staffing(read_facts_file(directory, "staffing.yaml", StaffingFile)),
+        experience=_experience(read_facts_file(directory, "experience.yaml", ExperienceFile)),
         notifications=_notifications(
-            read_facts_file(directory, "notifications.yaml"), {d.id for d in delays}
+            read_facts_file(directory, "notifications.yaml", NotificationsFile), delays
         ),
-        articles=_articles(read_facts_file(directory, "articles.yaml")),
+        articles=_articles(read_facts_file(directory, "articles.yaml", ArticlesFile)),
         procedures=procedures,
         aspects=aspects,
     )

@@ -198,3 +198,39 @@ def test_a_sentence_cut_by_an_unquoted_comma_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(FactsError, match=r"articles\.yaml\.articles\.20\.title: unexpected keys"):
         load_facts_from(tmp_path)
+
+
+def _copy_with(tmp_path: Path, name: str, old: str, new: str) -> None:
+    for path in FACTS_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / name
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_missing_key_is_named_with_its_path(tmp_path: Path) -> None:
+    _copy_with(tmp_path, "delays.yaml", "    kind: decision\n", "")
+    with pytest.raises(FactsError, match=r"^delays\.yaml\.delays\[0\]: missing key 'kind'$"):
+        load_facts_from(tmp_path)
+
+
+def test_a_value_of_the_wrong_type_is_named_with_its_path(tmp_path: Path) -> None:
+    _copy_with(tmp_path, "staffing.yaml", "step: 40", "step: quarante")
+    with pytest.raises(FactsError, match=r"^staffing\.yaml\.scales\[0\]\.step: expected an integer$"):
+        load_facts_from(tmp_path)
+
+
+def test_an_unknown_key_is_refused_with_its_path(tmp_path: Path) -> None:
+    _copy_with(tmp_path, "delays.yaml", "    unit: day\n", "    unit: day\n    units: day\n")
+    with pytest.raises(FactsError, match=r"^delays\.yaml\.delays\[0\]: unknown key 'units'$"):
+        load_facts_from(tmp_path)
+
+
+def test_an_article_the_decree_lacks_is_refused_with_its_path(tmp_path: Path) -> None:
+    _copy_with(tmp_path, "notifications.yaml", 'article: "', 'article: "9')
+    with pytest.raises(
+        FactsError,
+        match=r"^notifications\.yaml\.notifications\[0\]\.article: '9\d+' is not an article of the decree",
+    ):
+        load_facts_from(tmp_path)

@@ -49,3 +49,10 @@ _.see_also  # bot/answering/quoting.py
 _.pause_from  # knowledge/calculators.py
 _.pause_to
 _.threshold_days
+_._only_languages  # pydantic validators of the facts files, called by pydantic (knowledge/facts_models.py)
+_._adjoining
+_._all_fourteen
+_._numbers_as_text
+_._every_article
+_._quoted
+_._listed_points
