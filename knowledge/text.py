@@ -10,9 +10,13 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
 import snowballstemmer
+import yaml
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Typographic apostrophes and quotes as typed on phones and in Word documents.
@@ -57,6 +61,41 @@ def join_compounds(words: Sequence[str]) -> list[str]:
 
 _FRENCH = snowballstemmer.stemmer("french")
 _ENGLISH = snowballstemmer.stemmer("english")
+# --- closed word sets (knowledge/glossary/words.yaml) --------------------------------------------------------
+
+WORDS_FILE = Path(str(files(__package__ or "knowledge"))) / "glossary" / "words.yaml"
+
+
+@cache
+def _word_lists() -> dict[str, Any]:
+    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{WORDS_FILE.name}: expected a mapping of list names")
+    return data
+
+
+def _listed(name: str, kind: type) -> Any:
+    value = _word_lists().get(name)
+    if not isinstance(value, kind):
+        raise ValueError(f"{WORDS_FILE.name}: {name!r} is not a {'list' if kind is list else 'mapping'}")
+    return value
+
+
+def word_set(name: str) -> frozenset[str]:
+    """Return one closed word set of the glossary, folded."""
+    return frozenset(fold(str(word)) for word in _listed(name, list))
+
+
+def word_numbers(name: str) -> dict[str, int]:
+    """Return one word-to-number table of the glossary (keys folded, order kept)."""
+    return {fold(str(word)): int(value) for word, value in _listed(name, dict).items()}
+
+
+def word_names(name: str) -> dict[str, str]:
+    """Return one word-to-name table of the glossary (keys folded, order kept): 'semaines' -> 'week'."""
+    return {fold(str(word)): str(value) for word, value in _listed(name, dict).items()}
+
+
 _STEM_LOCK = threading.Lock()
 
 
@@ -74,27 +113,7 @@ def english_stem(word: str) -> str:
         return str(_ENGLISH.stemWord(word))
 
 
-_NUMBER_WORDS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "quinze": 15,
-    "trente": 30,
-    "quatre-vingt-dix": 90,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "fifteen": 15,
-    "thirty": 30,
-    "ninety": 90,
-    "twice": 2,
-}
+_NUMBER_WORDS = word_numbers("stated_numbers")
 _UNIT_WORD = r"(?:jours?|semaines?|mois|ans?|années?|heures?|fois|days?|weeks?|months?|years?|hours?|a month)"
 _WORD_NUMBER = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")\s+" + _UNIT_WORD,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from knowledge.text import word_set
 from nlu.dictionary import general_words, is_general_word
 from nlu.entities import (
     ArticleRef,
@@ -60,59 +61,11 @@ _COMMANDS = {
     "check": "check_documents",
     "article": "article_lookup",
 }
-_QUESTION_WORDS = frozenset(
-    [
-        "quel",
-        "quelle",
-        "quels",
-        "quelles",
-        "combien",
-        "quand",
-        "comment",
-        "pourquoi",
-        "delai",
-        "what",
-        "which",
-        "how",
-        "when",
-        "why",
-        "whom",
-        "long",
-    ]
-)
-_CONTACT_VERBS = frozenset(
-    ["parler", "discuter", "contacter", "joindre", "talk", "speak", "contact", "chat", "escalate"]
-)
-_HUMAN_ALONE = frozenset(
-    ["humain", "human", "agent", "conseiller", "operator", "operateur", "personne", "person"]
-)
-_FIRST_PERSON = frozenset(
-    [
-        "je",
-        "j",
-        "me",
-        "mon",
-        "ma",
-        "mes",
-        "nous",
-        "notre",
-        "nos",
-        "i",
-        "my",
-        "me",
-        "we",
-        "our",
-        "us",
-        "tu",
-        "peux",
-        "pouvez",
-        "vous",
-        "you",
-        "can",
-        "please",
-    ]
-)
-_HOW_MANY = frozenset(["combien", "nombre", "many", "number"])
+_QUESTION_WORDS = word_set("question_words")
+_CONTACT_VERBS = word_set("contact_verbs")
+_HUMAN_ALONE = word_set("human_alone")
+_FIRST_PERSON = word_set("first_person")
+_HOW_MANY = word_set("how_many")
 _CONTENT_POS = frozenset({"NOUN", "PROPN"})
 
 

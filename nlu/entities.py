@@ -12,6 +12,7 @@ from knowledge.dates import MONTH_NAMES as MONTH_NAMES  # read by the NLU's unkn
 from knowledge.dates import DateSpan as DateSpan  # a date in a message, where it is written
 from knowledge.dates import find_date_spans as find_date_spans
 from knowledge.dates import find_dates as find_dates
+from knowledge.text import word_names, word_set
 from nlu.lexicon import Lexicon, find_phrases
 from nlu.numbers import read_int
 from nlu.text import fold, number_value, tokens
@@ -168,35 +169,7 @@ _VERB_ENDING = re.compile(r"(?:er|ez|ons)$")
 
 # English names of categories that are French verbs ("peut-on exporter des médicaments ?").
 _FRENCH_VERBS = frozenset({"importer", "exporter"})
-_DETERMINERS = frozenset(
-    [
-        "un",
-        "une",
-        "le",
-        "la",
-        "l",
-        "les",
-        "d",
-        "de",
-        "du",
-        "des",
-        "cet",
-        "cette",
-        "ce",
-        "notre",
-        "votre",
-        "mon",
-        "ma",
-        "son",
-        "sa",
-        "leur",
-        "nos",
-        "vos",
-        "mes",
-        "ses",
-        "leurs",
-    ]
-)
+_DETERMINERS = word_set("determiners")
 
 
 def find_categories(words: Sequence[str], folded: str, lang: str = "fr") -> list[CategoryMention]:
@@ -236,29 +209,7 @@ _BACK_REFERENCE = re.compile(
 # --- numbers: headcounts, durations, study length ---------------------------------------------------
 
 _NUMBER_TOKEN = r"(?:\d{1,6}|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|one|two|three|four|five|seven|eight|nine|ten)"
-_UNITS = {
-    "jour": "day",
-    "jours": "day",
-    "day": "day",
-    "days": "day",
-    "semaine": "week",
-    "semaines": "week",
-    "week": "week",
-    "weeks": "week",
-    "mois": "month",
-    "month": "month",
-    "months": "month",
-    "an": "year",
-    "ans": "year",
-    "annee": "year",
-    "annees": "year",
-    "year": "year",
-    "years": "year",
-    "heure": "hour",
-    "heures": "hour",
-    "hour": "hour",
-    "hours": "hour",
-}
+_UNITS = word_names("duration_units")
 _DURATION = re.compile(
     rf"\b(?P<n>{_NUMBER_TOKEN})[\s-]*(?P<u>{'|'.join(sorted(_UNITS, key=len, reverse=True))})\b"
 )
@@ -342,7 +293,7 @@ def find_headcounts(words: Sequence[str], lexicon: Lexicon) -> list[int]:
 # --- other texts ----------------------------------------------------------------------------------------
 
 
-_NAME_GLUE = frozenset({"de", "la", "l", "du", "des", "et", "d", "a", "en", "les", "le"})
+_NAME_GLUE = word_set("name_glue")
 
 
 def find_texts(folded: str, text_ids: Sequence[str]) -> list[str]:

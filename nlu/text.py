@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.text import APOSTROPHES
+from knowledge.text import APOSTROPHES, word_numbers
 from knowledge.text import fold as fold  # the one normaliser, used by the NLU through here
 from nlu.numbers import read_int
 
@@ -32,48 +32,8 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-NUMBER_WORDS: dict[str, int] = {
-    "un": 1,
-    "une": 1,
-    "premier": 1,
-    "premiere": 1,
-    "1er": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "douze": 12,
-    "quinze": 15,
-    "vingt": 20,
-    "trente": 30,
-    "quarante": 40,
-    "cinquante": 50,
-    "soixante": 60,
-    "cent": 100,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "ninety": 90,
-    "hundred": 100,
-}
-_COMPOUND = {"quatre-vingt-dix": 90, "quatre vingt dix": 90, "quatre-vingts": 80, "soixante-dix": 70}
+NUMBER_WORDS = word_numbers("number_words")
+_COMPOUND = word_numbers("compound_numbers")  # read before the words they are made of
 _WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")\b")
 
 

@@ -29,6 +29,7 @@ from knowledge.calculators import (
     shift,
 )
 from knowledge.facts import Facts
+from knowledge.text import word_set
 from nlu import Understanding
 from nlu.situation import (
     DatedEvent,
@@ -522,8 +523,11 @@ def experience_lines(u: Understanding, lang: str, facts: Facts, category: int) -
     return lines
 
 
+_OWN_STUDIES = word_set("own_studies")
+
+
 def study_in_doubt(u: Understanding, category: int, facts: Facts) -> bool:
     """Tell whether the experience asked about depends on a study length the user did not give."""
     rule = facts.experience.rule_for(category)
-    first_person = bool(set(u.words) & {"je", "j", "moi", "mon", "ma", "mes", "i", "my", "me"})
+    first_person = bool(set(u.words) & _OWN_STUDIES)
     return bool(rule and rule.reducible and u.entities.study_years is None and first_person)
