@@ -268,3 +268,24 @@ def test_a_french_noun_the_texts_never_use_stays_the_subject() -> None:
 def test_the_general_vocabulary_is_folded_like_the_messages() -> None:
     assert is_general_word("entrepot", "fr") and is_general_word("write", "en")
     assert not is_general_word("write", "fr") and not is_general_word("zorblax", "en")
+
+
+def test_the_closed_word_sets_are_written_as_they_are_matched() -> None:
+    # words.yaml is read through fold(): a word written with an accent or a capital would still match, but the
+    # file would then show a word the code never sees. Every entry is written folded, and each list is read.
+    import yaml
+
+    from knowledge.text import WORDS_FILE, word_names, word_numbers, word_set
+
+    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    for name, entries in data.items():
+        assert all(fold(str(word)) == str(word) for word in entries), name
+        if isinstance(entries, list):
+            assert len(word_set(name)) == len(entries), name
+        elif all(isinstance(value, int) for value in entries.values()):
+            assert len(word_numbers(name)) == len(entries), name
+        else:
+            assert len(word_names(name)) == len(entries), name
+    assert word_numbers("months")["fevrier"] == 2
+    assert word_names("duration_units")["semaines"] == "week"
+    assert "quelles" in word_set("question_words")
