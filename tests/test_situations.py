@@ -195,6 +195,22 @@ def test_a_total_less_sales_and_it_gives_the_headcount(question: str) -> None:
 @pytest.mark.parametrize(
     "question",
     [
+        "Fabricant : 50 salariés, 12 au service commercial et tous les autres à l'administration. Combien "
+        "d'assistants ?",
+        "Our manufacturing firm employs 50 people: 12 in sales, the rest in administration. How many assistant "
+        "pharmacists do we need?",
+    ],
+)
+def test_staff_none_of_whom_article_39_counts_give_a_headcount_of_zero(question: str) -> None:
+    a = answer_question(question)
+    assert "art. 39" in a.answer
+    assert "12 (" in a.answer  # the group left out is named
+    assert "0" in a.answer.split("art. 39")[1][:8]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "Combien d'assistants pour un dépositaire de 120 salariés ?",
         "How many assistants does a depositary with 120 employees need?",
     ],

@@ -111,7 +111,10 @@ def _listed_lines(result: HeadcountResult, lang: str) -> list[str]:
     terms = [_staff_term(p) for p in result.kept]
     if result.rest and result.rest_counted:
         terms.append(t(lang, "calc_headcount_rest_counted", rest=result.rest))
-    line = f"{result.counted} = " + " + ".join(terms) if len(terms) > 1 else terms[0]
+    if len(terms) > 1:
+        line = f"{result.counted} = " + " + ".join(terms)
+    else:  # one counted group, or none of the listed groups is one article 39 counts
+        line = terms[0] if terms else str(result.counted)
     lines = [t(lang, "calc_headcount_listed", line=line)]
     left = [_staff_term(p) for p in result.left_out]
     if result.rest and not result.rest_counted:
