@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from bot.settings import Settings, load_settings
+from bot.transports import how_to_configure
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
         if sys.stdin.isatty():
             print(
-                "vetpharma: no Telegram token or Matrix account configured, starting the terminal chat "
-                "(/quit to leave; see the README to connect Telegram or Matrix).",
+                "vetpharma: no chat transport configured, starting the terminal chat (/quit to leave). "
+                f"{how_to_configure()}; see the README.",
                 file=sys.stderr,
             )
         return chat_with_settings(settings)
