@@ -9,9 +9,10 @@ run twice (its worker killed after that transaction) finds its replies posted an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.cluster import lock_key
 from bot.messages import Reply, SessionKey
 from bot.quotas import WINDOW, owner_of, queued_check_delay
 from bot.settings import LimitsSettings
@@ -152,6 +154,65 @@ def run_check(
 
     ``within(db)`` runs in the transaction that keeps the report (a caller's own record of the check).
     """
+    with _claimed(runner.store, source):
+        return _run_check(
+            runner, key, dossier_id, file_ids, source=source, within=within, usage=usage, limits=limits
+        )
+
+
+@contextlib.contextmanager
+def _claimed(store: Store, source: str) -> Iterator[None]:
+    """Hold the check's advisory lock (PostgreSQL) while it runs.
+
+    A job queued again while its first worker still runs it (that worker told to stop, its grace over, its
+    heartbeat gone) waits here, then finds the report posted instead of reading the pages a second time. A
+    worker killed outright loses its connection, and with it the lock.
+    """
+    if store.engine.dialect.name != "postgresql":
+        yield
+        return
+    key = lock_key("check", source)
+    with store.engine.connect() as connection:
+        # The server drops the lock of a worker whose machine vanished within about 10 + 3 x 5 s.
+        for setting, value in (("idle", 10), ("interval", 5), ("count", 3)):
+            connection.execute(sa.text(f"SET tcp_keepalives_{setting} = {value}"))
+        held = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+        if not held:
+            log.info("check %s is being run by another worker: waiting for it", source)
+            connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        connection.commit()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+
+
+def check_running(store: Store, job_id: int) -> bool:
+    """Tell whether a worker is still running a queued job's check (its lock is held: the process is alive)."""
+    if store.engine.dialect.name != "postgresql":
+        return False
+    key = lock_key("check", f"check:{job_id}")
+    with store.engine.connect() as connection:
+        free = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+        if free:
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        connection.commit()
+    return not free
+
+
+def _run_check(
+    runner: CheckRunner,
+    key: SessionKey,
+    dossier_id: int,
+    file_ids: Sequence[int],
+    *,
+    source: str,
+    within: Callable[[Session], None] | None,
+    usage: CheckUsage | None,
+    limits: LimitsSettings | None,
+) -> bool:
     store = runner.store
     with Session(store.engine) as db:
         if outbox.already_posted(db, source):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.conversation import Conversation
@@ -28,8 +29,17 @@ class Dispatcher:
 
     # Upload threads mostly wait for the checker's own pool, which shares its workers fairly between users:
     # enough of them that one user's uploads never queue another's behind them here.
-    def __init__(self, core: Conversation, *, text_workers: int = 8, upload_workers: int = 16) -> None:
+    def __init__(
+        self,
+        core: Conversation,
+        *,
+        text_workers: int = 8,
+        upload_workers: int = 16,
+        warm: threading.Event | None = None,
+    ) -> None:
         self.core = core
+        # Set once the core's models are loaded (None: nothing to wait for); a standby contends only then.
+        self.warm = warm
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._waiting: dict[SessionKey, int] = {}
         self._text_pool = ThreadPoolExecutor(text_workers, thread_name_prefix="core-text")

@@ -72,7 +72,7 @@ async def run_transports(
     # Uploads a crash cut short during their check are checked again before the transports start (and
     # before their inboxes replay what was received): their reports wait in the outbox, delivered below.
     resumed = await asyncio.to_thread(recovery.recover, core, names)
-    dispatcher = Dispatcher(core)
+    dispatcher = Dispatcher(core, warm=core.questions.ready)
     router = Router()
     tasks: dict[asyncio.Task[None], str] = {
         asyncio.create_task(_runner(name)(settings, dispatcher, router, stop), name=f"transport-{name}"): name

@@ -8,6 +8,10 @@ poll. The active process checks its connection every ``lease_check_seconds`` and
 cannot reach the database, since a standby may then hold the lease (TCP keepalives bound how long a dead
 machine's connection lingers). With SQLite (one process on one machine) there is no lease to take.
 
+A process contends for the lease only once it is warm (models loaded, ``warm`` set): a standby that takes over
+then answers at once instead of loading the models while the account's messages wait, and of two processes
+starting together the one ready first serves.
+
 End-to-end encryption, one machine: every process of an account uses the same state folder, hence the same
 device id and the same crypto store (nio's SQLite file). A standby opens neither before it holds the lease, so
 the store has one writer at a time and the new active one loads it as the dead one left it (SQLite commits are
@@ -23,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +84,13 @@ async def _try_lock(
         return False, None
 
 
+async def _until_warm(warm: threading.Event, stop: asyncio.Event, every: float) -> None:
+    """Wait until ``warm`` is set (a thread sets it) or ``stop`` is."""
+    while not warm.is_set() and not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+
+
 async def _watch(connection: psycopg.AsyncConnection[Any], lease: Lease, every: float) -> None:
     """Set ``lease.lost`` as soon as the lock's connection stops answering."""
     while True:
@@ -97,13 +109,22 @@ async def _watch(connection: psycopg.AsyncConnection[Any], lease: Lease, every: 
 
 @contextlib.asynccontextmanager
 async def active_lease(
-    database_url: str, name: str, stop: asyncio.Event, *, poll_seconds: float, check_seconds: float
+    database_url: str,
+    name: str,
+    stop: asyncio.Event,
+    *,
+    poll_seconds: float,
+    check_seconds: float,
+    warm: threading.Event | None = None,
 ) -> AsyncIterator[Lease | None]:
-    """Wait on standby until this process holds the lease of ``name``; yield it (None: stopped before)."""
+    """Wait on standby until this process, once ``warm``, holds the lease of ``name``; yield it (None: stopped)."""
     conninfo = _conninfo(database_url)
     if conninfo is None:
         yield Lease(name, asyncio.Event(), shared=False)
         return
+    if warm is not None and not warm.is_set():
+        log.info("warming up before contending for %s", name)
+        await _until_warm(warm, stop, min(poll_seconds, 0.2))
     key = lock_key("active", name)
     connection: psycopg.AsyncConnection[Any] | None = None
     told = False

@@ -11,8 +11,9 @@ from dataclasses import replace
 
 import procrastinate
 
-from bot.checkqueue import QUEUE, make_app
+from bot.checkqueue import QUEUE, check_running, make_app
 from bot.settings import QueueSettings, load_settings
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def requeue_stalled(app: procrastinate.App, queue: QueueSettings) -> None:
-    """Put back in the queue the checks of workers that stopped saying they are alive (killed, cut off)."""
+async def requeue_stalled(app: procrastinate.App, queue: QueueSettings, store: Store) -> None:
+    """Put back in the queue the checks of workers that stopped saying they are alive (killed, cut off).
+
+    A worker told to stop says nothing more once its grace is over, but its reading thread runs to its end:
+    its check's lock (``bot.checkqueue.check_running``) tells that it is still at work, and it is left alone.
+    """
     while True:
         await asyncio.sleep(queue.heartbeat_seconds)
         try:
@@ -37,16 +42,18 @@ async def requeue_stalled(app: procrastinate.App, queue: QueueSettings) -> None:
                 queue=QUEUE, seconds_since_heartbeat=queue.stalled_after_seconds
             )
             for job in stalled:
+                if job.id is not None and await asyncio.to_thread(check_running, store, job.id):
+                    continue
                 log.warning("check job %s of a silent worker is queued again", job.id)
                 await app.job_manager.retry_job(job)
         except Exception:
             log.exception("could not look for stalled checks")
 
 
-async def work(app: procrastinate.App, queue: QueueSettings, concurrency: int) -> None:
+async def work(app: procrastinate.App, queue: QueueSettings, concurrency: int, store: Store) -> None:
     """Run checks until SIGTERM or SIGINT; the checks running then are finished (or queued again)."""
     async with app.open_async():
-        requeuing = asyncio.create_task(requeue_stalled(app, queue))
+        requeuing = asyncio.create_task(requeue_stalled(app, queue, store))
         try:
             await app.run_worker_async(
                 queues=[QUEUE],
@@ -89,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         app = make_app(settings.database_url, runner=core, limits=settings.limits)
         concurrency = args.concurrency or settings.queue.concurrency
         log.info("checking queued uploads, %d at a time", concurrency)
-        asyncio.run(work(app, settings.queue, concurrency))
+        asyncio.run(work(app, settings.queue, concurrency, core.store))
     finally:
         core.close()
     return 0

@@ -4,17 +4,22 @@ reported through the outbox by whichever bot process polls it, once, even when t
 from __future__ import annotations
 
 import asyncio
+import random
 import signal
+import threading
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.analytics import Analytics
 from bot.app import build_core
+from bot.checkqueue import _claimed, run_check
 from bot.core import Core
 from bot.messages import Reply, SessionKey
 from bot.metrics import render_queue_metrics, start_metrics_server
@@ -23,10 +28,12 @@ from bot.router import Router
 from bot.settings import QueueSettings, Settings
 from bot.store import open_store
 from tests import postgres_server
-from tests.queue_harness import job_statuses, scanned_diploma, start_worker, stop, wait_for
+from tests.pdfgen import render
+from tests.queue_harness import FAST_QUEUE, job_statuses, scanned_diploma, start_worker, stop, wait_for
 from tests.transcript import DIPLOMA_LINES, Chat, text_pdf
 
 pytestmark = pytest.mark.slow
+STAMP = "%Y-%m-%d %H:%M:%S,%f"  # a log line's time
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +189,7 @@ def test_a_check_still_running_when_the_grace_ends_is_reported_once(postgres: st
     finally:
         stop(first, signal.SIGKILL)
     # The grace ended during the check (precondition). The checking thread cannot be interrupted: the worker
-    # ends it before exiting, and the job, queued again meanwhile as its worker went silent, is not reported twice.
+    # ends it before exiting, and the job (left alone while its check's lock is held) is not reported twice.
     assert "after graceful timeout" in (tmp_path / "hurried.log").read_text()
     second = start_worker(url, tmp_path, "second")
     inbox = Inbox()
@@ -195,6 +202,83 @@ def test_a_check_still_running_when_the_grace_ends_is_reported_once(postgres: st
     assert len(inbox.sent) == 1
     (dossier,) = core.store.dossiers(chat.key)
     assert len(core.store.checks(dossier.id)) == 1
+    core.close()
+
+
+def test_a_stopping_worker_still_reading_a_scan_keeps_its_check_and_reads_it_once(
+    postgres: str, tmp_path: Path
+) -> None:
+    """SIGTERM mid-OCR, grace over: the worker falls silent while its thread still reads the pages. Its check's
+    lock says it is alive, so no worker (itself included) queues the job again: the pages are read once, the
+    report sent once."""
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="fanny")
+    chat.send("/dossier opening")
+    hurried = {"VETPHARMA_QUEUE_SHUTDOWN_GRACE_SECONDS": "0.2"}
+    workers = {name: start_worker(url, tmp_path, name, hurried) for name in ("one", "two")}
+    logs = {name: tmp_path / f"{name}.log" for name in workers}
+    try:
+        for name in workers:
+            wait_for(lambda n=name: "Starting worker" in logs[n].read_text(), 120, f"worker {name} to start")
+        # Three scanned pages: the worker is still reading them long after it falls silent.
+        rng = random.Random(7)
+        chat.upload("scan.pdf", render.scanned(text_pdf(*DIPLOMA_LINES * 12), rng, dpi=200, noise=10.0))
+        wait_for(lambda: job_statuses(url).get("doing") == 1, 60, "a worker to take the check")
+        first = next(name for name in workers if "Starting job" in logs[name].read_text())
+        second = next(name for name in workers if name != first)
+        workers[first].send_signal(signal.SIGTERM)
+        workers[first].wait(300)
+        inbox = Inbox()
+        inbox.deliver_until(core, 1, timeout=120)
+        wait_for(lambda: job_statuses(url) == {}, 60, "the job to end")
+    finally:
+        for process in workers.values():
+            stop(process)
+    first_text, second_text = logs[first].read_text(), logs[second].read_text()
+    # Precondition: the grace ended during the check, and the worker was silent long enough to look stalled.
+    assert "after graceful timeout" in first_text
+    ended = [line for line in first_text.splitlines() if "ended with status" in line]
+    aborted = [line for line in first_text.splitlines() if "after graceful timeout" in line]
+    assert ended and aborted, first_text
+    silent = datetime.strptime(ended[0][:23], STAMP) - datetime.strptime(aborted[0][:23], STAMP)
+    assert silent.total_seconds() > 2 * float(FAST_QUEUE["VETPHARMA_QUEUE_STALLED_AFTER_SECONDS"]), first_text
+    # Not queued again, read by the first worker only, reported once.
+    assert "queued again" not in first_text + second_text
+    assert "Starting job" not in second_text
+    asyncio.run(deliver_once(core.store.engine, inbox.router, lease=timedelta(seconds=5)))
+    assert len(inbox.sent) == 1
+    (dossier,) = core.store.dossiers(chat.key)
+    assert len(core.store.checks(dossier.id)) == 1
+    core.close()
+
+
+def test_a_check_run_again_while_its_first_run_holds_it_waits_and_reads_nothing(
+    postgres: str, tmp_path: Path
+) -> None:
+    """A job taken again while its check runs elsewhere (queued again by an older worker) waits for that run,
+    then finds its report posted: no second reading, no second report."""
+    url = postgres_server.fresh_database(postgres)
+    core = _core(url, tmp_path)
+    chat = Chat(core, user="gina")
+    chat.send("/dossier opening")
+    chat.upload("diplome.pdf", text_pdf(*DIPLOMA_LINES))
+    (dossier,) = core.store.dossiers(chat.key)
+    file_ids = [f.id for f in core.store.files(chat.key, dossier.id)]
+    source = "check:4242"
+    outcome: list[bool] = []
+    with _claimed(core.store, source):  # the first run, in hand
+        again = threading.Thread(
+            target=lambda: outcome.append(run_check(core, chat.key, dossier.id, file_ids, source=source))
+        )
+        again.start()
+        again.join(3)
+        assert again.is_alive() and outcome == []  # the second run waits
+        with Session(core.store.engine) as db, db.begin():
+            outbox.post(db, chat.key, [Reply("rapport")], source=source)  # the first run reports
+    again.join(60)
+    assert outcome == [False]
+    assert core.store.checks(dossier.id) == []  # nothing was read again
     core.close()
 
 

@@ -4,6 +4,7 @@ holder's connection goes, and the cut-off holder told to stop."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,3 +82,33 @@ async def test_one_process_on_sqlite_needs_no_lease(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 's.sqlite3'}", NAME, asyncio.Event(), poll_seconds=1, check_seconds=1
     ) as lease:
         assert lease is not None and not lease.shared
+
+
+async def test_a_cold_process_leaves_a_free_lease_to_a_warm_one(postgres: str) -> None:
+    """Only a process whose models are loaded contends: a standby taking over answers at once."""
+    url = postgres_server.fresh_database(postgres)
+    stop = asyncio.Event()
+    cold, warm = threading.Event(), threading.Event()
+    warm.set()
+    order: list[str] = []
+
+    async def contend(name: str, ready: threading.Event) -> None:
+        async with active_lease(url, NAME, stop, poll_seconds=0.2, check_seconds=5, warm=ready) as lease:
+            if lease is not None:  # None: stopped on standby
+                order.append(name)
+                await stop.wait()
+
+    cold_task = asyncio.create_task(contend("cold", cold))
+    await asyncio.sleep(0.5)
+    assert order == []  # free, but not taken while the models load
+    warm_task = asyncio.create_task(contend("warm", warm))
+    for _ in range(150):
+        if order:
+            break
+        await asyncio.sleep(0.1)
+    assert order == ["warm"]
+    cold.set()  # once warm, the other one waits on standby
+    await asyncio.sleep(0.5)
+    assert order == ["warm"]
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(cold_task, warm_task), 30)

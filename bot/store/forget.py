@@ -1,8 +1,15 @@
-"""Deleting a user's data: on request (/forget), and when a session has been idle past the retention."""
+"""Deleting a user's data: on request (/forget), and when a session has been idle past the retention.
+
+/forget reaches every table that names the user: sessions, dossiers, their check reports, files, tickets,
+the shared limits (rate counters, check usage), the outbox's replies, and the inbox (answered messages keep
+their transport id only, so a duplicate delivery is still refused; a message still pending, the /forget itself,
+keeps its sender until it is answered and purged). The checks in hand (``bot.recovery.forget``) and the
+analytics (anonymised on the forget event) are cleared by their own modules.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +19,13 @@ from sqlalchemy.orm import Session
 from bot.messages import SessionKey
 from bot.store.documents import _CheckRow, _FileRow
 from bot.store.engine import StoreEngine, _owned
+from bot.store.inbox import INBOX_DONE, _InboxRow
+from bot.store.limits import _CheckUseRow, _RateRow
 from bot.store.sessions import _DossierRow, _SessionRow
 from bot.store.tickets import _HandoffRow
+
+# The outbox is declared by ``bot.outbox`` (which imports this package): named here by its columns.
+_OUTBOX = sa.table("outbox", sa.column("transport"), sa.column("user"))
 
 
 @dataclass(frozen=True)
@@ -25,10 +37,13 @@ class ForgetResult:
     checks: int = 0
     files: int = 0
     handoffs: int = 0
+    # Rows of the shared limits (rate counters, check usage), and of the outbox and inbox (/forget only).
+    limits: int = 0
+    messages: int = 0
 
     @property
     def total(self) -> int:
-        return self.sessions + self.dossiers + self.checks + self.files + self.handoffs
+        return sum(_counts(self))
 
 
 class ForgetStore(StoreEngine):
@@ -45,6 +60,11 @@ class ForgetStore(StoreEngine):
                 )
             )
             done = self._delete(db, dossier_ids, transport=transport, user=user)
+            done = replace(
+                done,
+                limits=_forget_limits(db, transport, user),
+                messages=_forget_messages(db, transport, user),
+            )
         self.checkpoint()
         return done
 
@@ -111,6 +131,63 @@ class ForgetStore(StoreEngine):
             )
             return total
 
+    def user_rows(self, transport: str, user: str) -> dict[str, int]:
+        """Count, table by table, the rows that name one user (the shared limits, outbox and inbox included)."""
+        owned = {
+            "sessions": _SessionRow,
+            "dossiers": _DossierRow,
+            "files": _FileRow,
+            "handoffs": _HandoffRow,
+            "rate_counters": _RateRow,
+            "inbox": _InboxRow,
+        }
+        with self._tx() as db:
+            counts = {
+                name: _count(db, sa.select(sa.func.count()).select_from(table), table, transport, user)
+                for name, table in owned.items()
+            }
+            counts["outbox"] = _count(
+                db, sa.select(sa.func.count()).select_from(_OUTBOX), _OUTBOX.c, transport, user
+            )
+            counts["check_usage"] = int(
+                db.scalar(sa.select(sa.func.count()).where(_CheckUseRow.owner == f"{transport}:{user}")) or 0
+            )
+        return counts
 
-def _counts(result: ForgetResult) -> tuple[int, int, int, int, int]:
-    return (result.sessions, result.dossiers, result.checks, result.files, result.handoffs)
+
+def _count(db: Session, stmt: Any, table: Any, transport: str, user: str) -> int:
+    return int(db.scalar(stmt.where(table.transport == transport, table.user == user)) or 0)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _forget_limits(db: Session, transport: str, user: str) -> int:
+    """Delete one user's rate counter and counted checks (``bot.quotas.owner_of`` names them so)."""
+    rate = db.execute(sa.delete(_RateRow).where(_RateRow.transport == transport, _RateRow.user == user))
+    usage = db.execute(sa.delete(_CheckUseRow).where(_CheckUseRow.owner == f"{transport}:{user}"))
+    return _rowcount(rate) + _rowcount(usage)
+
+
+def _forget_messages(db: Session, transport: str, user: str) -> int:
+    """Delete one user's replies in the outbox, and strip their ids from the messages answered in the inbox."""
+    outbox = db.execute(sa.delete(_OUTBOX).where(_OUTBOX.c.transport == transport, _OUTBOX.c.user == user))
+    inbox = db.execute(
+        sa.update(_InboxRow)
+        .where(_InboxRow.transport == transport, _InboxRow.user == user, _InboxRow.status == INBOX_DONE)
+        .values(chat="", user="", payload="{}")
+    )
+    return _rowcount(outbox) + _rowcount(inbox)
+
+
+def _counts(result: ForgetResult) -> tuple[int, ...]:
+    return (
+        result.sessions,
+        result.dossiers,
+        result.checks,
+        result.files,
+        result.handoffs,
+        result.limits,
+        result.messages,
+    )

@@ -281,7 +281,7 @@ async def run_transport(
 ) -> None:
     """Run the Matrix bot until ``stop`` is set; raise ``MatrixStartError`` if it cannot log in.
 
-    With a PostgreSQL store, several processes may run for one account: one syncs, the others wait on
+    With a PostgreSQL store, several processes may run for one account: one syncs, the others wait (warm) on
     standby (``bot.standby``) and one of them takes over when it stops.
     """
     config = settings.matrix
@@ -292,6 +292,7 @@ async def run_transport(
             stop,
             poll_seconds=config.standby_poll_seconds,
             check_seconds=config.lease_check_seconds,
+            warm=dispatcher.warm,
         ) as lease:
             if lease is None:
                 return
