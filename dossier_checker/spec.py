@@ -73,7 +73,6 @@ class FieldSpec:
     required_if: Condition | None = None
     choices: tuple[ChoiceSpec, ...] = ()
     validation: Mapping[str, object] = field(default_factory=dict)
-    letter_label: str = ""  # how the (French) letter names the answer; empty: by its question
 
     def choice(self, value: object) -> ChoiceSpec | None:
         """Return the choice with this value, if any."""
@@ -212,7 +211,6 @@ def _field(model: FieldModel, categories: tuple[ChoiceSpec, ...]) -> FieldSpec:
         required_if=condition_of(model.required_if),
         choices=categories if model.type == "categories" else tuple(_choice(c) for c in model.choices or ()),
         validation=model.validation.model_dump(exclude_unset=True) if model.validation else {},
-        letter_label=model.letter_label or "",
     )
 
 

@@ -344,7 +344,6 @@ class FieldModel(_Model):
     required_if: ConditionModel | None = None
     choices: list[ChoiceModel] | None = None
     validation: ValidationModel | None = None
-    letter_label: Str | None = None  # how the (French) letter names the answer; else the question
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -423,7 +422,7 @@ class LetterModel(_Model):
     copies_articles: list[Str] = []
     request: Annotated[list[RequestModel], NonEmpty]
     french_fields: list[Str] = []
-    filename: Identifier | None = None  # the PDF's name, before the dossier number ("demande_ouverture")
+    filename: Str | None = None  # the PDF's name, before the dossier number ("demande-ouverture")
     joint: StrictBool = False  # signed jointly by the responsible and the current responsible
     identity_fields: list[Str] = []  # named in the heading and signature blocks, not in the list
 
