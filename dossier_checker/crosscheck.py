@@ -4,7 +4,8 @@ A document that names the company (statutes, registration extract, lease) keeps 
 when it is checked: its folded text, the legal forms and the register it names, its registration numbers
 and the company name it states. The warnings are recomputed from those features and the answers each
 time either changes (a corrected company name, another document), so they never go stale. The rules a
-piece runs are named in its dossier spec (``cross_checks``: rule -> the answer field it reads).
+piece runs are the dossier rules of its spec's ``checks`` (dossier_checker.rules, scope "dossier": rule ->
+the answer field it reads), each implemented once here, in ``CROSS_RULES``.
 """
 
 from __future__ import annotations
