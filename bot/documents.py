@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.messages import SessionKey
-from dossier_checker.model import InputFile, Limits, Status
+from dossier_checker.model import InputFile, Limits, PieceWarning, Status
 from dossier_checker.pool import FairPool
 from dossier_checker.spec import DossierSpec, PieceSpec
 
@@ -116,39 +116,52 @@ def upload_summary(
     current = {p.id: p for p in pieces or ()}
     found_pieces = [p for p in report.get("pieces", []) or [] if isinstance(p, Mapping)]
     for file in report.get("files", []) or []:
-        if not isinstance(file, Mapping):
-            continue
-        name = str(file.get("path", "")).replace("\\", "/").rsplit("/", 1)[-1]
-        if file.get("error"):
-            lines.append("✘ " + t(lang, "report_file_error", name=name, error=file["error"]))
-            continue
-        found = [
-            p
-            for p in found_pieces
-            if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
-        ]
-        lines.append(f"📄 {name} ({_pages_text(file, lang)})")
-        if file.get("unread"):
-            lines.append(f"   ⚠ {file['unread']}")
-        if not found:
-            lines.append("   " + t(lang, "upload_nothing_recognised"))
-        for piece in found:
-            now = current.get(str(piece.get("id")))
-            status = now.status if now is not None and now.file == piece.get("file") else piece.get("status")
-            mark = "✅" if status == PRESENT else "⚠️"
-            pages = ", ".join(str(n) for n in piece.get("pages", []) or [])
-            where = f" — p. {pages}" if pages else ""
-            said = t(lang, "upload_found" if status == PRESENT else "upload_maybe")
-            lines.append(f"   {mark} {said} {piece.get('label')} (art. {piece.get('article')}){where}")
-            warnings = (
-                list(now.warnings)
-                if now is not None
-                else [_warning(w, lang) for w in piece.get("warnings", []) or []]
-            )
-            lines.extend(f"      ⚠ {w}" for w in warnings)
+        if isinstance(file, Mapping):
+            lines += _file_summary(file, found_pieces, current, lang)
     if pieces is not None:
         lines.append(still_missing(pieces, lang))
     return lines
+
+
+def _file_summary(
+    file: Mapping[str, Any],
+    found_pieces: Sequence[Mapping[str, Any]],
+    current: Mapping[str, PieceStatus],
+    lang: str,
+) -> list[str]:
+    """Describe one file of a check: why it could not be read, or the pieces found in it."""
+    name = str(file.get("path", "")).replace("\\", "/").rsplit("/", 1)[-1]
+    if file.get("error"):
+        return ["✘ " + t(lang, "report_file_error", name=name, error=file["error"])]
+    found = [
+        p
+        for p in found_pieces
+        if p.get("file") == file.get("path") and p.get("status") in (PRESENT, UNCERTAIN)
+    ]
+    lines = [f"📄 {name} ({_pages_text(file, lang)})"]
+    if file.get("unread"):
+        lines.append(f"   ⚠ {file['unread']}")
+    if not found:
+        lines.append("   " + t(lang, "upload_nothing_recognised"))
+    for piece in found:
+        lines += _found_lines(piece, current.get(str(piece.get("id"))), lang)
+    return lines
+
+
+def _found_lines(piece: Mapping[str, Any], now: PieceStatus | None, lang: str) -> list[str]:
+    """Say one piece found in a file (its state in the checklist now, if known), then its warnings."""
+    status = now.status if now is not None and now.file == piece.get("file") else piece.get("status")
+    mark = "✅" if status == PRESENT else "⚠️"
+    pages = ", ".join(str(n) for n in piece.get("pages", []) or [])
+    where = f" — p. {pages}" if pages else ""
+    said = t(lang, "upload_found" if status == PRESENT else "upload_maybe")
+    lines = [f"   {mark} {said} {piece.get('label')} (art. {piece.get('article')}){where}"]
+    warnings = (
+        list(now.warnings)
+        if now is not None
+        else [_warning(w, lang) for w in piece.get("warnings", []) or []]
+    )
+    return lines + [f"      ⚠ {w}" for w in warnings]
 
 
 def still_missing(pieces: Sequence[PieceStatus], lang: str) -> str:
@@ -222,13 +235,30 @@ def checklist(
     spec: DossierSpec, answers: Mapping[str, Any], reports: Sequence[Mapping[str, Any]], lang: str
 ) -> list[PieceStatus]:
     """List the pieces the answers require, each with the best status any stored report gave it."""
+    from dossier_checker.crosscheck import dossier_cross_warnings
+
+    best, found_in = _best_found(spec, answers, reports)
+    # Every piece found is cross-checked with the answers as they are now, and with the other pieces.
+    features = {
+        pid: _stored_features(p) for pid, p in best.items() if p.get("status") in (PRESENT, UNCERTAIN)
+    }
+    cross = dossier_cross_warnings(spec, features, answers)
+    return [
+        _piece_status(piece, best.get(piece.id, {}), found_in.get(piece.id, set()), answers, cross, lang)
+        for piece in spec.required_pieces(answers)
+    ]
+
+
+def _best_found(
+    spec: DossierSpec, answers: Mapping[str, Any], reports: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Mapping[str, Any]], dict[str, set[str]]]:
+    """Keep each piece's best finding over the stored reports, and the files it was found present in."""
+    from dossier_checker.crosscheck import DOUBTFUL, cross_warnings
+
     best: dict[str, Mapping[str, Any]] = {}
     # Files in which each piece was found: a piece made of one document per party (the minutes of each
     # company, art. 20 c)) may arrive one file per upload, each checked alone.
     found_in: dict[str, set[str]] = {}
-    from dossier_checker.crosscheck import DOUBTFUL, cross_warnings, dossier_cross_warnings
-    from dossier_checker.report import warning_text
-
     rules = {p.id: p.cross_checks for p in spec.pieces}
 
     def rank(piece: Mapping[str, Any]) -> tuple[int, int]:
@@ -240,44 +270,47 @@ def checklist(
         for piece in report.get("pieces", []) or []:
             if not isinstance(piece, Mapping) or not isinstance(piece.get("id"), str):
                 continue
-            status = str(piece.get("status", MISSING))
-            if status == "present" and piece.get("file"):
+            if str(piece.get("status", MISSING)) == "present" and piece.get("file"):
                 found_in.setdefault(piece["id"], set()).add(str(piece["file"]))
             held = best.get(piece["id"])
             if held is None or rank(piece) > rank(held):
                 best[piece["id"]] = piece
+    return best, found_in
 
-    # Every piece found is cross-checked with the answers as they are now, and with the other pieces.
-    features = {
-        pid: _stored_features(p) for pid, p in best.items() if p.get("status") in (PRESENT, UNCERTAIN)
-    }
-    cross = dossier_cross_warnings(spec, features, answers)
-    result = []
-    for piece in spec.required_pieces(answers):
-        found = best.get(piece.id, {})
-        status = str(found.get("status", MISSING))
-        if status not in _RANK:
-            status = MISSING
-        kept = [w for w in (found.get("warnings") or ()) if not _resolved(w, found_in.get(piece.id, set()))]
-        warnings = tuple(_warning(w, lang) for w in kept if status != MISSING and not _recomputed(w, found))
-        if status != MISSING:
-            warnings += _answer_warnings(piece, found, answers, lang)
-            fresh = cross.get(piece.id, [])
-            warnings += tuple(warning_text(w, lang) for w in fresh)
-            if status == PRESENT and any(w.code in DOUBTFUL for w in fresh):
-                status = UNCERTAIN  # another company's extract, or a foreign register's: not received
-        file = found.get("file") if status != MISSING else None
-        result.append(
-            PieceStatus(
-                id=piece.id,
-                label=piece.label.get(lang) or piece.label["fr"],
-                article=piece.article,
-                status=status,
-                file=str(file) if file else None,
-                warnings=warnings,
-            )
-        )
-    return result
+
+def _piece_status(
+    piece: PieceSpec,
+    found: Mapping[str, Any],
+    files: set[str],
+    answers: Mapping[str, Any],
+    cross: Mapping[str, Sequence[PieceWarning]],
+    lang: str,
+) -> PieceStatus:
+    """Say where one required piece stands, with the warnings of its best finding worded now."""
+    from dossier_checker.crosscheck import DOUBTFUL
+    from dossier_checker.report import warning_text
+
+    status = str(found.get("status", MISSING))
+    if status not in _RANK:
+        status = MISSING
+    warnings: tuple[str, ...] = ()
+    if status != MISSING:
+        kept = [w for w in (found.get("warnings") or ()) if not _resolved(w, files)]
+        warnings = tuple(_warning(w, lang) for w in kept if not _recomputed(w, found))
+        warnings += _answer_warnings(piece, found, answers, lang)
+        fresh = cross.get(piece.id, [])
+        warnings += tuple(warning_text(w, lang) for w in fresh)
+        if status == PRESENT and any(w.code in DOUBTFUL for w in fresh):
+            status = UNCERTAIN  # another company's extract, or a foreign register's: not received
+    file = found.get("file") if status != MISSING else None
+    return PieceStatus(
+        id=piece.id,
+        label=piece.label.get(lang) or piece.label["fr"],
+        article=piece.article,
+        status=status,
+        file=str(file) if file else None,
+        warnings=warnings,
+    )
 
 
 def dossier_notes(spec: DossierSpec, answers: Mapping[str, Any], lang: str, today: date) -> list[str]:

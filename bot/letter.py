@@ -15,82 +15,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from babel.lists import format_list
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
-from bot.i18n import t
+from bot.i18n import catalogue, t
 from bot.walkthrough import display_value
 from dossier_checker.spec import DossierSpec, FieldSpec
 
-ADDRESSEE = ("Monsieur le Ministre d'État", "Ministère d'État", "Place de la Visitation", "MC 98000 MONACO")
-DECREE_SHORT = "l'A.M. n° 2003-175"
-CLOSING = (
-    "Je vous prie d'agréer, Monsieur le Ministre d'État, l'expression de ma très haute considération.",
-    "Nous vous prions d'agréer, Monsieur le Ministre d'État, l'expression de notre très haute considération.",
-)
-COPIES_WORDS = {2: "double", 3: "triple", 4: "quadruple"}
+FR = "fr"  # the letter's language, whatever the conversation's: its sentences are the catalogue's French
+CIVILITIES = ("madame", "monsieur")
 
-# How the letter names each answer; fields the letter does not know are named by their question.
-FIELD_LABELS = {
-    "responsible_last_name": "Nom du responsable",
-    "responsible_first_name": "Prénom du responsable",
-    "responsible_nationality": "Nationalité du responsable",
-    "responsible_address": "Adresse du responsable",
-    "responsible_profession": "Qualité du responsable",
-    "owner": "Propriétaire de l'entreprise",
-    "owner_last_name": "Nom du propriétaire",
-    "owner_first_name": "Prénom du propriétaire",
-    "company_form": "Forme de la société",
-    "company_name": "Dénomination sociale",
-    "company_head_office": "Adresse du siège social",
-    "establishment_address": "Adresse de l'établissement",
-    "annex_addresses": "Annexes",
-    "categories": "Nature des activités (article 2)",
-    "pharmaceutical_forms": "Formes pharmaceutiques concernées",
-    "authorisation_reference": "Autorisation initiale",
-    "change_nature": "Nature de la modification",
-    "premises_change": "Modification des locaux",
-    "premises_change_kind": "Extension ou réduction",
-    "premises_concerned": "Locaux concernés",
-    "equipment_change": "Modification de l'équipement technique",
-    "equipment_concerned": "Équipement technique concerné",
-    "other_products": "Produits autres que les médicaments vétérinaires",
-    "start_date": "Date d'engagement",
-    "schedule": "Calendrier de réalisation",
-    "duration": "Durée de réalisation",
-    "transfer_kind": "Nature de l'opération",
-    "previous_owner_name": "Propriétaire actuel",
-    "previous_responsible_last_name": "Nom du responsable actuel",
-    "previous_responsible_first_name": "Prénom du responsable actuel",
-    "previous_responsible_profession": "Qualité du responsable actuel",
-    "lease_end_date": "Fin de la location-gérance",
-    "transfer_date": "Date d'effet du transfert",
-    "original_establishment_address": "Adresse de l'établissement primitif",
-    "original_categories": "Catégories de l'établissement primitif",
-    "original_pharmaceutical_forms": "Formes pharmaceutiques concernées (établissement primitif)",
-}
-# The signatories are named in the heading and signature blocks (civility, name, capacity), not in the list.
-IDENTITY_FIELDS = (
-    "responsible_last_name",
-    "responsible_first_name",
-    "responsible_address",
-    "responsible_civility",
-    "responsible_profession",
-    "previous_responsible_last_name",
-    "previous_responsible_first_name",
-    "previous_responsible_civility",
-    "previous_responsible_profession",
-)
-CIVILITY = {"madame": "Madame", "monsieur": "Monsieur"}
-# The capacity agrees with the person: "Pharmacienne" for Madame; "Vétérinaire" is the same for both.
-CAPACITY = {
-    ("pharmacist", "madame"): "Pharmacienne",
-    ("pharmacist", "monsieur"): "Pharmacien",
-    ("pharmacist", ""): "Pharmacien",
-    ("veterinarian", "madame"): "Vétérinaire",
-    ("veterinarian", "monsieur"): "Vétérinaire",
-    ("veterinarian", ""): "Vétérinaire",
-}
+
+def _fr(msg_id: str, **params: Any) -> str:
+    return t(FR, msg_id, **params)
 
 
 @dataclass(frozen=True)
@@ -125,9 +63,10 @@ def _pdf_text(text: str) -> str:
 
 
 def _label(spec_field: FieldSpec) -> str:
-    if spec_field.id in FIELD_LABELS:
-        return FIELD_LABELS[spec_field.id]
-    return re.sub(r"\s*\?$", "", spec_field.question.get("fr", spec_field.id))
+    """Name an answer as the letter does: the catalogue's ``letter_label_<field>``, else the question."""
+    if catalogue().has(f"letter_label_{spec_field.id}"):
+        return _fr(f"letter_label_{spec_field.id}")
+    return re.sub(r"\s*\?$", "", spec_field.question.get(FR, spec_field.id))
 
 
 def _person(answers: Mapping[str, Any], prefix: str) -> str:
@@ -136,25 +75,33 @@ def _person(answers: Mapping[str, Any], prefix: str) -> str:
     return " ".join(p for p in (first, last.upper()) if p) or "…"
 
 
+def _civility_of(answers: Mapping[str, Any], prefix: str) -> str:
+    civility = str(answers.get(f"{prefix}_civility") or "").casefold()
+    return civility if civility in CIVILITIES else ""
+
+
 def _civility(answers: Mapping[str, Any], prefix: str) -> str:
-    return CIVILITY.get(str(answers.get(f"{prefix}_civility") or "").casefold(), "")
+    civility = _civility_of(answers, prefix)
+    return _fr(f"letter_civility_{civility}") if civility else ""
+
+
+def _agreed(stem: str, civility: str) -> str:
+    """Return the message id agreeing with the person ("…_madame" where the catalogue has one)."""
+    return f"{stem}_{civility}" if civility and catalogue().has(f"{stem}_{civility}") else stem
 
 
 def _capacity(answers: Mapping[str, Any], prefix: str, when: str) -> str:
     """Say "Pharmacienne responsable désignée", "Vétérinaire responsable actuel"… as the answers have it."""
-    civility = str(answers.get(f"{prefix}_civility") or "").casefold()
-    civility = civility if civility in CIVILITY else ""
+    civility = _civility_of(answers, prefix)
     profession = str(answers.get(f"{prefix}_profession") or "")
-    noun = CAPACITY.get((profession, civility), "Pharmacien ou vétérinaire")
-    suffix = {"designated": " désigné", "current": " actuel"}.get(when, "")
-    if suffix == " désigné" and civility == "madame":
-        suffix = " désignée"
-    return f"{noun} responsable{suffix}"
+    noun_id = f"letter_capacity_{profession}"
+    noun = _fr(_agreed(noun_id, civility)) if catalogue().has(noun_id) else _fr("letter_capacity_unknown")
+    return _fr(_agreed(f"letter_responsible{'_' + when if when else ''}", civility), capacity=noun)
 
 
 def signatories(spec: DossierSpec, answers: Mapping[str, Any]) -> list[Signatory]:
-    """List who signs the request: the responsible, and for a transfer the current responsible too."""
-    joint = spec.id in {"transfer", "partial_transfer"}
+    """List who signs the request: the responsible, and for a joint request the current responsible too."""
+    joint = spec.letter.joint
     people = [
         Signatory(
             _person(answers, "responsible"),
@@ -177,9 +124,9 @@ def letter_lines(spec: DossierSpec, answers: Mapping[str, Any]) -> list[tuple[st
     """List the request's particulars as (label, value), in the spec's order, fields that apply only."""
     lines = []
     for spec_field in spec.active_fields(answers):
-        if spec_field.id in IDENTITY_FIELDS or answers.get(spec_field.id) is None:
+        if spec_field.id in spec.letter.identity_fields or answers.get(spec_field.id) is None:
             continue
-        lines.append((_label(spec_field), display_value(spec_field, answers[spec_field.id], "fr")))
+        lines.append((_label(spec_field), display_value(spec_field, answers[spec_field.id], FR)))
     return lines
 
 
@@ -189,17 +136,16 @@ def copies_note(spec: DossierSpec) -> str:
     if rule.copies < 2:
         return ""
     articles = list(rule.copies_articles)
-    where = (
-        f"article {articles[0]}"
-        if len(articles) == 1
-        else "articles " + ", ".join(articles[:-1]) + " et " + articles[-1]
+    where = _fr(
+        "letter_copies_where_one" if len(articles) == 1 else "letter_copies_where_many",
+        articles=format_list(articles, locale=FR),
     )
-    return f"demande établie en {COPIES_WORDS.get(rule.copies, str(rule.copies))} exemplaire ({where} de {DECREE_SHORT})"
+    return _fr("letter_copies_note", copies=_fr(f"letter_copies_{rule.copies}"), where=where)
 
 
 def default_pieces(spec: DossierSpec, answers: Mapping[str, Any]) -> list[LetterPiece]:
     """List the pieces the answers require, none received (what a letter says before any upload)."""
-    return [LetterPiece(p.label["fr"], p.article, False) for p in spec.required_pieces(answers)]
+    return [LetterPiece(p.label[FR], p.article, False) for p in spec.required_pieces(answers)]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -238,7 +184,7 @@ class _Pages(FPDF):
         self.set_font("Helvetica", "I", 8)
         number = self.page_no() - self.first_page + 1
         total = self.copy_pages or number
-        page = f"page {number}/{total}"
+        page = _fr("letter_page", number=number, total=total)
         text = f"{self.copy_note} - {page}" if self.copy_note else page
         self.cell(0, 5, _pdf_text(text), align="C")
 
@@ -289,16 +235,16 @@ def request_letter(
     copies = max(spec.letter.copies, 1)
     note = copies_note(spec)
     people = signatories(spec, answers)
-    head = f"{spec.title['fr']} - {' ; '.join(_named(p) for p in people)} (suite)"
+    head = _fr("letter_running_head", title=spec.title[FR], people=" ; ".join(_named(p) for p in people))
 
     def build(pdf: _Pages, copy: int) -> None:
-        marks = [f"Exemplaire n° {copy} sur {copies} - {note}"] if copies > 1 else []
-        marks += [f"version {version}"] if version > 1 else []
+        marks = [_fr("letter_copy_mark", copy=copy, copies=copies, note=note)] if copies > 1 else []
+        marks += [_fr("letter_version", version=version)] if version > 1 else []
         pdf.copy_note = " - ".join(marks)
         pdf.running_head = head
         _write_letter(pdf, spec, answers, people, listed)
 
-    return _paged(build, copies, spec.title["fr"])
+    return _paged(build, copies, spec.title[FR])
 
 
 def _named(person: Signatory) -> str:
@@ -326,31 +272,24 @@ def _write_letter(
     pdf.ln(3)
     pdf.set_x(pdf.l_margin + width * 0.5)
     pdf.set_font("Helvetica", "B", 10)
-    pdf.multi_cell(width * 0.5, 5, _pdf_text("\n".join(ADDRESSEE)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width * 0.5, 5, _pdf_text(_fr("letter_addressee")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     # Subject.
     pdf.set_font("Helvetica", "B", 10)
-    pdf.multi_cell(width, 5, _pdf_text(f"Objet : {spec.title['fr']}"), new_x="LMARGIN", new_y="NEXT")
+    subject = _fr("letter_subject", title=spec.title[FR])
+    pdf.multi_cell(width, 5, _pdf_text(subject), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
-    refs = ", ".join(spec.articles)
-    pdf.multi_cell(
-        width,
-        5,
-        _pdf_text(f"Réf. : arrêté ministériel n° 2003-175 du 3 mars 2003, articles {refs}"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    reference = _fr("letter_reference", articles=", ".join(spec.articles))
+    pdf.multi_cell(width, 5, _pdf_text(reference), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
     pdf.set_font("Helvetica", "", 10.5)
-    pdf.multi_cell(width, 5.5, _pdf_text("Monsieur le Ministre d'État,"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5.5, _pdf_text(_fr("letter_salutation")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     request = spec.letter.request_text(answers)
     if request:
         pdf.multi_cell(width, 5.5, _pdf_text(request), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
-    pdf.multi_cell(
-        width, 5.5, _pdf_text("La demande porte sur les éléments suivants :"), new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.multi_cell(width, 5.5, _pdf_text(_fr("letter_particulars")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     for label, value in letter_lines(spec, answers):
         pdf.set_x(pdf.l_margin)
@@ -360,14 +299,14 @@ def _write_letter(
         pdf.write(5.2, _pdf_text(value))
         pdf.ln(5.4)
     pdf.ln(2)
-    closing = CLOSING[1 if len(people) > 1 else 0]
+    closing = _fr("letter_closing_joint" if len(people) > 1 else "letter_closing")
     pdf.set_font("Helvetica", "", 10.5)
     ending = pdf.text_height(width, 5.5, closing) + SIGNATURE_HEIGHT
     sections = [
         (title, items)
         for title, items in (
-            ("Pièces jointes :", [p for p in pieces if p.received]),
-            ("Pièces à joindre (non encore reçues) :", [p for p in pieces if not p.received]),
+            (_fr("letter_attached"), [p for p in pieces if p.received]),
+            (_fr("letter_to_attach"), [p for p in pieces if not p.received]),
         )
         if items
     ]
@@ -399,7 +338,7 @@ def _break_before(heights: Sequence[float], ending: float, room: float, page: fl
 
 
 def _piece_line(piece: LetterPiece) -> str:
-    return f"- {piece.label} (article {piece.article})"
+    return _fr("letter_piece_line", label=piece.label, article=piece.article)
 
 
 def _section_height(pdf: _Pages, title: str, items: Sequence[LetterPiece]) -> float:
@@ -435,28 +374,22 @@ def _signatures(pdf: _Pages, people: Sequence[Signatory]) -> None:
         pdf.multi_cell(
             column - 4,
             5,
-            _pdf_text(f"Fait à Monaco, le ____________\n{person.capacity}"),
+            _pdf_text(f"{_fr('letter_signed_at')}\n{person.capacity}"),
             new_x="LEFT",
             new_y="NEXT",
         )
         pdf.set_font("Helvetica", "B", 10)
         pdf.multi_cell(column - 4, 5, _pdf_text(_named(person)), new_x="LEFT", new_y="NEXT")
         pdf.set_font("Helvetica", "I", 8)
-        pdf.cell(column - 4, 5, _pdf_text("Signature :"), new_x="LEFT", new_y="NEXT")
+        pdf.cell(column - 4, 5, _pdf_text(_fr("letter_signature")), new_x="LEFT", new_y="NEXT")
         pdf.rect(x, pdf.get_y(), column - 8, SIGNATURE_BOX)
     pdf.set_y(pdf.get_y() + SIGNATURE_BOX)
 
 
 def letter_filename(spec: DossierSpec, number: int, version: int = 1) -> str:
     """Name the PDF after the dossier type and number (and its version once regenerated)."""
-    names = {
-        "opening": "demande-ouverture",
-        "modification": "demande-modification",
-        "transfer": "demande-transfert",
-        "partial_transfer": "demande-transfert-partiel",
-    }
     suffix = f"-v{version}" if version > 1 else ""
-    return f"{names.get(spec.id, 'demande-' + spec.id)}-{number}{suffix}.pdf"
+    return f"{spec.letter.filename or 'demande-' + spec.id}-{number}{suffix}.pdf"
 
 
 # ----------------------------------------------------------------------------------------------------------

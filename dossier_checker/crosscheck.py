@@ -4,14 +4,16 @@ A document that names the company (statutes, registration extract, lease) keeps 
 when it is checked: its folded text, the legal forms and the register it names, its registration numbers
 and the company name it states. The warnings are recomputed from those features and the answers each
 time either changes (a corrected company name, another document), so they never go stale. The rules a
-piece runs are named in its dossier spec (``cross_checks``: rule -> the answer field it reads).
+piece runs are the dossier rules of its spec's ``checks`` (dossier_checker.rules, scope "dossier": rule ->
+the answer field it reads), each implemented once here, in ``CROSS_RULES``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
@@ -178,6 +180,89 @@ def address_found(address: str, text: str) -> bool:
     return False
 
 
+Found = tuple[str, tuple[tuple[str, str], ...]] | None  # a warning's code and parameters, or none
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One document as the dossier rules read it: its stored identity features, and the dossier around it."""
+
+    stored: Mapping[str, str]
+    extract: bool = False  # the piece is the registration extract (it runs monaco_registry)
+    registered: Sequence[str] = ()  # the numbers on the dossier's registration extract
+
+    @property
+    def text(self) -> str:
+        """Return the document's folded text."""
+        return self.stored.get("text", "")
+
+
+def _company_name(doc: Reading, answer: str) -> Found:
+    """The company name the document states is the answer's (else: it names the company somewhere)."""
+    if not answer:
+        return None
+    name = doc.stored.get("name", "")
+    if name and not same_company(answer, name):
+        code = "warn_registration_other_company" if doc.extract else "warn_company_name_differs"
+        return code, (("name", answer), ("found", name))
+    if not name and not _names_company(answer, doc.text):
+        return "warn_company_name_absent", (("name", answer),)
+    return None
+
+
+def _legal_form(doc: Reading, answer: str) -> Found:
+    """The legal form the document writes is the answer's."""
+    forms = [f for f in doc.stored.get("forms", "").split(",") if f]
+    if answer in MONACO_FORMS and forms and answer not in forms:
+        return "warn_company_form_differs", (("form", answer), ("found", forms[0]))
+    return None
+
+
+def _monaco_registry(doc: Reading, answer: str) -> Found:
+    """A Monaco company's registration extract comes from Monaco's register, not a French one."""
+    if answer in MONACO_FORMS and doc.stored.get("registry") == "rcs":
+        return "warn_registration_foreign", (("form", answer),)
+    return None
+
+
+def _address(doc: Reading, answer: str) -> Found:
+    """The answer's address is written on the document."""
+    if answer and not address_found(answer, doc.text):
+        return "warn_address_differs", (("address", answer),)
+    return None
+
+
+def _registration_number(doc: Reading, answer: str) -> Found:
+    """The company's registration number on the document is the one on the registration extract."""
+    if not doc.registered or not answer:
+        return None
+    # Numbers given for this company (on a line naming it), of the extract's register.
+    monaco = doc.registered[0][2:3].isalpha()
+    numbers = [
+        n
+        for line in doc.stored.get("numbered_lines", "").splitlines()
+        if _names_company(answer, line)
+        for n in _numbers_in(line)
+        if n[2:3].isalpha() == monaco
+    ]
+    if numbers and not set(numbers) & set(doc.registered):
+        return "warn_registration_number_differs", (
+            ("number", _shown(numbers[0])),
+            ("registered", _shown(doc.registered[0])),
+        )
+    return None
+
+
+# The dossier rules of dossier_checker.rules (scope "dossier"), each implemented once: rule -> check.
+CROSS_RULES: dict[str, Callable[[Reading, str], Found]] = {
+    "company_name": _company_name,
+    "legal_form": _legal_form,
+    "monaco_registry": _monaco_registry,
+    "address": _address,
+    "registration_number": _registration_number,
+}
+
+
 def cross_warnings(
     rules: Mapping[str, str],
     article: str,
@@ -186,45 +271,14 @@ def cross_warnings(
     registered: Sequence[str] = (),
 ) -> list[PieceWarning]:
     """Compare one document's identity features with the answers (and the registration extract's numbers)."""
+    doc = Reading(stored, "monaco_registry" in rules, registered)
+    if not doc.text:
+        return []
     warnings: list[PieceWarning] = []
-    text = stored.get("text", "")
-    if not text:
-        return warnings
     for rule, field in rules.items():
-        answer = str(answers.get(field) or "").strip() if field else ""
-        if rule == "company_name" and answer:
-            name = stored.get("name", "")
-            if name and not same_company(answer, name):
-                extract = "monaco_registry" in rules  # a registration extract of another company
-                code = "warn_registration_other_company" if extract else "warn_company_name_differs"
-                warnings.append(PieceWarning(code, article, (("name", answer), ("found", name))))
-            elif not name and not _names_company(answer, text):
-                warnings.append(PieceWarning("warn_company_name_absent", article, (("name", answer),)))
-        elif rule == "legal_form" and answer in MONACO_FORMS:
-            forms = [f for f in stored.get("forms", "").split(",") if f]
-            if forms and answer not in forms:
-                warnings.append(
-                    PieceWarning(
-                        "warn_company_form_differs", article, (("form", answer), ("found", forms[0]))
-                    )
-                )
-        elif rule == "monaco_registry" and answer in MONACO_FORMS and stored.get("registry") == "rcs":
-            warnings.append(PieceWarning("warn_registration_foreign", article, (("form", answer),)))
-        elif rule == "address" and answer and not address_found(answer, text):
-            warnings.append(PieceWarning("warn_address_differs", article, (("address", answer),)))
-        elif rule == "registration_number" and registered and answer:
-            # Numbers given for this company (on a line naming it), of the extract's register.
-            monaco = registered[0][2:3].isalpha()
-            numbers = [
-                n
-                for line in stored.get("numbered_lines", "").splitlines()
-                if _names_company(answer, line)
-                for n in _numbers_in(line)
-                if n[2:3].isalpha() == monaco
-            ]
-            if numbers and not set(numbers) & set(registered):
-                params = (("number", _shown(numbers[0])), ("registered", _shown(registered[0])))
-                warnings.append(PieceWarning("warn_registration_number_differs", article, params))
+        found = CROSS_RULES[rule](doc, str(answers.get(field) or "").strip() if field else "")
+        if found is not None:
+            warnings.append(PieceWarning(found[0], article, found[1]))
     return warnings
 
 

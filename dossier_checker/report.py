@@ -123,15 +123,26 @@ def render_report(report: DossierReport, lang: str = "fr") -> str:
     """Render the report as a plain-text table: each piece's status, where it is, and warnings."""
     spec = load_spec(report.dossier)
     title = spec.title.get(lang, spec.title["fr"])
-    lines = [t(lang, "report_title", title=title)]
-    required = [p for p in report.pieces if p.required]
+    lines = [t(lang, "report_title", title=title), _verdict(report, lang), ""]
+    lines += _piece_table(report, lang)
+    lines += ["", t(lang, "report_files")]
+    for f in report.files:
+        lines += _file_lines(f, report.file_seconds, lang)
+    return "\n".join(lines)
+
+
+def _verdict(report: DossierReport, lang: str) -> str:
+    """Say whether the dossier is complete, else how many required pieces are missing or uncertain."""
     if report.complete:
-        lines.append(t(lang, "report_complete"))
-    else:
-        missing = sum(1 for p in required if p.status == "missing")
-        uncertain = sum(1 for p in required if p.status == "uncertain")
-        lines.append(t(lang, "report_incomplete", missing=missing, uncertain=uncertain))
-    lines.append("")
+        return t(lang, "report_complete")
+    required = [p for p in report.pieces if p.required]
+    missing = sum(1 for p in required if p.status == "missing")
+    uncertain = sum(1 for p in required if p.status == "uncertain")
+    return t(lang, "report_incomplete", missing=missing, uncertain=uncertain)
+
+
+def _piece_table(report: DossierReport, lang: str) -> list[str]:
+    """Lay out one line per piece shown (required, or found), each followed by its warnings."""
     shown = [p for p in report.pieces if p.required or p.status != "missing"]
     label_width = min(52, max((len(p.label.get(lang, p.label["fr"])) for p in shown), default=10))
     article_width = min(16, max((len(p.article) for p in shown), default=4))
@@ -140,36 +151,39 @@ def render_report(report: DossierReport, lang: str = "fr") -> str:
         f"{t(lang, 'col_piece'):<{label_width}}  {t(lang, 'col_article'):<{article_width}}  "
         f"{t(lang, 'col_status'):<{status_width + 2}}  {t(lang, 'col_where')}"
     )
-    lines += [header, "-" * len(header)]
+    lines = [header, "-" * len(header)]
     marks = {"present": "✔", "missing": "✘", "uncertain": "?"}
     for piece in shown:
         label = _short(piece.label.get(lang, piece.label["fr"]), label_width)
         status = t(lang, f"status_{piece.status}")
-        where = ""
-        if piece.file:
-            where = f"{_basename(piece.file)} {t(lang, 'pages_short')} {_pages(piece.pages)}"
-        if not piece.required:
-            where = f"{where} {t(lang, 'optional')}".strip()
         lines.append(
             f"{label:<{label_width}}  {piece.article:<{article_width}}  {marks[piece.status]} "
-            f"{status:<{status_width}}  {where}".rstrip()
+            f"{status:<{status_width}}  {_where(piece, lang)}".rstrip()
         )
-        for warning in piece.warnings:
-            lines.append(f"    ⚠ {warning_text(warning, lang)}")
-    lines += ["", t(lang, "report_files")]
-    for f in report.files:
-        error = file_error_text(f, lang)
-        if error:
-            lines.append("  ✘ " + t(lang, "report_file_error", name=_basename(f.name), error=error))
-        else:
-            lines.append(
-                "  "
-                + t(lang, "report_file_line", name=_basename(f.name), pages=f.page_count, ocr=f.ocr_pages)
-            )
-            unread = unread_text(f, report.file_seconds, lang)
-            if unread:
-                lines.append(f"    ⚠ {unread}")
-    return "\n".join(lines)
+        lines += [f"    ⚠ {warning_text(warning, lang)}" for warning in piece.warnings]
+    return lines
+
+
+def _where(piece: PieceResult, lang: str) -> str:
+    """Say where a piece was found (file and pages), and whether it is optional."""
+    where = ""
+    if piece.file:
+        where = f"{_basename(piece.file)} {t(lang, 'pages_short')} {_pages(piece.pages)}"
+    if not piece.required:
+        where = f"{where} {t(lang, 'optional')}".strip()
+    return where
+
+
+def _file_lines(f: FileResult, seconds: float, lang: str) -> list[str]:
+    """Say what was read of one file, or why it could not be."""
+    error = file_error_text(f, lang)
+    if error:
+        return ["  ✘ " + t(lang, "report_file_error", name=_basename(f.name), error=error)]
+    lines = ["  " + t(lang, "report_file_line", name=_basename(f.name), pages=f.page_count, ocr=f.ocr_pages)]
+    unread = unread_text(f, seconds, lang)
+    if unread:
+        lines.append(f"    ⚠ {unread}")
+    return lines
 
 
 def _basename(name: str) -> str:

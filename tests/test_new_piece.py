@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import t
-from bot.letter import LetterPiece, request_letter
+from bot.letter import request_letter
 from dossier_checker import spec as spec_module
 from dossier_checker.check import InputFile, check_files
-from dossier_checker.spec import load_spec
-from tests.transcript import Chat, make_core, pdf_text, text_pdf
+from dossier_checker.spec import DossierSpec, load_spec
+from tests.transcript import Chat, answer_every_question, make_core, pdf_text, text_pdf
 
 NEW_PIECE = """
   - id: criminal_record
@@ -82,9 +82,39 @@ def test_a_piece_added_to_the_spec_is_asked_checked_listed_and_lettered(
     chat.send("/check")
     assert "Criminal record extract of the responsible" in chat.text
     assert f"{t('en', 'warn_undated')} (art. 6)" in chat.text
-    # The letter lists it with its article.
-    letter = pdf_text(request_letter(spec, {"owner": "person"}, [LetterPiece(label, "6", True)]))
-    assert f"{label} (article 6)" in " ".join(letter.split())
+    # The letter, at the end of the walk: the piece received is listed as attached, with the spec's label.
+    chat.send("/lang fr")
+    chat.send("/dossier")
+    assert "categories" in answer_every_question(chat, spec, "fr", _answers(spec))
+    chat.send("valider")
+    chat.send("oui")
+    [letter] = [pdf_text(data) for name, data in chat.files() if name.startswith("demande-ouverture-")]
+    attached = " ".join(letter.split()).split("Pièces jointes :")[1].split("Pièces à joindre")[0]
+    assert f"{label} (article 6)" in attached
+    # Before any upload, the letter lists it "à joindre", from the spec alone.
+    pending = pdf_text(request_letter(spec, {"owner": "individual"}))
+    assert f"{label} (article 6)" in " ".join(pending.split()).split("Pièces à joindre")[1]
+
+
+def _answers(spec: DossierSpec) -> dict[str, str]:
+    """Answer the opening questions for a pharmacist who owns the establishment, as typed in French."""
+    typed = {
+        "responsible_last_name": "Dupont",
+        "responsible_first_name": "Marie",
+        "responsible_nationality": "française",
+        "responsible_address": "12 boulevard des Moulins, 98000 Monaco",
+        "owner_last_name": "Dupont",
+        "owner_first_name": "Marie",
+        "establishment_address": "5 rue de l'Industrie, 98000 Monaco",
+        "annex_addresses": "passer",
+        "categories": "5",
+    }
+    chosen = {"responsible_civility": "madame", "responsible_profession": "pharmacist", "owner": "individual"}
+    for field_id, value in chosen.items():
+        choice = spec.field(field_id).choice(value)  # type: ignore[union-attr]
+        assert choice is not None
+        typed[field_id] = choice.label["fr"]
+    return typed
 
 
 def test_an_unknown_check_is_refused_with_the_file_and_key(new_spec: Path) -> None:
@@ -105,11 +135,15 @@ def test_an_unknown_check_is_refused_with_the_file_and_key(new_spec: Path) -> No
 def test_every_named_check_has_one_implementation_and_practice_cites_no_article() -> None:
     from bot.i18n import catalogue
     from dossier_checker.classify import RULE_CODES
+    from dossier_checker.crosscheck import CROSS_RULES, CROSS_WARNINGS
     from dossier_checker.report import warning_text
-    from dossier_checker.rules import RULES
+    from dossier_checker.rules import RULES, Scope, rule_names
 
-    assert set(RULES) == set(RULE_CODES)
-    assert all(catalogue().has(code) for code in RULE_CODES.values())
+    # One registry: each rule reads one document (classify) or the dossier (crosscheck), implemented once.
+    assert rule_names(Scope.DOCUMENT) == set(RULE_CODES)
+    assert rule_names(Scope.DOSSIER) == set(CROSS_RULES)
+    assert rule_names(Scope.DOCUMENT) | rule_names(Scope.DOSSIER) == set(RULES)
+    assert all(catalogue().has(code) for code in (*RULE_CODES.values(), *CROSS_WARNINGS))
     registration = load_spec("opening").piece("company_registration")
     assert registration is not None
     [age] = [rule for rule in registration.checks if rule.name == "max_age_days"]

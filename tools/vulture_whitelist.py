@@ -56,3 +56,14 @@ _._numbers_as_text
 _._every_article
 _._quoted
 _._listed_points
+_._consistent  # pydantic model validators of the dossier spec models (dossier_checker/spec_reading.py)
+# Validation settings of a spec field: read by name from the model's dump (bot/walkthrough.py).
+_.min_length
+_.max_length
+_.min_items
+_.max_items
+_.not_before
+_.not_after
+_.notice_within_days
+_.notice_article
+_.integer
