@@ -32,7 +32,9 @@ def test_a_file_is_answered_at_its_deadline_while_its_page_is_still_being_read(
     release, reading = threading.Event(), threading.Event()
     ocr_ended: list[float] = []
 
-    def stuck_reading(image: bytes, timeout: float = 30.0, deadline: float | None = None) -> ocr.OcrText:
+    def stuck_reading(
+        image: bytes, timeout: float = 30.0, deadline: float | None = None, runs: ocr.Runs | None = None
+    ) -> ocr.OcrText:
         reading.set()
         release.wait(30)
         ocr_ended.append(time.monotonic())
