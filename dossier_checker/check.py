@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
-from dossier_checker import classify, crosscheck, grouping, ocr
+from dossier_checker import budget, classify, crosscheck, grouping, ocr
 from dossier_checker.classify import Document, Kind
 from dossier_checker.extract import Extraction, PendingOcr
 from dossier_checker.model import (
@@ -367,11 +367,15 @@ def check_files(
         read_files(files, limits, pool, owner),
         lambda name, pages: [d.numbers for d in classify.segment(name, pages, kinds)],
     )
+    # Each file's classification within its time: the pages it cannot afford are named unread.
+    file_results = [budget.fit(result, limits) for result in file_results]
     documents: list[Document] = []
     for result in file_results:
         readable = [p for p in result.pages if p.text.strip()]
         if readable:
+            started = time.monotonic()
             documents += classify.segment(result.name, readable, kinds)
+            budget.PACE.observe(budget.text_chars(readable), time.monotonic() - started)
     pieces = judge_pieces(spec, conditions, documents, kinds, today or dt.date.today())
     if cross:
         pieces = _with_cross_warnings(spec, pieces, conditions)
