@@ -98,7 +98,11 @@ class Core:
         self.dossier_words = dossier_words(self.specs)
         self.questions = questions or Questions()
         self.documents = documents or Documents(
-            Limits(file_seconds=settings.limits.file_seconds), settings.limits.check_workers
+            Limits(
+                file_seconds=settings.limits.file_seconds,
+                reserve_seconds=settings.limits.file_reserve_seconds,
+            ),
+            settings.limits.check_workers,
         )
         self.photo_runs = PhotoRuns()  # photos sent in a row, checked together as one document
         self.desk: HumanDesk = desk or StoreDesk(store)

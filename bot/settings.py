@@ -26,7 +26,7 @@ from pydantic_settings import (
 
 from config import CONFIG_DIR as CONFIG_DIR  # where callers have always found it
 from config import default_data_dir
-from dossier_checker.model import default_file_seconds
+from dossier_checker.model import DEFAULT_RESERVE_SECONDS, default_file_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_PREFIX = "VETPHARMA_"
@@ -125,6 +125,9 @@ class LimitsSettings:
 
     # Wall-clock seconds to read one file, parsing and OCR together (the checker's CLI reads the same variable).
     file_seconds: float = field(default_factory=default_file_seconds)
+    # Of file_seconds, kept for what follows the reading (stopping it, classifying, the report): reading stops
+    # this much earlier, so that a file's whole check stays within file_seconds (at most a quarter of it).
+    file_reserve_seconds: float = DEFAULT_RESERVE_SECONDS
     check_workers: int = 2  # files read at once, shared fairly between users
     stored_mb_per_user: int = 60  # uploads a user may have in the store, pending ones included
     files_per_message: int = 5  # files checked for one message (uploads waiting for a dossier included)

@@ -96,10 +96,12 @@ def start_up(data_dir: str | Path, database_url: str, lang: str) -> str | None:
 
 
 def _warm_up_checker() -> None:
-    """Start the checker's forkserver; a failure here is met again, and told, at the first upload."""
+    """Start the checker's forkserver and read the dossier specs; a failure is met again at the first upload."""
     try:
         from dossier_checker.sandbox import warm_up
+        from dossier_checker.spec import load_specs
 
         warm_up()
+        load_specs()  # seconds on a loaded machine: not taken from a first upload's time
     except Exception:
         log.warning("the checker's parse server did not start ahead of the first upload", exc_info=True)

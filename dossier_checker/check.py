@@ -6,11 +6,11 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
-from dossier_checker import classify, crosscheck, grouping, ocr
+from dossier_checker import budget, classify, crosscheck, grouping, ocr
 from dossier_checker.classify import Document, Kind
 from dossier_checker.extract import Extraction, PendingOcr
 from dossier_checker.model import (
@@ -50,12 +50,12 @@ def _parse(
 BLANK_INK = 0.0015  # share of dark pixels under which a page is blank (or a few specks)
 
 
-def _ocr_page(pending: PendingOcr, limits: Limits, deadline: float) -> Page | None:
+def _ocr_page(pending: PendingOcr, limits: Limits, deadline: float, runs: ocr.Runs) -> Page | None:
     """OCR one page image; None when the file's time ran out before it was read."""
     if pending.image.ink < BLANK_INK:
         return Page(pending.number, "", "", "none", lines=pending.image.lines)
     try:
-        result = ocr.read_page(pending.image.data, timeout=limits.ocr_timeout, deadline=deadline)
+        result = ocr.read_page(pending.image.data, limits.ocr_timeout, deadline, runs)
     except ocr.OcrFailed:
         if time.monotonic() >= deadline - 0.5:
             return None
@@ -97,38 +97,49 @@ def _ocr_available() -> bool:
     return ocr.available()
 
 
+def _ocr_results(jobs: Iterable[Future[Page | None]]) -> tuple[list[Page], bool]:
+    """Return the pages OCR read, and whether any page's reading did not end in time."""
+    pages: list[Page] = []
+    cut = False
+    for future in jobs:
+        page = future.result() if future.done() and not future.cancelled() else None
+        if page is not None:
+            pages.append(page)
+        else:
+            cut = True
+    return pages, cut
+
+
 def read_file(file: InputFile, limits: Limits) -> FileResult:
-    """Read one file into pages within ``limits.file_seconds``: sandboxed parse, then OCR of its scans.
+    """Read one file into pages within ``limits.read_seconds``: sandboxed parse, then OCR of its scans.
 
     Scanned pages are read by OCR as soon as the parser sends them, on ``limits.workers`` threads. Pages
-    not read by the deadline are listed in ``unread_pages`` and the file is checked on the others.
+    not read by the deadline are listed in ``unread_pages`` and the file is checked on the others. The
+    deadline leaves ``limits.reserve_seconds`` of the file's time for what follows: the whole check of a
+    file, from the moment a worker takes it to its report, stays within ``limits.file_seconds``.
     """
     warm_up()  # once per process: the parsers' start-up is no file's time
     can_ocr = _ocr_available()
     start = time.monotonic()
-    deadline = start + limits.file_seconds
+    deadline = start + limits.read_seconds
     pool = ThreadPoolExecutor(max_workers=_workers(limits), thread_name_prefix="ocr")
+    runs = ocr.Runs()  # this file's tesseract runs, killed when its answer is given
     jobs: dict[int, Future[Page | None]] = {}
     try:
 
         def on_pending(pending: PendingOcr) -> None:
             if can_ocr and pending.number not in jobs:
-                jobs[pending.number] = pool.submit(_ocr_page, pending, limits, deadline)
+                jobs[pending.number] = pool.submit(_ocr_page, pending, limits, deadline, runs)
 
         extraction, peak = _parse(file, limits, deadline, on_pending)
-        wait(jobs.values(), timeout=max(0.0, deadline - time.monotonic()))
-        ocr_pages: list[Page] = []
-        ocr_cut = False  # a page's OCR did not end in time
-        for future in jobs.values():
-            page = future.result() if future.done() and not future.cancelled() else None
-            if page is not None:
-                ocr_pages.append(page)
-            else:
-                ocr_cut = True
+        if extraction.error is None:  # a file refused (its parser died) is answered at once
+            wait(jobs.values(), timeout=max(0.0, deadline - time.monotonic()))
+        ocr_pages, ocr_cut = _ocr_results(jobs.values())
     finally:
         # The file's time is up: pages not started are dropped, and a page still being read is not waited
-        # for (its tesseract run ends by the deadline too, see ``ocr.read_page``): the file is answered now.
+        # for (its tesseract run is killed now): the file is answered now.
         pool.shutdown(wait=False, cancel_futures=True)
+        runs.stop()
     error = extraction.error
     pages = _merge_pages([*extraction.pages, *ocr_pages])
     if error is None and extraction.pending and not can_ocr and not extraction.pages:
@@ -356,11 +367,15 @@ def check_files(
         read_files(files, limits, pool, owner),
         lambda name, pages: [d.numbers for d in classify.segment(name, pages, kinds)],
     )
+    # Each file's classification within its time: the pages it cannot afford are named unread.
+    file_results = [budget.fit(result, limits) for result in file_results]
     documents: list[Document] = []
     for result in file_results:
         readable = [p for p in result.pages if p.text.strip()]
         if readable:
+            started = time.monotonic()
             documents += classify.segment(result.name, readable, kinds)
+            budget.PACE.observe(budget.text_chars(readable), time.monotonic() - started)
     pieces = judge_pieces(spec, conditions, documents, kinds, today or dt.date.today())
     if cross:
         pieces = _with_cross_warnings(spec, pieces, conditions)

@@ -91,7 +91,7 @@ def _extract_image(data: bytes, limits: Limits, progress: Progress) -> Extractio
 
 def _extract_office(data: bytes, kind: str, limits: Limits, progress: Progress) -> Extraction:
     try:
-        text = office.read_office(data, kind, timeout=limits.file_seconds)
+        text = office.read_office(data, kind, timeout=limits.read_seconds)
     except office.OfficeRefused as exc:
         return Extraction(error=FileError(exc.code, exc.detail))
     count = len(text.pages)

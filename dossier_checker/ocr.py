@@ -1,22 +1,29 @@
 """Optical character recognition of page images with tesseract (French), one core per page.
 
-The only module that uses pytesseract. Images come from ``dossier_checker.imaging`` already decoded,
-straightened and re-encoded, so tesseract never sees the uploaded bytes themselves.
+The only module that runs tesseract. Images come from ``dossier_checker.imaging`` already decoded,
+straightened and re-encoded, so tesseract never sees the uploaded bytes themselves. Each run is killed at
+once (SIGKILL) when its time is up, and dies with the bot: it is started with a parent-death signal
+(``setpriv --pdeathsig``), so a bot killed mid-check leaves no tesseract running.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import ctypes
+import functools
 import hashlib
 import os
 import re
+import shutil
+import signal
+import subprocess
 import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pytesseract
 
 from dossier_checker import imaging
 
@@ -53,6 +60,120 @@ DRAWING_MIN_LINES = 20  # ... and that has this many long ruling lines (walls), 
 DRAWING_TURNS = (90, 270)  # a drawing's text along vertical lines runs one way or the other: both are read
 
 
+TESSERACT = "tesseract"
+_TSV_COLUMNS: tuple[str, ...] = ("level", "page_num", "block_num", "par_num", "line_num", "word_num")
+_TSV_COLUMNS += ("left", "top", "width", "height", "conf", "text")
+
+
+class Runs:
+    """The tesseract runs started for one file: all killed at once when the file's time is up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    def start(self, command: list[str]) -> subprocess.Popen[bytes]:
+        """Start one run (refused once the file's runs are stopped)."""
+        with self._lock:
+            if self._stopped:
+                raise OcrFailed("the file's time is up")
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                # Without setpriv, the parent-death signal is asked for between fork and exec.
+                preexec_fn=_die_with_parent if command[0] == TESSERACT else None,
+            )
+            self._live.add(process)
+            return process
+
+    def ended(self, process: subprocess.Popen[bytes]) -> None:
+        """Forget a run that has ended."""
+        with self._lock:
+            self._live.discard(process)
+
+    def stop(self) -> None:
+        """Kill every run in progress and refuse new ones."""
+        with self._lock:
+            self._stopped = True
+            for process in self._live:
+                with contextlib.suppress(OSError):
+                    process.kill()
+
+
+_RUNS: contextvars.ContextVar[Runs | None] = contextvars.ContextVar("tesseract_runs", default=None)
+
+
+@functools.cache
+def _setpriv() -> str | None:
+    return shutil.which("setpriv")
+
+
+def _command(arguments: list[str]) -> list[str]:
+    """Return the command line running tesseract, tied to the calling process's death where Linux can."""
+    setpriv = _setpriv()
+    prefix = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+    return [*prefix, TESSERACT, *arguments]
+
+
+def _tesseract(arguments: list[str], timeout: float) -> str:
+    """Run tesseract and return what it prints; killed at once past ``timeout`` seconds."""
+    runs = _RUNS.get() or Runs()
+    try:
+        process = runs.start(_command(arguments))
+    except OSError as exc:
+        raise OcrFailed(f"tesseract: {exc.strerror or exc}") from None
+    try:
+        out, err = process.communicate(timeout=max(0.0, timeout))
+    except subprocess.TimeoutExpired:
+        process.kill()  # SIGKILL: no grace period taken from the file's time
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=5)
+        raise OcrFailed("timeout") from None
+    finally:
+        if process.poll() is None:  # an unexpected error while waiting: leave nothing running
+            process.kill()
+        runs.ended(process)
+    if process.returncode != 0:
+        raise OcrFailed(f"tesseract exit {process.returncode}: {err.decode(errors='replace')[-200:]}")
+    return out.decode("utf-8", errors="replace")
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+_PRCTL = _libc_prctl()  # looked up here: nothing may be imported between fork and exec
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (used only where setpriv is missing)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _tsv(text: str) -> dict[str, list[str]]:
+    """Return tesseract's TSV output as columns of strings (a row without text gets an empty one)."""
+    data: dict[str, list[str]] = {name: [] for name in _TSV_COLUMNS}
+    for row in text.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < len(_TSV_COLUMNS) - 1:
+            continue
+        cells += [""] * (len(_TSV_COLUMNS) - len(cells))
+        with contextlib.suppress(ValueError):
+            cells[10] = str(int(float(cells[10])))  # whole confidences, as the thresholds are written
+        for name, cell in zip(_TSV_COLUMNS, cells, strict=False):
+            data[name].append(cell)
+    return data
+
+
 def _read(image: bytes, timeout: float, psm: int = 3, min_confidence: float = -1.0) -> OcrText:
     return _read_boxes(image, timeout, psm, min_confidence)[0]
 
@@ -60,23 +181,12 @@ def _read(image: bytes, timeout: float, psm: int = 3, min_confidence: float = -1
 def _read_boxes(
     image: bytes, timeout: float, psm: int = 3, min_confidence: float = -1.0
 ) -> tuple[OcrText, list[Box]]:
-    # Handed to tesseract as the file it already is (TIFF): a PIL image would be decoded here and
-    # re-encoded by pytesseract as a PNG at full compression, which costs half as much as the OCR itself.
+    # Handed to tesseract as the file it already is (TIFF): never decoded and re-encoded here.
     with tempfile.NamedTemporaryFile(suffix=".tif") as handle:
         handle.write(image)
         handle.flush()
-        try:
-            data = pytesseract.image_to_data(
-                handle.name,
-                lang=LANG,
-                config=f"--psm {psm} {CONFIG}",
-                output_type=pytesseract.Output.DICT,
-                timeout=timeout,
-            )
-        except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-            raise OcrFailed(f"timeout: {exc}") from None
-        except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
-            raise OcrFailed(str(exc)) from None
+        arguments = [handle.name, "stdout", "-l", LANG, "--psm", str(psm), *CONFIG.split()]
+        data = _tsv(_tesseract([*arguments, "-c", "tessedit_create_tsv=1"], timeout))
     lines: dict[tuple[int, int, int], list[tuple[int, str]]] = {}
     tops: dict[tuple[int, int, int], int] = {}
     confidences: list[float] = []
@@ -173,8 +283,8 @@ def _orientation(image: bytes, timeout: float) -> int:
         with tempfile.NamedTemporaryFile(suffix=".image") as handle:
             handle.write(image)
             handle.flush()
-            info = pytesseract.image_to_osd(handle.name, config="--psm 0", timeout=timeout)
-    except (RuntimeError, pytesseract.TesseractError, OSError):
+            info = _tesseract([handle.name, "stdout", "-l", "osd", "--psm", "0"], timeout)
+    except (OcrFailed, OSError):
         return 0
     match = re.search(r"Rotate:\s*(\d+)", info)
     confidence = re.search(r"Orientation confidence:\s*([\d.]+)", info)
@@ -195,10 +305,13 @@ CACHE_PAGES = (
 )
 
 
-def read_page(image: bytes, timeout: float = 30.0, deadline: float | None = None) -> OcrText:
+def read_page(
+    image: bytes, timeout: float = 30.0, deadline: float | None = None, runs: Runs | None = None
+) -> OcrText:
     """Read a page image, or return the reading of the same image made a moment ago.
 
-    Every tesseract run ends by ``deadline`` (``time.monotonic()``) when one is given.
+    Every tesseract run ends by ``deadline`` (``time.monotonic()``) when one is given, and is started in
+    ``runs`` when given (``Runs.stop`` kills those in progress).
     """
     key = hashlib.sha256(image).digest()
     with _CACHE_LOCK:
@@ -206,7 +319,11 @@ def read_page(image: bytes, timeout: float = 30.0, deadline: float | None = None
         if held is not None:
             _CACHE.move_to_end(key)
             return held
-    result = _read_page(image, timeout, deadline)
+    token = _RUNS.set(runs)
+    try:
+        result = _read_page(image, timeout, deadline)
+    finally:
+        _RUNS.reset(token)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > CACHE_PAGES:
@@ -295,6 +412,7 @@ def _read_drawing(
 def available() -> bool:
     """Tell whether tesseract with French data is installed."""
     try:
-        return LANG in pytesseract.get_languages(config="")
-    except (pytesseract.TesseractNotFoundError, OSError, RuntimeError):
+        listed = _tesseract(["--list-langs"], 30)
+    except OcrFailed:
         return False
+    return LANG in {line.strip() for line in listed.splitlines()[1:]}

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.spawn
 import os
 import resource
 import signal
@@ -47,6 +48,27 @@ def die_with_parent() -> None:
         pass
 
 
+CHILD_NAME = "vetpharma-parse"  # the name of the parse children (and of the warm-up's child)
+
+
+def _without_main(get_preparation_data: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """Wrap multiprocessing's preparation data so that our children do not import the main module.
+
+    A child of the forkserver otherwise imports the program's ``__main__`` again before its target runs
+    (the bot's command line module, or a bench importing the whole bot: seconds of a file's time, each
+    file). The parse child needs nothing of it: its target and arguments come from this package.
+    """
+
+    def prepared(name: str) -> dict[str, Any]:
+        data = get_preparation_data(name)
+        if name.startswith(CHILD_NAME):
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+        return data
+
+    return prepared
+
+
 def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
@@ -54,6 +76,10 @@ def _context() -> Any:
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["dossier_checker.sandbox"])
+        spawn: Any = multiprocessing.spawn
+        if not getattr(spawn.get_preparation_data, "vetpharma", False):
+            spawn.get_preparation_data = _without_main(spawn.get_preparation_data)
+            spawn.get_preparation_data.vetpharma = True
         _CONTEXT = context
     return _CONTEXT
 
@@ -78,7 +104,7 @@ def warm_up() -> None:
     with _WARMING:
         if _warm:
             return
-        process = _context().Process(target=_started, daemon=True)
+        process = _context().Process(target=_started, daemon=True, name=CHILD_NAME)
         process.start()
         process.join(120)
         _warm = True
@@ -136,11 +162,11 @@ def parse_file(
     it sent are kept (``Extraction.pages``/``pending``, with ``page_count`` when it was known), and a file
     of which nothing was read gets ``file_too_slow``. ``on_pending`` sees each page to OCR as it arrives.
     """
-    deadline = deadline if deadline is not None else time.monotonic() + limits.file_seconds
+    deadline = deadline if deadline is not None else time.monotonic() + limits.read_seconds
     context = _context()
     parent, child = context.Pipe(duplex=True)
     seconds = max(0.0, deadline - time.monotonic())
-    process = context.Process(target=_child, args=(child, limits, seconds), daemon=True)
+    process = context.Process(target=_child, args=(child, limits, seconds), daemon=True, name=CHILD_NAME)
     process.start()
     child.close()
     pages: list[Page] = []
