@@ -163,3 +163,19 @@ def test_references_cite_no_article_of_an_option_not_chosen() -> None:
     answers = {**OPENING_ANSWERS, "transfer_kind": "ownership", "previous_responsible_last_name": "Martin"}
     transfer = " ".join(pdf_text(request_letter(SPECS["transfer"], answers)).split())
     assert "articles 20, 22" in transfer and "23" not in transfer.split("Monsieur le Ministre d'État,")[0]
+
+
+def test_a_current_responsible_who_is_a_woman_is_named_in_the_feminine() -> None:
+    answers = {
+        **OPENING_ANSWERS,
+        "transfer_kind": "lease_management",
+        "previous_owner_name": "Ancienne Pharma SARL",
+        "previous_responsible_civility": "madame",
+        "previous_responsible_profession": "pharmacist",
+        "previous_responsible_last_name": "Martin",
+        "previous_responsible_first_name": "Paule",
+        "lease_end_date": "2031-12-31",
+        "transfer_date": None,
+    }
+    text = " ".join(pdf_text(request_letter(SPECS["transfer"], answers)).split())
+    assert "Pharmacienne responsable actuelle" in text
