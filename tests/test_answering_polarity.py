@@ -73,3 +73,19 @@ def test_the_closest_passages_say_what_each_article_is_about_in_the_readers_lang
     first = a.citations[0].article
     summary = answerer.facts.articles[first].summary.get("en")
     assert f"Art. {first} — {summary}" in a.answer
+
+
+def test_a_when_question_opens_with_the_one_delay_its_article_sets() -> None:
+    a = _answerer().answer(
+        "Notre vétérinaire conventionné est décédé : dans quel délai faut-il en désigner un autre ?"
+    )
+    (delay,) = _answerer().facts.delays_of(a.citations[0].article)
+    assert a.answered and a.answer.startswith(delay.statement.get("fr"))
+
+
+def test_a_question_that_only_names_a_duration_does_not_get_a_delay_first() -> None:
+    a = _answerer().answer(
+        "Le vétérinaire conventionné de notre usine s'absente 2 mois : comment le remplacer ?"
+    )
+    delays = _answerer().facts.delays_of(a.citations[0].article)
+    assert not any(a.answer.startswith(d.statement.get("fr")) for d in delays)

@@ -289,7 +289,7 @@ def _opening(
 def _only_delay(ctx: Context, u: Understanding, article: Article, lang: str) -> str | None:
     """Return the statement of the one delay an article sets, when the question asks how long or when."""
     delays = ctx.facts.delays_of(article.number) if article.text_id == DECREE_ID else ()
-    if len(delays) != 1 or not load_lexicon().has(u.words, "asks_time"):
+    if len(delays) != 1 or not load_lexicon().has(u.words, "asks_when"):
         return None
     return delays[0].statement.get(lang)
 
