@@ -59,7 +59,7 @@ def asks_yes_or_no(u: Understanding) -> bool:
     e = u.entities
     if e.durations or e.headcounts or e.dates or e.study_years is not None:
         return False
-    if lexicon.has(u.words, "question_words") or lexicon.has(u.words, "polarity_blockers"):
+    if lexicon.has(u.words, "wh_words") or lexicon.has(u.words, "polarity_blockers"):
         return False
     if u.lang != "en":
         return "?" in u.text
