@@ -239,13 +239,36 @@ def print_figures(name: str, figures: dict[str, Any], indent: str = "   ") -> No
     )
 
 
-def print_reliability(figures: dict[str, Any]) -> None:
+def print_reliability(figures: dict[str, Any], indent: str = "   ") -> None:
     """Print confidence band -> accuracy of the first article among direct answers."""
     cells = []
     for low, high, right, count in figures["bands"]:
         if count:
             cells.append(f"[{low:.2f},{min(high, 1.0):.2f}) {right / count:.2f} n={count}")
-    print("   reliability (direct answers, confidence band -> first article right): " + "  ".join(cells))
+    print(
+        f"{indent}reliability (direct answers, confidence band -> first article right): " + "  ".join(cells)
+    )
+
+
+def print_kinds(items: list[Item], answers: list[Any]) -> None:
+    """Print top-1 and facts per kind of question (procedure, delay...), French and English apart, with counts."""
+    kinds = sorted({i.kind for i in items if i.gold and not i.oos})
+    if len(kinds) < 2:
+        return
+    cells = []
+    for kind in kinds:
+        part = []
+        for lang in ("fr", "en"):
+            chosen = [
+                (i, a)
+                for i, a in zip(items, answers, strict=True)
+                if i.kind == kind and i.lang == lang and i.gold and not i.oos
+            ]
+            if chosen:
+                f = score([i for i, _ in chosen], [a for _, a in chosen])
+                part.append(f"{lang} {f['top1']:.2f}/{f['facts']:.2f} n={len(chosen)}")
+        cells.append(f"{kind} " + ", ".join(part))
+    print("   by kind (top-1/facts): " + "; ".join(cells))
 
 
 def print_configuration() -> None:
@@ -321,7 +344,9 @@ def run_set(
             sub = score([items[k] for k in part], [answers[k] for k in part])
             print(f"   -- {lang}: {len(part)} questions")
             print_figures(name, sub, indent="      ")
+            print_reliability(sub, indent="      ")
     print_reliability(figures)
+    print_kinds(items, answers)
     print(
         f"   latency warm, in process: p50 {pick(0.5):.1f} ms, p99 {pick(0.99):.1f} ms, max {times[-1]:.1f} ms"
     )

@@ -31,10 +31,10 @@ ROUTE_FEATURES = (
     "nearest",  # cosine of the closest labelled question of the route's first article
     "out_of_scope_gap",  # closest unanswerable question's cosine minus that article's nearest
     "nearest_margin",  # that article's nearest cosine minus the best other article's
-    "agree_ranker",  # the ranker's choice is the route's first article
-    "agree_bm25",  # BM25's best is the route's first article
     "agree_nearest",  # the closest labelled question's article is the route's first article
     "agree_centroid",  # the closest centroid is the route's first article
+    "agree_ranker",  # the ranker's choice is the route's first article
+    "agree_bm25",  # BM25's best is the route's first article
     "named",  # the question names that article
     "unknown_subject",  # the question's subject is a noun the texts never use
     "off_topic",  # the question holds words of subjects the texts do not treat (fees, opening hours...)
@@ -43,6 +43,8 @@ ROUTE_FEATURES = (
     "route_lookup",  # the article the user named was printed
     "route_definition",  # a curated category definition answered
     "assumed",  # the route lacked a fact (request, category, study length, date's role) and stated an assumption
+    "agree_topic",  # the article is one of the legal topics the question speaks of (1 when it speaks of none)
+    "fact",  # how well the question matches the article's best curated fact
 )
 
 
@@ -73,44 +75,56 @@ def gather(
 def features(evidence: Evidence, article: str | None, route: str, assumed: bool) -> tuple[float, ...]:
     """Return the ``ROUTE_FEATURES`` of a route's first article given the question's evidence."""
     ranking = evidence.ranking
-    reading = evidence.reading
     chosen = ranking.candidates[0].article if ranking.candidates else None
     article = article if article is not None else chosen
+    candidate = next((c for c in ranking.candidates if c.article == article), None)
     probability = next(
         (p for c, p in zip(ranking.candidates, ranking.probabilities, strict=True) if c.article == article),
         0.0,
-    )
-    named = next(
-        (c.features[RANK_FEATURES.index("named")] for c in ranking.candidates if c.article == article), 0.0
     )
     other = max(
         (p for c, p in zip(ranking.candidates, ranking.probabilities, strict=True) if c.article != article),
         default=0.0,
     )
-    nearest = reading.score(article) if reading is not None and article is not None else 0.0
-    oos = reading.out_of_scope if reading is not None else 0.0
-    rival = max((s for a, s in reading.articles if a != article), default=0.0) if reading is not None else 0.0
+    topics = [c.features[_TOPIC] > 0 for c in ranking.candidates]
     return (
         1.0,
         probability,
         ranking.probabilities[0] if ranking.probabilities else 0.0,
         probability - other,
         evidence.coverage,
-        nearest,
-        oos - nearest,
-        nearest - rival,
+        *_reading_features(evidence.reading, article),
         float(article is not None and article == chosen),
         float(article is not None and evidence.best_hit == article),
-        float(reading is not None and bool(reading.articles) and reading.articles[0][0] == article),
-        float(reading is not None and bool(reading.centroids) and reading.centroids[0][0] == article),
-        named,
+        candidate.features[_NAMED] if candidate is not None else 0.0,
         float(evidence.unknown_subject),
         float(evidence.off_topic),
-        float(route == "computed"),
-        float(route == "formality"),
-        float(route == "lookup"),
-        float(route == "definition"),
+        *(float(route == r) for r in ROUTES[1:]),
         float(assumed),
+        # The topic layer agrees: the article is one of the legal topics the question speaks of, or it names none.
+        float(candidate is not None and candidate.features[_TOPIC] > 0) if any(topics) else 1.0,
+        candidate.features[_FACT] if candidate is not None else 0.0,
+    )
+
+
+_TOPIC = RANK_FEATURES.index("topic")
+_NAMED = RANK_FEATURES.index("named")
+_FACT = RANK_FEATURES.index("fact")
+
+
+def _reading_features(reading: Reading | None, article: str | None) -> tuple[float, ...]:
+    """Return what the nearest labelled questions say of an article: nearest, out_of_scope_gap,
+    nearest_margin, agree_nearest and agree_centroid."""
+    if reading is None or article is None:
+        return (0.0, reading.out_of_scope if reading else 0.0, 0.0, 0.0, 0.0)
+    nearest = reading.score(article)
+    rival = max((s for a, s in reading.articles if a != article), default=0.0)
+    return (
+        nearest,
+        reading.out_of_scope - nearest,
+        nearest - rival,
+        float(bool(reading.articles) and reading.articles[0][0] == article),
+        float(bool(reading.centroids) and reading.centroids[0][0] == article),
     )
 
 

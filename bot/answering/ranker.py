@@ -59,38 +59,68 @@ def candidates(
 ) -> list[Candidate]:
     """Return the BM25 hits and the articles the neighbours and the question's legal topics point to, with features."""
     best = max((h.score for h in hits), default=0.0) or 1.0
-    keys: list[tuple[str, str]] = [(h.text_id, h.article) for h in hits]
-    if reading is not None:
-        for article, _ in (*reading.articles[:limit], *reading.centroids[:limit], *reading.votes[:limit]):
-            if (decree, article) not in keys and not any(a == article for _, a in keys):
-                keys.append((decree, article))
-    for article in sorted(topical):
-        if not any(a == article for _, a in keys):
-            keys.append((decree, article))
     by_key = {(h.text_id, h.article): (rank, h) for rank, h in enumerate(hits)}
-    nearest_best = reading.best if reading is not None else 0.0
-    centroid_best = reading.centroids[0][1] if reading is not None and reading.centroids else 0.0
     found = []
-    for key in keys:
+    for key in _keys(hits, reading, decree, limit, topical):
         rank, hit = by_key.get(key, (None, None))
-        nearest = reading.score(key[1]) if reading is not None else 0.0
-        centroid = reading.centroid(key[1]) if reading is not None else 0.0
+        on_decree = key[0] == decree
+        bm25, bm25_rank, named, fact, covered_top = _search_features(hit, rank, best, coverage)
         features = (
-            hit.score / best if hit is not None else 0.0,
-            1.0 / (1 + rank) if rank is not None else 0.0,
-            nearest,
-            nearest - nearest_best if reading is not None else 0.0,
-            centroid,
-            centroid - centroid_best if reading is not None else 0.0,
-            1.0 if hit is not None and hit.named else 0.0,
-            hit.facts[0][1] if hit is not None and hit.facts else 0.0,
-            coverage if rank == 0 else 0.0,
-            _topic_count(topical, key[1]) if key[0] == decree else 0.0,
-            1.0 if key[0] == decree and key[1] in off_object else 0.0,
+            bm25,
+            bm25_rank,
+            *_reading_features(reading, key[1]),
+            named,
+            fact,
+            covered_top,
+            _topic_count(topical, key[1]) if on_decree else 0.0,
+            1.0 if on_decree and key[1] in off_object else 0.0,
             reading.vote(key[1]) if reading is not None else 0.0,
         )
         found.append(Candidate(key[0], key[1], features))
     return found
+
+
+def _keys(
+    hits: Sequence[Hit],
+    reading: Reading | None,
+    decree: str,
+    limit: int,
+    topical: Mapping[str, int] | frozenset[str],
+) -> list[tuple[str, str]]:
+    """Return the candidates' keys: BM25's hits, then the neighbours' and the topics' other articles."""
+    keys: list[tuple[str, str]] = [(h.text_id, h.article) for h in hits]
+    proposed = (
+        (*reading.articles[:limit], *reading.centroids[:limit], *reading.votes[:limit]) if reading else ()
+    )
+    for article in [a for a, _ in proposed] + sorted(topical):
+        if not any(a == article for _, a in keys):
+            keys.append((decree, article))
+    return keys
+
+
+def _search_features(
+    hit: Hit | None, rank: int | None, best: float, coverage: float
+) -> tuple[float, float, float, float, float]:
+    """Return bm25, bm25_rank, named, fact and covered_top of a candidate."""
+    if hit is None or rank is None:
+        return (0.0, 0.0, 0.0, 0.0, 0.0)
+    return (
+        hit.score / best,
+        1.0 / (1 + rank),
+        1.0 if hit.named else 0.0,
+        hit.facts[0][1] if hit.facts else 0.0,
+        coverage if rank == 0 else 0.0,
+    )
+
+
+def _reading_features(reading: Reading | None, article: str) -> tuple[float, float, float, float]:
+    """Return nearest, nearest_gap, centroid and centroid_gap of a candidate."""
+    if reading is None:
+        return (0.0, 0.0, 0.0, 0.0)
+    nearest = reading.score(article)
+    centroid = reading.centroid(article)
+    centroid_best = reading.centroids[0][1] if reading.centroids else 0.0
+    return (nearest, nearest - reading.best, centroid, centroid - centroid_best)
 
 
 def _topic_count(topical: Mapping[str, int] | frozenset[str], article: str) -> float:

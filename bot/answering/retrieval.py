@@ -25,7 +25,7 @@ from bot.answering.quoting import (
 from bot.answering.ranker import Ranking, candidates, rank
 from bot.answering.topics import off_object_articles, topic_counts
 from knowledge.index import DECREE_ID
-from knowledge.model import Part
+from knowledge.model import Article, Part
 from knowledge.search import Hit, Passage, SearchResult, document_stems
 from nlu import Understanding
 from nlu.lexicon import load_lexicon
@@ -217,8 +217,6 @@ def rule(ctx: Context, u: Understanding, lang: str, assessed: Assessment | None 
 
 
 def _rule(ctx: Context, u: Understanding, lang: str, assessed: Assessment) -> Answer:
-    settings = ctx.config.retrieval
-    index = ctx.index
     result = assessed.result
     ranked = assessed.ranking.candidates
     if not ranked:
@@ -231,59 +229,91 @@ def _rule(ctx: Context, u: Understanding, lang: str, assessed: Assessment) -> An
         best = next(
             (h for h in again.hits if (h.text_id, h.article) == (chosen.text_id, chosen.article)), None
         )
-    article = index.get(chosen.article, chosen.text_id)
-    closest = tuple(Citation(c.text_id, c.article) for c in ranked[:3])
-    if best is None or article is None:
+    article = ctx.index.get(chosen.article, chosen.text_id)
+    if best is None or article is None or not assessed.direct:
+        return _undirected(ctx, u, lang, assessed, found=best is not None and article is not None)
+    first, part = _opening(ctx, u, lang, article, best)
+    return _direct(ctx, u, lang, assessed, article, best, first, part)
+
+
+def _undirected(ctx: Context, u: Understanding, lang: str, assessed: Assessment, found: bool) -> Answer:
+    """Decline, or give the closest passages, when the evidence does not support a direct answer."""
+    result = assessed.result
+    closest = tuple(Citation(c.text_id, c.article) for c in assessed.ranking.candidates[:3])
+    # "Not covered" only when the texts hold little of the question and it reads like the questions they
+    # do not answer; an unfamiliar wording of a request they do answer gets the closest passages.
+    reading = assessed.reading
+    unlike = reading is None or reading.out_of_scope >= reading.best + ctx.config.evidence.out_of_scope_margin
+    if not found or (result.coverage < ctx.config.retrieval.min_coverage and unlike):
         return decline(
             ctx, u, lang, topic=False, result=result, closest=closest, confidence=1 - assessed.confidence
         )
-    if not assessed.direct:
-        # "Not covered" only when the texts hold little of the question and it reads like the questions they
-        # do not answer; an unfamiliar wording of a request they do answer gets the closest passages.
-        reading = assessed.reading
-        unlike = (
-            reading is None or reading.out_of_scope >= reading.best + ctx.config.evidence.out_of_scope_margin
-        )
-        if result.coverage < settings.min_coverage and unlike:
-            return decline(
-                ctx, u, lang, topic=False, result=result, closest=closest, confidence=1 - assessed.confidence
-            )
-        return _closest_passages(ctx, u, lang, assessed)
-    first: str | None = None
+    return _closest_passages(ctx, u, lang, assessed)
+
+
+def _opening(
+    ctx: Context, u: Understanding, lang: str, article: Article, best: Hit
+) -> tuple[str, Part | None]:
+    """Return the answer's first sentence (the curated fact the question matches, else the article's summary,
+    led by the figure it sets when the question asks for one) and the part to quote."""
+    settings = ctx.config.retrieval
     part: Part | None = None
     if best.passages:
         top = _passage_for_categories(ctx, best.passages, u)
         part = next((p for p in article.parts if p.label == top.label and p.text == top.text), None)
-    if best.facts and best.facts[0][1] >= settings.min_fact_score:
-        fact_id = best.facts[0][0]
-        quote_text = fact_quote(fact_id, ctx.facts)
+    matched = best.facts[0] if best.facts and best.facts[0][1] >= settings.min_fact_score else None
+    if matched is not None:
+        quote_text = fact_quote(matched[0], ctx.facts)
         fact_part = part_with(article, quote_text) if quote_text else None
         # The fact opens the answer when it sits in the passage quoted, or when the question asks "how long"
         # and the fact (a delay or period) matches it clearly: its passage is then the one to quote.
-        strong = best.facts[0][1] >= settings.strong_fact_score and load_lexicon().has(u.words, "asks_time")
-        if fact_part is not None and (part is None or fact_part == part or strong):
-            first = fact_sentence(fact_id, lang, ctx.facts)
-            part = fact_part
-    if first is None:
-        note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
-        if note is not None:
-            first = note.summary.get(lang)
-            # The curated delay or notice the question matches is the key fact: it opens the answer even when
-            # the passage quoted is another part of the article.
-            if best.facts and best.facts[0][1] >= settings.min_fact_score:
-                stated = fact_sentence(best.facts[0][0], lang, ctx.facts)
-                first = f"{stated} {first}" if stated else first
-        else:
-            first = phrase(
-                lang, "article_says", number=article.number, name=source_name(article.text_id, index, lang)
-            )
-    others = tuple(h for h in result.hits if (h.text_id, h.article) != (best.text_id, best.article))
+        strong = matched[1] >= settings.strong_fact_score and load_lexicon().has(u.words, "asks_time")
+        stated = fact_sentence(matched[0], lang, ctx.facts)
+        if fact_part is not None and stated and (part is None or fact_part == part or strong):
+            return stated, fact_part
+    note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
+    if note is None:
+        name = source_name(article.text_id, ctx.index, lang)
+        return phrase(lang, "article_says", number=article.number, name=name), part
+    # The curated delay the question matches (or, for a "how long" question, the one delay the article sets)
+    # is the key figure: it opens the answer even when the passage quoted is another part of the article.
+    stated = (
+        fact_sentence(matched[0], lang, ctx.facts)
+        if matched is not None
+        else _only_delay(ctx, u, article, lang)
+    )
+    summary = note.summary.get(lang)
+    return (f"{stated} {summary}" if stated else summary), part
+
+
+def _only_delay(ctx: Context, u: Understanding, article: Article, lang: str) -> str | None:
+    """Return the statement of the one delay an article sets, when the question asks how long or when."""
+    delays = ctx.facts.delays_of(article.number) if article.text_id == DECREE_ID else ()
+    if len(delays) != 1 or not load_lexicon().has(u.words, "asks_when"):
+        return None
+    return delays[0].statement.get(lang)
+
+
+def _direct(
+    ctx: Context,
+    u: Understanding,
+    lang: str,
+    assessed: Assessment,
+    article: Article,
+    best: Hit,
+    first: str,
+    part: Part | None,
+) -> Answer:
+    """Write a direct answer: the first sentence, the passage (or its whole enumeration), related articles."""
+    settings = ctx.config.retrieval
+    others = tuple(h for h in assessed.result.hits if (h.text_id, h.article) != (best.text_id, best.article))
     related = _related(ctx, best, others)
     group = (
         list_group(article, part, settings.max_list_chars)
         if part is not None and set(u.words) & _LIST_CUES
         else None
     )
+    index = ctx.index
     quote = group_block(article, group, lang, index) if group else quote_block(article, part, lang, index)
     lines = [first, quote]
     if related:
@@ -316,28 +346,31 @@ def closest_passages(
     """Quote the passages of the closest articles (most likely first) without asserting, and offer a human."""
     lines = [phrase(lang, "closest_passages")]
     citations: list[Citation] = []
-    shown = 0
     for text_id, number in keys[:3]:
         article = ctx.index.get(number, text_id)
         if article is None or any(c.article == article.number for c in citations):
             continue
         citations.append(Citation(article.text_id, article.number))
-        if shown >= 2:
-            continue
-        given = next((p for p in passages if p.article == article.number), None)
-        hit = next((h for h in hits if h.article == article.number), None)
-        top = given or (hit.passages[0] if hit is not None and hit.passages else None)
-        part = next((p for p in article.parts if top and p.label == top.label and p.text == top.text), None)
-        if part is None and len(article.parts) > 1:
-            note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
-            if note is not None:
-                lines.append(f"{note.summary.get(lang)}")
-            lines.append(quote_block(article, article.parts[0], lang, ctx.index))
-        else:
-            lines.append(quote_block(article, part, lang, ctx.index))
-        shown += 1
+        if len(citations) <= 2:
+            lines += _closest_lines(ctx, article, hits, passages, lang)
     lines.append(phrase(lang, "human_offer"))
     return Answer(u.text, intent, False, "\n\n".join(lines), tuple(citations), confidence, lang)
+
+
+def _closest_lines(
+    ctx: Context, article: Article, hits: Sequence[Hit], passages: Sequence[Passage], lang: str
+) -> list[str]:
+    """Return one close article: what it is about (its curated summary, in the reader's language), then the
+    passage given or found, else its first part."""
+    given = next((p for p in passages if p.article == article.number), None)
+    hit = next((h for h in hits if h.article == article.number), None)
+    top = given or (hit.passages[0] if hit is not None and hit.passages else None)
+    part = next((p for p in article.parts if top and p.label == top.label and p.text == top.text), None)
+    if part is None and len(article.parts) > 1:
+        part = article.parts[0]
+    note = ctx.facts.articles.get(article.number) if article.text_id == DECREE_ID else None
+    lines = [f"Art. {article.number} — {note.summary.get(lang)}"] if note is not None else []
+    return [*lines, quote_block(article, part, lang, ctx.index)]
 
 
 def _passage_for_categories(ctx: Context, passages: tuple[Passage, ...], u: Understanding) -> Passage:

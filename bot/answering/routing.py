@@ -16,6 +16,7 @@ from bot.answering.formalities import formality
 from bot.answering.lookup import lookup
 from bot.answering.model import Answer, Clarification, cite
 from bot.answering.neighbours import Neighbours
+from bot.answering.polarity import yes_statement
 from bot.answering.quoting import quote_source
 from bot.answering.retrieval import assess, closest_passages, decline, definition, rule
 from bot.answering.situations import (
@@ -170,7 +171,7 @@ class Answerer:
 
     def _route(self, u: Understanding, lang: str) -> Answer:
         """Answer one question by its route, then weigh the answer with the evidence model."""
-        return self._calibrate(u, lang, self._by_route(u, lang))
+        return _with_polarity(u, lang, self._calibrate(u, lang, self._by_route(u, lang)))
 
     def _calibrate(self, u: Understanding, lang: str, answer: Answer) -> Answer:
         """Give a route's answer the calibrated confidence of its first article; below the threshold, the
@@ -206,53 +207,47 @@ class Answerer:
         return reading.out_of_scope >= reading.best + self.context.config.evidence.out_of_scope_margin
 
     def _by_route(self, u: Understanding, lang: str) -> Answer:
-        ctx = self.context
         intent = u.intent
-        if intent == "greeting":
-            thanked = any(w in {"merci", "thanks", "thank"} for w in u.words)
-            opener = phrase(lang, "thanks" if thanked else "greeting")
-            return Answer(u.text, intent, True, opener + phrase(lang, "help"), (), u.confidence, lang)
-        if intent == "help":
-            if u.confidence < 0.5 and u.command is None:  # nothing readable: not a request for help
-                text = phrase(lang, "not_understood") + " " + phrase(lang, "help")
-                return Answer(u.text, intent, False, text, (), 0.0, lang)
-            return Answer(u.text, intent, True, phrase(lang, "help"), (), u.confidence, lang)
-        if intent == "human":
-            return Answer(u.text, intent, True, phrase(lang, "human"), (), u.confidence, lang)
+        if intent in {"greeting", "help", "human"}:
+            return _conversational(u, lang)
         if intent not in {"article_lookup", "dossier", "check_documents"}:
-            # Dates with their role, or an absence: the answer is computed from the situation described.
-            situation = (
-                dated_answer(u, lang, ctx.facts)
-                or absence_answer(u, lang, ctx.facts)
-                or activity_verdict(u, lang, ctx.facts)
-            )
-            if situation is not None:
-                return self._situation(u, lang, situation)
-            e = u.entities
-            if intent != "calculation" and e.category is not None and e.study_years is not None:
-                # "5 ans d'études, 18 mois chez un exploitant : puis-je être responsable ?" asks for art. 26.
-                return replace(experience(ctx, u, lang), route="computed")
+            computed = self._from_situation(u, lang)
+            if computed is not None:
+                return computed
         if u.formality is not None:
-            formal = formality(ctx, u, lang)
+            formal = formality(self.context, u, lang)
             if formal is not None:
                 return formal
         if intent in {"dossier", "check_documents"}:
-            kind = u.entities.procedure or "opening"
-            articles = _DOSSIER_ARTICLES[kind]
-            listed = ", ".join(f"art. {a}" for a in articles)
-            text = (
-                phrase(lang, "dossier", kind=_DOSSIER_KIND[lang][kind], articles=listed)
-                if intent == "dossier"
-                else phrase(lang, "check", articles=listed)
-            )
-            return Answer(u.text, intent, True, text, cite(articles), u.confidence, lang)
+            return _dossier(u, lang)
         if intent == "article_lookup":
-            return lookup(ctx, u, lang)
+            return lookup(self.context, u, lang)
         if intent == "calculation":
-            calculated = calculate(ctx, u, lang)
+            calculated = calculate(self.context, u, lang)
             if calculated is not None:
                 return calculated
-        if intent == "out_of_scope" and self._out_of_scope(u):
+        return self._searched(u, lang)
+
+    def _from_situation(self, u: Understanding, lang: str) -> Answer | None:
+        """Answer from the situation described (dates with their role, an absence, activities, studies)."""
+        ctx = self.context
+        situation = (
+            dated_answer(u, lang, ctx.facts)
+            or absence_answer(u, lang, ctx.facts)
+            or activity_verdict(u, lang, ctx.facts)
+        )
+        if situation is not None:
+            return self._situation(u, lang, situation)
+        e = u.entities
+        if u.intent != "calculation" and e.category is not None and e.study_years is not None:
+            # "5 ans d'études, 18 mois chez un exploitant : puis-je être responsable ?" asks for art. 26.
+            return replace(experience(ctx, u, lang), route="computed")
+        return None
+
+    def _searched(self, u: Understanding, lang: str) -> Answer:
+        """Decline what lies off the texts, else answer a definition or search the texts."""
+        ctx = self.context
+        if u.intent == "out_of_scope" and self._out_of_scope(u):
             return decline(ctx, u, lang, topic=True)
         if load_lexicon().has(u.words, "asks_translation"):
             text = phrase(lang, "translation") + "\n" + phrase(lang, "human_offer")
@@ -272,6 +267,33 @@ class Answerer:
                 text = "\n".join(kept) + "\n\n" + found.answer
                 return replace(found, answer=text, citations=first, intent="calculation")
         return found
+
+
+def _conversational(u: Understanding, lang: str) -> Answer:
+    """Answer a greeting, a request for help or for a human."""
+    intent = u.intent
+    if intent == "greeting":
+        thanked = any(w in {"merci", "thanks", "thank"} for w in u.words)
+        opener = phrase(lang, "thanks" if thanked else "greeting")
+        return Answer(u.text, intent, True, opener + phrase(lang, "help"), (), u.confidence, lang)
+    if intent == "help" and u.confidence < 0.5 and u.command is None:  # nothing readable: no request for help
+        text = phrase(lang, "not_understood") + " " + phrase(lang, "help")
+        return Answer(u.text, intent, False, text, (), 0.0, lang)
+    key = "help" if intent == "help" else "human"
+    return Answer(u.text, intent, True, phrase(lang, key), (), u.confidence, lang)
+
+
+def _dossier(u: Understanding, lang: str) -> Answer:
+    """Point to the articles of the dossier a message asks about (or asks to check)."""
+    kind = u.entities.procedure or "opening"
+    articles = _DOSSIER_ARTICLES[kind]
+    listed = ", ".join(f"art. {a}" for a in articles)
+    text = (
+        phrase(lang, "dossier", kind=_DOSSIER_KIND[lang][kind], articles=listed)
+        if u.intent == "dossier"
+        else phrase(lang, "check", articles=listed)
+    )
+    return Answer(u.text, u.intent, True, text, cite(articles), u.confidence, lang)
 
 
 _default: Answerer | None = None
@@ -295,6 +317,14 @@ def warm_up_default() -> None:
 def answer_question(text: str, lang: str | None = None, understanding: Understanding | None = None) -> Answer:
     """Answer one question over the shipped texts (the answerer is built once per process)."""
     return default_answerer().answer(text, lang, understanding)
+
+
+def _with_polarity(u: Understanding, lang: str, answer: Answer) -> Answer:
+    """Open a direct answer to a yes/no question with the decree's "yes" when its first article states it."""
+    if not answer.answered or not answer.citations or answer.citations[0].text != DECREE_ID:
+        return answer
+    stated = yes_statement(u, answer.citations[0].article, lang)
+    return replace(answer, answer=f"{stated}\n\n{answer.answer}") if stated else answer
 
 
 def _asking(answer: Answer, clarify: Clarification, lang: str) -> Answer:
