@@ -89,3 +89,24 @@ def test_a_question_that_only_names_a_duration_does_not_get_a_delay_first() -> N
     )
     delays = _answerer().facts.delays_of(a.citations[0].article)
     assert not any(a.answer.startswith(d.statement.get("fr")) for d in delays)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What happens to the establishment when the owner pharmacist dies?",
+        "Que devient l'établissement quand le pharmacien propriétaire décède ?",
+        "What must we do when the works on the premises are finished?",
+    ],
+)
+def test_when_as_a_conjunction_asks_no_time_and_gets_no_delay_first(question: str) -> None:
+    a = _answerer().answer(question)
+    delays = _answerer().facts.delays_of(a.citations[0].article)
+    assert len(delays) == 1  # the article sets one delay: only the question decides whether it opens
+    assert not any(a.answer.startswith(d.statement.get(lang)) for d in delays for lang in ("fr", "en"))
+
+
+def test_when_ending_the_question_asks_for_the_time() -> None:
+    a = _answerer().answer("Les travaux sont finis, on doit le déclarer quand ?")
+    (delay,) = _answerer().facts.delays_of(a.citations[0].article)
+    assert a.answered and a.answer.startswith(delay.statement.get("fr"))

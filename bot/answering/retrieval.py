@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +28,7 @@ from bot.answering.topics import off_object_articles, topic_counts
 from knowledge.index import DECREE_ID
 from knowledge.model import Article, Part
 from knowledge.search import Hit, Passage, SearchResult, document_stems
+from knowledge.text import fold
 from nlu import Understanding
 from nlu.lexicon import load_lexicon
 
@@ -289,9 +291,23 @@ def _opening(
 def _only_delay(ctx: Context, u: Understanding, article: Article, lang: str) -> str | None:
     """Return the statement of the one delay an article sets, when the question asks how long or when."""
     delays = ctx.facts.delays_of(article.number) if article.text_id == DECREE_ID else ()
-    if len(delays) != 1 or not load_lexicon().has(u.words, "asks_when"):
+    if len(delays) != 1 or not _asks_when(u):
         return None
     return delays[0].statement.get(lang)
+
+
+def _asks_when(u: Understanding) -> bool:
+    """Tell whether a question asks how long or when ("when" opening or ending a clause, not as a conjunction)."""
+    lexicon = load_lexicon()
+    if lexicon.has(u.words, "asks_when"):
+        return True
+    for clause in re.split(r"[.?!;:,\n]+", fold(u.text)):
+        tokens = re.findall(r"\w+", clause)
+        while tokens and lexicon.has(tokens[:1], "clause_openers"):
+            tokens = tokens[1:]
+        if tokens and (lexicon.has(tokens[:1], "when_words") or lexicon.has(tokens[-1:], "when_words")):
+            return True
+    return False
 
 
 def _direct(
