@@ -210,7 +210,7 @@ def _stored_features(found: Mapping[str, Any]) -> dict[str, str]:
 
 def _recomputed(warning: Any, found: Mapping[str, Any]) -> bool:
     """Tell whether a stored warning is recomputed from the document's features (it read old answers)."""
-    from dossier_checker.classify import ANSWER_WARNINGS
+    from dossier_checker.answer_checks import ANSWER_WARNINGS
     from dossier_checker.crosscheck import CROSS_WARNINGS
 
     code = warning.get("code") if isinstance(warning, Mapping) else None
@@ -224,7 +224,7 @@ def _answer_warnings(
     stored = _stored_features(found)
     if not stored:
         return ()
-    from dossier_checker.classify import answer_warnings
+    from dossier_checker.answer_checks import answer_warnings
     from dossier_checker.report import warning_text
 
     fresh = answer_warnings(piece, stored, answers)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 
-from dossier_checker import budget, classify, crosscheck, grouping, ocr
+from dossier_checker import answer_checks, budget, classify, crosscheck, grouping, ocr
 from dossier_checker.classify import Document, Kind
 from dossier_checker.extract import Extraction, PendingOcr
 from dossier_checker.model import (
@@ -234,21 +234,15 @@ def _judge(
         status = Status.PRESENT
         best = max(present, key=lambda d: d.scores[kind].score)
         pages = sorted({n for d in present if d.file == best.file for n in d.numbers})
-    elif kind == "plans_before_after" and classify.plans_pair(documents) is not None:
-        return _judge_from_others(piece, required, documents, kinds)
-    elif candidates or ambiguous:
+    elif (candidates or ambiguous) and not (
+        kind == "plans_before_after" and classify.plans_pair(documents) is not None
+    ):
         status = Status.UNCERTAIN
         best = max((*candidates, *ambiguous), key=lambda d: d.scores[kind].score)
         pages = list(best.numbers)
     else:
         return _judge_from_others(piece, required, documents, kinds)
-    warnings = classify.piece_warnings(piece, best, documents, conditions, today)
-    for code in gaps.get(id(best), []):
-        if code not in {w.code for w in warnings}:
-            warnings.append(PieceWarning(code, piece.article))
-    other = best.ambiguous_with if best.kind == kind else best.kind
-    if status == Status.UNCERTAIN and other:
-        warnings.append(PieceWarning("warn_ambiguous", piece.article, (("other", other),)))
+    warnings = _warnings(piece, status, best, documents, gaps.get(id(best), []), conditions, today)
     return PieceResult(
         id=piece.id,
         label=dict(piece.label),
@@ -264,9 +258,30 @@ def _judge(
     )
 
 
+def _warnings(
+    piece: PieceSpec,
+    status: Status,
+    best: Document,
+    documents: Sequence[Document],
+    gaps: Sequence[str],
+    conditions: Mapping[str, object],
+    today: dt.date,
+) -> list[PieceWarning]:
+    """List the warnings of the document found for a piece: its rules, its definition gaps, a rival kind."""
+    kind = piece.document_kind
+    warnings = classify.piece_warnings(piece, best, documents, conditions, today)
+    for code in gaps:
+        if code not in {w.code for w in warnings}:
+            warnings.append(PieceWarning(code, piece.article))
+    other = best.ambiguous_with if best.kind == kind else best.kind
+    if status == Status.UNCERTAIN and other:
+        warnings.append(PieceWarning("warn_ambiguous", piece.article, (("other", other),)))
+    return warnings
+
+
 def _features(piece: PieceSpec, document: Document) -> dict[str, str]:
     """Keep what the warnings recomputed later read: names on a diploma, a company's identity."""
-    kept = classify.answer_features(piece, document)
+    kept = answer_checks.answer_features(piece, document.text)
     if piece.cross_checks:
         kept.update(crosscheck.identity_features(document.text))
     return kept

@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dossier_checker import features
+from dossier_checker.answer_checks import RULE_CODES, answer_features, answer_warnings, dates, rule_warning
 from dossier_checker.features import Folded, fold
 from dossier_checker.model import Page, PieceWarning
-from dossier_checker.rules import DEFINITION_RULES, CheckRule
+from dossier_checker.rules import DEFINITION_RULES
 from dossier_checker.spec import DossierSpec, PieceSignals, PieceSpec
 from dossier_checker.tuning import DocumentType, tuning
 
@@ -233,34 +234,45 @@ def title_line(
     for raw, joined in ((text, i == 1) for pair in tries for i, text in enumerate(pair) if text.strip()):
         if not _title_like(raw):
             continue
-        line = Folded.of(raw, fuzzy)
-        words = len(line.text.split())
-        best: tuple[int, int, bool, str, str] | None = None
-        tied: list[str] = []
-        for kind, title, length, is_piece in candidates:
-            extra = words - length
-            if extra < 0 or extra > settings.max_extra_words:
-                continue
-            at = features.phrase_position(title, line, settings.fuzzy_cutoff)
-            if at is None:
-                continue
-            opens = at <= 1
-            if joined and not opens:
-                continue  # over two lines, only a title that opens the first one
-            if not opens and extra > settings.max_extra_ratio * length:
-                continue
-            key = (at, -length, not is_piece, kind, title)
-            if best is not None and key[:3] == best[:3]:
-                tied.append(kind)
-            if best is None or key < best:
-                if best is None or key[:3] != best[:3]:
-                    tied = [kind]
-                best = key
-        if best is not None:
-            at, _, not_piece, kind, title = best
-            others = tuple(sorted(set(tied) - {kind})) if not not_piece else ()
-            return TitleMatch(kind, title, raw.strip(), not not_piece, others)
+        found = _title_in_line(Folded.of(raw, fuzzy), candidates, joined)
+        if found is not None:
+            kind, title, is_piece, others = found
+            return TitleMatch(kind, title, raw.strip(), is_piece, others)
     return None
+
+
+def _title_in_line(
+    line: Folded, candidates: Sequence[tuple[str, str, int, bool]], joined: bool
+) -> tuple[str, str, bool, tuple[str, ...]] | None:
+    """Return the title phrase a line holds (kind, title, is a piece, other kinds it names), if any."""
+    settings = tuning().title_line
+    words = len(line.text.split())
+    best: tuple[int, int, bool, str, str] | None = None
+    tied: list[str] = []
+    for kind, title, length, is_piece in candidates:
+        extra = words - length
+        if extra < 0 or extra > settings.max_extra_words:
+            continue
+        at = features.phrase_position(title, line, settings.fuzzy_cutoff)
+        if at is None:
+            continue
+        opens = at <= 1
+        if joined and not opens:
+            continue  # over two lines, only a title that opens the first one
+        if not opens and extra > settings.max_extra_ratio * length:
+            continue
+        key = (at, -length, not is_piece, kind, title)
+        if best is not None and key[:3] == best[:3]:
+            tied.append(kind)
+        if best is None or key < best:
+            if best is None or key[:3] != best[:3]:
+                tied = [kind]
+            best = key
+    if best is None:
+        return None
+    _, _, not_piece, kind, title = best
+    others = tuple(sorted(set(tied) - {kind})) if not not_piece else ()
+    return kind, title, not not_piece, others
 
 
 def _document_types(scores: Mapping[str, KindScore]) -> list[DocumentType]:
@@ -475,104 +487,6 @@ def is_present(document: Document, kinds: Mapping[str, Kind]) -> bool:
 # Warnings: what looks wrong with a piece that is there.
 
 
-def _dates(text: str) -> list[dt.date]:
-    found: list[dt.date] = []
-    months = {
-        name: i
-        for i, names in enumerate(
-            (
-                ("janvier", "january", "gennaio"),
-                ("fevrier", "february", "febbraio"),
-                ("mars", "march", "marzo"),
-                ("avril", "april", "aprile"),
-                ("mai", "may", "maggio"),
-                ("juin", "june", "giugno"),
-                ("juillet", "july", "luglio"),
-                ("aout", "august", "agosto"),
-                ("septembre", "september", "settembre"),
-                ("octobre", "october", "ottobre"),
-                ("novembre", "november"),
-                ("decembre", "december", "dicembre"),
-            ),
-            start=1,
-        )
-        for name in names
-    }
-    for match in features.DATE.finditer(text):
-        try:
-            if match.group("m"):
-                month = int(match.group("m"))
-            else:
-                month = months.get(features.fold(match.group("mon")), 0)
-            found.append(dt.date(int(match.group("y")), month, int(match.group("d"))))
-        except ValueError:
-            continue
-    return found
-
-
-# The warning each rule of a piece's ``checks`` gives when the document fails it (dossier_checker.rules).
-RULE_CODES: dict[str, str] = {
-    "certified_copy": "warn_diploma_not_certified",
-    "name_matches": "warn_diploma_name_differs",
-    "dimensioned": "warn_plan_no_dimensions",
-    "area_uses": "warn_plan_no_uses",  # art. 6 c): "toutes explications relatives à leur utilisation"
-    "before_and_after": "warn_plans_one_state",
-    "approves_transfer": "warn_minutes_no_approval",  # art. 20 c): minutes "approuvant le transfert"
-    "one_per_party": "warn_minutes_one_company",
-    "names_responsible": "warn_designation_not_responsible",  # art. 6 d): designating the responsible
-    "dated": "warn_undated",
-    "max_age_days": "warn_registration_old",
-}
-# Warnings that depend on the answers, recomputed from a document's stored features whenever they change.
-ANSWER_WARNINGS = frozenset({"warn_diploma_name_differs", "warn_registration_old"})
-# How much of a document's text is kept as its features (a diploma's names are on its first lines).
-FEATURE_TEXT_CHARS = 4000
-
-
-def answer_features(piece: PieceSpec, document: Document) -> dict[str, str]:
-    """Keep what the answer-dependent checks of a piece read (personal data: kept for a report's life)."""
-    kept: dict[str, str] = {}
-    names = {rule.name for rule in piece.checks}
-    if "name_matches" in names:
-        kept["text"] = features.fold(document.text)[:FEATURE_TEXT_CHARS]
-    if "max_age_days" in names:  # a document ages while the dossier waits: its dates are kept
-        dates = sorted(set(_dates(document.text)))[-20:]
-        if dates:
-            kept["dates"] = ",".join(d.isoformat() for d in dates)
-    return kept
-
-
-def answer_warnings(
-    piece: PieceSpec,
-    stored: Mapping[str, str],
-    conditions: Mapping[str, object],
-    today: dt.date | None = None,
-) -> list[PieceWarning]:
-    """Check a document's stored features against the answers (the names on a diploma) and today."""
-    warnings: list[PieceWarning] = []
-    for rule in piece.checks:
-        if rule.name == "max_age_days" and stored.get("dates"):
-            day = today or dt.date.today()
-            past = [
-                d for d in (dt.date.fromisoformat(x) for x in stored["dates"].split(",") if x) if d <= day
-            ]
-            if past and (day - max(past)).days > rule.days:
-                warnings.append(_warning(rule, piece, (("date", max(past).strftime("%d/%m/%Y")),)))
-        if rule.name != "name_matches" or not stored.get("text"):
-            continue
-        folded = Folded.of(stored["text"], True)
-        for key in rule.fields:
-            name = str(conditions.get(key) or "").strip()
-            if name and not features.similar_name(name, folded):
-                warnings.append(_warning(rule, piece, (("name", name),)))
-    return warnings
-
-
-def _warning(rule: CheckRule, piece: PieceSpec, params: tuple[tuple[str, str], ...] = ()) -> PieceWarning:
-    """Word a failed rule: a practice rule cites no article."""
-    return PieceWarning(RULE_CODES[rule.name], "" if rule.practice else piece.article, params)
-
-
 def _certified(document: Document, folded: Folded) -> bool:
     return any(features.find_phrase(p, folded) for p in CERTIFICATION_PHRASES)
 
@@ -594,9 +508,9 @@ def piece_warnings(
     """List what looks wrong with the document found for a piece, rule by rule of its spec."""
     folded = Folded.of(document.text, _fuzzy(document.pages))
     same_kind = [d for d in all_documents if d.kind == piece.document_kind] or [document]
-    dates = _dates(document.text)
+    found_dates = dates(document.text)
     warnings: list[PieceWarning] = []
-    warnings += answer_warnings(piece, answer_features(piece, document), conditions, today)
+    warnings += answer_warnings(piece, answer_features(piece, document.text), conditions, today)
     for rule in piece.checks:
         name = rule.name
         if (
@@ -605,9 +519,9 @@ def piece_warnings(
             or (name == "before_and_after" and not _both_states(document))
             or (name == "approves_transfer" and any(not approves_transfer(d) for d in same_kind))
             or (name == "one_per_party" and len(same_kind) < 2)
-            or (name == "dated" and not dates)
+            or (name == "dated" and not found_dates)
         ):
-            warnings.append(_warning(rule, piece))
+            warnings.append(rule_warning(rule, piece))
     return warnings
 
 

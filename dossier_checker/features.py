@@ -135,22 +135,8 @@ def page_features(page: Page) -> dict[str, float]:
     """Measure a page's structural features; each value is a strength between 0 and 1."""
     text = page.text
     vectors = page.lines + page.rects + page.curves
-    drawing = 0.0
-    if vectors >= 40:
-        drawing = 1.0
-    elif vectors >= 20:
-        drawing = 0.6
-    dimensions = len(_DIMENSION.findall(text)) + len(_FEET.findall(text))
-    if drawing >= 0.6 and dimensions < 4:
-        plans = tuning().plans
-        # Distinct values: two OCR readings of one drawing may both hold the same figure.
-        bare = {
-            int(n)
-            for n in _BARE.findall(text)
-            if plans.bare_cm_min <= int(n) <= plans.bare_cm_max and not 1900 <= int(n) <= 2099  # no years
-        }
-        if len(bare) >= plans.bare_cm_count:
-            dimensions += len(bare)  # "350", "420" on a drawing: centimetres
+    drawing = 1.0 if vectors >= 40 else (0.6 if vectors >= 20 else 0.0)
+    dimensions = _dimensions(text, drawing)
     rooms = len(room_labels(text))
     wanted = tuning().plans.room_labels_min
     articles = len(_ARTICLE.findall(text))
@@ -168,6 +154,21 @@ def page_features(page: Page) -> dict[str, float]:
         "room_labels": 1.0 if rooms >= wanted else (0.5 if rooms >= max(1, wanted - 1) else 0.0),
         "before_after": 1.0 if drawing >= 0.6 and plan_states(text) == {"before", "after"} else 0.0,
     }
+
+
+def _dimensions(text: str, drawing: float) -> int:
+    """Count a page's lengths; on a drawing with few of them, bare centimetre figures ("350") count too."""
+    dimensions = len(_DIMENSION.findall(text)) + len(_FEET.findall(text))
+    if drawing < 0.6 or dimensions >= 4:
+        return dimensions
+    plans = tuning().plans
+    # Distinct values: two OCR readings of one drawing may both hold the same figure.
+    bare = {
+        int(n)
+        for n in _BARE.findall(text)
+        if plans.bare_cm_min <= int(n) <= plans.bare_cm_max and not 1900 <= int(n) <= 2099  # no years
+    }
+    return dimensions + (len(bare) if len(bare) >= plans.bare_cm_count else 0)
 
 
 @lru_cache(maxsize=1)

@@ -145,7 +145,7 @@ class PieceResult:
     evidence: str = ""
     warnings: tuple[PieceWarning, ...] = ()
     score: float = 0.0
-    # What answer-dependent warnings are recomputed from when the answers change (classify.answer_features).
+    # What answer-dependent warnings are recomputed from when the answers change (answer_checks).
     features: tuple[tuple[str, str], ...] = ()
 
 

@@ -2,7 +2,7 @@
 
 Every rule declares what it reads. A ``document`` rule reads the one document found for the piece (and, for
 ``name_matches`` and ``max_age_days``, the answers or today's date, recomputed when they change); it is
-implemented once in ``dossier_checker.classify``. A ``dossier`` rule compares the document with the dossier:
+implemented once in ``dossier_checker.classify`` (``answer_checks`` for those two). A ``dossier`` rule compares the document with the dossier:
 one answer field, and the other documents (the registration extract's numbers); it is implemented once in
 ``dossier_checker.crosscheck``. Both are keyed by the rule's name, never by a piece id. A rule from practice
 rather than the decree (``max_age_days``, or any rule written ``from: practice``) only warns, never keeps a

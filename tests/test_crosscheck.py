@@ -190,7 +190,7 @@ def test_a_transfer_date_passed_since_it_was_given_is_told() -> None:
 
 
 def test_a_registration_extract_ages_while_the_dossier_waits() -> None:
-    from dossier_checker.classify import answer_warnings
+    from dossier_checker.answer_checks import answer_warnings
 
     [extract] = [p for p in spec("opening").pieces if any(r.name == "max_age_days" for r in p.checks)]
     stored = {"dates": "2010-03-03,2031-01-10"}

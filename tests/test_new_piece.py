@@ -134,7 +134,7 @@ def test_an_unknown_check_is_refused_with_the_file_and_key(new_spec: Path) -> No
 
 def test_every_named_check_has_one_implementation_and_practice_cites_no_article() -> None:
     from bot.i18n import catalogue
-    from dossier_checker.classify import RULE_CODES
+    from dossier_checker.answer_checks import RULE_CODES
     from dossier_checker.crosscheck import CROSS_RULES, CROSS_WARNINGS
     from dossier_checker.report import warning_text
     from dossier_checker.rules import RULES, Scope, rule_names
