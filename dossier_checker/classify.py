@@ -173,13 +173,15 @@ def score_text(
 
 def _measure(pages: Sequence[Page]) -> dict[str, float]:
     measured: dict[str, float] = {}
-    states: set[str] = set()
     for page in pages:
         for name, value in features.page_features(page).items():
             measured[name] = max(measured.get(name, 0.0), value)
-        states |= features.plan_states(page.text)
-    if measured.get("drawing", 0.0) >= 0.6 and states == {"before", "after"}:
-        measured["before_after"] = 1.0  # the states on different pages of one document
+    if measured.get("drawing", 0.0) >= 0.6 and measured.get("before_after", 0.0) < 1.0:
+        states: set[str] = set()  # the states on different pages of one document (read for drawings only)
+        for page in pages:
+            states |= features.plan_states(page.text)
+        if states == {"before", "after"}:
+            measured["before_after"] = 1.0
     return measured
 
 

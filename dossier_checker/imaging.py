@@ -168,10 +168,7 @@ def turned_regions(encoded: bytes, read_boxes: list[tuple[int, int, int, int]]) 
     grey = open_image(encoded).convert("L")
     ink = _binary(grey, 700)
     scale = ink.shape[1] / grey.width
-    for left, top, width, height in read_boxes:
-        pad = 3
-        x0, y0 = max(0, int(left * scale) - pad), max(0, int(top * scale) - pad)
-        ink[y0 : int((top + height) * scale) + pad, x0 : int((left + width) * scale) + pad] = False
+    _blank(ink, read_boxes, scale)
     rows, cols = ink.shape[0] // CELL, ink.shape[1] // CELL
     if rows == 0 or cols == 0:
         return []
@@ -208,6 +205,25 @@ def turned_regions(encoded: bytes, read_boxes: list[tuple[int, int, int, int]]) 
         if len(found) >= TURNED_MAX_REGIONS:
             break
     return [data for _, data in found]
+
+
+def _blank(ink: np.ndarray, boxes: list[tuple[int, int, int, int]], scale: float) -> None:
+    """Clear the ink of the boxes given in page pixels (left, top, width, height) from a scaled ink map."""
+    pad = 3
+    for left, top, width, height in boxes:
+        x0, y0 = max(0, int(left * scale) - pad), max(0, int(top * scale) - pad)
+        ink[y0 : int((top + height) * scale) + pad, x0 : int((left + width) * scale) + pad] = False
+
+
+def unread_ink(encoded: bytes, read_boxes: list[tuple[int, int, int, int]]) -> float:
+    """Return the share of a page's ink that lies outside the words OCR read well (``read_boxes``)."""
+    grey = open_image(encoded).convert("L")
+    ink = _binary(grey, 700)
+    total = int(ink.sum())
+    if total == 0:
+        return 0.0
+    _blank(ink, read_boxes, ink.shape[1] / grey.width)
+    return int(ink.sum()) / total
 
 
 def _cell_blocks(cells: np.ndarray, labels: np.ndarray | None = None) -> list[tuple[int, int, int, int, int]]:

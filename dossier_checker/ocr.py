@@ -52,6 +52,8 @@ READ_WELL = 60  # word confidence above which a word's ink counts as read (not s
 STAMP_CONFIDENCE = 50  # mean confidence a turned block's text needs to be kept
 SPARSE_PSM = 11  # tesseract's sparse-text mode: labels and dimensions scattered over a drawing
 SPARSE_BELOW_WORDS = 30  # a first reading with fewer well-read words than this gets a sparse-text pass
+# ... unless the words it read well hold nearly all the page's ink: then there is nothing left to find.
+SPARSE_UNREAD_INK = 0.2
 SPARSE_MIN_CONFIDENCE = 40  # words the sparse pass reads less surely are the drawing's strokes, dropped
 # A page whose ink lies this much on long straight strokes is a drawing: its sparse pass reads it without
 # them, so that dimensions written on or against dimension lines and walls stand alone ("397", "187,5").
@@ -362,9 +364,9 @@ def _read_page(image: bytes, timeout: float, deadline: float | None) -> OcrText:
                     second_boxes,
                     turned,
                 )
-    if _well_read(result) < SPARSE_BELOW_WORDS:
-        # Little text read on the page: a photo whose layout the page analysis gets wrong, or a sheet
-        # with scattered labels. Read it again as sparse text, time permitting.
+    if _well_read(result) < SPARSE_BELOW_WORDS and imaging.unread_ink(read, boxes) > SPARSE_UNREAD_INK:
+        # Little text read on the page, and ink left unread: a photo whose layout the page analysis gets
+        # wrong, or a sheet with scattered labels. Read it again as sparse text, time permitting.
         try:
             sparse, sparse_boxes = _read_boxes(read, left(), SPARSE_PSM, SPARSE_MIN_CONFIDENCE)
         except OcrFailed:
