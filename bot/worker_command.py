@@ -10,6 +10,7 @@ import socket
 from dataclasses import replace
 
 import procrastinate
+import procrastinate.exceptions
 
 from bot.checkqueue import QUEUE, check_running, make_app
 from bot.settings import QueueSettings, load_settings
@@ -44,8 +45,15 @@ async def requeue_stalled(app: procrastinate.App, queue: QueueSettings, store: S
             for job in stalled:
                 if job.id is not None and await asyncio.to_thread(check_running, store, job.id):
                     continue
+                try:
+                    await app.job_manager.retry_job(job)
+                except procrastinate.exceptions.ConnectorException as error:
+                    if "invalid status" not in str(error.__cause__):
+                        raise
+                    # It ended between the listing and the retry (its lock goes with its end): nothing to redo.
+                    log.info("check job %s ended before it could be queued again", job.id)
+                    continue
                 log.warning("check job %s of a silent worker is queued again", job.id)
-                await app.job_manager.retry_job(job)
         except Exception:
             log.exception("could not look for stalled checks")
 
