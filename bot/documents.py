@@ -100,7 +100,13 @@ class Documents:
             report=data,
             complete=report.complete,
             pages=sum(len(f.pages) for f in report.files),
-            seconds=sum(f.seconds for f in report.files),
+            # A file cut at its deadline spent its whole time (its reading stops before, for the report).
+            seconds=sum(
+                self.limits.file_seconds
+                if f.unread_pages or (f.error is not None and f.error.code == "file_too_slow")
+                else f.seconds
+                for f in report.files
+            ),
         )
 
 
