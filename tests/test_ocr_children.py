@@ -157,14 +157,17 @@ def test_a_file_answered_at_its_deadline_leaves_no_tesseract_running() -> None:
     watcher = threading.Thread(target=_watch_tesseracts, args=(seen, stop), daemon=True)
     watcher.start()
     try:
-        # Reading stops at 7.5 s: time to prepare the image on a busy machine, not to read it all.
-        result = check.read_file(InputFile("bail.png", _png(size=22)), Limits(file_seconds=10))
+        # Reading stops at 7.5 s: time to start on a busy machine, never to read fifteen full pages (one took
+        # 2-7 s, a single page was sometimes read whole in time on a quiet machine).
+        result = check.read_file(InputFile("bail.pdf", _scanned_pdf(15)), Limits(file_seconds=10))
         left = _tesseracts(seen | _tesseracts(under=os.getpid()))
     finally:
         stop.set()
         watcher.join()
     assert seen, "tesseract never ran"
-    assert result.error is not None and result.error.code == "file_too_slow"  # cut while tesseract read it
+    # Cut while tesseract read it: the file is refused as too slow, or checked on the pages read before then.
+    cut = result.error is not None and result.error.code == "file_too_slow"
+    assert cut or result.unread_pages, result
     assert left == set()
 
 
