@@ -6,4 +6,4 @@ import os
 # tests of reading must not fail for it. Tests of the time budget set their own (a few seconds).
 os.environ.setdefault("VETPHARMA_LIMITS_FILE_SECONDS", "120")
 
-pytest_plugins: list[str] = ["tests.synapse_harness"]
+pytest_plugins: list[str] = ["tests.synapse_harness", "tests.postgres_fixture"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -144,15 +143,6 @@ def test_rows_are_anonymised_and_totals_survive(tmp_path: Path) -> None:
     assert (figures.questions, figures.answered, figures.tickets_opened) == (2, 1, 1)
     assert figures.top_articles == (("art. 6", 1),)
     assert [q.text for q in analytics.unanswered()] == ["q2"]
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
 
 
 def test_the_helpdesk_runs_on_postgresql(tmp_path: Path, postgres: str) -> None:

@@ -8,7 +8,6 @@ import random
 import signal
 import threading
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,15 +33,6 @@ from tests.transcript import DIPLOMA_LINES, Chat, text_pdf
 
 pytestmark = pytest.mark.slow
 STAMP = "%Y-%m-%d %H:%M:%S,%f"  # a log line's time
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
 
 
 def _core(url: str, data_dir: Path) -> Core:

@@ -31,15 +31,6 @@ PER_USER_TABLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """The same tests on a SQLite file and on a real PostgreSQL server."""

@@ -61,15 +61,6 @@ class TypingCryptoPerson(CryptoPerson):
             await self.chores()
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason is not None:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
-
-
 @contextmanager
 def bot_process(
     synapse: Synapse, account: MatrixAccount, data_dir: Path, database_url: str, log: Path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,6 @@ from tests import postgres_server
 
 DATA = Path(__file__).parent / "data"
 ALICE = SessionKey("telegram", "42", "42")
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

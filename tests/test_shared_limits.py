@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from bot.app import build_core
@@ -25,15 +23,6 @@ from tests.transcript import DIPLOMA_LINES, text_pdf
 ALICE = SessionKey("telegram", "1", "1")
 BOB = SessionKey("telegram", "2", "2")
 NOW = datetime(2026, 11, 29, 10, 0, 0)
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
 
 
 def test_two_processes_count_one_users_messages_together(postgres: str) -> None:

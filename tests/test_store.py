@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,15 +16,6 @@ from tests.transcript import Chat, answer_every_question, pdf_text, spec
 
 ALICE = SessionKey("matrix", "!room:example.org", "@alice:example.org")
 BOB = SessionKey("matrix", "!room:example.org", "@bob:example.org")
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

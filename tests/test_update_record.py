@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ from bot.store import INBOX_DONE, INBOX_PENDING, Inbox, open_store
 from tests import postgres_server
 
 KEY = SessionKey("telegram", "42", "42")
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    reason = postgres_server.available()
-    if reason:
-        pytest.skip(reason)
-    with postgres_server.postgres_server() as admin_url:
-        yield admin_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
