@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.text import word_set
+from nlu.calculators import calculation
 from nlu.dictionary import general_words, is_general_word
 from nlu.entities import (
     ArticleRef,
@@ -65,7 +66,6 @@ _QUESTION_WORDS = word_set("question_words")
 _CONTACT_VERBS = word_set("contact_verbs")
 _HUMAN_ALONE = word_set("human_alone")
 _FIRST_PERSON = word_set("first_person")
-_HOW_MANY = word_set("how_many")
 _CONTENT_POS = frozenset({"NOUN", "PROPN"})
 
 
@@ -181,15 +181,8 @@ def _article_lookup(r: _Reading) -> _Found:
 
 
 def _calculation(r: _Reading) -> _Found:
-    """A staffing, experience or deadline computation with the numbers it needs."""
-    e = r.entities
-    if r.has("staffing") and (e.headcount is not None or r.word_set & _HOW_MANY):
-        return "calculation", 0.9
-    if r.has("experience") and (e.category is not None or e.study_years is not None):
-        return "calculation", 0.85
-    if e.date is not None and r.has("deadline"):
-        return "calculation", 0.9
-    return None
+    """A computation a calculator of the lexicon makes, with the numbers it needs."""
+    return calculation(r.words, r.entities)
 
 
 def _intent(

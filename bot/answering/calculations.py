@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.answering.context import Context, phrase
 from bot.answering.model import Answer, cite
 from bot.answering.quoting import quote_source
@@ -18,6 +20,7 @@ from knowledge.calculators import (
 )
 from knowledge.facts import Facts, StaffingScale, load_facts
 from nlu import Understanding
+from nlu.calculators import load_calculators
 from nlu.situation import find_events, third_cycle_said
 from nlu.text import fold
 
@@ -164,15 +167,10 @@ def _delay_rules(result: DeadlineResult, lang: str) -> str:
 
 
 def calculate(ctx: Context, u: Understanding, lang: str) -> Answer | None:
-    """Run the calculator a question asks for, or return None when none applies."""
-    e = u.entities
-    words = set(u.words)
-    if e.date is not None and (e.procedure or words & {"decision", "reponse", "delai", "deadline", "due"}):
-        return deadline(ctx, u, lang)
-    if words & {"assistant", "assistants", "assistante"}:
-        return staffing(ctx, u, lang)
-    if words & {"experience", "experiences"}:
-        return experience(ctx, u, lang)
+    """Run the first calculator of the lexicon a question asks for, or return None when none applies."""
+    for calculator in load_calculators():
+        if calculator.answers(u.words, u.entities):
+            return CALCULATORS[calculator.name](ctx, u, lang)
     return None
 
 
@@ -402,3 +400,11 @@ def experience(ctx: Context, u: Understanding, lang: str) -> Answer:
         route="computed",
         assumed=study is not None,
     )
+
+
+# The calculators by name: a ``calculators`` entry of knowledge/glossary/lexicon.yaml says when each one runs.
+CALCULATORS: dict[str, Callable[[Context, Understanding, str], Answer]] = {
+    "deadline": deadline,
+    "staffing": staffing,
+    "experience": experience,
+}
