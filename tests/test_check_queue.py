@@ -28,7 +28,7 @@ from bot.settings import QueueSettings, Settings
 from bot.store import open_store
 from tests import postgres_server
 from tests.pdfgen import render
-from tests.queue_harness import FAST_QUEUE, job_statuses, scanned_diploma, start_worker, stop, wait_for
+from tests.queue_harness import job_statuses, scanned_diploma, start_worker, stop, wait_for
 from tests.transcript import DIPLOMA_LINES, Chat, text_pdf
 
 pytestmark = pytest.mark.slow
@@ -170,7 +170,8 @@ def test_a_check_still_running_when_the_grace_ends_is_reported_once(postgres: st
     chat = Chat(core, user="emma")
     chat.send("/dossier opening")
     chat.upload("scan.pdf", scanned_diploma(3))
-    hurried = {"VETPHARMA_QUEUE_SHUTDOWN_GRACE_SECONDS": "0.2"}
+    # A short stall limit: the silent worker looks stalled after 1 s (its reading lasts 5-13 s, quiet or loaded).
+    hurried = {"VETPHARMA_QUEUE_SHUTDOWN_GRACE_SECONDS": "0.2", "VETPHARMA_QUEUE_STALLED_AFTER_SECONDS": "1"}
     first = start_worker(url, tmp_path, "hurried", hurried)
     try:
         wait_for(lambda: job_statuses(url).get("doing") == 1, 60, "the worker to take the check")
@@ -205,7 +206,8 @@ def test_a_stopping_worker_still_reading_a_scan_keeps_its_check_and_reads_it_onc
     core = _core(url, tmp_path)
     chat = Chat(core, user="fanny")
     chat.send("/dossier opening")
-    hurried = {"VETPHARMA_QUEUE_SHUTDOWN_GRACE_SECONDS": "0.2"}
+    # A short stall limit: the silent worker looks stalled after 1 s (its reading lasts 5-13 s, quiet or loaded).
+    hurried = {"VETPHARMA_QUEUE_SHUTDOWN_GRACE_SECONDS": "0.2", "VETPHARMA_QUEUE_STALLED_AFTER_SECONDS": "1"}
     workers = {name: start_worker(url, tmp_path, name, hurried) for name in ("one", "two")}
     logs = {name: tmp_path / f"{name}.log" for name in workers}
     try:
@@ -233,7 +235,7 @@ def test_a_stopping_worker_still_reading_a_scan_keeps_its_check_and_reads_it_onc
     aborted = [line for line in first_text.splitlines() if "after graceful timeout" in line]
     assert ended and aborted, first_text
     silent = datetime.strptime(ended[0][:23], STAMP) - datetime.strptime(aborted[0][:23], STAMP)
-    assert silent.total_seconds() > 2 * float(FAST_QUEUE["VETPHARMA_QUEUE_STALLED_AFTER_SECONDS"]), first_text
+    assert silent.total_seconds() > 2 * float(hurried["VETPHARMA_QUEUE_STALLED_AFTER_SECONDS"]), first_text
     # Not queued again, read by the first worker only, reported once.
     assert "queued again" not in first_text + second_text
     assert "Starting job" not in second_text
