@@ -51,7 +51,7 @@ async def requeue_stalled(app: procrastinate.App, queue: QueueSettings, store: S
                     if "invalid status" not in str(error.__cause__):
                         raise
                     # It ended between the listing and the retry (its lock goes with its end): nothing to redo.
-                    log.info("check job %s ended before it could be queued again", job.id)
+                    log.info("check job %s ended while it was looked at: left alone", job.id)
                     continue
                 log.warning("check job %s of a silent worker is queued again", job.id)
         except Exception:
