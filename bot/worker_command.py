@@ -35,15 +35,22 @@ async def requeue_stalled(app: procrastinate.App, queue: QueueSettings, store: S
 
     A worker told to stop says nothing more once its grace is over, but its reading thread runs to its end:
     its check's lock (``bot.checkqueue.check_running``) tells that it is still at work, and it is left alone.
+    A job is queued again only when found stalled and unlocked at two looks in a row: a check that has just
+    ended (its lock released, its status not yet written) is gone by the second look.
     """
+    unlocked: set[int] = set()  # stalled jobs whose check held no lock at the last look
     while True:
         await asyncio.sleep(queue.heartbeat_seconds)
         try:
             stalled = await app.job_manager.get_stalled_jobs(
                 queue=QUEUE, seconds_since_heartbeat=queue.stalled_after_seconds
             )
+            seen, unlocked = unlocked, set()
             for job in stalled:
-                if job.id is not None and await asyncio.to_thread(check_running, store, job.id):
+                if job.id is None or await asyncio.to_thread(check_running, store, job.id):
+                    continue
+                unlocked.add(job.id)
+                if job.id not in seen:
                     continue
                 try:
                     await app.job_manager.retry_job(job)
