@@ -18,7 +18,7 @@ from functools import cache
 
 from knowledge.text import word_set
 from nlu.entities import Entities
-from nlu.lexicon import _load_yaml, load_lexicon
+from nlu.lexicon import load_glossary_yaml, load_lexicon
 from nlu.text import fold
 
 _SOURCE = "lexicon.yaml"
@@ -128,7 +128,7 @@ def parse_calculators(data: object, source: str = _SOURCE) -> tuple[Calculator, 
 @cache
 def load_calculators() -> tuple[Calculator, ...]:
     """Return the calculators of the lexicon, in the order ``calculate()`` tries them (cached)."""
-    return parse_calculators(_load_yaml(_SOURCE).get("calculators", {}))
+    return parse_calculators(load_glossary_yaml(_SOURCE).get("calculators", {}))
 
 
 def calculation(words: Iterable[str], entities: Entities) -> tuple[str, float] | None:

@@ -171,7 +171,8 @@ def find_phrases(
     return sorted(kept, key=lambda m: m.start)
 
 
-def _load_yaml(name: str) -> dict[str, object]:
+def load_glossary_yaml(name: str) -> dict[str, object]:
+    """Read one glossary YAML file, which must hold a mapping."""
     data = yaml.safe_load((GLOSSARY_DIR / name).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{name}: expected a mapping")
@@ -195,17 +196,17 @@ def load_lexicon() -> Lexicon:
         english.update(tokens(note.summary.en + " " + note.title.en))
     for category in facts.categories:
         vocabulary.update(tokens(" ".join(category.aliases)))
-    glossary = _load_yaml("en_fr.yaml").get("en_fr", {})
+    glossary = load_glossary_yaml("en_fr.yaml").get("en_fr", {})
     if isinstance(glossary, dict):
         for key, value in glossary.items():
             english.update(tokens(str(key)))
             vocabulary.update(tokens(str(value)))
-    synonyms = _load_yaml("fr_synonyms.yaml").get("fr_synonyms", {})
+    synonyms = load_glossary_yaml("fr_synonyms.yaml").get("fr_synonyms", {})
     if isinstance(synonyms, dict):
         for key, value in synonyms.items():
             vocabulary.update(tokens(f"{key} {value}"))
     from nlu.pipeline import is_word
 
-    lexicon = Lexicon(_load_yaml("lexicon.yaml"), vocabulary, english)
+    lexicon = Lexicon(load_glossary_yaml("lexicon.yaml"), vocabulary, english)
     lexicon.is_word = is_word
     return lexicon

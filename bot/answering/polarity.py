@@ -10,7 +10,7 @@ from importlib.resources import files
 
 import yaml
 
-from bot.answering.topics import _pattern, _plain
+from bot.answering.topics import cue_pattern, plain_text
 from nlu import Understanding
 from nlu.lexicon import load_lexicon
 from nlu.text import fold
@@ -44,7 +44,7 @@ def load_statements() -> tuple[Statement, ...]:
             str(entry["id"]),
             tuple(str(a) for a in entry["articles"]),
             str(entry["quote"]),
-            _pattern(list(entry["cues"])),
+            cue_pattern(list(entry["cues"])),
             frozenset(int(c) for c in entry.get("categories") or ()),
             tuple((str(k), str(v)) for k, v in entry["statement"].items()),
         )
@@ -72,7 +72,7 @@ def yes_statement(u: Understanding, article: str, lang: str) -> str | None:
     """Return the decree's "yes" to a yes/no question whose answer rests first on ``article``, or None."""
     if not asks_yes_or_no(u):
         return None
-    plain = _plain(u.text)
+    plain = plain_text(u.text)
     named = frozenset(c.number for c in u.entities.categories)
     for statement in load_statements():
         if article not in statement.articles or not statement.cues.search(plain):

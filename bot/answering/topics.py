@@ -27,7 +27,7 @@ class Topic:
     object: str | None = None  # the kind of object the request acts on (``objects``), None: any
 
 
-def _pattern(entries: list[object]) -> re.Pattern[str]:
+def cue_pattern(entries: list[object]) -> re.Pattern[str]:
     """Compile cue entries: each a word beginning (or phrase) that starts at a word boundary."""
     words = sorted({str(e).strip().lower() for e in entries if str(e).strip()}, key=len, reverse=True)
     parts = [r"\s+".join(re.escape(w) for w in re.split(r"[\s'-]+", entry)) for entry in words]
@@ -49,7 +49,7 @@ def load_topics() -> tuple[Topic, ...]:
         Topic(
             str(name),
             tuple(str(a) for a in entry["articles"]),
-            _pattern(list(entry["cues"])),
+            cue_pattern(list(entry["cues"])),
             str(entry["object"]) if entry.get("object") else None,
         )
         for name, entry in topics.items()
@@ -61,16 +61,17 @@ def load_objects() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Return each kind of object a request acts on, with the pattern of the words naming it."""
     objects = _data().get("objects") or {}
     assert isinstance(objects, dict)
-    return tuple((str(kind), _pattern(list(words))) for kind, words in objects.items())
+    return tuple((str(kind), cue_pattern(list(words))) for kind, words in objects.items())
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
+    """Fold a text and turn hyphens and apostrophes into spaces, as cue patterns expect."""
     return re.sub(r"[-'’]", " ", fold(text))
 
 
 def object_kinds(text: str) -> frozenset[str]:
     """Return the kinds of object a question names (person, premises...)."""
-    plain = _plain(text)
+    plain = plain_text(text)
     return frozenset(kind for kind, pattern in load_objects() if pattern.search(plain))
 
 
@@ -80,7 +81,7 @@ def _applies(topic: Topic, kinds: frozenset[str]) -> bool:
 
 def topic_articles(text: str) -> frozenset[str]:
     """Return the articles of the legal topics a question speaks of (on the kind of object it names)."""
-    plain = _plain(text)
+    plain = plain_text(text)
     kinds = object_kinds(text)
     return frozenset(
         a for t in load_topics() if t.pattern.search(plain) and _applies(t, kinds) for a in t.articles
@@ -90,7 +91,7 @@ def topic_articles(text: str) -> frozenset[str]:
 def topic_counts(text: str) -> dict[str, int]:
     """Return, for each article of the topics a question speaks of, how many of those topics hold it (an
     article where two of the question's topics meet, say a silence on an opening, is the likelier one)."""
-    plain = _plain(text)
+    plain = plain_text(text)
     kinds = object_kinds(text)
     counts: dict[str, int] = {}
     for topic in load_topics():
@@ -102,7 +103,7 @@ def topic_counts(text: str) -> dict[str, int]:
 
 def off_object_articles(text: str) -> frozenset[str]:
     """Return the articles of topics whose words the question uses about another kind of object."""
-    plain = _plain(text)
+    plain = plain_text(text)
     kinds = object_kinds(text)
     off = {a for t in load_topics() if t.pattern.search(plain) and not _applies(t, kinds) for a in t.articles}
     return frozenset(off - topic_articles(text))
